@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test` (both set everything up on a fresh machine).
+PY ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+SYS_STAMP := $(VENV)/.system-packages
+
+.PHONY: run test trials bench lint screenshots clean system-packages
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# System packages the tests need: OpenSSH's server (SFTP tests) and restic (benchmark peer).
+system-packages:
+	@if ! command -v sshd >/dev/null 2>&1 && ! test -x /usr/sbin/sshd; then \
+		echo "Installing openssh-server (needed by the SFTP tests)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server >/dev/null; \
+	fi
+
+run: $(STAMP)
+	$(BIN)/unitvault-desktop
+
+test: $(TEST_STAMP) system-packages
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+trials: $(TEST_STAMP) system-packages
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m slow
+
+bench: $(TEST_STAMP) system-packages
+	@if ! command -v restic >/dev/null 2>&1; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq restic >/dev/null; fi
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
+
+screenshots: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m desktop.screenshots docs/screenshots
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check core desktop tests bench
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,1 @@
+"""The ``unitvault`` command line: a thin shell over the core operations."""

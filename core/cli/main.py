@@ -1,0 +1,93 @@
+"""``unitvault``: argument parsing, the app context, and the one place that maps errors to exit codes.
+
+Command groups live in ``core/cli/cmd_*.py``; each defines ``register(subparsers)`` and sets
+``func(args, ctx) -> int`` on its parsers. They import heavy libraries inside their handlers so that
+``unitvault --help`` stays fast.
+
+Exit codes: 0 success; 1 error or refusal (one line on stderr, no traceback); 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+import core
+from core.errors import Cancelled, UnitvaultError
+from core.logsetup import get_logger, redact
+
+log = get_logger("cli")
+
+
+def command_modules() -> list:
+    import core.cli as pkg
+
+    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("cmd_"))
+    return [importlib.import_module(f"core.cli.{n}") for n in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unitvault",
+        description="Back up and restore units and accounts. Passwords are never taken from the command line.",
+        epilog="Exit codes: 0 success, 1 error or refusal, 2 usage. Global options go before the command.")
+    parser.add_argument("--version", action="version", version=f"unitvault {core.__version__}")
+    parser.add_argument("--home", metavar="DIR", help="app home (default: the user data dir; env UNITVAULT_HOME)")
+    parser.add_argument("--db", metavar="URL_OR_PATH", help="unit store (default: SQLite in the home; env UNITVAULT_DB)")
+    parser.add_argument("--catalog", metavar="URL_OR_PATH",
+                        help="account catalog (default: SQLite in the home; env UNITVAULT_CATALOG_DB)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in command_modules():
+        module.register(sub)
+    return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from core.context import AppContext
+    from core.logsetup import setup_logging
+
+    ctx = None
+    try:
+        ctx = AppContext.from_options(args.home, args.db, args.catalog)
+        setup_logging(ctx.home.log_file)
+        log.info("command: %s", args.command)
+        return int(args.func(args, ctx) or 0)
+    except Cancelled:
+        sys.stderr.write("unitvault: cancelled\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("\nunitvault: cancelled\n")
+        return 1
+    except UnitvaultError as exc:
+        line = exc.message + (f" {exc.hint}" if exc.hint else "")
+        sys.stderr.write(f"unitvault: error: {redact(line)}\n")
+        for detail in exc.details[:20]:
+            sys.stderr.write(f"  {redact(detail)}\n")
+        log.info("failed: %s", exc.message)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug: say so plainly, keep the traceback in the log
+        log.exception("unexpected error")
+        where = f" Details are in {ctx.home.log_file}." if ctx else ""
+        sys.stderr.write(f"unitvault: error: unexpected internal error ({type(exc).__name__}).{where}\n")
+        return 1
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

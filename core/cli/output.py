@@ -1,0 +1,68 @@
+"""Printing for the CLI: JSON, tables, and a progress bar on a TTY (stderr)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from core.progress import ProgressState
+
+
+def print_json(value) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for i, r in enumerate(cells):
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+        if i == 0:
+            sys.stdout.write("  ".join("-" * w for w in widths) + "\n")
+
+
+def _human(n: float, unit: str) -> str:
+    if unit != "bytes":
+        return f"{int(n):,}"
+    for suffix in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or suffix == "TiB":
+            return f"{n:.0f} {suffix}" if suffix == "B" else f"{n:.1f} {suffix}"
+        n /= 1024
+    return str(n)
+
+
+class TerminalProgress:
+    """A progress sink that draws one line on stderr when it is a TTY, and nothing otherwise."""
+
+    def __init__(self, stream=None, enabled: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._start = time.monotonic()
+        self._stage = None
+        self._drawn = False
+
+    def __call__(self, state: ProgressState) -> None:
+        if not self.enabled:
+            return
+        if state.stage != self._stage:
+            self._stage = state.stage
+            self._start = time.monotonic()
+        width = 30
+        if state.total:
+            frac = min(1.0, state.done / state.total)
+            bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+            elapsed = time.monotonic() - self._start
+            eta = f" ETA {elapsed / frac - elapsed:4.0f}s" if 0.02 < frac < 1 else ""
+            line = (f"\r{state.stage:<14.14} [{bar}] {frac * 100:5.1f}% "
+                    f"{_human(state.done, state.unit)}/{_human(state.total, state.unit)}{eta}")
+        else:
+            line = f"\r{state.stage:<14.14} {_human(state.done, state.unit)}"
+        self.stream.write(line.ljust(79)[:79])
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self.enabled and self._drawn:
+            self.stream.write("\r" + " " * 79 + "\r")
+            self.stream.flush()

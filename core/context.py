@@ -1,0 +1,37 @@
+"""What every CLI command and the desktop app share: the home, and lazily opened stores."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from core.home import AppHome
+from core.settings import Settings
+
+
+class AppContext:
+    def __init__(self, home: AppHome):
+        self.home = home
+
+    @classmethod
+    def from_options(cls, home=None, db=None, catalog=None) -> "AppContext":
+        return cls(AppHome.resolve(home, db, catalog))
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings(self.home.settings_file)
+
+    @cached_property
+    def units(self):
+        from core.unit.store import UnitStore
+
+        return UnitStore.open(self.home.db_url)
+
+    @cached_property
+    def secrets(self):
+        from core.secrets import open_secret_store
+
+        return open_secret_store(self.home.root, self.home.secrets_dir)
+
+    def close(self) -> None:
+        if "units" in self.__dict__:
+            self.units.close()

@@ -1,0 +1,70 @@
+"""Engines for the unit store and the catalog: SQLite (WAL, foreign keys, real transactions) or any
+SQLAlchemy URL (PostgreSQL for teams). Alembic runs only when the stored revision is not the head,
+so opening an up-to-date store costs one query.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+
+from core.errors import StoreError
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            # Let SQLAlchemy emit BEGIN itself so every transaction (reads included) is real.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+        if path and path != ":memory:":
+            with engine.connect():
+                pass
+            try:
+                Path(path).chmod(0o600)
+            except OSError:
+                pass
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine, script_location: str, head: str, version_table: str) -> None:
+    """Upgrade the database to ``head`` (creating it from nothing if needed)."""
+    try:
+        with engine.connect() as conn:
+            if inspect(conn).has_table(version_table):
+                current = conn.execute(text(f"SELECT version_num FROM {version_table}")).scalar()
+                if current == head:
+                    return
+    except Exception as exc:
+        raise StoreError(f"Cannot open the database: {type(exc).__name__}.") from None
+
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", script_location)
+    cfg.attributes["engine"] = engine
+    cfg.attributes["version_table"] = version_table
+    try:
+        command.upgrade(cfg, "head")
+    except Exception as exc:
+        raise StoreError(f"Cannot upgrade the database: {type(exc).__name__}: {exc}.") from None

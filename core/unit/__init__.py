@@ -1,0 +1,1 @@
+"""The unit store: units and their four sections (plugins, workspaces, profiles, config_keys)."""

@@ -1,0 +1,336 @@
+"""The unit store: read and write whole units or single sections, streaming, in transactions.
+
+Reads come back as wire dicts (``iter_wire``, the fast path used by exports and digests) or typed
+records (``iter_records``). Writes happen on a connection from ``write()``, which is one
+transaction: everything inside commits together or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import uuid
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.db import make_engine, migrate
+from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
+from core.unit import tables as t
+from core.unit.records import (SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire,
+                               to_wire)
+
+HEAD_REVISION = "u0002"
+BATCH = 5000
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+_loads = json.loads
+
+
+def check_unit_name(name: str) -> str:
+    if not isinstance(name, str) or not UNIT_NAME_RE.match(name):
+        raise InvalidInputError(
+            f"Invalid unit name {name!r}.",
+            hint="Use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit.")
+    return name
+
+
+def _unit(row) -> Unit:
+    return Unit(row.id, row.name, row.display_name, row.created_at, row.updated_at)
+
+
+class UnitStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> "UnitStore":
+        try:
+            engine = make_engine(url)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"Cannot open the unit store: {type(exc).__name__}.") from None
+        migrate(engine, "core.unit:migrations", HEAD_REVISION, "alembic_version")
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- transactions ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; rolls back on any exception (Cancelled included)."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            try:
+                with conn.begin():
+                    yield conn
+            except SAIntegrityError as exc:
+                raise StoreError("The change breaks the unit's references and was not saved.",
+                                 details=[str(exc.orig)]) from None
+            except SQLAlchemyError as exc:
+                raise StoreError(f"The unit store could not be written ({type(exc).__name__}).") from None
+            finally:
+                conn.info.pop("write", None)
+
+    # --- units ------------------------------------------------------------------------------------
+    def list_units(self, conn: Connection | None = None) -> list[Unit]:
+        with self._conn(conn) as c:
+            return [_unit(r) for r in c.execute(select(t.units).order_by(t.units.c.name))]
+
+    def find_unit(self, name: str, conn: Connection | None = None) -> Unit | None:
+        with self._conn(conn) as c:
+            row = c.execute(select(t.units).where(t.units.c.name == name)).first()
+        return _unit(row) if row else None
+
+    def get_unit(self, name: str, conn: Connection | None = None) -> Unit:
+        unit = self.find_unit(name, conn)
+        if unit is None:
+            raise NotFoundError(f"No unit named {name!r}.", hint="List units with 'unitvault unit list'.")
+        return unit
+
+    def create_unit(self, conn: Connection, name: str, display_name: str | None = None,
+                    unit_id: str | None = None) -> Unit:
+        check_unit_name(name)
+        if conn.execute(select(t.units.c.id).where(t.units.c.name == name)).first():
+            raise AlreadyExistsError(f"A unit named {name!r} already exists.")
+        stamp = now_iso()
+        unit = Unit(unit_id or str(uuid.uuid4()), name, display_name or name, stamp, stamp)
+        conn.execute(insert(t.units).values(id=unit.id, name=unit.name, display_name=unit.display_name,
+                                            created_at=stamp, updated_at=stamp))
+        return unit
+
+    def delete_unit(self, conn: Connection, unit_id: str) -> None:
+        # Assignments first: their workspace foreign key deliberately has no cascade.
+        conn.execute(delete(t.profile_workspaces).where(t.profile_workspaces.c.unit_id == unit_id))
+        conn.execute(delete(t.units).where(t.units.c.id == unit_id))
+
+    def touch(self, conn: Connection, unit_id: str) -> None:
+        conn.execute(update(t.units).where(t.units.c.id == unit_id).values(updated_at=now_iso()))
+
+    def counts(self, unit_id: str, conn: Connection | None = None) -> SectionCounts:
+        with self._conn(conn) as c:
+            def n(table):
+                return c.execute(select(func.count()).select_from(table).where(table.c.unit_id == unit_id)).scalar()
+            return SectionCounts(n(t.plugins), n(t.workspaces), n(t.applications), n(t.profiles), n(t.config_keys))
+
+    def all_counts(self, conn: Connection | None = None) -> dict[str, SectionCounts]:
+        """Counts for every unit in five grouped queries (the units list)."""
+        with self._conn(conn) as c:
+            per: dict[str, dict[str, int]] = {}
+            for key, table in (("plugins", t.plugins), ("workspaces", t.workspaces),
+                               ("applications", t.applications), ("profiles", t.profiles),
+                               ("config_keys", t.config_keys)):
+                for uid, n in c.execute(select(table.c.unit_id, func.count()).group_by(table.c.unit_id)):
+                    per.setdefault(uid, {})[key] = n
+        return {uid: SectionCounts(**v) for uid, v in per.items()}
+
+    # --- reading ------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _conn(self, conn: Connection | None):
+        if conn is not None:
+            yield conn
+        else:
+            with self.read() as c:
+                yield c
+
+    def iter_wire(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[dict]:
+        """Every record of a section as a wire dict, ordered by id (config keys by key)."""
+        with self._conn(conn) as c:
+            yield from _READERS[section](c, unit_id)
+
+    def iter_records(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[Record]:
+        for wire in self.iter_wire(unit_id, section, conn):
+            yield from_wire(section, wire)
+
+    def section_keys(self, unit_id: str, section: str, conn: Connection | None = None) -> set[str]:
+        table, col = _KEYCOL[section]
+        with self._conn(conn) as c:
+            return {r[0] for r in c.execute(select(col).where(table.c.unit_id == unit_id))}
+
+    # --- writing (on a connection from write()) ------------------------------------------------------
+    def insert_wire(self, conn: Connection, unit_id: str, section: str, wires: Iterable[dict],
+                    batch: int = BATCH, on_batch=None) -> int:
+        """Bulk-insert wire records. ``on_batch(n)`` is called after each batch (progress/cancel)."""
+        return _WRITERS[section](conn, unit_id, wires, batch, on_batch)
+
+    def insert_records(self, conn: Connection, unit_id: str, section: str, records: Iterable[Record],
+                       batch: int = BATCH) -> int:
+        return self.insert_wire(conn, unit_id, section, (to_wire(section, r) for r in records), batch)
+
+    def wipe_section(self, conn: Connection, unit_id: str, section: str) -> None:
+        if section == "plugins":
+            conn.execute(delete(t.plugins).where(t.plugins.c.unit_id == unit_id))
+        elif section == "workspaces":
+            conn.execute(delete(t.applications).where(t.applications.c.unit_id == unit_id))
+            conn.execute(delete(t.workspaces).where(t.workspaces.c.unit_id == unit_id))
+        elif section == "profiles":
+            conn.execute(delete(t.profile_workspaces).where(t.profile_workspaces.c.unit_id == unit_id))
+            conn.execute(delete(t.profiles).where(t.profiles.c.unit_id == unit_id))
+        elif section == "config_keys":
+            conn.execute(delete(t.config_keys).where(t.config_keys.c.unit_id == unit_id))
+        else:
+            raise ValueError(section)
+
+    def delete_keys(self, conn: Connection, unit_id: str, section: str, keys: Iterable[str]) -> None:
+        """Delete single top-level records (with their children)."""
+        keys = list(keys)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            if section == "workspaces":
+                conn.execute(delete(t.applications).where(t.applications.c.unit_id == unit_id,
+                                                          t.applications.c.workspace_id.in_(chunk)))
+            if section == "profiles":
+                conn.execute(delete(t.profile_workspaces).where(t.profile_workspaces.c.unit_id == unit_id,
+                                                                t.profile_workspaces.c.profile_id.in_(chunk)))
+            table, col = _KEYCOL[section]
+            conn.execute(delete(table).where(table.c.unit_id == unit_id, col.in_(chunk)))
+
+
+_KEYCOL = {"plugins": (t.plugins, t.plugins.c.id), "workspaces": (t.workspaces, t.workspaces.c.id),
+           "profiles": (t.profiles, t.profiles.c.id), "config_keys": (t.config_keys, t.config_keys.c.key)}
+
+
+# --- readers: rows -> wire dicts ---------------------------------------------------------------
+def _read_plugins(c: Connection, unit_id: str) -> Iterator[dict]:
+    p = t.plugins.c
+    q = select(p.id, p.name, p.version, p.enabled, p.config, p.permissions, p.mappings).where(
+        p.unit_id == unit_id).order_by(p.id)
+    for r in c.execute(q):
+        yield {"id": r[0], "name": r[1], "version": r[2], "enabled": bool(r[3]), "config": _loads(r[4]),
+               "permissions": _loads(r[5]), "mappings": _loads(r[6])}
+
+
+def _read_workspaces(c: Connection, unit_id: str) -> Iterator[dict]:
+    w, a = t.workspaces.c, t.applications.c
+    apps_q = select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config).where(
+        a.unit_id == unit_id).order_by(a.workspace_id, a.position, a.id)
+    ws_q = select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id).order_by(w.id)
+    # Two ordered streams merged by workspace id; a second connection would break the snapshot, so
+    # applications are fetched per batch of workspaces on the same connection.
+    rows = c.execute(ws_q).all()
+    for i in range(0, len(rows), 2000):
+        chunk = rows[i:i + 2000]
+        ids = [r[0] for r in chunk]
+        apps: dict[str, list[dict]] = {}
+        for r in c.execute(apps_q.where(a.workspace_id.in_(ids))):
+            apps.setdefault(r[0], []).append(
+                {"id": r[1], "name": r[2], "kind": r[3], "position": r[4], "config": _loads(r[5])})
+        for r in chunk:
+            yield {"id": r[0], "name": r[1], "description": r[2], "owner": r[3], "applications": apps.get(r[0], [])}
+
+
+def _read_profiles(c: Connection, unit_id: str) -> Iterator[dict]:
+    p, pw = t.profiles.c, t.profile_workspaces.c
+    assigned: dict[str, list[str]] = {}
+    q = select(pw.profile_id, pw.workspace_id).where(pw.unit_id == unit_id).order_by(pw.profile_id, pw.position)
+    for pid, group in groupby(c.execute(q), key=itemgetter(0)):
+        assigned[pid] = [g[1] for g in group]
+    for r in c.execute(select(p.id, p.name, p.description).where(p.unit_id == unit_id).order_by(p.id)):
+        yield {"id": r[0], "name": r[1], "description": r[2], "workspaces": assigned.get(r[0], [])}
+
+
+def _read_config_keys(c: Connection, unit_id: str) -> Iterator[dict]:
+    k = t.config_keys.c
+    for r in c.execute(select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id).order_by(k.key)):
+        yield {"key": r[0], "value": _loads(r[1]), "secret": bool(r[2]), "description": r[3]}
+
+
+_READERS = {"plugins": _read_plugins, "workspaces": _read_workspaces, "profiles": _read_profiles,
+            "config_keys": _read_config_keys}
+
+
+# --- writers: wire dicts -> rows ---------------------------------------------------------------
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    buf: list = []
+    for item in items:
+        buf.append(item)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _write_plugins(conn, unit_id, wires, batch, on_batch) -> int:
+    n = 0
+    stmt = insert(t.plugins)
+    for chunk in _batched(wires, batch):
+        conn.execute(stmt, [{"unit_id": unit_id, "id": w["id"], "name": w["name"], "version": w["version"],
+                             "enabled": w["enabled"], "config": dumps(w["config"]),
+                             "permissions": dumps(w["permissions"]), "mappings": dumps(w["mappings"])}
+                            for w in chunk])
+        n += len(chunk)
+        if on_batch:
+            on_batch(len(chunk))
+    return n
+
+
+def _write_workspaces(conn, unit_id, wires, batch, on_batch) -> int:
+    n = 0
+    ws_stmt, app_stmt = insert(t.workspaces), insert(t.applications)
+    for chunk in _batched(wires, max(1, batch // 10)):
+        conn.execute(ws_stmt, [{"unit_id": unit_id, "id": w["id"], "name": w["name"],
+                                "description": w["description"], "owner": w["owner"]} for w in chunk])
+        apps = [{"unit_id": unit_id, "id": a["id"], "workspace_id": w["id"], "name": a["name"], "kind": a["kind"],
+                 "position": a["position"], "config": dumps(a["config"])}
+                for w in chunk for a in w["applications"]]
+        if apps:
+            conn.execute(app_stmt, apps)
+        n += len(chunk)
+        if on_batch:
+            on_batch(len(chunk))
+    return n
+
+
+def _write_profiles(conn, unit_id, wires, batch, on_batch) -> int:
+    n = 0
+    p_stmt, pw_stmt = insert(t.profiles), insert(t.profile_workspaces)
+    for chunk in _batched(wires, batch):
+        conn.execute(p_stmt, [{"unit_id": unit_id, "id": w["id"], "name": w["name"],
+                               "description": w["description"]} for w in chunk])
+        links = [{"unit_id": unit_id, "profile_id": w["id"], "position": i, "workspace_id": ws}
+                 for w in chunk for i, ws in enumerate(w["workspaces"])]
+        if links:
+            conn.execute(pw_stmt, links)
+        n += len(chunk)
+        if on_batch:
+            on_batch(len(chunk))
+    return n
+
+
+def _write_config_keys(conn, unit_id, wires, batch, on_batch) -> int:
+    n = 0
+    stmt = insert(t.config_keys)
+    for chunk in _batched(wires, batch):
+        conn.execute(stmt, [{"unit_id": unit_id, "key": w["key"], "value": dumps(w["value"]),
+                             "secret": w["secret"], "description": w["description"]} for w in chunk])
+        n += len(chunk)
+        if on_batch:
+            on_batch(len(chunk))
+    return n
+
+
+_WRITERS = {"plugins": _write_plugins, "workspaces": _write_workspaces, "profiles": _write_profiles,
+            "config_keys": _write_config_keys}
+
+assert set(_READERS) == set(_WRITERS) == set(SECTIONS)

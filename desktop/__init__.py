@@ -1,0 +1,1 @@
+"""Unitvault's desktop app: the only package that imports PySide6."""
