@@ -27,6 +27,12 @@ class AppContext:
         return UnitStore.open(self.home.db_url)
 
     @cached_property
+    def catalog(self):
+        from core.catalog import Catalog
+
+        return Catalog.open(self.home.catalog_url)
+
+    @cached_property
     def secrets(self):
         from core.secrets import open_secret_store
 
@@ -35,3 +41,5 @@ class AppContext:
     def close(self) -> None:
         if "units" in self.__dict__:
             self.units.close()
+        if "catalog" in self.__dict__:
+            self.catalog.close()

@@ -1,0 +1,7 @@
+"""The catalog: the app's own database (accounts, destinations, snapshot index, known blobs)."""
+
+from core.catalog.catalog import Catalog, check_destination_name, check_username
+from core.catalog.records import ACTIVE, DELETED, SUSPENDED, Account, SnapshotEntry
+
+__all__ = ["Catalog", "Account", "SnapshotEntry", "ACTIVE", "SUSPENDED", "DELETED", "check_username",
+           "check_destination_name"]

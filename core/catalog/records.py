@@ -1,0 +1,53 @@
+"""Typed rows of the catalog (frozen dataclasses); the catalog never returns raw rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ACTIVE, SUSPENDED, DELETED = "active", "suspended", "deleted"
+ENCRYPTION_MODES = ("app", "owner")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    email: str
+    home_dir: str
+    status: str
+    excludes: tuple[str, ...]
+    encryption: str
+    units: tuple[str, ...]
+    created_at: str
+    updated_at: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "username": self.username, "email": self.email, "home_dir": self.home_dir,
+                "status": self.status, "units": list(self.units), "excludes": list(self.excludes),
+                "encryption": self.encryption, "created_at": self.created_at, "updated_at": self.updated_at}
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    """One snapshot as the catalog indexes it (the manifest itself lives at the destination)."""
+
+    id: str
+    account_id: str
+    destination: str
+    created_at: str
+    kind: str = "manual"
+    items: tuple[str, ...] = ()
+    size: int = 0
+    new_data: int = 0
+    encrypted: bool = True
+    encryption: str = "app"
+    status: str = "complete"
+    file_count: int = 0
+    info: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "account_id": self.account_id, "username": self.info.get("username", ""),
+                "time": self.created_at, "kind": self.kind, "items": list(self.items), "size": self.size,
+                "new_data": self.new_data, "encrypted": self.encrypted, "encryption": self.encryption,
+                "destination": self.destination, "status": self.status, "files": self.file_count,
+                "units": list(self.info.get("units", []))}
