@@ -77,15 +77,17 @@ class KeyringSecretStore:
         self.service = f"unitvault:{namespace}"
 
     def get(self, name: str) -> bytes | None:
+        _check_name(name)
         try:
-            value = self._keyring.get_password(self.service, _check_name(name))
+            value = self._keyring.get_password(self.service, name)
         except Exception as exc:  # keyring backends raise their own types
             raise SecretsError(f"Cannot read secret {name!r} from the keyring ({type(exc).__name__}).") from None
         return None if value is None else base64.b64decode(value)
 
     def set(self, name: str, value: bytes) -> None:
+        _check_name(name)
         try:
-            self._keyring.set_password(self.service, _check_name(name), base64.b64encode(value).decode())
+            self._keyring.set_password(self.service, name, base64.b64encode(value).decode())
         except Exception as exc:
             raise SecretsError(f"Cannot write secret {name!r} to the keyring ({type(exc).__name__}).") from None
 

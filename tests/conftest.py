@@ -1,0 +1,53 @@
+"""Shared fixtures: a temporary app home for every test that needs one; servers come from server_fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never touch a real keyring or the user's data dir.
+os.environ["UNITVAULT_SECRETS"] = "file"
+for _var in ("UNITVAULT_HOME", "UNITVAULT_DB", "UNITVAULT_CATALOG_DB", "UNITVAULT_PASSWORD"):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture
+def home(tmp_path):
+    from core.home import AppHome
+
+    return AppHome.resolve(tmp_path / "home")
+
+
+@pytest.fixture
+def ctx(home):
+    from core.context import AppContext
+
+    context = AppContext(home)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def store(ctx):
+    return ctx.units
+
+
+@pytest.fixture
+def cli(tmp_path, capsys):
+    """Run the CLI in-process against a temporary home: cli("unit", "list") -> (rc, stdout, stderr)."""
+    from core.cli.main import main
+
+    home_dir = tmp_path / "home"
+
+    def run(*argv: str):
+        try:
+            rc = main(["--home", str(home_dir), *argv])
+        except SystemExit as exc:  # argparse usage errors
+            rc = exc.code
+        out = capsys.readouterr()
+        return rc, out.out, out.err
+
+    run.home = home_dir
+    return run
