@@ -262,6 +262,7 @@ class Catalog:
             c.execute(delete(t.destinations).where(t.destinations.c.name == name))
             c.execute(delete(t.snapshots).where(t.snapshots.c.destination == name))
             c.execute(delete(t.known_blobs).where(t.known_blobs.c.destination == name))
+            c.execute(delete(t.known_packs).where(t.known_packs.c.destination == name))
 
     # --- snapshots ---------------------------------------------------------------------------------
     @staticmethod
@@ -313,37 +314,56 @@ class Catalog:
         with self._conn(conn, write=True) as c:
             c.execute(delete(t.snapshots).where(t.snapshots.c.id == snapshot_id))
 
-    # --- known blobs (a cache; the destination's listing is the truth) -----------------------------
-    def known_blobs(self, destination: str, account_id: str, conn: Connection | None = None) -> dict[str, int]:
+    # --- pack index cache (the destination's listing is the truth) -------------------------------
+    def known_packs(self, destination: str, account_id: str, conn: Connection | None = None) -> set[str]:
+        kp = t.known_packs
+        with self._conn(conn) as c:
+            return {r.pack_id for r in c.execute(
+                select(kp.c.pack_id).where(kp.c.destination == destination, kp.c.account_id == account_id))}
+
+    def known_blobs(self, destination: str, account_id: str,
+                    conn: Connection | None = None) -> dict[str, tuple[str, int, int, int]]:
+        """blob id -> (pack id, offset, length, raw size)."""
         kb = t.known_blobs
         with self._conn(conn) as c:
-            return {r.blob_id: int(r.size) for r in c.execute(
-                select(kb.c.blob_id, kb.c.size).where(kb.c.destination == destination, kb.c.account_id == account_id))}
+            return {r.blob_id: (r.pack_id, int(r.offset), int(r.length), int(r.raw_size)) for r in c.execute(
+                select(kb).where(kb.c.destination == destination, kb.c.account_id == account_id))}
 
-    def add_known_blobs(self, destination: str, account_id: str, blobs: dict[str, int],
-                        conn: Connection | None = None) -> None:
-        if not blobs:
-            return
-        kb = t.known_blobs
+    def add_pack(self, destination: str, account_id: str, pack_id: str,
+                 blobs: dict[str, tuple[int, int, int]], conn: Connection | None = None) -> None:
+        """Record one pack and its blobs (blob id -> (offset, length, raw size)); idempotent."""
+        kp, kb = t.known_packs, t.known_blobs
         with self._conn(conn, write=True) as c:
-            have = {r.blob_id for r in c.execute(
-                select(kb.c.blob_id).where(kb.c.destination == destination, kb.c.account_id == account_id))}
-            rows = [{"destination": destination, "account_id": account_id, "blob_id": b, "size": s}
-                    for b, s in blobs.items() if b not in have]
+            if c.execute(select(kp.c.pack_id).where(kp.c.destination == destination, kp.c.account_id == account_id,
+                                                    kp.c.pack_id == pack_id)).first():
+                return
+            c.execute(insert(kp).values(destination=destination, account_id=account_id, pack_id=pack_id))
+            ids = list(blobs)
+            have: set[str] = set()
+            for i in range(0, len(ids), 500):
+                have.update(r.blob_id for r in c.execute(select(kb.c.blob_id).where(
+                    kb.c.destination == destination, kb.c.account_id == account_id,
+                    kb.c.blob_id.in_(ids[i:i + 500]))))
+            rows = [{"destination": destination, "account_id": account_id, "blob_id": b, "pack_id": pack_id,
+                     "offset": o, "length": n, "raw_size": r} for b, (o, n, r) in blobs.items() if b not in have]
             if rows:
                 c.execute(insert(kb), rows)
 
-    def forget_known_blobs(self, destination: str, account_id: str, blob_ids: Iterable[str] | None = None,
-                           conn: Connection | None = None) -> None:
-        kb = t.known_blobs
+    def forget_packs(self, destination: str, account_id: str, pack_ids: Iterable[str] | None = None,
+                     conn: Connection | None = None) -> None:
+        """Drop packs (all of the account's when ``pack_ids`` is None) and the blobs located in them."""
+        kp, kb = t.known_packs, t.known_blobs
         with self._conn(conn, write=True) as c:
-            q = delete(kb).where(kb.c.destination == destination, kb.c.account_id == account_id)
-            if blob_ids is not None:
-                ids = list(blob_ids)
-                for i in range(0, len(ids), 500):
-                    c.execute(q.where(kb.c.blob_id.in_(ids[i:i + 500])))
+            qp = delete(kp).where(kp.c.destination == destination, kp.c.account_id == account_id)
+            qb = delete(kb).where(kb.c.destination == destination, kb.c.account_id == account_id)
+            if pack_ids is None:
+                c.execute(qp)
+                c.execute(qb)
                 return
-            c.execute(q)
+            ids = list(pack_ids)
+            for i in range(0, len(ids), 500):
+                c.execute(qp.where(kp.c.pack_id.in_(ids[i:i + 500])))
+                c.execute(qb.where(kb.c.pack_id.in_(ids[i:i + 500])))
 
 
 def _check_excludes(patterns: Iterable[str]) -> tuple[str, ...]:

@@ -54,10 +54,22 @@ snapshots = Table(
 )
 Index("ix_snapshots_account", snapshots.c.account_id, snapshots.c.created_at)
 
+# A cache of the repository's pack indexes (the destination's listing is the truth): which packs
+# were read, and where each blob lives.
+known_packs = Table(
+    "known_packs", metadata,
+    Column("destination", String(64), primary_key=True),
+    Column("account_id", String(36), primary_key=True),
+    Column("pack_id", String(64), primary_key=True),
+)
+
 known_blobs = Table(
     "known_blobs", metadata,
     Column("destination", String(64), primary_key=True),
     Column("account_id", String(36), primary_key=True),
     Column("blob_id", String(64), primary_key=True),
-    Column("size", BigInteger, nullable=False),
+    Column("pack_id", String(64), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("raw_size", BigInteger, nullable=False),
 )

@@ -75,11 +75,12 @@ def test_snapshots_and_known_blobs(catalog):
     assert catalog.get_snapshot(e1.id).info == {"username": "x"}
     catalog.set_snapshot_status(e1.id, "damaged")
     assert catalog.get_snapshot(e1.id).status == "damaged"
-    catalog.add_known_blobs("d1", "acc", {"b1": 5, "b2": 6})
-    catalog.add_known_blobs("d1", "acc", {"b2": 6, "b3": 7})
-    assert catalog.known_blobs("d1", "acc") == {"b1": 5, "b2": 6, "b3": 7}
-    catalog.forget_known_blobs("d1", "acc", ["b1"])
-    assert set(catalog.known_blobs("d1", "acc")) == {"b2", "b3"}
+    catalog.add_pack("d1", "acc", "p1", {"b1": (0, 5, 4), "b2": (5, 6, 5)})
+    catalog.add_pack("d1", "acc", "p2", {"b2": (0, 6, 5), "b3": (6, 7, 6)})
+    assert catalog.known_packs("d1", "acc") == {"p1", "p2"}
+    assert catalog.known_blobs("d1", "acc") == {"b1": ("p1", 0, 5, 4), "b2": ("p1", 5, 6, 5), "b3": ("p2", 6, 7, 6)}
+    catalog.forget_packs("d1", "acc", ["p1"])
+    assert set(catalog.known_blobs("d1", "acc")) == {"b3"} and catalog.known_packs("d1", "acc") == {"p2"}
 
 
 def test_reopen_is_migrated_once(tmp_path):

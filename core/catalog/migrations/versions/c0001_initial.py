@@ -57,14 +57,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_snapshots_account", "snapshots", ["account_id", "created_at"])
     op.create_table(
+        "known_packs",
+        sa.Column("destination", sa.String(64), primary_key=True),
+        sa.Column("account_id", sa.String(36), primary_key=True),
+        sa.Column("pack_id", sa.String(64), primary_key=True),
+    )
+    op.create_table(
         "known_blobs",
         sa.Column("destination", sa.String(64), primary_key=True),
         sa.Column("account_id", sa.String(36), primary_key=True),
         sa.Column("blob_id", sa.String(64), primary_key=True),
-        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("pack_id", sa.String(64), nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("length", sa.BigInteger, nullable=False),
+        sa.Column("raw_size", sa.BigInteger, nullable=False),
     )
 
 
 def downgrade() -> None:
-    for name in ("known_blobs", "snapshots", "destinations", "account_units", "accounts"):
+    for name in ("known_blobs", "known_packs", "snapshots", "destinations", "account_units", "accounts"):
         op.drop_table(name)
