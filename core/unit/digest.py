@@ -2,7 +2,7 @@
 
 Covers every record and field of the four sections that a backup carries; not the unit's own id,
 name or timestamps, nor storage-internal row ids. Canonical form: per section in the fixed order,
-each record as JSON with sorted keys and no whitespace (applications inside a workspace sorted by
+each record as compact UTF-8 JSON with sorted keys (applications inside a workspace sorted by
 id; a profile's workspace list keeps its order, which is meaningful), hashed on its own; the
 (key, record hash) pairs sorted by key are then hashed with the section names. Memory stays flat.
 """
@@ -10,15 +10,15 @@ id; a profile's workspace list keeps its order, which is meaningful), hashed on 
 from __future__ import annotations
 
 import hashlib
-import json
+import orjson
 from typing import Iterable
 
 from core.unit.records import SECTIONS, wire_key
 
 
 def canonical(wire: dict) -> bytes:
-    return json.dumps(wire, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    """Compact UTF-8 JSON with sorted keys (orjson: shortest round-trip floats, no whitespace)."""
+    return orjson.dumps(wire, option=orjson.OPT_SORT_KEYS)
 
 
 def normalize(section: str, wire: dict) -> dict:

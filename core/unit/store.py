@@ -15,6 +15,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
+from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
@@ -36,9 +37,6 @@ def now_iso() -> str:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-_loads = json.loads
 
 
 def check_unit_name(name: str) -> str:
@@ -222,21 +220,21 @@ def _read_plugins(c: Connection, unit_id: str) -> Iterator[dict]:
 
 def _read_workspaces(c: Connection, unit_id: str) -> Iterator[dict]:
     w, a = t.workspaces.c, t.applications.c
-    apps_q = select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config).where(
-        a.unit_id == unit_id).order_by(a.workspace_id, a.position, a.id)
-    ws_q = select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id).order_by(w.id)
-    # Two ordered streams merged by workspace id; a second connection would break the snapshot, so
-    # applications are fetched per batch of workspaces on the same connection.
-    rows = c.execute(ws_q).all()
-    for i in range(0, len(rows), 2000):
-        chunk = rows[i:i + 2000]
-        ids = [r[0] for r in chunk]
-        apps: dict[str, list[dict]] = {}
-        for r in c.execute(apps_q.where(a.workspace_id.in_(ids))):
-            apps.setdefault(r[0], []).append(
-                {"id": r[1], "name": r[2], "kind": r[3], "position": r[4], "config": _loads(r[5])})
-        for r in chunk:
-            yield {"id": r[0], "name": r[1], "description": r[2], "owner": r[3], "applications": apps.get(r[0], [])}
+    # Workspaces are few and small: fetch them, then merge-join one stream of applications sorted the
+    # same way by the database (the foreign key guarantees every application has its workspace).
+    workspaces = c.execute(select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id)
+                           .order_by(w.id)).all()
+    apps = c.execute(select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config)
+                     .where(a.unit_id == unit_id).order_by(a.workspace_id, a.position, a.id))
+    pending = next(apps, None)
+    for r in workspaces:
+        wid = r[0]
+        items = []
+        while pending is not None and pending[0] == wid:
+            items.append({"id": pending[1], "name": pending[2], "kind": pending[3], "position": pending[4],
+                          "config": _loads(pending[5])})
+            pending = next(apps, None)
+        yield {"id": wid, "name": r[1], "description": r[2], "owner": r[3], "applications": items}
 
 
 def _read_profiles(c: Connection, unit_id: str) -> Iterator[dict]:
