@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QWidget)
-
 from core.context import AppContext
-from core.logsetup import setup_logging
+from core.logsetup import get_logger, setup_logging
 
-PAGES = ("Units", "Account backups", "Queue", "Activity", "Settings")
+log = get_logger("desktop")
 
 
 def ensure_demo(ctx: AppContext) -> None:
@@ -22,40 +19,32 @@ def ensure_demo(ctx: AppContext) -> None:
         seed_unit(ctx.units, "demo", "small", 0, display_name="Demo unit")
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext):
-        super().__init__()
-        self.ctx = ctx
-        self.setWindowTitle("Unitvault")
-        self.resize(1000, 640)
-        central = QWidget()
-        layout = QHBoxLayout(central)
-        self.sidebar = QListWidget()
-        self.sidebar.addItems(PAGES)
-        self.sidebar.setFixedWidth(180)
-        self.sidebar.setAccessibleName("Sections")
-        self.pages = QStackedWidget()
-        self.units_table = QTableWidget(0, 6)
-        self.units_table.setHorizontalHeaderLabels(["Unit", "Plugins", "Workspaces", "Applications", "Profiles", "Config keys"])
-        self.pages.addWidget(self.units_table)
-        for name in PAGES[1:]:
-            self.pages.addWidget(QLabel(f"{name}: coming in a later release."))
-        self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.sidebar.setCurrentRow(0)
-        layout.addWidget(self.sidebar)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
-        self.reload()
+def make_app(argv: list[str] | None = None):
+    """The QApplication with the app's names, style sheet and palette-following icons."""
+    from PySide6.QtWidgets import QApplication
 
-    def reload(self) -> None:
-        units = self.ctx.units.list_units()
-        counts = self.ctx.units.all_counts()
-        self.units_table.setRowCount(len(units))
-        for row, unit in enumerate(units):
-            c = counts.get(unit.id)
-            values = [unit.name] + ([str(v) for v in c.as_dict().values()] if c else ["0"] * 5)
-            for col, v in enumerate(values):
-                self.units_table.setItem(row, col, QTableWidgetItem(v))
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("Unitvault")
+    app.setOrganizationName("Unitvault")
+    app.setApplicationDisplayName("Unitvault")
+    app.setDesktopFileName("unitvault")
+    from desktop.style import apply_style
+
+    apply_style(app)
+    return app
+
+
+def install_excepthook(window) -> None:
+    """A bug in a slot must not vanish: log it and show the report dialog."""
+    def hook(exc_type, exc, tb):
+        import traceback
+
+        log.error("Unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        try:
+            window.show_error(exc)
+        except Exception:  # noqa: BLE001 - last resort
+            sys.__excepthook__(exc_type, exc, tb)
+    sys.excepthook = hook
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,15 +52,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home")
     parser.add_argument("--db")
     parser.add_argument("--catalog")
+    parser.add_argument("bundle", nargs="?", help="a .uvault file to import (opens the import wizard)")
     args, qt_args = parser.parse_known_args(argv)
     ctx = AppContext.from_options(args.home, args.db, args.catalog)
     setup_logging(ctx.home.log_file)
-    app = QApplication([sys.argv[0], *qt_args])
-    app.setApplicationName("Unitvault")
+    app = make_app([sys.argv[0], *qt_args])
     ensure_demo(ctx)
+    from desktop.mainwindow import MainWindow
+
     window = MainWindow(ctx)
+    install_excepthook(window)
     window.show()
-    return app.exec()
+    if args.bundle:
+        from pathlib import Path
+
+        window.open_import(Path(args.bundle))
+    try:
+        return app.exec()
+    finally:
+        ctx.close()
 
 
 def run() -> None:

@@ -1,0 +1,168 @@
+"""Task functions for the desktop: each returns ``fn(reporter)`` for the task runner and calls core only.
+
+Like Anki's ``operations/*.py``: short builders, no UI code inside (they run on a worker thread), no
+business logic (that lives in ``core``). Bundle and restore calls go through here so the GUI has one
+place that knows their signatures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from core.progress import Reporter
+from core.unit.records import SECTIONS
+
+Task = Callable[[Reporter], Any]
+
+
+# --- units ------------------------------------------------------------------------------------------
+def list_units(ctx) -> Task:
+    def fn(reporter: Reporter):
+        store = ctx.units
+        counts = store.all_counts()
+        return [(u, counts.get(u.id)) for u in store.list_units()]
+    return fn
+
+
+@dataclass(frozen=True)
+class UnitData:
+    unit: Any
+    counts: Any
+    sections: dict[str, list[dict]]
+    workspace_names: dict[str, str]
+
+
+def load_unit(ctx, name: str) -> Task:
+    def fn(reporter: Reporter) -> UnitData:
+        store = ctx.units
+        unit = store.get_unit(name)
+        sections: dict[str, list[dict]] = {}
+        with store.read() as conn:
+            counts = store.counts(unit.id, conn)
+            reporter.stage("read", sum(counts.as_dict().values()) - counts.applications)
+            for section in SECTIONS:
+                rows = []
+                for wire in store.iter_wire(unit.id, section, conn):
+                    rows.append(wire)
+                    if len(rows) % 2000 == 0:
+                        reporter.advance(2000)
+                sections[section] = rows
+        names = {w["id"]: w["name"] for w in sections["workspaces"]}
+        return UnitData(unit, counts, sections, names)
+    return fn
+
+
+def unit_digest(ctx, name: str) -> Task:
+    def fn(reporter: Reporter) -> str:
+        from core.unit.digest import unit_digest as digest
+
+        return digest(ctx.units, ctx.units.get_unit(name).id)
+    return fn
+
+
+# --- bundles ------------------------------------------------------------------------------------------
+def password_strength(password: str) -> tuple[int, str]:
+    from core.bundle import password_strength as strength
+
+    return strength(password)
+
+
+def export_units(ctx, names: list[str], destination: Path, password: str, *, overwrite: bool = False,
+                 name_template: str = "{unit}-{date}.uvault") -> Task:
+    """One name and a file destination: one bundle. Several names: one bundle per unit into a folder."""
+    def fn(reporter: Reporter):
+        from core import bundle
+
+        kdf = bundle.default_kdf(ctx.settings)
+        if len(names) == 1 and not destination.is_dir():
+            return bundle.export_unit(ctx.units, names[0], destination, password=password, kdf=kdf,
+                                      overwrite=overwrite, reporter=reporter)
+        return bundle.export_units(ctx.units, names, destination, name_template=name_template,
+                                   password=password, reporter=reporter)
+    return fn
+
+
+def verify_bundles(paths: list[Path], password: str) -> Task:
+    """Inspect written bundles with the same password: open + a full authenticated scan of each."""
+    def fn(reporter: Reporter):
+        from core import bundle
+
+        out = []
+        for path in paths:
+            opened = bundle.open_bundle(path, password=password)
+            try:
+                out.append((path, opened.scan(reporter)))
+            finally:
+                close = getattr(opened, "close", None)
+                if close:
+                    close()
+        return out
+    return fn
+
+
+def read_header(path: Path) -> Task:
+    def fn(reporter: Reporter):
+        from core import bundle
+
+        return bundle.read_header(path)
+    return fn
+
+
+# --- import -------------------------------------------------------------------------------------------
+@dataclass
+class Validated:
+    """A bundle opened and fully scanned (authenticated + validated), ready to preview."""
+    path: Path
+    opened: Any
+    manifest: Any
+
+
+def open_and_scan(path: Path, password: str) -> Task:
+    def fn(reporter: Reporter) -> Validated:
+        from core import bundle
+
+        opened = bundle.open_bundle(path, password=password)
+        manifest = opened.scan(reporter)
+        return Validated(path, opened, manifest)
+    return fn
+
+
+def preview(ctx, validated: Validated, target_name: str, mode: str, sections) -> Task:
+    def fn(reporter: Reporter):
+        from core.restore import preview_import
+
+        return preview_import(ctx.units, validated.opened, target_name, mode=mode, sections=sections,
+                              reporter=reporter)
+    return fn
+
+
+def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool) -> Task:
+    def fn(reporter: Reporter):
+        from core.restore import apply_import
+
+        result = apply_import(ctx.units, ctx.home, ctx.secrets, validated.opened, preview_obj,
+                              safety_snapshot=safety_snapshot, allow_other_unit=allow_other_unit,
+                              reporter=reporter)
+        _publish(result.unit.name)
+        return result
+    return fn
+
+
+def undo(ctx, unit_name: str) -> Task:
+    def fn(reporter: Reporter):
+        from core.restore import undo as core_undo
+
+        result = core_undo(ctx.units, ctx.home, ctx.secrets, unit_name)
+        _publish(unit_name)
+        return result
+    return fn
+
+
+def _publish(unit_name: str) -> None:
+    try:
+        from core import events
+    except ImportError:
+        return
+    events.publish(unit_name)

@@ -1,0 +1,250 @@
+"""The Units page: a searchable units list with counts, and a unit view with one tab per section."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QSplitter, QTableView, QTabWidget, QTreeView, QVBoxLayout, QWidget)
+
+from desktop import ops
+from desktop.icons import icon
+from desktop.models import ConfigKeysModel, RawRole, RecordTreeModel, UnitsModel, short_json
+from desktop.taskman import TaskRunner
+
+
+def _search_box(placeholder: str, accessible: str) -> QLineEdit:
+    box = QLineEdit()
+    box.setPlaceholderText(placeholder)
+    box.setAccessibleName(accessible)
+    box.setClearButtonEnabled(True)
+    box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+    return box
+
+
+def _tree(model, accessible: str) -> QTreeView:
+    view = QTreeView()
+    view.setModel(model)
+    view.setAccessibleName(accessible)
+    view.setUniformRowHeights(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    return view
+
+
+class UnitView(QWidget):
+    """One unit: header with counts, and tabs for plugins, workspaces, profiles and config keys."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.data: ops.UnitData | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("<h3>No unit selected</h3>")
+        self.title.setObjectName("unitTitle")
+        self.summary = QLabel("Choose a unit in the list to see its content.")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Unit sections")
+        layout.addWidget(self.tabs, 1)
+
+        self.plugins = RecordTreeModel(
+            [("Plugin", lambda w: w["name"]), ("Version", lambda w: w["version"]),
+             ("Enabled", lambda w: "Yes" if w["enabled"] else "No"),
+             ("Permissions", lambda w: len(w["permissions"])), ("Mappings", lambda w: len(w["mappings"])),
+             ("Config", lambda w: short_json(w["config"])), ("Id", lambda w: w["id"])],
+            children=lambda w: [("permission", p) for p in w["permissions"]] + [("mapping", m) for m in w["mappings"]],
+            child_columns=[lambda c: ("Permission: " if c[0] == "permission" else "Mapping: ")
+                           + (f"{'allow' if c[1]['allow'] else 'deny'} {c[1]['action']} to "
+                              f"{c[1]['subject_type']} {c[1]['subject']}" if c[0] == "permission"
+                              else f"{c[1]['source']} → {c[1]['target']}")])
+        self.workspaces = RecordTreeModel(
+            [("Workspace", lambda w: w["name"]), ("Owner", lambda w: w["owner"]),
+             ("Applications", lambda w: len(w["applications"])), ("Description", lambda w: w["description"]),
+             ("Id", lambda w: w["id"])],
+            children=lambda w: w["applications"],
+            child_columns=[lambda a: a["name"], lambda a: a["kind"], lambda a: f"position {a['position']}",
+                           lambda a: short_json(a["config"]), lambda a: a["id"]])
+        self.profiles = RecordTreeModel(
+            [("Profile", lambda w: w["name"]), ("Workspaces", lambda w: len(w["workspaces"])),
+             ("Description", lambda w: w["description"]), ("Id", lambda w: w["id"])],
+            children=lambda w: list(w["workspaces"]),
+            child_columns=[lambda ws: self._ws_name(ws), lambda ws: "", lambda ws: "", lambda ws: ws])
+        self.plugins_view = _tree(self.plugins, "Plugins")
+        self.workspaces_view = _tree(self.workspaces, "Workspaces and their applications")
+        self.profiles_view = _tree(self.profiles, "Profiles and their workspaces")
+        self.tabs.addTab(self.plugins_view, "&Plugins")
+        self.tabs.addTab(self.workspaces_view, "&Workspaces")
+        self.tabs.addTab(self.profiles_view, "P&rofiles")
+
+        keys_page = QWidget()
+        keys_layout = QVBoxLayout(keys_page)
+        row = QHBoxLayout()
+        self.keys_search = _search_box("Search keys and descriptions", "Search config keys")
+        self.reveal = QPushButton(icon("eye"), "Re&veal secrets")
+        self.reveal.setCheckable(True)
+        self.reveal.setAccessibleName("Reveal secret values")
+        self.reveal.toggled.connect(self._set_revealed)
+        row.addWidget(self.keys_search, 1)
+        row.addWidget(self.reveal)
+        keys_layout.addLayout(row)
+        self.keys = ConfigKeysModel(self)
+        self.keys_proxy = QSortFilterProxyModel(self)
+        self.keys_proxy.setSourceModel(self.keys)
+        self.keys_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.keys_proxy.setFilterKeyColumn(-1)
+        self.keys_search.textChanged.connect(self.keys_proxy.setFilterFixedString)
+        self.keys_view = QTableView()
+        self.keys_view.setModel(self.keys_proxy)
+        self.keys_view.setAccessibleName("Config keys")
+        self.keys_view.setAlternatingRowColors(True)
+        self.keys_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.keys_view.verticalHeader().setVisible(False)
+        self.keys_view.verticalHeader().setDefaultSectionSize(24)
+        self.keys_view.horizontalHeader().setStretchLastSection(True)
+        self.keys_view.setColumnWidth(0, 260)
+        self.keys_view.setColumnWidth(1, 260)
+        self.keys_view.setColumnWidth(2, 60)
+        keys_layout.addWidget(self.keys_view, 1)
+        self.keys_count = QLabel("")
+        keys_layout.addWidget(self.keys_count)
+        self.keys_proxy.rowsInserted.connect(self._update_key_count)
+        self.keys_proxy.modelReset.connect(self._update_key_count)
+        self.keys_proxy.layoutChanged.connect(self._update_key_count)
+        self.keys_search.textChanged.connect(self._update_key_count)
+        self.tabs.addTab(keys_page, "&Config keys")
+        for view, widths in ((self.plugins_view, (220, 70, 70, 90, 80, 260)),
+                             (self.workspaces_view, (240, 120, 100, 280)),
+                             (self.profiles_view, (240, 100, 300))):
+            for i, w in enumerate(widths):
+                view.setColumnWidth(i, w)
+
+    def _ws_name(self, ws_id: str) -> str:
+        return self.data.workspace_names.get(ws_id, ws_id) if self.data else ws_id
+
+    def _set_revealed(self, on: bool) -> None:
+        self.keys.set_revealed(on)
+        self.reveal.setText("Hide secr&ets" if on else "Re&veal secrets")
+        self.reveal.setIcon(icon("eye-off" if on else "eye"))
+
+    def _update_key_count(self, *args) -> None:
+        total = len(self.keys.rows)
+        shown = self.keys_proxy.rowCount()
+        self.keys_count.setText(f"{shown:,} of {total:,} keys" if shown != total else f"{total:,} keys")
+
+    def show_unit(self, data: ops.UnitData | None) -> None:
+        self.data = data
+        self.reveal.setChecked(False)
+        if data is None:
+            self.title.setText("<h3>No unit selected</h3>")
+            self.summary.setText("Choose a unit in the list to see its content.")
+            for model in (self.plugins, self.workspaces, self.profiles, self.keys):
+                model.set_rows([])
+            return
+        u, c = data.unit, data.counts
+        self.title.setText(f"<h3>{u.display_name} <small>({u.name})</small></h3>")
+        self.summary.setText(
+            f"{c.plugins:,} plugins · {c.workspaces:,} workspaces with {c.applications:,} applications · "
+            f"{c.profiles:,} profiles · {c.config_keys:,} config keys · updated {u.updated_at.replace('T', ' ')}")
+        self.plugins.set_rows(data.sections["plugins"])
+        self.workspaces.set_rows(data.sections["workspaces"])
+        self.profiles.set_rows(data.sections["profiles"])
+        self.keys.set_rows(data.sections["config_keys"])
+        self._update_key_count()
+
+
+class UnitsPage(QWidget):
+    """Units list (searchable, with counts) beside the selected unit's view. Loads through the task runner."""
+
+    unit_selected = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, runner: TaskRunner, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.runner, self.ctx = runner, ctx
+        self.current: str | None = None
+        self._loading = None
+        layout = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        self.search = _search_box("Search units", "Search units")
+        top_layout.addWidget(self.search)
+        self.model = UnitsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setSortRole(Qt.ItemDataRole.EditRole)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Units")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        top_layout.addWidget(self.table)
+        self.view = UnitView()
+        splitter.addWidget(top)
+        splitter.addWidget(self.view)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([170, 500])
+        layout.addWidget(splitter)
+        self.setTabOrder(self.search, self.table)
+        self.setTabOrder(self.table, self.view.tabs)
+
+    def selected_names(self) -> list[str]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.rows[r][0].name for r in sorted(rows)]
+
+    def reload(self, keep: str | None = None) -> None:
+        keep = keep or self.current
+        self.runner.run(ops.list_units(self.ctx), name="list units",
+                        on_success=lambda rows: self._set_units(rows, keep))
+
+    def _set_units(self, rows, keep: str | None) -> None:
+        self.model.set_units(rows)
+        names = [u.name for u, _ in rows]
+        target = keep if keep in names else (names[0] if names else None)
+        if target is not None:
+            self.select(target, force=True)
+        else:
+            self.current = None
+            self.view.show_unit(None)
+            self.loaded.emit()
+
+    def select(self, name: str, force: bool = False) -> None:
+        for r, (u, _) in enumerate(self.model.rows):
+            if u.name == name:
+                idx = self.proxy.mapFromSource(self.model.index(r, 0))
+                if force and self.current == name:
+                    self._load(name)
+                self.table.setCurrentIndex(idx)
+                self.table.selectRow(idx.row())
+                return
+
+    def _row_changed(self, current, previous) -> None:
+        if not current.isValid():
+            return
+        unit = self.proxy.data(current, RawRole)
+        if unit is not None and unit.name != self.current:
+            self._load(unit.name)
+
+    def _load(self, name: str) -> None:
+        self.current = name
+        self.unit_selected.emit(name)
+        self.view.summary.setText("Loading…")
+
+        def done(data, name=name):
+            if self.current == name:
+                self.view.show_unit(data)
+                self.loaded.emit()
+        self.runner.run(ops.load_unit(self.ctx, name), name=f"load {name}", on_success=done)
