@@ -7,9 +7,10 @@ place that knows their signatures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from core.progress import Reporter
 from core.unit.records import SECTIONS

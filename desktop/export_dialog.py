@@ -1,0 +1,362 @@
+"""Export dialog: one or many units (one bundle per unit), password with strength advice, progress, result.
+
+Core does the work (``core.bundle.export_unit`` / ``export_units``); this dialog gathers the choices,
+runs the export on the unit lane and offers to verify the written files with the same password.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.logsetup import register_secret
+from desktop import ops
+from desktop.errors import describe, error_html, show_error
+from desktop.icons import icon
+from desktop.passphrase import generate as generate_passphrase
+from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, human_size
+
+MIN_PASSWORD = 4
+NAME_TEMPLATE = "{unit}-{date}.uvault"
+
+
+def default_file_name(unit: str) -> str:
+    return f"{unit}-{_dt.date.today().isoformat()}.uvault"
+
+
+class ExportDialog(QDialog):
+    exported = Signal(object)  # the core's result
+    verified = Signal(object)  # list of (path, manifest)
+
+    def __init__(self, ctx, runner, settings, parent: QWidget | None = None, selected: list[str] | None = None):
+        super().__init__(parent)
+        self.ctx, self.runner, self.settings = ctx, runner, settings
+        self.result_value = None
+        self.written: list[Path] = []
+        self.handle = None
+        self.setWindowTitle("Export units")
+        self.setWindowIcon(icon("export"))
+        self.resize(620, 640)
+        layout = QVBoxLayout(self)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack)
+        self._build_setup(selected or [])
+        self._build_progress()
+        self._build_result()
+        self._update()
+
+    # --- page 1: choices -------------------------------------------------------------------------------
+    def _build_setup(self, selected: list[str]) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        units_box = QGroupBox("&Units to export (one bundle per unit)")
+        ub = QVBoxLayout(units_box)
+        self.units = QListWidget()
+        self.units.setAccessibleName("Units to export")
+        counts = self.ctx.units.all_counts()
+        for unit in self.ctx.units.list_units():
+            c = counts.get(unit.id)
+            text = f"{unit.name}  —  {unit.display_name}"
+            if c:
+                text += f"  ({c.plugins} plugins, {c.workspaces} workspaces, {c.profiles} profiles, " \
+                        f"{c.config_keys:,} keys)"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, unit.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if unit.name in selected else Qt.CheckState.Unchecked)
+            self.units.addItem(item)
+        self.units.itemChanged.connect(lambda *_: self._update())
+        ub.addWidget(self.units)
+        row = QHBoxLayout()
+        self.select_all = QPushButton("Select &all")
+        self.select_none = QPushButton("Select &none")
+        self.select_all.clicked.connect(lambda: self._check_all(True))
+        self.select_none.clicked.connect(lambda: self._check_all(False))
+        row.addWidget(self.select_all)
+        row.addWidget(self.select_none)
+        row.addStretch(1)
+        ub.addLayout(row)
+        layout.addWidget(units_box)
+
+        pw_box = QGroupBox("&Password")
+        form = QFormLayout(pw_box)
+        self.password = PasswordField("Password")
+        self.confirm = PasswordField("Confirm password")
+        self.generate_button = QPushButton(icon("dice"), "&Generate passphrase")
+        self.generate_button.setAccessibleName("Generate a passphrase")
+        self.generate_button.clicked.connect(self._generate)
+        form.addRow("Pass&word:", self.password)
+        form.addRow("Con&firm:", self.confirm)
+        self.meter = StrengthMeter()
+        form.addRow("Strength:", self.meter)
+        form.addRow("", self.generate_button)
+        self.password.textChanged.connect(self._password_changed)
+        self.confirm.textChanged.connect(lambda *_: self._update())
+        layout.addWidget(pw_box)
+        note = QLabel("Keep the password safe: without it (or the organisation's recovery key) "
+                      "the bundle cannot be opened by anyone.")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+
+        dest_box = QGroupBox("&Destination")
+        db = QHBoxLayout(dest_box)
+        self.dest_label = QLabel("File:")
+        self.destination = QLineEdit()
+        self.destination.setAccessibleName("Destination")
+        self.destination.textChanged.connect(lambda *_: self._update())
+        self.browse = QPushButton(icon("folder"), "&Browse…")
+        self.browse.clicked.connect(self._browse)
+        db.addWidget(self.dest_label)
+        db.addWidget(self.destination, 1)
+        db.addWidget(self.browse)
+        layout.addWidget(dest_box)
+        self.overwrite = QCheckBox("&Replace an existing file of the same name")
+        layout.addWidget(self.overwrite)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("exportStatus")
+        layout.addWidget(self.status)
+        buttons = QDialogButtonBox()
+        self.export_button = buttons.addButton("E&xport", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setIcon(icon("export"))
+        self.export_button.setDefault(True)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.start_export)
+        close.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self.stack.addWidget(page)
+        self._last_mode: str | None = None
+
+    def _check_all(self, on: bool) -> None:
+        for i in range(self.units.count()):
+            self.units.item(i).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def chosen_units(self) -> list[str]:
+        return [self.units.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.units.count())
+                if self.units.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_units(self, names: list[str]) -> None:
+        for i in range(self.units.count()):
+            item = self.units.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names
+                               else Qt.CheckState.Unchecked)
+
+    def _base_folder(self) -> Path:
+        last = self.settings.last_folder()
+        return Path(last) if last and Path(last).is_dir() else Path.home()
+
+    def _update(self) -> None:
+        names = self.chosen_units()
+        mode = "file" if len(names) == 1 else "folder"
+        if mode != self._last_mode or (mode == "file" and self._auto_dest):
+            self._auto_dest = True
+            self.dest_label.setText("File:" if mode == "file" else "Folder:")
+            text = str(self._base_folder() / default_file_name(names[0])) if mode == "file" \
+                else str(self._base_folder())
+            self.destination.blockSignals(True)
+            self.destination.setText(text)
+            self.destination.blockSignals(False)
+            self._last_mode = mode
+        problem = self._problem()
+        self.status.setText(problem)
+        self.export_button.setEnabled(not problem)
+        self.overwrite.setVisible(mode == "file")
+
+    _auto_dest = True
+
+    def _problem(self) -> str:
+        names = self.chosen_units()
+        pw, confirm = self.password.text(), self.confirm.text()
+        if not names:
+            return "Choose at least one unit."
+        if len(pw) < MIN_PASSWORD:
+            return f"The password needs at least {MIN_PASSWORD} characters."
+        if pw != confirm:
+            return "The two passwords differ." if confirm else "Type the password again to confirm it."
+        dest = self.destination.text().strip()
+        if not dest:
+            return "Choose where to write the bundle."
+        if len(names) > 1 and not Path(dest).is_dir():
+            return "Choose an existing folder for the bundles."
+        if len(names) == 1 and not Path(dest).parent.is_dir():
+            return "The destination folder does not exist."
+        return ""
+
+    def _password_changed(self, text: str) -> None:
+        try:
+            score, advice = ops.password_strength(text) if text else (0, "")
+        except ImportError:
+            score, advice = min(4, len(text) // 4), ""
+        self.meter.set_score(score, advice)
+        self._update()
+
+    def _generate(self) -> None:
+        phrase = generate_passphrase()
+        self.password.setText(phrase)
+        self.confirm.setText(phrase)
+        self.password.set_visible(True)
+        self.confirm.set_visible(True)
+
+    def _browse(self) -> None:
+        names = self.chosen_units()
+        if len(names) == 1:
+            path, _ = QFileDialog.getSaveFileName(self, "Export bundle to", self.destination.text(),
+                                                  "Unitvault bundles (*.uvault)")
+        else:
+            path = QFileDialog.getExistingDirectory(self, "Export bundles into", self.destination.text())
+        if path:
+            self._auto_dest = False
+            self.destination.setText(path)
+
+    # --- page 2: progress ------------------------------------------------------------------------------
+    def _build_progress(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.progress_title = QLabel("<h3>Exporting…</h3>")
+        layout.addWidget(self.progress_title)
+        self.progress = ProgressPanel()
+        layout.addWidget(self.progress)
+        layout.addStretch(1)
+        self.stack.addWidget(page)
+
+    def start_export(self) -> None:
+        if self._problem():
+            return
+        names = self.chosen_units()
+        dest = Path(self.destination.text().strip()).expanduser()
+        password = self.password.text()
+        register_secret(password)
+        self.settings.set_last_folder(dest if dest.is_dir() else dest.parent)
+        self.progress_title.setText(f"<h3>Exporting {len(names)} unit{'s' if len(names) > 1 else ''}…</h3>")
+        self.stack.setCurrentIndex(1)
+        self.handle = self.runner.run(
+            ops.export_units(self.ctx, names, dest, password, overwrite=self.overwrite.isChecked(),
+                             name_template=NAME_TEMPLATE),
+            name="export", on_success=self._exported, on_failure=self._failed)
+        self.handle.cancelled.connect(self._cancelled)
+        self.progress.attach(self.handle)
+
+    def _cancelled(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.status.setText("Export cancelled; no bundle was written.")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.stack.setCurrentIndex(0)
+        info = describe(exc)
+        if info is not None and not info.unexpected:
+            self.status.setText(error_html(info))
+        show_error(self, exc, self.ctx.home.log_file)
+
+    # --- page 3: result ----------------------------------------------------------------------------------
+    def _build_result(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.result_title = QLabel("<h3>Export finished</h3>")
+        layout.addWidget(self.result_title)
+        self.result_list = QListWidget()
+        self.result_list.setAccessibleName("Written bundles")
+        layout.addWidget(self.result_list, 1)
+        self.verify_label = QLabel("Verify the written files now? Each is opened with the same password and read "
+                                   "in full, as an import would.")
+        self.verify_label.setWordWrap(True)
+        layout.addWidget(self.verify_label)
+        self.verify_progress = ProgressPanel()
+        self.verify_progress.hide()
+        layout.addWidget(self.verify_progress)
+        buttons = QDialogButtonBox()
+        self.verify_button = buttons.addButton("&Verify now", QDialogButtonBox.ButtonRole.ActionRole)
+        self.verify_button.setIcon(icon("check"))
+        self.show_button = buttons.addButton("&Show in folder", QDialogButtonBox.ButtonRole.ActionRole)
+        self.show_button.setIcon(icon("folder"))
+        done = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.verify_button.clicked.connect(self.verify_now)
+        self.show_button.clicked.connect(self.show_in_folder)
+        done.clicked.connect(self.accept)
+        layout.addWidget(buttons)
+        self.stack.addWidget(page)
+
+    def _exported(self, result) -> None:
+        self.result_value = result
+        self.result_list.clear()
+        written = list(getattr(result, "written", None) or [result])
+        failed = list(getattr(result, "failed", None) or [])
+        self.written = [Path(w.path) for w in written]
+        for w in written:
+            c = w.counts
+            counts = c.as_dict() if hasattr(c, "as_dict") else dict(c)
+            item = QListWidgetItem(icon("check"), f"{Path(w.path).name}  ({human_size(w.size)}; "
+                                   f"{counts.get('plugins', 0)} plugins, {counts.get('workspaces', 0)} workspaces, "
+                                   f"{counts.get('profiles', 0)} profiles, {counts.get('config_keys', 0):,} keys)")
+            item.setToolTip(str(w.path))
+            self.result_list.addItem(item)
+        for f in failed:
+            name, exc = (f if isinstance(f, tuple) else (getattr(f, "unit", "?"), getattr(f, "error", f)))
+            info = describe(exc) if isinstance(exc, BaseException) else None
+            self.result_list.addItem(QListWidgetItem(
+                icon("error"), f"{name}: {info.message if info else exc}"))
+        n = len(written)
+        self.result_title.setText(
+            f"<h3>{n} bundle{'s' if n != 1 else ''} written"
+            + (f", {len(failed)} failed" if failed else "") + "</h3>")
+        self.verify_button.setEnabled(bool(self.written))
+        self.show_button.setEnabled(bool(self.written))
+        self.stack.setCurrentIndex(2)
+        self.exported.emit(result)
+
+    def show_in_folder(self) -> None:
+        if self.written:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written[0].parent)))
+
+    def verify_now(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.verify_progress.show()
+        self.verify_label.setText("Verifying…")
+        handle = self.runner.run(ops.verify_bundles(self.written, self.password.text()), name="verify",
+                                 lane="pool", on_success=self._verified, on_failure=self._verify_failed)
+        handle.cancelled.connect(lambda: (self.verify_label.setText("Verification cancelled."),
+                                          self.verify_button.setEnabled(True)))
+        self.verify_progress.attach(handle)
+
+    def _verified(self, results) -> None:
+        self.verify_progress.hide()
+        self.verify_label.setText(f"<b>All {len(results)} bundle{'s' if len(results) != 1 else ''} verified:</b> "
+                                  "they open with this password and every record checks out.")
+        self.verified.emit(results)
+
+    def _verify_failed(self, exc: BaseException) -> None:
+        self.verify_progress.hide()
+        info = describe(exc)
+        self.verify_label.setText("Verification failed: " + (error_html(info) if info else ""))
+        if info and info.unexpected:
+            show_error(self, exc, self.ctx.home.log_file)
+
+    def reject(self) -> None:
+        if self.handle is not None and not self.handle.done:
+            self.handle.cancel()
+        super().reject()
+
+    def done(self, r: int) -> None:  # forget the password with the dialog
+        self.password.setText("")
+        self.confirm.setText("")
+        super().done(r)

@@ -1,0 +1,453 @@
+"""The import wizard's later pages: preview (plan, live), confirm (typed name), import (progress), done (undo)."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTreeWidget,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
+
+from core.unit.records import SECTIONS, UNIT_NAME_RE
+from desktop import ops
+from desktop.errors import describe, error_html, show_error
+from desktop.icons import icon
+from desktop.import_wizard import error_label
+from desktop.plan_view import SECTION_TITLES, fill_tree, summaries
+from desktop.widgets import ProgressPanel
+
+
+def _counts_text(counts) -> str:
+    d = counts.as_dict() if hasattr(counts, "as_dict") else dict(counts)
+    return (f"{d.get('plugins', 0):,} plugins, {d.get('workspaces', 0):,} workspaces "
+            f"({d.get('applications', 0):,} applications), {d.get('profiles', 0):,} profiles, "
+            f"{d.get('config_keys', 0):,} config keys")
+
+
+class PreviewPage(QWizardPage):
+    """Counts and origin of the bundle, the target, the replace/merge choice, sections, and the plan tree."""
+
+    def __init__(self, wizard):
+        super().__init__()
+        self.w = wizard
+        self.handle = None
+        self.error_exc: BaseException | None = None
+        self._serial = 0
+        self._preview_target: str | None = None
+        self.setTitle("Preview")
+        self.setSubTitle("What the bundle holds and exactly what the import would change. Nothing is changed yet.")
+        layout = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        bundle_box = QGroupBox("Bundle")
+        bf = QFormLayout(bundle_box)
+        self.source = QLabel()
+        self.created = QLabel()
+        self.version = QLabel()
+        self.counts = QLabel()
+        self.counts.setWordWrap(True)
+        bf.addRow("Source unit:", self.source)
+        bf.addRow("Created:", self.created)
+        bf.addRow("App version:", self.version)
+        bf.addRow("Contents:", self.counts)
+        top.addWidget(bundle_box, 3)
+
+        target_box = QGroupBox("Import into")
+        tf = QVBoxLayout(target_box)
+        self.target = QComboBox()
+        self.target.setEditable(True)
+        self.target.setAccessibleName("Target unit")
+        self.target.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        target_label = QLabel("&Target unit:")
+        target_label.setBuddy(self.target)
+        tf.addWidget(target_label)
+        tf.addWidget(self.target)
+        self.target_state = QLabel("")
+        self.target_state.setWordWrap(True)
+        tf.addWidget(self.target_state)
+        self.replace = QRadioButton("&Replace: wipe the chosen sections, then restore them")
+        self.merge = QRadioButton("&Merge: add what is missing; live data takes precedence")
+        self.replace.setChecked(True)
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.addButton(self.replace)
+        self.mode_group.addButton(self.merge)
+        tf.addWidget(self.replace)
+        tf.addWidget(self.merge)
+        top.addWidget(target_box, 4)
+        layout.addLayout(top)
+
+        sec_row = QHBoxLayout()
+        sec_row.addWidget(QLabel("Sections:"))
+        self.section_boxes: dict[str, QCheckBox] = {}
+        for s, mnemonic in zip(SECTIONS, ("P&lugins", "&Workspaces", "Pr&ofiles", "Config &keys"), strict=True):
+            box = QCheckBox(mnemonic)
+            box.setChecked(True)
+            box.setAccessibleName(f"Import {SECTION_TITLES[s].lower()}")
+            box.toggled.connect(lambda *_: self.request(False))
+            self.section_boxes[s] = box
+            sec_row.addWidget(box)
+        sec_row.addStretch(1)
+        layout.addLayout(sec_row)
+
+        self.notice = QLabel("")
+        self.notice.setObjectName("loudNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
+        self.status = QLabel("")
+        layout.addWidget(self.status)
+        self.error = error_label()
+        layout.addWidget(self.error)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Change", "Details"])
+        self.tree.setColumnWidth(0, 360)
+        self.tree.setAccessibleName("Planned changes")
+        self.tree.setUniformRowHeights(True)
+        layout.addWidget(self.tree, 1)
+
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(250)
+        self.debounce.timeout.connect(lambda: self.request(True))
+        self.target.currentTextChanged.connect(lambda *_: self.debounce.start())
+        self.mode_group.buttonToggled.connect(lambda b, on: on and self.request(False))
+        self.setTabOrder(self.target, self.replace)
+        self.setTabOrder(self.replace, self.merge)
+        prev = self.merge
+        for box in self.section_boxes.values():
+            self.setTabOrder(prev, box)
+            prev = box
+        self.setTabOrder(prev, self.tree)
+
+    # --- choices -----------------------------------------------------------------------------------
+    def mode(self) -> str:
+        return "merge" if self.merge.isChecked() else "replace"
+
+    def sections(self) -> tuple[str, ...]:
+        return tuple(s for s, b in self.section_boxes.items() if b.isChecked())
+
+    def target_name(self) -> str:
+        return self.target.currentText().strip()
+
+    def initializePage(self) -> None:  # noqa: N802
+        m = self.w.validated.manifest
+        self.source.setText(f"<b>{html.escape(m.unit_name)}</b>")
+        self.source.setToolTip(f"Unit id {m.unit_id}")
+        self.created.setText(str(m.created))
+        self.version.setText(str(m.app_version))
+        self.counts.setText(_counts_text(m.counts))
+        names = [u.name for u in self.w.ctx.units.list_units()]
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItems(names)
+        self.target.setEditText(m.unit_name)
+        self.target.blockSignals(False)
+        self.request(True)
+
+    def cleanupPage(self) -> None:  # noqa: N802
+        self.debounce.stop()
+        self._serial += 1
+        self.w.preview = None
+
+    # --- the plan, recomputed live ------------------------------------------------------------------------
+    def request(self, full: bool) -> None:
+        """``full``: target changed, ask core for a new preview; else re-choose mode/sections on it."""
+        if self.w.validated is None:
+            return
+        self._serial += 1
+        serial = self._serial
+        self.error.hide()
+        self.error_exc = None
+        name = self.target_name()
+        if not UNIT_NAME_RE.match(name or ""):
+            self.w.preview = None
+            self._show_target_state(None)
+            self.status.setText("")
+            self.error.setText("<b>Type a unit name:</b> 1-63 lowercase letters, digits, '-' or '_'.")
+            self.error.show()
+            self.tree.clear()
+            self.completeChanged.emit()
+            return
+        sections = self.sections()
+        if not sections:
+            self.status.setText("")
+            self.error.setText("<b>Choose at least one section to import.</b>")
+            self.error.show()
+            self.tree.clear()
+            self.completeChanged.emit()
+            return
+        base = self.w.preview
+        self.w.preview = None
+        self.status.setText("Computing the changes…")
+        self.completeChanged.emit()
+        mode = self.mode()
+        if full or base is None or self._preview_target != name:
+            fn = ops.preview(self.w.ctx, self.w.validated, name, mode, sections)
+        else:
+            def fn(reporter, base=base):
+                return base.with_choice(mode, sections)
+        self.handle = self.w.runner.run(fn, name="preview",
+                                        on_success=lambda p, s=serial, n=name: self._previewed(s, n, p),
+                                        on_failure=lambda e, s=serial, n=name: self._failed(s, n, e, base))
+
+    def _previewed(self, serial: int, name: str, preview) -> None:
+        if serial != self._serial:
+            return
+        self.w.preview = preview
+        self._preview_target = name
+        self.status.setText("")
+        self._show_target_state(preview)
+        fill_tree(self.tree, preview.plan)
+        self.completeChanged.emit()
+
+    def _failed(self, serial: int, name: str, exc: BaseException, base) -> None:
+        if serial != self._serial:
+            return
+        self.status.setText("")
+        self.error_exc = exc
+        # keep the last good preview so a change of choice can be computed on it again
+        self._base_after_error = base
+        info = describe(exc)
+        if info is not None:
+            self.error.setText(error_html(info))
+            self.error.show()
+            if info.unexpected:
+                show_error(self, exc, self.w.ctx.home.log_file)
+        self.tree.clear()
+        self.completeChanged.emit()
+
+    def _show_target_state(self, preview) -> None:
+        if preview is None:
+            self.target_state.setText("")
+            self.notice.hide()
+            return
+        if preview.target is None:
+            self.target_state.setText(f"A new unit <b>{html.escape(self.target_name())}</b> will be created.")
+        else:
+            self.target_state.setText(f"Existing unit <b>{html.escape(preview.target.display_name)}</b>.")
+        if preview.other_unit:
+            m = self.w.validated.manifest
+            self.notice.setText(
+                f"⚠ This bundle comes from another unit: “{m.unit_name}” (id {m.unit_id}), not "
+                f"“{preview.target.name if preview.target else self.target_name()}”. Importing it puts that "
+                "unit's content here. Check the target before you continue.")
+            self.notice.show()
+        else:
+            self.notice.hide()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.w.preview is not None and self.error_exc is None and bool(self.sections())
+
+
+class ConfirmPage(QWizardPage):
+    """What will be wiped, the safety snapshot option, and the unit's name typed to enable Import."""
+
+    def __init__(self, wizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Confirm")
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Import")
+        layout = QVBoxLayout(self)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.summary)
+        self.snapshot = QCheckBox("Keep a &safety snapshot of what is overwritten (lets you undo this import)")
+        self.snapshot.setChecked(True)
+        layout.addWidget(self.snapshot)
+        self.type_label = QLabel("")
+        self.type_label.setWordWrap(True)
+        self.typed = QLineEdit()
+        self.typed.setAccessibleName("Type the unit's name to confirm")
+        self.type_label.setBuddy(self.typed)
+        layout.addWidget(self.type_label)
+        layout.addWidget(self.typed)
+        layout.addStretch(1)
+        self.typed.textChanged.connect(lambda *_: self.completeChanged.emit())
+
+    def target_name(self) -> str:
+        return self.w.preview_page.target_name()
+
+    def initializePage(self) -> None:  # noqa: N802
+        preview = self.w.preview
+        mode = self.w.preview_page.mode()
+        name = html.escape(self.target_name())
+        lines = []
+        new = preview.target is None
+        lines.append(f"Import <b>{html.escape(self.w.validated.manifest.unit_name)}</b> from "
+                     f"{html.escape(self.w.path.name)} into {'the new' if new else 'unit'} <b>{name}</b>, "
+                     f"mode <b>{mode}</b>.")
+        rows = []
+        for s in summaries(preview.plan):
+            title = SECTION_TITLES[s.section]
+            if mode == "replace" and not new:
+                rows.append(f"<li><b>{title}</b>: the current content is wiped; "
+                            f"{s.removed:,} removed, {s.changed:,} changed, {s.added:,} added, "
+                            f"{s.unchanged:,} unchanged.</li>")
+            else:
+                rows.append(f"<li><b>{title}</b>: {s.added:,} added"
+                            + (f", {s.changed:,} differ and are kept as they are" if mode == "merge" else "")
+                            + ".</li>")
+        lines.append("<ul>" + "".join(rows) + "</ul>")
+        if mode == "replace" and not new:
+            wiped = sum(s.removed + s.changed + s.unchanged for s in summaries(preview.plan))
+            lines.append(f"<b>{wiped:,} records of {name} will be wiped and replaced</b>; sections not chosen "
+                         "stay as they are.")
+        elif mode == "merge":
+            lines.append("Nothing is deleted in merge mode.")
+        if preview.other_unit:
+            lines.append("<b>The bundle comes from another unit.</b>")
+        self.summary.setText("<p>" + "</p><p>".join(lines) + "</p>")
+        self.setSubTitle("Check what will happen, then type the unit's name to enable Import.")
+        self.type_label.setText(f"&Type <b>{name}</b> to enable Import:")
+        self.typed.clear()
+        self.snapshot.setEnabled(not new)
+        self.snapshot.setChecked(True)
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.typed.text().strip() == self.target_name() and self.w.preview is not None
+
+
+class ImportPage(QWizardPage):
+    """Runs the import (cancel is possible until commit) and moves on to Done when it committed."""
+
+    def __init__(self, wizard):
+        super().__init__()
+        self.w = wizard
+        self.handle = None
+        self.ok = False
+        self.setTitle("Importing")
+        self.setSubTitle("Cancel is possible until the import commits; a cancelled import changes nothing.")
+        layout = QVBoxLayout(self)
+        self.progress = ProgressPanel()
+        layout.addWidget(self.progress)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.error = error_label()
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def running(self) -> bool:
+        return self.handle is not None and not self.handle.done
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.ok = False
+        self.error.hide()
+        self.message.setText("")
+        preview = self.w.preview
+        self.progress.show()
+        self.handle = self.w.runner.run(
+            ops.apply(self.w.ctx, self.w.validated, preview,
+                      safety_snapshot=self.w.confirm_page.snapshot.isChecked(),
+                      allow_other_unit=bool(preview.other_unit)),
+            name="import", on_success=self._ok, on_failure=self._failed)
+        self.handle.cancelled.connect(self._cancelled)
+        self.progress.attach(self.handle)
+
+    def _ok(self, result) -> None:
+        self.w.result = result
+        self.ok = True
+        self.completeChanged.emit()
+        self.w.imported.emit(result)
+        self.w.next()
+
+    def _cancelled(self) -> None:
+        self.progress.hide()
+        self.message.setText(f"<b>Import cancelled.</b> Unit {html.escape(self.w.preview_page.target_name())} "
+                             "was not changed. Close the wizard, or start again from the menu.")
+        self.w.button(QWizard.WizardButton.CancelButton).setText("&Close")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.hide()
+        info = describe(exc)
+        if info is not None:
+            self.error.setText(error_html(info) + "<br>The unit was not changed.")
+            self.error.show()
+            if info.unexpected:
+                show_error(self, exc, self.w.ctx.home.log_file)
+        self.w.button(QWizard.WizardButton.CancelButton).setText("&Close")
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.ok
+
+
+class DonePage(QWizardPage):
+    """What changed, and Undo (restores the safety snapshot)."""
+
+    def __init__(self, wizard):
+        super().__init__()
+        self.w = wizard
+        self.handle = None
+        self.setTitle("Done")
+        layout = QVBoxLayout(self)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.summary)
+        self.undo_button = QPushButton(icon("undo"), "&Undo this import")
+        self.undo_button.setAccessibleName("Undo this import")
+        self.undo_button.clicked.connect(self.undo)
+        row = QHBoxLayout()
+        row.addWidget(self.undo_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.undo_progress = ProgressPanel()
+        self.undo_progress.hide()
+        layout.addWidget(self.undo_progress)
+        self.undo_message = QLabel("")
+        self.undo_message.setWordWrap(True)
+        layout.addWidget(self.undo_message)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        r = self.w.result
+        rows = "".join(f"<li><b>{SECTION_TITLES[s.section]}</b>: {s.added:,} added, {s.removed:,} removed, "
+                       f"{s.changed:,} changed, {s.unchanged:,} unchanged</li>" for s in summaries(r.plan))
+        snap = getattr(r, "snapshot_id", None)
+        self.summary.setText(
+            f"<p><b>Imported into {html.escape(r.unit.name)}.</b></p><ul>{rows}</ul>"
+            + (f"<p>A safety snapshot was kept ({html.escape(str(snap))}); Undo puts the unit back as it was.</p>"
+               if snap else "<p>No safety snapshot was kept, so this import cannot be undone here.</p>"))
+        self.setSubTitle("The import committed. Open views have been reloaded.")
+        self.undo_button.setEnabled(bool(snap))
+        self.undo_message.setText("")
+
+    def undo(self) -> None:
+        r = self.w.result
+        self.undo_button.setEnabled(False)
+        self.undo_progress.show()
+        self.handle = self.w.runner.run(ops.undo(self.w.ctx, r.unit.name), name="undo",
+                                        on_success=self._undone, on_failure=self._failed)
+        self.handle.cancelled.connect(lambda: (self.undo_progress.hide(), self.undo_button.setEnabled(True)))
+        self.undo_progress.attach(self.handle)
+
+    def _undone(self, _result) -> None:
+        self.undo_progress.hide()
+        self.undo_message.setText(f"<b>Undone.</b> {html.escape(self.w.result.unit.name)} is back to how it was "
+                                  "before the import.")
+        self.w.undone.emit(self.w.result.unit.name)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.undo_progress.hide()
+        self.undo_button.setEnabled(True)
+        info = describe(exc)
+        if info is not None:
+            self.undo_message.setText(error_html(info))
+            if info.unexpected:
+                show_error(self, exc, self.w.ctx.home.log_file)

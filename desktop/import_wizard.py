@@ -1,0 +1,311 @@
+"""The validate-then-import wizard (QWizard): choose, password, validate, preview, confirm, import, done.
+
+Decide, then act: validation and the plan come from core without side effects and are shown as they
+are; the import applies exactly the previewed plan. All core work runs on the task runner; the pages
+only hold what the user chose and what core returned. The later pages live in ``import_pages``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from desktop import ops
+from desktop.errors import describe, error_html, show_error
+from desktop.icons import icon
+from desktop.mainwindow import BUNDLE_SUFFIX, bundle_paths
+from desktop.widgets import PasswordField, ProgressPanel
+
+P_CHOOSE, P_PASSWORD, P_VALIDATE, P_PREVIEW, P_CONFIRM, P_IMPORT, P_DONE = range(7)
+
+
+def error_label() -> QLabel:
+    label = QLabel("")
+    label.setObjectName("errorPanel")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.hide()
+    return label
+
+
+class ChoosePage(QWizardPage):
+    def __init__(self, wizard: ImportWizard):
+        super().__init__()
+        self.w = wizard
+        self.header = None
+        self.header_error: BaseException | None = None
+        self._checked_path: str | None = None
+        self.setTitle("Choose a bundle")
+        self.setSubTitle("Pick the .uvault file to import, drop it here, or choose a recent one.")
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit()
+        self.path.setAccessibleName("Bundle file")
+        self.path.setPlaceholderText("/path/to/unit.uvault")
+        self.browse = QPushButton(icon("folder"), "&Browse…")
+        self.browse.clicked.connect(self._browse)
+        label = QLabel("&File:")
+        label.setBuddy(self.path)
+        row.addWidget(label)
+        row.addWidget(self.path, 1)
+        row.addWidget(self.browse)
+        layout.addLayout(row)
+        recent_label = QLabel("&Recent files:")
+        self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent files")
+        recent_label.setBuddy(self.recent)
+        for f in wizard.settings.recent_files():
+            item = QListWidgetItem(icon("file"), f)
+            item.setData(Qt.ItemDataRole.UserRole, f)
+            self.recent.addItem(item)
+        self.recent.currentItemChanged.connect(
+            lambda cur, _prev: cur is not None and self.path.setText(cur.data(Qt.ItemDataRole.UserRole)))
+        self.recent.itemActivated.connect(lambda *_: self.w.next())
+        layout.addWidget(recent_label)
+        layout.addWidget(self.recent, 1)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        self.error = error_label()
+        layout.addWidget(self.error)
+        self.path.textChanged.connect(self._path_changed)
+
+    def _browse(self) -> None:
+        start = self.path.text() or self.w.settings.last_folder()
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a bundle", start,
+                                              f"Unitvault bundles (*{BUNDLE_SUFFIX});;All files (*)")
+        if path:
+            self.path.setText(path)
+
+    def chosen(self) -> Path | None:
+        text = self.path.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def _path_changed(self, *_) -> None:
+        self.header, self.header_error = None, None
+        self.error.hide()
+        path = self.chosen()
+        if path is not None and path.is_file():
+            self._checked_path = str(path)
+            self.info.setText("Reading the file header…")
+            self.w.runner.run(ops.read_header(path), name="read header", lane="pool",
+                              on_success=lambda h, p=str(path): self._header(p, h, None),
+                              on_failure=lambda e, p=str(path): self._header(p, None, e))
+        else:
+            self.info.setText("" if path is None else "No such file.")
+        self.completeChanged.emit()
+
+    def _header(self, path: str, header, exc) -> None:
+        if path != str(self.chosen()):
+            return  # an older check finished after the path changed
+        self.header, self.header_error = header, exc
+        if exc is not None:
+            info = describe(exc)
+            self.info.setText("")
+            if info is not None:
+                self.error.setText(error_html(info))
+                self.error.show()
+                if info.unexpected:
+                    show_error(self, exc, self.w.ctx.home.log_file)
+        else:
+            kdf = getattr(header, "kdf", None)
+            text = f"Unitvault bundle, format version {header.format_version}, {header.file_size:,} bytes"
+            if kdf is not None:
+                text += f"; password key derivation uses {kdf.m_kib // 1024} MiB"
+            self.info.setText(text + ".")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.header is not None and self.header_error is None
+
+    def validatePage(self) -> bool:  # noqa: N802
+        path = self.chosen()
+        self.w.path = path
+        self.w.settings.add_recent(path)
+        self.w.settings.set_last_folder(path.parent)
+        self.w.bundle_chosen.emit(path)
+        return True
+
+
+class PasswordPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Password")
+        self.setSubTitle("Type the password the bundle was exported with.")
+        form = QFormLayout(self)
+        self.password = PasswordField("Bundle password")
+        form.addRow("Pass&word:", self.password)
+        self.note = QLabel("The password is used only to open this file and is never stored.")
+        self.note.setWordWrap(True)
+        form.addRow(self.note)
+        self.password.textChanged.connect(lambda *_: self.completeChanged.emit())
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.setSubTitle(f"Type the password of {self.w.path.name if self.w.path else 'the bundle'}.")
+        self.password.setFocus()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return bool(self.password.text())
+
+
+class ValidatePage(QWizardPage):
+    """Opens the bundle with the password and scans all of it: authentication, manifest, schemas."""
+
+    def __init__(self, wizard: ImportWizard):
+        super().__init__()
+        self.w = wizard
+        self.handle = None
+        self.ok = False
+        self.setTitle("Validation")
+        self.setSubTitle("Checking that the bundle is authentic, complete and valid. Nothing is changed yet.")
+        layout = QVBoxLayout(self)
+        self.progress = ProgressPanel()
+        layout.addWidget(self.progress)
+        self.result = QLabel("")
+        self.result.setWordWrap(True)
+        layout.addWidget(self.result)
+        self.error = error_label()
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        from core.logsetup import register_secret
+
+        self.ok = False
+        self.error.hide()
+        self.result.setText("")
+        self.w.validated = None
+        password = self.w.password_page.password.text()
+        register_secret(password)
+        self.progress.show()
+        self.handle = self.w.runner.run(ops.open_and_scan(self.w.path, password), name="validate",
+                                        on_success=self._ok, on_failure=self._failed)
+        self.handle.cancelled.connect(self._cancelled)
+        self.progress.attach(self.handle)
+        self.completeChanged.emit()
+
+    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running check
+        if self.handle is not None and not self.handle.done:
+            self.handle.cancel()
+
+    def _ok(self, validated) -> None:
+        self.w.validated = validated
+        self.ok = True
+        m = validated.manifest
+        self.progress.hide()
+        self.result.setText(f"<b>The bundle is authentic and valid.</b> It holds unit <b>{m.unit_name}</b>, "
+                            f"exported {m.created} by Unitvault {m.app_version}.")
+        self.completeChanged.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.hide()
+        info = describe(exc)
+        if info is None:
+            return
+        back = " Go back to try another password or file." if not info.unexpected else ""
+        self.error.setText(error_html(info) + back)
+        self.error.show()
+        if info.unexpected:
+            show_error(self, exc, self.w.ctx.home.log_file)
+        self.completeChanged.emit()
+
+    def _cancelled(self) -> None:
+        self.progress.hide()
+        self.result.setText("Validation cancelled. Go back to start again.")
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.ok
+
+
+class ImportWizard(QWizard):
+    """Emits ``imported(result)`` after a committed import and ``undone(unit_name)`` after an undo."""
+
+    bundle_chosen = Signal(object)
+    imported = Signal(object)
+    undone = Signal(str)
+
+    def __init__(self, ctx, runner, settings, parent: QWidget | None = None, *, target: str | None = None,
+                 path: Path | None = None):
+        super().__init__(parent)
+        from desktop.import_pages import ConfirmPage, DonePage, ImportPage, PreviewPage
+
+        self.ctx, self.runner, self.settings = ctx, runner, settings
+        self.path: Path | None = None
+        self.validated = None
+        self.preview = None
+        self.result = None
+        self.suggested_target = target
+        self.setWindowTitle("Import a bundle")
+        self.setWindowIcon(icon("import"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setAcceptDrops(True)
+        self.resize(820, 680)
+        self.choose_page = ChoosePage(self)
+        self.password_page = PasswordPage(self)
+        self.validate_page = ValidatePage(self)
+        self.preview_page = PreviewPage(self)
+        self.confirm_page = ConfirmPage(self)
+        self.import_page = ImportPage(self)
+        self.done_page = DonePage(self)
+        for pid, page in enumerate((self.choose_page, self.password_page, self.validate_page, self.preview_page,
+                                    self.confirm_page, self.import_page, self.done_page)):
+            self.setPage(pid, page)
+        self.setStartId(P_CHOOSE)
+        if path is not None:
+            self.choose_page.path.setText(str(path))
+
+    # --- drag and drop onto the wizard ---------------------------------------------------------------
+    def dragEnterEvent(self, event):  # noqa: N802
+        if self.currentId() == P_CHOOSE and bundle_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event):  # noqa: N802
+        paths = bundle_paths(event.mimeData())
+        if paths and self.currentId() == P_CHOOSE:
+            event.acceptProposedAction()
+            self.choose_page.path.setText(str(paths[0]))
+
+    # --- cancel: stop a running import instead of closing under it ------------------------------------------
+    def reject(self) -> None:
+        if self.currentId() == P_IMPORT and self.import_page.running():
+            self.import_page.progress.cancel()
+            return
+        for page in (self.validate_page, self.preview_page):
+            handle = getattr(page, "handle", None)
+            if handle is not None and not handle.done:
+                handle.cancel()
+        super().reject()
+
+    def done(self, r: int) -> None:
+        self.password_page.password.setText("")
+        self._close_bundle()
+        super().done(r)
+
+    def _close_bundle(self) -> None:
+        opened = getattr(self.validated, "opened", None)
+        close = getattr(opened, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing a read-only file
+                pass
