@@ -1,0 +1,171 @@
+"""Encoding records into blocks and decoding untrusted blocks back, strictly (spec §7).
+
+A block holds whole records, each one canonical msgpack (shortest integers, float64 floats, str not
+bin, no ext, maps in the order written). The reader re-encodes every record and requires the same
+bytes: that single rule rejects duplicate map keys, ext types (timestamps too), bin strings and
+every non-canonical trick, on top of msgpack's own caps on declared lengths. Then nesting depth,
+non-finite floats and integer fields are checked, and only then the JSON schemas run.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+
+import msgpack
+
+from core.bundle import limits as L
+from core.errors import InvalidContentError
+
+_packb = msgpack.Packer(use_bin_type=True, autoreset=True).pack
+
+
+def _refuse_ext(code, data):
+    raise ValueError("ext types are not allowed")
+
+
+def new_unpacker() -> msgpack.Unpacker:
+    return msgpack.Unpacker(raw=False, strict_map_key=True, use_list=True, timestamp=0,
+                            max_buffer_size=L.MAX_BLOCK_RAW, max_str_len=L.MAX_STR_BYTES, max_bin_len=0,
+                            max_array_len=L.MAX_ARRAY_LEN, max_map_len=L.MAX_MAP_LEN, max_ext_len=0,
+                            ext_hook=_refuse_ext)
+
+
+def strict_unpack_one(data: bytes, what: str):
+    """Exactly one canonical msgpack object (the manifest frames)."""
+    up = new_unpacker()
+    try:
+        up.feed(data)
+        obj = up.unpack()
+        end = up.tell()
+    except Exception as exc:
+        raise InvalidContentError(f"The bundle's manifest {what} cannot be decoded ({_why(exc)}).") from None
+    if end != len(data) or _packb(obj) != data:
+        raise InvalidContentError(f"The bundle's manifest {what} is not canonical msgpack.")
+    _check_tree(obj, f"manifest {what}")
+    return obj
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc)
+    if "ext" in text or isinstance(exc, msgpack.ExtraData):
+        return "ext type or extra data"
+    if isinstance(exc, ValueError) and "exceeds" in text:
+        return "a declared length exceeds its cap"
+    if "not allowed for map key" in text or "map key" in text:
+        return "a map key is not a string"
+    if isinstance(exc, msgpack.OutOfData):
+        return "cut off"
+    return type(exc).__name__
+
+
+class _Bad(Exception):
+    pass
+
+
+_INF = math.inf
+
+
+def _walk(v, depth: int) -> None:
+    if depth > L.MAX_DEPTH:
+        raise _Bad(f"nesting deeper than {L.MAX_DEPTH} levels")
+    for x in (v.values() if type(v) is dict else v):
+        t = type(x)
+        if t is dict or t is list:
+            _walk(x, depth + 1)
+        elif t is float and (x != x or x == _INF or x == -_INF):
+            raise _Bad("a number is not finite (NaN or infinity)")
+
+
+def _check_tree(obj, where: str) -> None:
+    if type(obj) is dict or type(obj) is list:
+        try:
+            _walk(obj, 1)
+        except _Bad as exc:
+            raise InvalidContentError(f"Invalid content in {where}: {exc}.") from None
+        except RecursionError:
+            raise InvalidContentError(f"Invalid content in {where}: nesting too deep.") from None
+
+
+# --- encoding ---------------------------------------------------------------------------------------
+def pack_record(record: dict) -> bytes:
+    try:
+        return _packb(record)
+    except (OverflowError, TypeError, ValueError) as exc:
+        from core.errors import InvalidRecordError
+
+        raise InvalidRecordError(f"A record cannot be encoded ({type(exc).__name__}).") from None
+
+
+def check_record(section: str, index: int, record) -> None:
+    """Everything a reader checks on one decoded record (a writer runs it too, so every bundle it
+    writes is readable). Raises InvalidContentError naming the location, never a value."""
+    from core.schemas import is_valid, section_errors
+
+    where = f"section {section}, record {index}"
+    if type(record) is not dict:
+        raise InvalidContentError(f"Invalid content in {where}: the record is not a map.")
+    try:
+        _walk(record, 1)
+    except _Bad as exc:
+        raise InvalidContentError(f"Invalid content in {where}: {exc}.") from None
+    except RecursionError:
+        raise InvalidContentError(f"Invalid content in {where}: nesting too deep.") from None
+    kind = _KIND[section]
+    try:
+        ok = is_valid(kind, record)
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        try:
+            details = section_errors(section, record)
+        except (ValueError, TypeError):
+            details = ["(record): fails 'type'"]
+        raise InvalidContentError(f"Invalid content in {where}: the record does not match its schema.",
+                                  details=[f"{where} {d}" for d in details] or [where])
+    if section == "workspaces":
+        for i, app in enumerate(record["applications"]):
+            if type(app["position"]) is not int:
+                raise InvalidContentError(
+                    f"Invalid content in {where}: applications/{i}/position is not an integer.")
+
+
+_KIND = {"plugins": "plugin", "workspaces": "workspace", "profiles": "profile", "config_keys": "config_key"}
+
+
+# --- decoding ---------------------------------------------------------------------------------------
+def decode_block(section: str, raw: bytes, first_index: int) -> list[dict]:
+    """Every record of one decompressed block, strictly decoded and validated."""
+    up = new_unpacker()
+    out: list[dict] = []
+    view = memoryview(raw)
+    start = 0
+    gc_was = gc.isenabled()
+    gc.disable()       # bulk decode allocates many containers; the collector would rescan them (5x)
+    try:
+        up.feed(raw)
+        try:
+            for obj in up:
+                end = up.tell()
+                if _packb(obj) != view[start:end]:
+                    raise InvalidContentError(
+                        f"Invalid content in section {section}, record {first_index + len(out)}: "
+                        "not canonical msgpack (duplicate keys or a non-canonical encoding).")
+                out.append(obj)
+                start = end
+        except InvalidContentError:
+            raise
+        except Exception as exc:
+            raise InvalidContentError(
+                f"Invalid content in section {section}, record {first_index + len(out)}: "
+                f"it cannot be decoded ({_why(exc)}).") from None
+        if start != len(raw):
+            raise InvalidContentError(
+                f"Invalid content in section {section}, record {first_index + len(out)}: "
+                "the record is cut off at the end of its block.")
+        for i, rec in enumerate(out):
+            check_record(section, first_index + i, rec)
+    finally:
+        if gc_was:
+            gc.enable()
+    return out

@@ -1,0 +1,169 @@
+"""Writing a bundle: key slots, header, then one streaming pass over the records (spec §8).
+
+Memory stays flat: one block (about 1 MiB of msgpack) is held at a time. The file is written to a
+temporary name in the target directory, fsynced and renamed; an error or a cancel leaves no file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import core
+from core.bundle import keys
+from core.bundle import limits as L
+from core.bundle.header import KdfParams, encode_footer, encode_header
+from core.bundle.manifest import ManifestHead, SectionInfo, encode_trailer
+from core.bundle.payload import block_frame, compressor, frame
+from core.bundle.records import check_record, pack_record
+from core.errors import AlreadyExistsError, InvalidContentError, InvalidInputError, InvalidRecordError
+from core.progress import Reporter
+from core.unit.records import SECTIONS
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    path: Path
+    size: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def check_out_path(out_path, overwrite: bool) -> Path:
+    path = Path(out_path)
+    if path.is_dir():
+        raise InvalidInputError(f"{path} is a directory.", hint="Give a file name, or use --out-dir.")
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"The folder {path.parent} does not exist.")
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise AlreadyExistsError(f"The file {path} already exists.", hint="Use --force to replace it.")
+    return path
+
+
+def make_slots(file_key: bytes, *, password, raw_key, recovery_public_key, kdf, reporter) -> list:
+    if (password is None) == (raw_key is None):
+        raise InvalidInputError("Give exactly one of a password or a raw key.")
+    slots = []
+    if password is not None:
+        from core.cli.passwords import MIN_PASSWORD
+
+        if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+            raise InvalidInputError(f"The password must have at least {MIN_PASSWORD} characters.")
+        kdf = kdf or keys.spec_default_kdf()
+        keys.check_writer_kdf(kdf)
+        reporter.stage("deriving key")
+        slots.append(keys.password_slot(password, file_key, kdf))
+    else:
+        slots.append(keys.raw_key_slot(raw_key, file_key))
+    if recovery_public_key is not None:
+        slots.append(keys.recovery_slot(recovery_public_key, file_key))
+    return slots
+
+
+def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, Iterable[dict]],
+                 password: str | None = None, raw_key: bytes | None = None,
+                 recovery_public_key: bytes | None = None, kdf: KdfParams | None = None,
+                 compress: bool = True, overwrite: bool = False, reporter: Reporter | None = None,
+                 total_records: int | None = None, created: str | None = None,
+                 validate: bool = True) -> WriteResult:
+    """Write one bundle. ``sections`` maps section names to wire records in the section order.
+
+    ``validate`` runs the reader's own record checks on every record, so a bundle this writes is
+    one a reader accepts (a bad record raises InvalidRecordError and no file is left)."""
+    from core.fsutil import atomic_writer
+
+    reporter = reporter or Reporter()
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        raise InvalidInputError(f"Unknown section {sorted(unknown)[0]!r}.")
+    head = ManifestHead(L.FORMAT_VERSION, core.__version__, str(unit_id), str(unit_name), created or _now())
+    from core.bundle.manifest import _APP_VERSION, _UNIT_NAME, _UUIDISH
+
+    if not _UUIDISH.match(head.unit_id) or not _UNIT_NAME.match(head.unit_name):
+        raise InvalidInputError("The unit id or name cannot go into a bundle.")
+    path = check_out_path(out_path, overwrite)
+    file_key = keys.new_file_key()
+    slots = make_slots(file_key, password=password, raw_key=raw_key, recovery_public_key=recovery_public_key,
+                       kdf=kdf, reporter=reporter)
+    header = encode_header(slots)
+    assert _APP_VERSION.match(head.app_version)
+
+    from cryptography.cobblestone import Cobblestone256Encryptor
+
+    reporter.stage("exporting", total_records, "items")
+    try:
+        with atomic_writer(path, mode=0o600, overwrite=overwrite) as fh:
+            fh.write(header)
+            enc = Cobblestone256Encryptor(file_key, header[-L.HASH_SIZE:])
+            fh.write(enc.update(frame(L.FRAME_MANIFEST_HEAD, head.encode())))
+            counts, infos = _write_sections(fh, enc, sections, compress, validate, reporter)
+            fh.write(enc.update(frame(L.FRAME_TRAILER, encode_trailer(counts, infos))))
+            fh.write(enc.finalize())
+            fh.write(encode_footer(fh.tell() + L.FOOTER_SIZE))
+            size = fh.tell()
+    except FileExistsError:
+        raise AlreadyExistsError(f"The file {path} already exists.", hint="Use --force to replace it.") from None
+    except OSError as exc:
+        raise InvalidInputError(f"The bundle could not be written to {path} ({exc.strerror or type(exc).__name__}).") from None
+    reporter.finish()
+    return WriteResult(path, size, counts)
+
+
+def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter: Reporter):
+    zc = compressor() if compress else None
+    counts = {"plugins": 0, "workspaces": 0, "applications": 0, "profiles": 0, "config_keys": 0}
+    infos: dict[str, SectionInfo] = {}
+    for index, section in enumerate(SECTIONS):
+        sha = hashlib.sha256()
+        size = 0
+        n = 0
+        parts: list[bytes] = []
+        pending = 0
+
+        for record in sections.get(section, ()):
+            if validate:
+                try:
+                    check_record(section, n, record)
+                except InvalidContentError as exc:
+                    raise InvalidRecordError(exc.message.replace("Invalid content", "Invalid record"),
+                                             details=exc.details) from None
+            b = pack_record(record)
+            if len(b) > L.MAX_BLOCK_RAW:
+                raise InvalidRecordError(f"Record {n} of section {section} is larger than a block allows.")
+            if pending + len(b) > L.MAX_BLOCK_RAW:
+                _flush(fh, enc, zc, index, parts, sha)
+                parts, pending = [], 0
+            parts.append(b)
+            pending += len(b)
+            size += len(b)
+            n += 1
+            if section == "workspaces":
+                counts["applications"] += len(record["applications"])
+            if pending >= L.BLOCK_TARGET:
+                _flush(fh, enc, zc, index, parts, sha)
+                parts, pending = [], 0
+            reporter.advance(1)
+        if parts:
+            _flush(fh, enc, zc, index, parts, sha)
+        if n > L.MAX_RECORDS_PER_SECTION:
+            raise InvalidRecordError(f"Section {section} has more records than a bundle allows.")
+        counts[section] = n
+        infos[section] = SectionInfo(n, size, sha.hexdigest())
+    return counts, infos
+
+
+def _flush(fh, enc, zc, index: int, parts: list[bytes], sha) -> None:
+    raw = b"".join(parts)
+    sha.update(raw)
+    if zc is not None:
+        data, codec = zc.compress(raw), L.CODEC_ZSTD
+    else:
+        data, codec = raw, L.CODEC_NONE
+    fh.write(enc.update(block_frame(index, codec, len(raw), data)))
+
