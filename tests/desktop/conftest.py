@@ -1,0 +1,51 @@
+"""Desktop fixtures: a real home with the small demo unit, the app's style, a task runner, the main window."""
+
+from __future__ import annotations
+
+import pytest
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def app(qapp):
+    from desktop.app import make_app
+
+    return make_app()
+
+
+@pytest.fixture
+def demo_ctx(ctx):
+    from desktop.app import ensure_demo
+
+    ensure_demo(ctx)
+    return ctx
+
+
+@pytest.fixture
+def runner(app):
+    from desktop.taskman import TaskRunner
+
+    r = TaskRunner()
+    yield r
+    r.cancel_all()
+    r.wait_idle(WAIT_MS)
+
+
+@pytest.fixture
+def window(app, qtbot, demo_ctx, runner):
+    from desktop.mainwindow import MainWindow
+
+    w = MainWindow(demo_ctx, runner)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.units_page.view.data is not None, timeout=WAIT_MS)
+    yield w
+    for dialog in list(w.open_dialogs):
+        dialog.close()
+    runner.wait_idle(WAIT_MS)
+
+
+def wait_task(qtbot, handle, timeout: int = WAIT_MS) -> None:
+    """Wait until a task handle delivered its outcome (success, failure or cancel)."""
+    qtbot.waitUntil(lambda: handle.done, timeout=timeout)

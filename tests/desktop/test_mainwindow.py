@@ -1,0 +1,133 @@
+"""Main window: sidebar pages, units list with counts and search, unit tabs, masked secrets, settings, drops."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QKeySequence
+from PySide6.QtWidgets import QLabel
+
+from desktop.gui_settings import GuiSettings
+from desktop.models import MASK
+from tests.desktop.conftest import WAIT_MS
+
+
+def test_units_list_shows_counts(window):
+    model = window.units_page.model
+    assert [u.name for u, _ in model.rows] == ["demo"]
+    row = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+    assert row[:7] == ["demo", "Demo unit", "20", "50", "500", "10", "1,000"]
+
+
+def test_unit_tabs_show_each_section(window):
+    view = window.units_page.view
+    assert view.plugins.rowCount() == 20
+    assert view.workspaces.rowCount() == 50
+    first_ws = view.workspaces.index(0, 0)
+    assert view.workspaces.rowCount(first_ws) == 10  # its applications
+    assert view.profiles.rowCount() == 10
+    first_profile = view.profiles.index(0, 0)
+    n = view.profiles.rowCount(first_profile)
+    if n:  # a profile's children are its workspaces, shown by name
+        child = view.profiles.data(view.profiles.index(0, 0, first_profile))
+        assert child in view.data.workspace_names.values()
+    assert view.keys.rowCount() == 1000
+
+
+def test_secret_values_are_masked_until_revealed(window, qtbot):
+    view = window.units_page.view
+    keys = view.keys
+    secret_rows = [i for i, w in enumerate(keys.rows) if w["secret"]]
+    assert secret_rows, "the demo unit has secret config keys"
+    r = secret_rows[0]
+    assert keys.data(keys.index(r, 1)) == MASK
+    qtbot.mouseClick(view.reveal, Qt.MouseButton.LeftButton)
+    assert keys.data(keys.index(r, 1)) != MASK
+    qtbot.mouseClick(view.reveal, Qt.MouseButton.LeftButton)
+    assert keys.data(keys.index(r, 1)) == MASK
+
+
+def test_config_key_search_filters(window, qtbot):
+    view = window.units_page.view
+    wanted = view.keys.rows[5]["key"]
+    qtbot.keyClicks(view.keys_search, wanted)
+    assert 1 <= view.keys_proxy.rowCount() < 1000
+    assert wanted in [view.keys_proxy.data(view.keys_proxy.index(i, 0)) for i in range(view.keys_proxy.rowCount())]
+    assert "of 1,000 keys" in view.keys_count.text()
+
+
+def test_search_of_masked_values_finds_nothing_secret(window, qtbot):
+    view = window.units_page.view
+    secret = next(w for w in view.keys.rows if w["secret"] and isinstance(w["value"], str) and len(w["value"]) > 6)
+    view.keys_search.setText(secret["value"])
+    shown = [view.keys_proxy.data(view.keys_proxy.index(i, 0)) for i in range(view.keys_proxy.rowCount())]
+    assert secret["key"] not in shown
+
+
+def test_units_search(window, qtbot, demo_ctx):
+    from core.unit.seed import seed_unit
+
+    seed_unit(demo_ctx.units, "helpdesk", "small", 1)
+    window.units_page.reload()
+    qtbot.waitUntil(lambda: window.units_page.model.rowCount() == 2, timeout=WAIT_MS)
+    window.units_page.search.setText("help")
+    assert window.units_page.proxy.rowCount() == 1
+
+
+def test_sidebar_pages_say_what_is_coming(window):
+    for row in range(1, window.sidebar.count()):
+        window.sidebar.setCurrentRow(row)
+        page = window.pages.currentWidget()
+        texts = " ".join(lbl.text() for lbl in page.findChildren(QLabel))
+        assert "Coming" in texts and len(texts) > 100
+
+
+def test_standard_shortcuts(window):
+    assert window.import_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert window.quit_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
+    assert window.export_action.shortcut() == QKeySequence("Ctrl+E")
+
+
+def test_geometry_and_recent_files_kept_in_settings(window, demo_ctx, tmp_path):
+    window.resize(900, 650)
+    window.add_recent(tmp_path / "a.uvault")
+    window.close()
+    settings = GuiSettings(demo_ctx.home.settings_file)
+    assert settings.geometry() is not None
+    assert settings.recent_files() == [str((tmp_path / "a.uvault").resolve())]
+    assert demo_ctx.home.settings_file.exists()
+    # core's settings reader still parses the file QSettings wrote
+    assert demo_ctx.settings.get("kdf/m_kib") is None
+
+
+def test_about_lists_versions(window, qtbot):
+    dialog = window.show_about()
+    text = dialog.versions.text()
+    assert "Unitvault" in text and "Qt" in text and "cryptography" in text
+
+
+def test_dropping_a_bundle_opens_the_import_wizard(window, qtbot, tmp_path):
+    bundle = tmp_path / "x.uvault"
+    bundle.write_bytes(b"not really a bundle")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(bundle))])
+    event = QDropEvent(QPoint(10, 10).toPointF(), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    wizards = [d for d in window.open_dialogs if d.__class__.__name__ == "ImportWizard"]
+    assert wizards and wizards[0].choose_page.path.text() == str(bundle)
+
+
+def test_other_files_are_not_accepted_for_drop(window, tmp_path):
+    from desktop.mainwindow import bundle_paths
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    assert bundle_paths(mime) == []
+
+
+def test_inputs_have_accessible_names(window):
+    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit
+
+    for widget in window.findChildren(QLineEdit) + window.findChildren(QAbstractItemView):
+        if widget.isVisibleTo(window) and not isinstance(widget, QHeaderView):
+            assert widget.accessibleName(), widget
