@@ -279,3 +279,67 @@ class Repository:
         if not isinstance(manifest, dict):
             raise IntegrityError(f"The object {path} does not decode.", details=[path])
         return header, manifest
+
+
+# --- rediscovery -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScanResult:
+    destination: str
+    accounts: tuple[str, ...]          # account UUIDs found
+    unknown_accounts: tuple[str, ...]  # found but not in the catalog (orphans, next issue)
+    snapshots_found: int
+    snapshots_added: int
+    problems: tuple[str, ...]
+
+
+def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> ScanResult:
+    """Rediscover every account and snapshot stored at ``name`` into the catalog's index."""
+    from core.catalog import SnapshotEntry
+
+    catalog = ctx.catalog
+    catalog.get_destination(name)
+    if destination is None:
+        from core.accounts.backup import open_destination_for
+
+        dest = open_destination_for(ctx, name)
+    else:
+        dest = destination
+    repo = Repository(dest, name)
+    problems: list[str] = []
+    found = added = 0
+    unknown: list[str] = []
+    try:
+        if not repo.check():
+            return ScanResult(name, (), (), 0, 0, ())
+        accounts = repo.list_accounts()
+        for acc in accounts:
+            known = catalog.find_account(acc)
+            username = known.username if known else ""
+            units: list = list(known.units) if known else []
+            if known is None:
+                unknown.append(acc)
+                try:   # an app-held key this installation holds can name the account
+                    keys = repo.unlock(acc, ctx.secrets)
+                    meta = repo.read_meta(keys)
+                    username, units = str(meta.get("username", "")), list(meta.get("units", []))
+                except UnitvaultError:
+                    pass
+            for sid in repo.list_snapshot_ids(acc):
+                found += 1
+                try:
+                    h, _head, _body = repo.read_snapshot_header(acc, sid)
+                except UnitvaultError as exc:
+                    problems.append(exc.message)
+                    continue
+                entry = SnapshotEntry(h.id, acc, name, h.created, h.kind, h.items, h.size, h.new_data, True,
+                                      h.encryption, "complete", h.files, {"username": username, "units": units})
+                if catalog.add_snapshot(entry):
+                    added += 1
+                if reporter is not None:
+                    reporter.advance()
+    finally:
+        if destination is None:
+            close = getattr(dest, "close", None)
+            if close:
+                close()
+    return ScanResult(name, tuple(accounts), tuple(unknown), found, added, tuple(problems))
