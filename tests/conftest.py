@@ -51,3 +51,6 @@ def cli(tmp_path, capsys):
 
     run.home = home_dir
     return run
+
+
+from tests.server_fixtures import *  # noqa: E402,F401,F403  (sftp_server, s3_server, fault_proxy, any_destination, ...)

@@ -1,0 +1,137 @@
+"""Server fixtures shared by every test package (imported by tests/conftest.py).
+
+- ``sftp_server`` (session): a private OpenSSH sshd on 127.0.0.1; a :class:`tests.servers.SFTPServer`
+  (host, port, user, key_file, known_hosts, host_key, root, other_host_key; ``params(path)``).
+- ``s3_server`` (session): moto_server on 127.0.0.1 with bucket "unitvault-test"; a
+  :class:`tests.servers.S3Server` (endpoint, bucket, access_key_id="testing",
+  secret_access_key="testing", region; ``params(prefix)``, ``client()``).
+- ``s3_auth_server`` (session, started on first use): a second moto that checks signatures.
+- ``fault_proxy``: a factory ``fault_proxy(host, port) -> FaultProxy`` (started; stopped after the test).
+- ``any_destination``: parametrized over "local", "sftp", "s3"; yields a :class:`DestinationCase`,
+  which unpacks as ``(config, secrets)`` -- a ``DestinationConfig`` whose root is fresh and private to
+  the test, and a file secrets store holding its secret -- with ``.kind`` and
+  ``.open(**kwargs)`` (= ``open_destination(config, secrets, **kwargs)``, closed after the test).
+- ``destination``: ``any_destination`` opened without retries (what the shared suite uses).
+
+A server that cannot start fails the test when CI=true and skips it otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+import pytest
+
+from tests.servers import FaultProxy, server_unavailable, start_moto, start_sshd, stop_process
+
+__all__ = ["sftp_server", "s3_server", "s3_auth_server", "fault_proxy", "any_destination", "destination",
+           "DestinationCase", "make_case"]
+
+
+@pytest.fixture(scope="session")
+def sftp_server(tmp_path_factory):
+    try:
+        server, proc = start_sshd(tmp_path_factory.mktemp("sshd"))
+    except (RuntimeError, OSError) as exc:
+        server_unavailable(f"Cannot start sshd: {exc}")
+    yield server
+    stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    try:
+        server, proc = start_moto()
+    except (RuntimeError, OSError) as exc:
+        server_unavailable(f"Cannot start moto_server: {exc}")
+    yield server
+    stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def s3_auth_server():
+    try:
+        server, proc = start_moto(auth=True)
+    except (RuntimeError, OSError) as exc:
+        server_unavailable(f"Cannot start moto_server with authentication: {exc}")
+    yield server
+    stop_process(proc)
+
+
+@pytest.fixture
+def fault_proxy():
+    proxies: list[FaultProxy] = []
+
+    def make(host: str, port: int) -> FaultProxy:
+        proxy = FaultProxy(host, port).start()
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.stop()
+
+
+class DestinationCase:
+    """``config, secrets = case`` unpacks like a tuple; ``case.open(**kw)`` opens (and later closes) it."""
+
+    def __init__(self, config, secrets):
+        self.config = config      # core.destinations.DestinationConfig
+        self.secrets = secrets    # core.secrets.FileSecretStore holding the config's secret (if any)
+        self.opened: list = []
+
+    @property
+    def kind(self) -> str:
+        return self.config.type
+
+    def open(self, **kwargs):
+        from core.destinations import open_destination
+
+        dest = open_destination(self.config, self.secrets, **kwargs)
+        self.opened.append(dest)
+        return dest
+
+    def close_all(self) -> None:
+        while self.opened:
+            self.opened.pop().close()
+
+    def __iter__(self):
+        return iter((self.config, self.secrets))
+
+    def __repr__(self) -> str:
+        return f"DestinationCase({self.kind})"
+
+
+def make_case(kind: str, tmp_path: Path, request, name: str = "dest") -> DestinationCase:
+    """A fresh destination of ``kind`` for one test (local folder, SFTP folder, or S3 prefix)."""
+    from core.destinations import DestinationConfig, secret_name
+    from core.secrets import FileSecretStore
+
+    secrets = FileSecretStore(tmp_path / "case-secrets")
+    unique = uuid.uuid4().hex[:12]
+    if kind == "local":
+        root = tmp_path / "dest"
+        root.mkdir(exist_ok=True)
+        config = DestinationConfig(name, "local", {"path": str(root)})
+    elif kind == "sftp":
+        server = request.getfixturevalue("sftp_server")
+        config = DestinationConfig(name, "sftp", server.params(f"{server.root}/{unique}"))
+    elif kind == "s3":
+        server = request.getfixturevalue("s3_server")
+        config = DestinationConfig(name, "s3", server.params(f"t-{unique}"))
+        secrets.set(secret_name(name), server.secret_access_key.encode())
+    else:
+        raise ValueError(kind)
+    return DestinationCase(config, secrets)
+
+
+@pytest.fixture(params=["local", "sftp", "s3"])
+def any_destination(request, tmp_path):
+    case = make_case(request.param, tmp_path, request)
+    yield case
+    case.close_all()
+
+
+@pytest.fixture
+def destination(any_destination):
+    return any_destination.open(retries=0)
