@@ -6,7 +6,6 @@ runs the export on the unit lane and offers to verify the written files with the
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -36,12 +35,13 @@ from desktop.icons import icon
 from desktop.passphrase import generate as generate_passphrase
 from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, human_size
 
-MIN_PASSWORD = 4
-NAME_TEMPLATE = "{unit}-{date}.uvault"
+MIN_PASSWORD = 4  # the floor our users know from Naviga; the strength meter advises beyond it
 
 
 def default_file_name(unit: str) -> str:
-    return f"{unit}-{_dt.date.today().isoformat()}.uvault"
+    from core.bundle.export import DEFAULT_TEMPLATE, bundle_name
+
+    return bundle_name(DEFAULT_TEMPLATE, unit)
 
 
 class ExportDialog(QDialog):
@@ -123,14 +123,14 @@ class ExportDialog(QDialog):
         self.dest_label = QLabel("File:")
         self.destination = QLineEdit()
         self.destination.setAccessibleName("Destination")
-        self.destination.textChanged.connect(lambda *_: self._update())
+        self.destination.textChanged.connect(self._destination_edited)
         self.browse = QPushButton(icon("folder"), "&Browse…")
         self.browse.clicked.connect(self._browse)
         db.addWidget(self.dest_label)
         db.addWidget(self.destination, 1)
         db.addWidget(self.browse)
         layout.addWidget(dest_box)
-        self.overwrite = QCheckBox("&Replace an existing file of the same name")
+        self.overwrite = QCheckBox("&Replace existing files of the same name")
         layout.addWidget(self.overwrite)
 
         self.status = QLabel("")
@@ -181,9 +181,12 @@ class ExportDialog(QDialog):
         problem = self._problem()
         self.status.setText(problem)
         self.export_button.setEnabled(not problem)
-        self.overwrite.setVisible(mode == "file")
 
-    _auto_dest = True
+    _auto_dest = True  # the destination follows the chosen unit until the user edits it
+
+    def _destination_edited(self, *_) -> None:
+        self._auto_dest = False
+        self._update()
 
     def _problem(self) -> str:
         names = self.chosen_units()
@@ -251,8 +254,7 @@ class ExportDialog(QDialog):
         self.progress_title.setText(f"<h3>Exporting {len(names)} unit{'s' if len(names) > 1 else ''}…</h3>")
         self.stack.setCurrentIndex(1)
         self.handle = self.runner.run(
-            ops.export_units(self.ctx, names, dest, password, overwrite=self.overwrite.isChecked(),
-                             name_template=NAME_TEMPLATE),
+            ops.export_units(self.ctx, names, dest, password, overwrite=self.overwrite.isChecked()),
             name="export", on_success=self._exported, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)

@@ -71,7 +71,7 @@ def password_strength(password: str) -> tuple[int, str]:
 
 
 def export_units(ctx, names: list[str], destination: Path, password: str, *, overwrite: bool = False,
-                 name_template: str = "{unit}-{date}.uvault") -> Task:
+                 name_template: str | None = None) -> Task:
     """One name and a file destination: one bundle. Several names: one bundle per unit into a folder."""
     def fn(reporter: Reporter):
         from core import bundle
@@ -80,8 +80,9 @@ def export_units(ctx, names: list[str], destination: Path, password: str, *, ove
         if len(names) == 1 and not destination.is_dir():
             return bundle.export_unit(ctx.units, names[0], destination, password=password, kdf=kdf,
                                       overwrite=overwrite, reporter=reporter)
-        return bundle.export_units(ctx.units, names, destination, name_template=name_template,
-                                   password=password, reporter=reporter)
+        return bundle.export_units(ctx.units, names, destination,
+                                   name_template=name_template or bundle.DEFAULT_TEMPLATE,
+                                   password=password, kdf=kdf, overwrite=overwrite, reporter=reporter)
     return fn
 
 

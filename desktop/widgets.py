@@ -22,20 +22,25 @@ from core.progress import ProgressState
 from desktop.icons import icon
 from desktop.taskman import TaskHandle
 
-STAGE_NAMES = {
-    "kdf": "Deriving the key from the password", "derive": "Deriving the key from the password",
-    "export": "Writing the bundle", "write": "Writing the bundle", "read": "Reading the bundle",
-    "scan": "Checking the bundle", "validate": "Validating records", "plan": "Computing the changes",
-    "snapshot": "Saving a safety snapshot", "apply": "Importing", "import": "Importing",
-    "verify": "Verifying the bundle", "seed": "Creating the unit",
-}
+# Word stems of core's stage names -> what the user reads.
+STAGE_NAMES = (
+    ("deriv", "Deriving the key from the password"), ("kdf", "Deriving the key from the password"),
+    ("export", "Writing the bundle"), ("writ", "Writing the bundle"), ("read", "Reading the bundle"),
+    ("scan", "Checking the bundle"), ("validat", "Validating records"), ("plan", "Computing the changes"),
+    ("snapshot", "Saving a safety snapshot"), ("apply", "Importing"), ("import", "Importing"),
+    ("wip", "Importing"), ("insert", "Importing"), ("verif", "Verifying the bundle"), ("seed", "Creating the unit"),
+    ("undo", "Restoring the safety snapshot"), ("restor", "Restoring the safety snapshot"),
+)
 
 
 def stage_label(stage: str) -> str:
     if not stage:
         return "Working"
-    key = stage.split(":")[0].split(" ")[0].lower()
-    return STAGE_NAMES.get(key, stage[:1].upper() + stage[1:])
+    word = stage.split(":")[0].split(" ")[0].lower()
+    for stem, text in STAGE_NAMES:
+        if word.startswith(stem):
+            return text
+    return stage[:1].upper() + stage[1:]
 
 
 def human_size(n: float) -> str:

@@ -49,3 +49,12 @@ def window(app, qtbot, demo_ctx, runner):
 def wait_task(qtbot, handle, timeout: int = WAIT_MS) -> None:
     """Wait until a task handle delivered its outcome (success, failure or cancel)."""
     qtbot.waitUntil(lambda: handle.done, timeout=timeout)
+
+
+@pytest.fixture
+def fast_kdf(demo_ctx):
+    """The floor KDF (64 MiB, t=2) instead of the calibrated default, to keep tests quick."""
+    demo_ctx.settings.set("kdf/m_kib", 65536)
+    demo_ctx.settings.set("kdf/t", 2)
+    demo_ctx.settings.set("kdf/p", 1)
+    return demo_ctx
