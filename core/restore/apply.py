@@ -1,0 +1,274 @@
+"""Preview an import (validate, read the target, plan) and apply exactly that plan in one transaction.
+
+``apply_import`` streams the source a second time inside the write transaction and checks every
+record it writes against the hash validation recorded, so what is written is what was previewed.
+It also re-reads the target's chosen sections inside the transaction (the write lock is held from
+then on) and refuses if anything changed since the preview; that same read feeds the safety
+snapshot. Any error, or a cancel before commit, rolls everything back, and the snapshot taken for
+the attempt is removed again. After commit, a "unit changed" event is published.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from dataclasses import dataclass, replace
+from operator import itemgetter
+
+from sqlalchemy import update
+
+from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
+from core.progress import Reporter
+from core.restore.hashes import gc_paused
+from core.restore.plan import RestorePlan, compute_plan
+from core.restore.target import TargetState, fetch_wires, read_target
+from core.restore.validate import ValidationResult, validate
+from core.unit.digest import record_hash
+from core.unit.records import SECTIONS, Unit
+from core.unit.store import check_unit_name
+
+# A replace section is wiped and re-inserted whole when more than this share of it changes;
+# otherwise only the removed and changed records are deleted and re-inserted.
+WIPE_SHARE = 0.5
+DIFF_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    target_name: str
+    validation: ValidationResult
+    target: Unit | None  # the existing unit, or None when the import creates it
+    target_state: TargetState
+    other_unit: bool  # the source comes from another unit than the existing target
+    plan: RestorePlan
+
+    def with_choice(self, mode: str, sections=None) -> ImportPreview:
+        """The same preview with another mode/section choice (recomputes only the plan; no I/O)."""
+        return replace(self, plan=compute_plan(self.validation, self.target_state, mode, sections))
+
+    def to_json(self, limit: int | None = 50) -> dict:
+        v = self.validation
+        return {"target": {"name": self.target_name, "exists": self.target is not None,
+                           "id": self.target.id if self.target else None},
+                "source": v.to_json(), "other_unit": self.other_unit, "plan": self.plan.to_json(limit)}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    unit: Unit
+    snapshot_id: str | None
+    digest_before: str | None
+    digest_after: str
+    plan: RestorePlan
+
+    def to_json(self) -> dict:
+        return {"unit": {"id": self.unit.id, "name": self.unit.name}, "snapshot_id": self.snapshot_id,
+                "digest_before": self.digest_before, "digest_after": self.digest_after,
+                "totals": self.plan.totals, "affected_sections": list(self.plan.affected_sections)}
+
+
+def preview_import(store, source, target_name: str, *, mode: str = "replace", sections=None,
+                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT) -> ImportPreview:
+    """Validate ``source``, read the target unit and compute the plan. Writes nothing."""
+    reporter = reporter or Reporter()
+    check_unit_name(target_name)
+    unit = store.find_unit(target_name)
+    state = read_target(store, unit, reporter)
+
+    keep = None
+    if unit is not None:
+        def keep(section, key, h, _t=state.hashes):
+            old = _t[section].get(key)
+            return old is not None and old != h
+
+    validation = validate(source, reporter, keep=keep, keep_limit=diff_limit)
+    if unit is not None and validation.retained:
+        wanted = {s: set(w) for s, w in validation.retained.items()}
+        state = replace(state, retained=fetch_wires(store, unit.id, wanted))
+    plan = compute_plan(validation, state, mode, sections)
+    return ImportPreview(target_name, validation, unit, state,
+                         unit is not None and validation.source_unit_id != unit.id, plan)
+
+
+def _marker() -> str:
+    """A unique updated_at stamp: tells, after a crash, whether this import committed."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety_snapshot: bool = True,
+                 allow_other_unit: bool = False, reporter: Reporter | None = None,
+                 reason: str | None = None, kind: str = "import") -> ImportResult:
+    """Execute ``preview.plan`` in one transaction (see the module docstring)."""
+    from core.events import publish
+    from core.restore import snapshots
+
+    reporter = reporter or Reporter()
+    plan = preview.plan
+    if preview.other_unit and not allow_other_unit:
+        v = preview.validation
+        raise OtherUnitError(
+            f"The source comes from unit {v.source_unit_name!r} ({v.source_unit_id}), not from unit "
+            f"{preview.target_name!r}; importing it needs explicit permission.",
+            hint="Pass --allow-other-unit after checking the preview.")
+    if not plan.has_changes:
+        reporter.check()
+        return ImportResult(preview.target, None, plan.digest_before, plan.digest_after, plan)
+
+    marker = _marker()
+    pending = None
+    with snapshots.import_lock(home):
+        try:
+            with store.write() as conn:
+                unit = _recheck_unit(store, conn, preview)
+                check = _sections_to_check(plan)
+                snap_sections = plan.affected_sections if (safety_snapshot and preview.target is not None) else ()
+                if snap_sections:
+                    reporter.stage("safety snapshot", sum(len(preview.target_state.hashes[s]) for s in snap_sections))
+                    pending = snapshots.write_pending(
+                        home, secrets, unit,
+                        {s: _checked(store.iter_wire(unit.id, s, conn), s, preview.target_state, reporter)
+                         for s in snap_sections},
+                        reason=reason or f"before importing {preview.validation.source_unit_name!r}",
+                        kind=kind, marker=marker, digest=plan.digest_before)
+                rest = [s for s in check if s not in snap_sections]
+                if rest and preview.target is not None:
+                    reporter.stage("checking unit", sum(len(preview.target_state.hashes[s]) for s in rest))
+                    for s in rest:
+                        for _ in _checked(store.iter_wire(unit.id, s, conn), s, preview.target_state, reporter):
+                            pass
+                _execute(store, conn, unit.id, source, preview, reporter)
+                reporter.check()  # last chance to cancel: nothing is committed yet
+                conn.execute(update(_units_table()).where(_units_table().c.id == unit.id).values(updated_at=marker))
+        except BaseException:
+            if pending is not None:
+                pending.discard()
+            raise
+        if pending is not None:
+            pending.commit()
+    if pending is not None:
+        snapshots.prune(home, unit.id)
+    reporter.finish()
+    final = store.get_unit(unit.name)
+    publish(final.name)
+    return ImportResult(final, pending.id if pending else None, plan.digest_before, plan.digest_after, plan)
+
+
+def _units_table():
+    from core.unit import tables
+
+    return tables.units
+
+
+def _recheck_unit(store, conn, preview: ImportPreview) -> Unit:
+    unit = store.find_unit(preview.target_name, conn)
+    if preview.target is None:
+        if unit is not None:
+            raise PlanRefusedError(f"Unit {preview.target_name!r} was created since the preview.",
+                                   hint="Preview the import again.")
+        return store.create_unit(conn, preview.target_name)
+    if unit is None or unit.id != preview.target.id:
+        raise PlanRefusedError(f"Unit {preview.target_name!r} was deleted or replaced since the preview.",
+                               hint="Preview the import again.")
+    return unit
+
+
+def _sections_to_check(plan: RestorePlan) -> tuple[str, ...]:
+    """Target sections the plan's correctness depends on: the chosen ones, and live profiles whenever
+    workspaces are rewritten under them."""
+    need = set(plan.sections)
+    if "workspaces" in need:
+        need.add("profiles")
+    return tuple(s for s in SECTIONS if s in need)
+
+
+def _checked(wires, section: str, state: TargetState, reporter: Reporter):
+    """Pass the target's wires through, refusing if they differ from what the preview read."""
+    expected = state.hashes[section]
+    n = 0
+    step = 0
+    for wire in wires:
+        key = wire["key"] if section == "config_keys" else wire["id"]
+        if expected.get(key) != record_hash(section, wire):
+            raise _changed_since_preview()
+        n += 1
+        step += 1
+        if step >= 1000:
+            reporter.advance(step)
+            step = 0
+        yield wire
+    reporter.advance(step)
+    if n != len(expected):
+        raise _changed_since_preview()
+
+
+def _changed_since_preview() -> PlanRefusedError:
+    return PlanRefusedError("The unit changed since the preview; nothing was imported.",
+                            hint="Preview the import again.")
+
+
+def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter: Reporter) -> None:
+    plan, v, state = preview.plan, preview.validation, preview.target_state
+    deletes: dict[str, object] = {}  # section -> "all" | set of keys
+    inserts: dict[str, set | None] = {}  # section -> keys to insert from the stream (None: all)
+    for sp in plan.per_section:
+        s = sp.section
+        if sp.action == "keep" or not sp.has_changes:
+            continue
+        if sp.action == "merge":
+            inserts[s] = set(sp.added)
+        elif sp.target_count == 0:
+            inserts[s] = None
+        elif len(sp.removed) + len(sp.changed) > WIPE_SHARE * sp.target_count:
+            deletes[s], inserts[s] = "all", None
+        else:
+            deletes[s] = set(sp.removed) | set(sp.changed)
+            inserts[s] = set(sp.added) | set(sp.changed)
+
+    # Profile assignments point at workspaces without cascade: before any workspace row goes, the
+    # live profiles that stay are set aside and re-inserted once the new workspaces are in.
+    stash: list[dict] = []
+    if deletes.get("workspaces") and state.profile_refs and deletes.get("profiles") != "all":
+        gone = deletes.get("profiles") or set()
+        stash = [w for w in store.iter_wire(unit_id, "profiles", conn) if w["id"] not in gone]
+        deletes["profiles"] = "all"
+        inserts.setdefault("profiles", set())
+
+    for s in ("profiles", "workspaces", "plugins", "config_keys"):
+        d = deletes.get(s)
+        if d == "all":
+            store.wipe_section(conn, unit_id, s)
+        elif d:
+            store.delete_keys(conn, unit_id, s, sorted(d))
+    reporter.check()
+
+    total = sum(len(v.hashes[s]) if keys is None else len(keys) for s, keys in inserts.items()) + len(stash)
+    reporter.stage("importing", total)
+    seen = dict.fromkeys(SECTIONS, 0)
+    quiet = Reporter(None, reporter.cancel_token)  # the source's own progress would mix units
+
+    def wanted(section, group, keys):
+        expected = v.hashes[section]
+        for i, (_, wire) in enumerate(group):
+            seen[section] += 1
+            if i % 2000 == 1999:
+                reporter.check()
+            key = wire["key"] if section == "config_keys" else wire["id"]
+            if keys is None or key in keys:
+                if expected.get(key) != record_hash(section, wire):
+                    raise DamagedBundleError("The source changed after it was validated; nothing was imported.",
+                                             hint="Preview the import again.")
+                yield wire
+
+    with gc_paused():
+        for section, group in itertools.groupby(source.records(quiet), key=itemgetter(0)):
+            keys = inserts.get(section, set())
+            if section in inserts and (keys is None or keys):
+                store.insert_wire(conn, unit_id, section, wanted(section, group, keys), on_batch=reporter.advance)
+            else:
+                for _ in wanted(section, group, set()):
+                    pass
+    if any(seen[s] != len(v.hashes[s]) for s in SECTIONS):
+        raise DamagedBundleError("The source changed after it was validated; nothing was imported.",
+                                 hint="Preview the import again.")
+    if stash:
+        store.insert_wire(conn, unit_id, "profiles", stash, on_batch=reporter.advance)

@@ -1,0 +1,62 @@
+"""Restoring a safety snapshot, and undo (restore the latest snapshot not undone yet).
+
+A snapshot holds the previous content of exactly the sections an operation changed, so restoring
+it in replace mode undoes a replace import and a merge import alike. A restore takes its own safety
+snapshot first (kind "restore", or "undo" for undo), so it can be reverted in turn: ``undo`` skips
+the snapshots taken before undos, so repeated undos walk further back; restoring an "undo" snapshot
+by id is a redo.
+"""
+
+from __future__ import annotations
+
+from core.errors import NotFoundError
+from core.progress import Reporter
+from core.restore.apply import ImportResult, apply_import, preview_import
+from core.restore.snapshots import SnapshotInfo, get_snapshot, list_snapshots, mark_undone, snapshot_key
+from core.restore.source import open_source
+
+
+def open_snapshot(home, secrets, info: SnapshotInfo):
+    """The snapshot as a record source (sections and unit from its sidecar)."""
+    return open_source(info.path, raw_key=snapshot_key(secrets), sections=info.sections,
+                       unit_id=info.unit_id, unit_name=info.unit_name)
+
+
+def preview_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None):
+    info = get_snapshot(home, snapshot_id)
+    source = open_snapshot(home, secrets, info)
+    return info, source, preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
+                                        reporter=reporter)
+
+
+def restore_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None, *,
+                     safety_snapshot: bool = True, allow_other_unit: bool = False, preview=None,
+                     _kind: str = "restore") -> ImportResult:
+    info = get_snapshot(home, snapshot_id)
+    source = open_snapshot(home, secrets, info)
+    if preview is None:
+        preview = preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
+                                 reporter=reporter)
+    what = "undoing" if _kind == "undo" else "restoring"
+    result = apply_import(store, home, secrets, source, preview, safety_snapshot=safety_snapshot,
+                          allow_other_unit=allow_other_unit, reporter=reporter,
+                          reason=f"before {what} snapshot {info.id}", kind=_kind)
+    if _kind == "undo":
+        mark_undone(home, info)
+    return result
+
+
+def latest_undoable(home, unit_name: str) -> SnapshotInfo:
+    for info in list_snapshots(home, unit_name):
+        if info.kind != "undo" and not info.undone:
+            return info
+    raise NotFoundError(f"Unit {unit_name!r} has no snapshot left to undo.",
+                        hint="List snapshots with 'unitvault snapshots list'.")
+
+
+def undo(store, home, secrets, unit_name: str, reporter: Reporter | None = None, *,
+         allow_other_unit: bool = False, preview=None) -> ImportResult:
+    """Restore the latest snapshot of ``unit_name`` that no undo has restored yet."""
+    info = latest_undoable(home, unit_name)
+    return restore_snapshot(store, home, secrets, info.id, reporter, allow_other_unit=allow_other_unit,
+                            preview=preview, _kind="undo")
