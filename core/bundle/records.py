@@ -77,6 +77,30 @@ def _walk(v, depth: int) -> None:
             raise _Bad("a number is not finite (NaN or infinity)")
 
 
+def _value(v, depth: int) -> None:
+    t = type(v)
+    if t is dict or t is list:
+        _walk(v, depth)
+    elif t is float and (v != v or v == _INF or v == -_INF):
+        raise _Bad("a number is not finite (NaN or infinity)")
+
+
+def _check_values(section: str, record: dict) -> None:
+    """Depth and finiteness where the schemas allow free JSON values (config values and configs).
+    Everywhere else the closed schemas reject containers and floats without descending into them,
+    and msgpack itself refuses nesting beyond 1024 levels."""
+    if section == "config_keys":
+        _value(record.get("value"), 2)
+    elif section == "plugins":
+        _value(record.get("config"), 2)
+    elif section == "workspaces":
+        apps = record.get("applications")
+        if type(apps) is list:
+            for app in apps:
+                if type(app) is dict:
+                    _value(app.get("config"), 4)
+
+
 def _check_tree(obj, where: str) -> None:
     if type(obj) is dict or type(obj) is list:
         try:
@@ -106,7 +130,7 @@ def check_record(section: str, index: int, record) -> None:
     if type(record) is not dict:
         raise InvalidContentError(f"Invalid content in {where}: the record is not a map.")
     try:
-        _walk(record, 1)
+        _check_values(section, record)
     except _Bad as exc:
         raise InvalidContentError(f"Invalid content in {where}: {exc}.") from None
     except RecursionError:

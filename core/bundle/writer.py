@@ -29,6 +29,7 @@ class WriteResult:
     path: Path
     size: int
     counts: dict[str, int] = field(default_factory=dict)
+    unit_name: str = ""
 
 
 def _now() -> str:
@@ -112,7 +113,7 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     except OSError as exc:
         raise InvalidInputError(f"The bundle could not be written to {path} ({exc.strerror or type(exc).__name__}).") from None
     reporter.finish()
-    return WriteResult(path, size, counts)
+    return WriteResult(path, size, counts, head.unit_name)
 
 
 def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter: Reporter):
@@ -125,6 +126,7 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
         n = 0
         parts: list[bytes] = []
         pending = 0
+        reported = 0
 
         for record in sections.get(section, ()):
             if validate:
@@ -148,9 +150,12 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
             if pending >= L.BLOCK_TARGET:
                 _flush(fh, enc, zc, index, parts, sha)
                 parts, pending = [], 0
-            reporter.advance(1)
+            if n - reported >= 256:
+                reporter.advance(n - reported)
+                reported = n
         if parts:
             _flush(fh, enc, zc, index, parts, sha)
+        reporter.advance(n - reported)
         if n > L.MAX_RECORDS_PER_SECTION:
             raise InvalidRecordError(f"Section {section} has more records than a bundle allows.")
         counts[section] = n
