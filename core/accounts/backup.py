@@ -21,7 +21,7 @@ from core.accounts.packs import Packer, new_id, refresh_index
 from core.accounts.repository import Repository, SnapshotHeader
 from core.accounts.tree import INODE, MTIME, SIZE, walk
 from core.catalog import SnapshotEntry
-from core.errors import BackupError, Cancelled, InvalidInputError, UnitvaultError
+from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
 from core.unit.records import SECTIONS
 
@@ -55,7 +55,7 @@ def parse_items(text) -> tuple[str, ...]:
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def open_destination_for(ctx, name: str):

@@ -6,7 +6,7 @@ are cut in windows; the last cut of a window is not content-defined, so its byte
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 MIN_CHUNK = 256 << 10
 AVG_CHUNK = 1 << 20

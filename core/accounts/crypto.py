@@ -50,7 +50,7 @@ class AccountKeys:
     id_key: bytes
 
     @classmethod
-    def from_data_key(cls, account_id: str, data_key: bytes) -> "AccountKeys":
+    def from_data_key(cls, account_id: str, data_key: bytes) -> AccountKeys:
         if len(data_key) != 64:
             raise IntegrityError("The account's data key has the wrong length.")
         return cls(account_id, data_key[:32], data_key[32:])

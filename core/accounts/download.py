@@ -44,7 +44,7 @@ class Download:
 def _iso(t: float) -> str:
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _registry_path(home) -> Path:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from core.accounts.crypto import AccountKeys
-from core.errors import IntegrityError, UnitvaultError
+from core.errors import IntegrityError
 
 PACK_TARGET = 16 << 20
 MAX_PENDING_UPLOADS = 2

@@ -20,8 +20,14 @@ from dataclasses import dataclass, field
 import msgpack
 
 from core.accounts.crypto import AccountKeys, new_data_key, unwrap_data_key, wrap_data_key
-from core.errors import (BackupError, IntegrityError, NewerVersionError, NotFoundError,
-                         ObjectNotFoundError)
+from core.errors import (
+    BackupError,
+    IntegrityError,
+    NewerVersionError,
+    NotFoundError,
+    ObjectNotFoundError,
+    UnitvaultError,
+)
 
 MARKER = "unitvault-repo.json"
 REPO_FORMAT = "unitvault-repository"
@@ -71,7 +77,7 @@ class SnapshotHeader:
                           sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
-    def from_json(cls, raw: bytes, name: str) -> "SnapshotHeader":
+    def from_json(cls, raw: bytes, name: str) -> SnapshotHeader:
         try:
             d = json.loads(raw)
             return cls(str(d["id"]), str(d["account"]), str(d["created"]), tuple(str(i) for i in d["items"]),
@@ -207,7 +213,10 @@ class Repository:
                 app_key = os.urandom(32)
                 secrets.set(app_secret_name(acc), app_key)
         elif not passphrase:
-            raise BackupError("An owner-held key needs the owner's passphrase.")
+            from core.errors import WrongPasswordError
+
+            raise WrongPasswordError("An owner-held key needs the owner's passphrase.",
+                                     hint="Give the owner's passphrase (--password-file, --password-stdin or a prompt).")
         doc = wrap_data_key(acc, data_key, mode=mode, app_key=app_key, passphrase=passphrase, kdf=kdf)
         self.dest.put(self.key_path(acc), json.dumps(doc, sort_keys=True, indent=1).encode() + b"\n")
         return AccountKeys.from_data_key(acc, data_key)

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 from core.accounts.snapshot import open_snapshot
 from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, TARGET, TYPE
-from core.errors import (ConfirmationRequired, IntegrityError, InvalidInputError, NotFoundError,
-                         UnitvaultError)
+from core.errors import ConfirmationRequired, IntegrityError, InvalidInputError, NotFoundError, UnitvaultError
 from core.progress import Reporter
 from core.unit.records import SECTIONS
 

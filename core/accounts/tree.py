@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Iterator
+from collections.abc import Iterator
 
 PATH, TYPE, MODE, MTIME, SIZE, INODE, TARGET, CHUNKS = range(8)
 

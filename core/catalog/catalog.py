@@ -12,16 +12,15 @@ import datetime as _dt
 import json
 import re
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.catalog import tables as t
-from core.catalog.records import (ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account,
-                                  SnapshotEntry)
+from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, SnapshotEntry
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 
 HEAD_REVISION = "c0001"
@@ -32,7 +31,7 @@ DESTINATION_TYPES = ("local", "sftp", "s3")
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _dumps(value) -> str:
@@ -75,7 +74,7 @@ class Catalog:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> "Catalog":
+    def open(cls, url: str) -> Catalog:
         from core.db import make_engine, migrate
 
         try:
