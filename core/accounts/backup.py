@@ -154,7 +154,7 @@ def _backup_unit(store, name: str, packer: Packer, reporter: Reporter) -> dict:
             count = 0
             packb = msgpack.Packer(use_bin_type=True).pack
 
-            def emit(parts):
+            def emit(parts, chunks=chunks):
                 for part in parts:
                     bid = packer.keys.blob_id(part)
                     packer.add(bid, part)

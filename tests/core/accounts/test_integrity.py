@@ -1,0 +1,120 @@
+"""Tampering with any stored object is caught by verify --read-data and by restore, naming the object;
+restores never write outside the target."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core.accounts.backup import backup_account
+from core.accounts.restore import restore_snapshot
+from core.accounts.snapshot import open_snapshot
+from core.accounts.verify import verify_snapshot
+from core.errors import IntegrityError
+from tests.core.accounts.treegen import snapshot_of
+
+
+def _flip(path: Path, at: int | None = None) -> None:
+    data = bytearray(path.read_bytes())
+    i = len(data) // 2 if at is None else at
+    data[i] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _objects(root: Path, part: str) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and f"/{part}/" in str(p))
+
+
+def test_verify_passes_on_a_good_snapshot(ctx, account, local_dest):
+    r = backup_account(ctx, "alice", "repo", destination=local_dest)
+    assert verify_snapshot(ctx, r.snapshot_id, destination=local_dest).ok
+    res = verify_snapshot(ctx, r.snapshot_id, read_data=True, destination=local_dest)
+    assert res.ok and res.blobs > 0 and res.packs > 0
+
+
+@pytest.mark.parametrize("kind", ["packs", "index", "snapshots"])
+def test_tampering_is_caught_and_named(ctx, account, local_dest, tmp_path, kind):
+    r = backup_account(ctx, "alice", "repo", destination=local_dest)
+    target = _objects(tmp_path / "repo", kind)[0]
+    _flip(target)
+    key = str(target.relative_to(tmp_path / "repo"))
+    res = verify_snapshot(ctx, r.snapshot_id, read_data=True, destination=local_dest)
+    assert not res.ok
+    assert any(key in p for p in res.problems), res.problems
+    assert ctx.catalog.get_snapshot(r.snapshot_id).status == "damaged"
+    # restore catches it too, naming the object
+    if kind == "packs":
+        out = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
+        assert out.files.failed and all(key in why for _p, why in out.files.failed)
+    else:
+        with pytest.raises(IntegrityError) as info:
+            ctx.catalog.forget_packs("repo", account.id)   # force the index to be read again
+            restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
+        assert key in info.value.message
+
+
+def test_missing_pack_is_reported_by_structure_check(ctx, account, local_dest, tmp_path):
+    r = backup_account(ctx, "alice", "repo", destination=local_dest)
+    pack = _objects(tmp_path / "repo", "packs")[0]
+    pack.unlink()
+    res = verify_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    assert not res.ok and any(str(pack.relative_to(tmp_path / "repo")) in p for p in res.problems)
+
+
+def test_object_moved_to_another_name_fails(ctx, account, local_dest, tmp_path):
+    backup_account(ctx, "alice", "repo", destination=local_dest)
+    r2 = backup_account(ctx, "alice", "repo", destination=local_dest, items="account")
+    snaps = _objects(tmp_path / "repo", "snapshots")
+    other = next(p for p in snaps if p.name != r2.snapshot_id)
+    (snaps[0].parent / r2.snapshot_id).write_bytes(other.read_bytes())
+    res = verify_snapshot(ctx, r2.snapshot_id, destination=local_dest)
+    assert not res.ok
+
+
+def _write_hostile_snapshot(ctx, local_dest, account, entries):
+    """Re-seal a snapshot whose manifest holds the given file entries (as a hostile repository could)."""
+    from core.accounts.repository import SnapshotHeader
+
+    r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
+    snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    chunk = next(e[7][0] for e in snap.manifest["files"]["entries"] if e[1] == "f" and e[7])
+    manifest = dict(snap.manifest)
+    manifest["files"] = {"root": b"/", "entries": [[p, t, 0o644, 0, 5, 1, target, [chunk] if t == "f" else []]
+                                                   for p, t, target in entries], "skipped": []}
+    snap.repo.write_snapshot(snap.keys, snap.header, manifest)
+    return r.snapshot_id
+
+
+def test_hostile_names_never_escape_the_target(ctx, account, local_dest, tmp_path):
+    sid = _write_hostile_snapshot(ctx, local_dest, account, [
+        (b"../escaped", "f", None), (b"/abs-escaped", "f", None), (b"a/../../escaped2", "f", None),
+        (b"ok.txt", "f", None), (b"lnk", "l", b"../../outside"), (b"lnk/through", "f", None)])
+    target = tmp_path / "deep" / "target"
+    res = restore_snapshot(ctx, sid, items="files", to=str(target), destination=local_dest)
+    failed = {p for p, _w in res.files.failed}
+    assert {"../escaped", "/abs-escaped", "a/../../escaped2", "lnk/through"} <= failed
+    assert not (tmp_path / "deep" / "escaped").exists() and not Path("/abs-escaped").exists()
+    assert os.readlink(target / "lnk") == "../../outside"        # recreated as a link, never followed
+    assert (target / "ok.txt").is_file()
+    assert sorted(os.listdir(tmp_path / "deep")) == ["target"]
+
+
+def test_symlink_planted_in_the_target_is_not_followed(ctx, account, local_dest, tmp_path):
+    r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "t"
+    target.mkdir()
+    victim_dir = next(p for p in Path(account.home_dir).iterdir() if p.is_dir() and not p.is_symlink()
+                      and any(p.iterdir()))
+    os.symlink(outside, target / victim_dir.name)      # planted: a symlink where a directory will go
+    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(target), mode="merge", destination=local_dest)
+    assert list(outside.iterdir()) == []
+    assert any(p.startswith(victim_dir.name + "/") for p, _w in res.files.failed)
+    # terminate replaces the planted link by the real directory, still writing nothing outside
+    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(target), mode="terminate", yes=True,
+                           destination=local_dest)
+    assert res.ok and list(outside.iterdir()) == []
+    assert snapshot_of(target) == snapshot_of(Path(account.home_dir))
