@@ -24,7 +24,20 @@ class AppContext:
     def units(self):
         from core.unit.store import UnitStore
 
-        return UnitStore.open(self.home.db_url)
+        store = UnitStore.open(self.home.db_url)
+        self._cleanup_import_leftovers(store)
+        return store
+
+    def _cleanup_import_leftovers(self, store) -> None:
+        """Leftovers of an interrupted import (see core/restore/snapshots.py) go at the first use."""
+        try:
+            from core.restore.snapshots import cleanup_leftovers
+
+            cleanup_leftovers(self.home, store)
+        except Exception:  # never let a cleanup problem stop the app
+            from core.logsetup import get_logger
+
+            get_logger("context").exception("cleanup of import leftovers failed")
 
     @cached_property
     def catalog(self):

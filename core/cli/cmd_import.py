@@ -1,0 +1,240 @@
+"""``unitvault import``, ``snapshots list|restore`` and ``undo``: validate-then-import.
+
+Every command that changes a unit prints its preview and plan first. ``--dry-run`` stops there.
+On a terminal without ``--yes`` the user types the unit's name to confirm; without a terminal and
+without ``--yes`` the command refuses (exit 1) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from core.cli.passwords import add_password_options
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "import", help="import a bundle into a unit (preview, confirm, apply; undoable)",
+        description="Validate FILE, show what would change in UNIT, then apply exactly that in one transaction. "
+                    "Replace (default) wipes the chosen sections and restores them from the bundle; merge adds "
+                    "only what UNIT lacks and keeps every live record. A safety snapshot of what is overwritten "
+                    "is taken first, so 'unitvault undo UNIT' can revert the import. A new UNIT name creates "
+                    "the unit with a fresh id.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--into", metavar="UNIT", required=True, help="the unit to import into (created if missing)")
+    p.add_argument("--mode", choices=("replace", "merge"), default="replace")
+    p.add_argument("--sections", metavar="LIST",
+                   help="comma-separated: plugins,workspaces,profiles,config_keys (default: all)")
+    _common(p)
+    p.add_argument("--no-safety-snapshot", action="store_true",
+                   help="do not save what is overwritten first (the import cannot be undone)")
+    add_password_options(p, recovery=True)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("snapshots", help="list or restore the safety snapshots taken before imports")
+    s = p.add_subparsers(dest="snapshots_command", metavar="ACTION", required=True)
+    q = s.add_parser("list", help="list snapshots, newest first")
+    q.add_argument("unit", nargs="?", metavar="UNIT")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_snapshots_list)
+    q = s.add_parser("restore", help="restore a snapshot's sections into its unit (replace mode)")
+    q.add_argument("id", metavar="ID")
+    _common(q)
+    q.set_defaults(func=cmd_snapshots_restore)
+
+    p = sub.add_parser("undo", help="revert the latest import (or restore) into a unit",
+                       description="Restore the latest safety snapshot of UNIT that no undo has used yet. "
+                                   "Repeated undos walk further back.")
+    p.add_argument("unit", metavar="UNIT")
+    _common(p)
+    p.set_defaults(func=cmd_undo)
+
+
+def _common(p) -> None:
+    p.add_argument("--dry-run", action="store_true", help="show the preview and plan, change nothing")
+    p.add_argument("--yes", action="store_true", help="apply without asking (needed without a terminal)")
+    p.add_argument("--allow-other-unit", action="store_true",
+                   help="accept a bundle taken from another unit than the target (needed with --yes)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _reporter():
+    from core.cli.output import TerminalProgress
+    from core.progress import Reporter
+
+    bar = TerminalProgress()
+    return bar, Reporter(bar)
+
+
+# --- commands --------------------------------------------------------------------------------------
+def cmd_import(args, ctx) -> int:
+    from core.bundle import load_recovery_identity
+    from core.cli.passwords import get_password
+    from core.restore import apply_import, open_source, preview_import
+    from core.unit.records import parse_sections
+    from core.unit.store import check_unit_name
+
+    check_unit_name(args.into)
+    sections = parse_sections(args.sections) if args.sections else None
+    if getattr(args, "recovery_key", None):
+        source = open_source(args.file, recovery_identity=load_recovery_identity(args.recovery_key))
+    else:
+        source = open_source(args.file, password=get_password(args, check_floor=False))
+    bar, reporter = _reporter()
+    try:
+        preview = preview_import(ctx.units, source, args.into, mode=args.mode, sections=sections, reporter=reporter)
+    finally:
+        bar.close()
+
+    def apply(reporter):
+        return apply_import(ctx.units, ctx.home, ctx.secrets, source, preview,
+                            safety_snapshot=not args.no_safety_snapshot,
+                            allow_other_unit=args.allow_other_unit or not args.yes, reporter=reporter)
+
+    return _confirm_and_apply(args, preview, apply, verb="import")
+
+
+def cmd_snapshots_list(args, ctx) -> int:
+    from core.cli.output import print_json, print_table
+    from core.restore import list_snapshots
+
+    items = list_snapshots(ctx.home, args.unit)
+    if args.json:
+        print_json([i.to_json() for i in items])
+    elif not items:
+        print("No snapshots yet." if args.unit is None else f"No snapshots of unit {args.unit}.")
+    else:
+        print_table(["ID", "UNIT", "CREATED", "SECTIONS", "SIZE", "REASON"],
+                    [[i.id, i.unit_name, i.created[:19].replace("T", " "), ",".join(i.sections), f"{i.size:,}",
+                      i.reason + (" (undone)" if i.undone else "")] for i in items])
+    return 0
+
+
+def cmd_snapshots_restore(args, ctx) -> int:
+    from core.restore.undo import preview_snapshot, restore_snapshot
+
+    bar, reporter = _reporter()
+    try:
+        info, _source, preview = preview_snapshot(ctx.units, ctx.home, ctx.secrets, args.id, reporter)
+    finally:
+        bar.close()
+
+    def apply(reporter):
+        return restore_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter, preview=preview,
+                                allow_other_unit=args.allow_other_unit or not args.yes)
+
+    return _confirm_and_apply(args, preview, apply, verb="restore", label=f"snapshot {info.id}")
+
+
+def cmd_undo(args, ctx) -> int:
+    from core.restore.undo import latest_undoable, preview_snapshot, undo
+
+    info = latest_undoable(ctx.home, args.unit)
+    bar, reporter = _reporter()
+    try:
+        info, _source, preview = preview_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter)
+    finally:
+        bar.close()
+
+    def apply(reporter):
+        return undo(ctx.units, ctx.home, ctx.secrets, args.unit, reporter, preview=preview,
+                    allow_other_unit=args.allow_other_unit or not args.yes)
+
+    return _confirm_and_apply(args, preview, apply, verb="undo", label=f"snapshot {info.id} ({info.reason})")
+
+
+# --- shared flow -----------------------------------------------------------------------------------
+def _confirm_and_apply(args, preview, apply, *, verb: str, label: str | None = None) -> int:
+    from core.cli.output import print_json
+    from core.errors import ConfirmationRequired, OtherUnitError
+
+    out = {"preview": preview.to_json()}
+    if not args.json:
+        print_preview(preview, label=label)
+    if args.dry_run or not preview.plan.has_changes:
+        if args.json:
+            print_json(out | {"applied": False})
+        elif not preview.plan.has_changes:
+            print("Nothing to change: the unit already holds this content.")
+        else:
+            print("Dry run: nothing was changed.")
+        return 0
+    if preview.other_unit and args.yes and not args.allow_other_unit:
+        v = preview.validation
+        raise OtherUnitError(f"The source comes from unit {v.source_unit_name!r}, not from unit "
+                             f"{preview.target_name!r}; nothing was changed.",
+                             hint="Check the preview (--dry-run), then add --allow-other-unit.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ConfirmationRequired(f"Changing unit {preview.target_name!r} needs --yes when not on a terminal; "
+                                       "nothing was changed.", hint="Check the plan with --dry-run first.")
+        sys.stderr.write(f"Type the unit name ({preview.target_name}) to {verb}, or anything else to stop: ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip()
+        if answer != preview.target_name:
+            raise ConfirmationRequired("The name did not match; nothing was changed.")
+    bar, reporter = _reporter()
+    try:
+        result = apply(reporter)
+    finally:
+        bar.close()
+    if args.json:
+        print_json(out | {"applied": True, "result": result.to_json()})
+    else:
+        t = result.plan.totals
+        print(f"Done: unit {result.unit.name} now has digest {result.digest_after[:16]}… "
+              f"({t['added']:,} added, {t['removed']:,} removed, {t['changed']:,} changed).")
+        if result.snapshot_id:
+            print(f"Safety snapshot {result.snapshot_id}: 'unitvault undo {result.unit.name}' reverts this.")
+    return 0
+
+
+def _short(value, width: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def print_preview(preview, *, label: str | None = None, limit: int = 10, stream=None) -> None:
+    w = (stream or sys.stdout).write
+    v, plan = preview.validation, preview.plan
+    c = v.counts
+    w(f"Source:  {label + ' of ' if label else ''}unit {v.source_unit_name!r} ({v.source_unit_id}), "
+      f"created {v.created}, Unitvault {v.app_version}\n")
+    w(f"         {c.plugins:,} plugins, {c.workspaces:,} workspaces ({c.applications:,} applications), "
+      f"{c.profiles:,} profiles, {c.config_keys:,} config keys\n")
+    if preview.target is None:
+        w(f"Target:  new unit {preview.target_name!r} (created with a fresh id)\n")
+    else:
+        w(f"Target:  unit {preview.target.name!r} ({preview.target.id})\n")
+    if preview.other_unit:
+        w(f"NOTE:    the source comes from ANOTHER unit ({v.source_unit_name!r}, {v.source_unit_id}), "
+          f"not from {preview.target_name!r}.\n")
+    w(f"Plan:    {plan.mode}, sections {', '.join(plan.sections)}\n")
+    rows = [["SECTION", "ACTION", "ADDED", "REMOVED", "CHANGED", "KEPT LIVE", "UNCHANGED"]]
+    for sp in plan.per_section:
+        rows.append([sp.section, sp.action if sp.action != "keep" else "untouched", f"{len(sp.added):,}",
+                     f"{len(sp.removed):,}", f"{len(sp.changed):,}", f"{len(sp.kept):,}", f"{sp.unchanged:,}"])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        w("  " + "  ".join(cell.ljust(wd) for cell, wd in zip(r, widths, strict=True)).rstrip() + "\n")
+    for sp in plan.per_section:
+        if not sp.diffs:
+            continue
+        what = "changed" if sp.action == "replace" else "differ (live kept)"
+        n = len(sp.changed) + len(sp.kept)
+        w(f"  {sp.section}: {n:,} record{'s' if n != 1 else ''} {what}"
+          f"{f', first {limit} shown' if n > limit else ''}:\n")
+        for rc in sp.diffs[:limit]:
+            w(f"    {rc.key}\n")
+            for f in rc.fields[:8]:
+                if f.kind == "changed":
+                    w(f"      {f.path}: {_short(f.old)} -> {_short(f.new)}\n")
+                elif f.kind == "added":
+                    w(f"      {f.path}: added {_short(f.new)}\n")
+                else:
+                    w(f"      {f.path}: removed {_short(f.old)}\n")
+            if len(rc.fields) > 8:
+                w(f"      … {len(rc.fields) - 8} more fields\n")
+    if plan.digest_before:
+        w(f"Digest:  {plan.digest_before[:16]}… now, {plan.digest_after[:16]}… after\n")
