@@ -27,7 +27,7 @@ from desktop import ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
 from desktop.import_wizard import error_label
-from desktop.plan_view import SECTION_TITLES, fill_tree, summaries
+from desktop.plan_view import SECTION_TITLES, fill_tree, section_line, summaries
 from desktop.widgets import ProgressPanel
 
 
@@ -47,7 +47,7 @@ class PreviewPage(QWizardPage):
         self.handle = None
         self.error_exc: BaseException | None = None
         self._serial = 0
-        self._preview_target: str | None = None
+        self._base = None  # the last good preview (its target's state is what a re-choice reuses)
         self.setTitle("Preview")
         self.setSubTitle("What the bundle holds and exactly what the import would change. Nothing is changed yet.")
         layout = QVBoxLayout(self)
@@ -144,24 +144,35 @@ class PreviewPage(QWizardPage):
         return self.target.currentText().strip()
 
     def initializePage(self) -> None:  # noqa: N802
-        m = self.w.validated.manifest
-        self.source.setText(f"<b>{html.escape(m.unit_name)}</b>")
-        self.source.setToolTip(f"Unit id {m.unit_id}")
-        self.created.setText(str(m.created))
-        self.version.setText(str(m.app_version))
-        self.counts.setText(_counts_text(m.counts))
+        v = self.w.validated.validation
+        self.source.setText(f"<b>{html.escape(v.source_unit_name)}</b>")
+        self.source.setToolTip(f"Unit id {v.source_unit_id}")
+        self.created.setText(html.escape(v.created.replace("T", " ")))
+        self.version.setText(html.escape(v.app_version))
+        self.counts.setText(_counts_text(v.counts))
         names = [u.name for u in self.w.ctx.units.list_units()]
         self.target.blockSignals(True)
         self.target.clear()
         self.target.addItems(names)
-        self.target.setEditText(m.unit_name)
+        self.target.setEditText(v.source_unit_name)
         self.target.blockSignals(False)
-        self.request(True)
+        self.replace.blockSignals(True)
+        self.replace.setChecked(True)
+        self.replace.blockSignals(False)
+        for box in self.section_boxes.values():
+            box.blockSignals(True)
+            box.setChecked(True)
+            box.blockSignals(False)
+        self.error_exc = None
+        self.error.hide()
+        self._base = self.w.validated.preview
+        self._previewed(self._serial, self._base.target_name, self._base)
 
     def cleanupPage(self) -> None:  # noqa: N802
         self.debounce.stop()
         self._serial += 1
         self.w.preview = None
+        self._base = None
 
     # --- the plan, recomputed live ------------------------------------------------------------------------
     def request(self, full: bool) -> None:
@@ -190,37 +201,35 @@ class PreviewPage(QWizardPage):
             self.tree.clear()
             self.completeChanged.emit()
             return
-        base = self.w.preview
+        base = self._base
         self.w.preview = None
         self.status.setText("Computing the changes…")
         self.completeChanged.emit()
         mode = self.mode()
-        if full or base is None or self._preview_target != name:
-            fn = ops.preview(self.w.ctx, self.w.validated, name, mode, sections)
+        if base is not None and base.target_name == name:
+            fn = ops.rechoose(base, mode, sections)
         else:
-            def fn(reporter, base=base):
-                return base.with_choice(mode, sections)
+            self.status.setText(f"Reading unit {name} and comparing it with the bundle…")
+            fn = ops.preview(self.w.ctx, self.w.validated, name, mode, sections)
         self.handle = self.w.runner.run(fn, name="preview",
                                         on_success=lambda p, s=serial, n=name: self._previewed(s, n, p),
-                                        on_failure=lambda e, s=serial, n=name: self._failed(s, n, e, base))
+                                        on_failure=lambda e, s=serial, n=name: self._failed(s, n, e))
 
     def _previewed(self, serial: int, name: str, preview) -> None:
         if serial != self._serial:
             return
         self.w.preview = preview
-        self._preview_target = name
+        self._base = preview
         self.status.setText("")
         self._show_target_state(preview)
         fill_tree(self.tree, preview.plan)
         self.completeChanged.emit()
 
-    def _failed(self, serial: int, name: str, exc: BaseException, base) -> None:
+    def _failed(self, serial: int, name: str, exc: BaseException) -> None:
         if serial != self._serial:
             return
         self.status.setText("")
         self.error_exc = exc
-        # keep the last good preview so a change of choice can be computed on it again
-        self._base_after_error = base
         info = describe(exc)
         if info is not None:
             self.error.setText(error_html(info))
@@ -240,9 +249,9 @@ class PreviewPage(QWizardPage):
         else:
             self.target_state.setText(f"Existing unit <b>{html.escape(preview.target.display_name)}</b>.")
         if preview.other_unit:
-            m = self.w.validated.manifest
+            v = self.w.validated.validation
             self.notice.setText(
-                f"⚠ This bundle comes from another unit: “{m.unit_name}” (id {m.unit_id}), not "
+                f"⚠ This bundle comes from another unit: “{v.source_unit_name}” (id {v.source_unit_id}), not "
                 f"“{preview.target.name if preview.target else self.target_name()}”. Importing it puts that "
                 "unit's content here. Check the target before you continue.")
             self.notice.show()
@@ -289,27 +298,24 @@ class ConfirmPage(QWizardPage):
         name = html.escape(self.target_name())
         lines = []
         new = preview.target is None
-        lines.append(f"Import <b>{html.escape(self.w.validated.manifest.unit_name)}</b> from "
+        lines.append(f"Import <b>{html.escape(self.w.validated.validation.source_unit_name)}</b> from "
                      f"{html.escape(self.w.path.name)} into {'the new' if new else 'unit'} <b>{name}</b>, "
                      f"mode <b>{mode}</b>.")
         rows = []
-        for s in summaries(preview.plan):
+        for s in summaries(preview.plan, chosen_only=False):
             title = SECTION_TITLES[s.section]
-            if mode == "replace" and not new:
-                rows.append(f"<li><b>{title}</b>: the current content is wiped; "
-                            f"{s.removed:,} removed, {s.changed:,} changed, {s.added:,} added, "
-                            f"{s.unchanged:,} unchanged.</li>")
+            if s.action == "replace" and not new:
+                rows.append(f"<li><b>{title}</b>: its {s.target_count:,} current records are replaced by the "
+                            f"bundle's {s.source_count:,} ({section_line(s)}).</li>")
             else:
-                rows.append(f"<li><b>{title}</b>: {s.added:,} added"
-                            + (f", {s.changed:,} differ and are kept as they are" if mode == "merge" else "")
-                            + ".</li>")
+                rows.append(f"<li><b>{title}</b>: {section_line(s)}.</li>")
         lines.append("<ul>" + "".join(rows) + "</ul>")
         if mode == "replace" and not new:
-            wiped = sum(s.removed + s.changed + s.unchanged for s in summaries(preview.plan))
-            lines.append(f"<b>{wiped:,} records of {name} will be wiped and replaced</b>; sections not chosen "
-                         "stay as they are.")
+            wiped = sum(s.removed + s.changed for s in summaries(preview.plan))
+            lines.append(f"<b>{wiped:,} records of {name} will be deleted or overwritten.</b> "
+                         "Sections not chosen stay as they are.")
         elif mode == "merge":
-            lines.append("Nothing is deleted in merge mode.")
+            lines.append("Nothing is deleted or overwritten in merge mode.")
         if preview.other_unit:
             lines.append("<b>The bundle comes from another unit.</b>")
         self.summary.setText("<p>" + "</p><p>".join(lines) + "</p>")
@@ -417,8 +423,8 @@ class DonePage(QWizardPage):
 
     def initializePage(self) -> None:  # noqa: N802
         r = self.w.result
-        rows = "".join(f"<li><b>{SECTION_TITLES[s.section]}</b>: {s.added:,} added, {s.removed:,} removed, "
-                       f"{s.changed:,} changed, {s.unchanged:,} unchanged</li>" for s in summaries(r.plan))
+        rows = "".join(f"<li><b>{SECTION_TITLES[s.section]}</b>: {section_line(s)}</li>"
+                       for s in summaries(r.plan, chosen_only=False))
         snap = getattr(r, "snapshot_id", None)
         self.summary.setText(
             f"<p><b>Imported into {html.escape(r.unit.name)}.</b></p><ul>{rows}</ul>"

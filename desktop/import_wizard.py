@@ -7,6 +7,7 @@ only hold what the user chose and what core returned. The later pages live in ``
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -194,7 +195,7 @@ class ValidatePage(QWizardPage):
         password = self.w.password_page.password.text()
         register_secret(password)
         self.progress.show()
-        self.handle = self.w.runner.run(ops.open_and_scan(self.w.path, password), name="validate",
+        self.handle = self.w.runner.run(ops.open_and_validate(self.w.ctx, self.w.path, password), name="validate",
                                         on_success=self._ok, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
@@ -207,10 +208,11 @@ class ValidatePage(QWizardPage):
     def _ok(self, validated) -> None:
         self.w.validated = validated
         self.ok = True
-        m = validated.manifest
+        v = validated.validation
         self.progress.hide()
-        self.result.setText(f"<b>The bundle is authentic and valid.</b> It holds unit <b>{m.unit_name}</b>, "
-                            f"exported {m.created} by Unitvault {m.app_version}.")
+        self.result.setText(f"<b>The bundle is authentic and valid.</b> It holds unit "
+                            f"<b>{html.escape(v.source_unit_name)}</b>, exported {html.escape(v.created)} by "
+                            f"Unitvault {html.escape(v.app_version)}.")
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:
@@ -302,10 +304,4 @@ class ImportWizard(QWizard):
         super().done(r)
 
     def _close_bundle(self) -> None:
-        opened = getattr(self.validated, "opened", None)
-        close = getattr(opened, "close", None)
-        if close is not None:
-            try:
-                close()
-            except Exception:  # noqa: BLE001 - closing a read-only file
-                pass
+        self.validated = None  # drops the open bundle (and its file key) with the last reference

@@ -115,40 +115,54 @@ def read_header(path: Path) -> Task:
 # --- import -------------------------------------------------------------------------------------------
 @dataclass
 class Validated:
-    """A bundle opened and fully scanned (authenticated + validated), ready to preview."""
+    """A bundle opened with its password and validated in full, with a first preview against the unit
+    the bundle came from (or that name as a new unit)."""
     path: Path
-    opened: Any
-    manifest: Any
+    source: Any  # core.restore.source.BundleSource
+    preview: Any  # core.restore.ImportPreview
+
+    @property
+    def validation(self):
+        return self.preview.validation
 
 
-def open_and_scan(path: Path, password: str) -> Task:
+def open_and_validate(ctx, path: Path, password: str) -> Task:
+    """Open (header, password), then one streaming pass: authenticate, validate, plan against the unit."""
     def fn(reporter: Reporter) -> Validated:
-        from core import bundle
+        from core.restore.apply import preview_import
+        from core.restore.source import open_source
 
-        opened = bundle.open_bundle(path, password=password)
-        manifest = opened.scan(reporter)
-        return Validated(path, opened, manifest)
+        source = open_source(path, password=password)
+        reporter.check()
+        preview = preview_import(ctx.units, source, source.source_unit_name, reporter=reporter)
+        return Validated(path, source, preview)
     return fn
 
 
 def preview(ctx, validated: Validated, target_name: str, mode: str, sections) -> Task:
+    """A new target: validate again against it (the diff needs the target's records)."""
     def fn(reporter: Reporter):
-        from core.restore import preview_import
+        from core.restore.apply import preview_import
 
-        return preview_import(ctx.units, validated.opened, target_name, mode=mode, sections=sections,
+        return preview_import(ctx.units, validated.source, target_name, mode=mode, sections=sections,
                               reporter=reporter)
+    return fn
+
+
+def rechoose(preview_obj, mode: str, sections) -> Task:
+    """Same target, another mode or section choice: the plan only (no I/O)."""
+    def fn(reporter: Reporter):
+        return preview_obj.with_choice(mode, sections)
     return fn
 
 
 def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool) -> Task:
     def fn(reporter: Reporter):
-        from core.restore import apply_import
+        from core.restore.apply import apply_import
 
-        result = apply_import(ctx.units, ctx.home, ctx.secrets, validated.opened, preview_obj,
-                              safety_snapshot=safety_snapshot, allow_other_unit=allow_other_unit,
-                              reporter=reporter)
-        _publish(result.unit.name)
-        return result
+        return apply_import(ctx.units, ctx.home, ctx.secrets, validated.source, preview_obj,
+                            safety_snapshot=safety_snapshot, allow_other_unit=allow_other_unit,
+                            reporter=reporter)
     return fn
 
 
@@ -156,15 +170,5 @@ def undo(ctx, unit_name: str) -> Task:
     def fn(reporter: Reporter):
         from core.restore import undo as core_undo
 
-        result = core_undo(ctx.units, ctx.home, ctx.secrets, unit_name)
-        _publish(unit_name)
-        return result
+        return core_undo(ctx.units, ctx.home, ctx.secrets, unit_name)
     return fn
-
-
-def _publish(unit_name: str) -> None:
-    try:
-        from core import events
-    except ImportError:
-        return
-    events.publish(unit_name)

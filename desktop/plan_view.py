@@ -1,114 +1,98 @@
-"""Read core's restore plan for display: per-section counts and a tree of added, removed, changed items.
-
-Only reads attributes of core's plan dataclasses; nothing is decided here.
-"""
+"""Show core's restore plan (``core.restore.plan.RestorePlan``): per-section counts and a tree of
+added, removed, changed (with field-level diffs) and unchanged records. Reads only; decides nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
-from core.unit.records import SECTIONS
-from desktop.models import MASK, short_json
+from desktop.models import short_json
 from desktop.style import semantic
 
 SECTION_TITLES = {"plugins": "Plugins", "workspaces": "Workspaces", "profiles": "Profiles",
                   "config_keys": "Config keys"}
-MAX_ITEMS = 300  # per kind and section in the tree; the rest is summarised
+MAX_ITEMS = 300  # listed per kind and section; the rest is summarised
 
 
 @dataclass(frozen=True)
 class SectionSummary:
     section: str
+    action: str  # replace | merge | keep
     added: int
     removed: int
     changed: int
+    kept: int
     unchanged: int
+    target_count: int
+    source_count: int
 
 
-def _len(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    return len(value)
+def summaries(plan, *, chosen_only: bool = True) -> list[SectionSummary]:
+    return [SectionSummary(p.section, p.action, len(p.added), len(p.removed), len(p.changed), len(p.kept),
+                           p.unchanged, p.target_count, p.source_count)
+            for p in plan.per_section if not (chosen_only and p.action == "keep")]
 
 
-def section_plans(plan) -> dict[str, Any]:
-    """{section: section plan} for the sections the plan covers, in the canonical order."""
-    sections = getattr(plan, "sections", plan)
-    if isinstance(sections, dict):
-        return {s: sections[s] for s in SECTIONS if s in sections}
-    return {sp.section: sp for sp in sections}
+def section_line(s: SectionSummary) -> str:
+    if s.action == "keep":
+        return f"not imported: its {s.target_count:,} records stay as they are"
+    parts = [f"{s.added:,} added"]
+    if s.action == "replace":
+        parts += [f"{s.removed:,} removed", f"{s.changed:,} changed"]
+    else:
+        parts += [f"{s.kept:,} differ (live kept)"]
+    parts.append(f"{s.unchanged:,} unchanged")
+    return ", ".join(parts)
 
 
-def summaries(plan) -> list[SectionSummary]:
-    return [SectionSummary(s, _len(getattr(sp, "added", None)), _len(getattr(sp, "removed", None)),
-                           _len(getattr(sp, "changed", None)), _len(getattr(sp, "unchanged", None)))
-            for s, sp in section_plans(plan).items()]
-
-
-def _label(entry: Any) -> str:
-    """An added/removed entry: a key, a wire dict, or an object with key/name."""
-    if isinstance(entry, str):
-        return entry
-    if isinstance(entry, dict):
-        key = entry.get("key") or entry.get("id", "")
-        name = entry.get("name")
-        return f"{name} ({key})" if name else str(key)
-    key = getattr(entry, "key", None) or getattr(entry, "id", "")
-    name = getattr(entry, "name", None) or getattr(entry, "label", None)
-    return f"{name} ({key})" if name and name != key else str(key)
-
-
-def _field_diffs(change: Any) -> list[tuple[str, str, str]]:
-    diffs = getattr(change, "fields", None) or getattr(change, "diffs", None) or []
-    out = []
-    for d in diffs:
-        if isinstance(d, tuple):
-            field, before, after = d[0], d[1], d[2]
-        else:
-            field = getattr(d, "field", None) or getattr(d, "path", "")
-            before, after = getattr(d, "before", None), getattr(d, "after", None)
-        if isinstance(field, (list, tuple)):
-            field = ".".join(str(p) for p in field)
-        secret = bool(getattr(d, "secret", False) or getattr(change, "secret", False))
-        out.append((str(field), MASK if secret else short_json(before, 80), MASK if secret else short_json(after, 80)))
-    return out
+def _diff_text(f) -> str:
+    if f.kind == "added":
+        return f"added: {short_json(f.new, 80)}"
+    if f.kind == "removed":
+        return f"removed (was {short_json(f.old, 80)})"
+    return f"{short_json(f.old, 80)}  →  {short_json(f.new, 80)}"
 
 
 def fill_tree(tree: QTreeWidget, plan) -> None:
-    """Section -> Added / Removed / Changed (with field diffs) / Unchanged."""
+    """Section -> Added / Removed / Changed (record -> field diffs) / Kept / Unchanged."""
     tree.clear()
-    colors = {k: QBrush(semantic(k)) for k in ("added", "removed", "changed")}
-    for s, sp in section_plans(plan).items():
-        summary = next(x for x in summaries({s: sp}))
-        top = QTreeWidgetItem([SECTION_TITLES.get(s, s),
-                               f"{summary.added} added, {summary.removed} removed, {summary.changed} changed, "
-                               f"{summary.unchanged} unchanged"])
+    colors = {"added": semantic("added"), "removed": semantic("removed"), "changed": semantic("changed"),
+              "kept": semantic("changed")}
+    titles = {"added": "Added", "removed": "Removed", "changed": "Changed (the bundle's version wins)",
+              "kept": "Differ, live version kept"}
+    for p in plan.per_section:
+        summary = summaries(plan, chosen_only=False)[[x.section for x in plan.per_section].index(p.section)]
+        top = QTreeWidgetItem([SECTION_TITLES.get(p.section, p.section), section_line(summary)])
         tree.addTopLevelItem(top)
-        for kind in ("added", "removed", "changed"):
-            entries = getattr(sp, kind, None) or []
-            if isinstance(entries, int) or not entries:
+        if p.action == "keep":
+            top.setDisabled(True)
+            continue
+        diffs = {d.key: d for d in p.diffs}
+        for kind in ("added", "removed", "changed", "kept"):
+            keys = getattr(p, kind)
+            if not keys:
                 continue
-            group = QTreeWidgetItem([f"{kind.capitalize()} ({len(entries):,})", ""])
-            group.setForeground(0, colors[kind])
+            group = QTreeWidgetItem([f"{titles[kind]} ({len(keys):,})", ""])
+            group.setForeground(0, QBrush(colors[kind]))
             top.addChild(group)
-            for entry in list(entries)[:MAX_ITEMS]:
-                item = QTreeWidgetItem([_label(entry), ""])
-                item.setForeground(0, colors[kind])
+            for key in keys[:MAX_ITEMS]:
+                item = QTreeWidgetItem([key, ""])
+                item.setForeground(0, QBrush(colors[kind]))
                 group.addChild(item)
-                if kind == "changed":
-                    diffs = _field_diffs(entry)
-                    item.setText(1, f"{len(diffs)} field{'s' if len(diffs) != 1 else ''} differ")
-                    for field, before, after in diffs:
-                        item.addChild(QTreeWidgetItem([field, f"{before}  →  {after}"]))
-            if len(entries) > MAX_ITEMS:
-                group.addChild(QTreeWidgetItem([f"… and {len(entries) - MAX_ITEMS:,} more", ""]))
-        unchanged = summary.unchanged
-        if unchanged:
-            top.addChild(QTreeWidgetItem([f"Unchanged ({unchanged:,})", ""]))
+                change = diffs.get(key)
+                if change is not None:
+                    n = len(change.fields)
+                    item.setText(1, f"{n} field{'s' if n != 1 else ''} differ")
+                    for f in change.fields:
+                        child = QTreeWidgetItem([f.path, _diff_text(f)])
+                        child.setToolTip(1, _diff_text(f))
+                        item.addChild(child)
+            if len(keys) > MAX_ITEMS:
+                group.addChild(QTreeWidgetItem([f"… and {len(keys) - MAX_ITEMS:,} more", ""]))
+            if kind in ("changed", "kept") and len(keys) <= 3:
+                group.setExpanded(True)
+        if p.unchanged:
+            top.addChild(QTreeWidgetItem([f"Unchanged ({p.unchanged:,})", ""]))
         top.setExpanded(True)

@@ -1,0 +1,303 @@
+"""The import wizard driven end to end against real bundles, a real unit store and the real task runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from core.bundle import default_kdf, export_unit
+from core.context import AppContext
+from core.home import AppHome
+from core.restore import apply_import, open_source, preview_import
+from core.unit.digest import unit_digest
+from core.unit.seed import seed_unit
+from desktop.import_wizard import P_CONFIRM, P_DONE, P_IMPORT, P_PASSWORD, P_PREVIEW, P_VALIDATE
+from tests.desktop.conftest import WAIT_MS
+
+PASSWORD = "tulip-anchor-42"
+
+
+def digest(ctx, name: str) -> str:
+    return unit_digest(ctx.units, ctx.units.get_unit(name).id)
+
+
+def make_bundle(ctx, unit: str, path: Path) -> Path:
+    export_unit(ctx.units, unit, path, password=PASSWORD, kdf=default_kdf(ctx.settings))
+    return path
+
+
+def change_demo(ctx) -> None:
+    """Live edits after the export: delete some config keys and plugins, change a value."""
+    from sqlalchemy import delete, update
+
+    from core.unit import tables as t
+
+    unit = ctx.units.get_unit("demo")
+    keys = sorted(ctx.units.section_keys(unit.id, "config_keys"))
+    plugins = sorted(ctx.units.section_keys(unit.id, "plugins"))
+    with ctx.units.write() as conn:
+        ctx.units.delete_keys(conn, unit.id, "config_keys", keys[:25])
+        ctx.units.delete_keys(conn, unit.id, "plugins", plugins[:2])
+        conn.execute(update(t.config_keys).where(t.config_keys.c.unit_id == unit.id,
+                                                 t.config_keys.c.key == keys[30]).values(value='"edited"'))
+        conn.execute(delete(t.config_keys).where(t.config_keys.c.unit_id == unit.id, t.config_keys.c.key == keys[31]))
+
+
+def core_round_trip(tmp_path, bundle: Path, target: str, mode: str, sections, prepare) -> str:
+    """The same import done with core functions only, in a fresh home prepared the same way."""
+    home = AppHome.resolve(tmp_path / "core-home")
+    ctx = AppContext(home)
+    try:
+        seed_unit(ctx.units, "demo", "small", 0, display_name="Demo unit")
+        prepare(ctx)
+        source = open_source(bundle, password=PASSWORD)
+        preview = preview_import(ctx.units, source, target, mode=mode, sections=sections)
+        apply_import(ctx.units, ctx.home, ctx.secrets, source, preview, allow_other_unit=preview.other_unit)
+        return digest(ctx, target)
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def bundle(fast_kdf, tmp_path):
+    return make_bundle(fast_kdf, "demo", tmp_path / "demo.uvault")
+
+
+def open_wizard(window, qtbot, path: Path):
+    wizard = window.open_import(path)
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(wizard.choose_page.isComplete, timeout=WAIT_MS)
+    return wizard
+
+
+def to_validation(wizard, qtbot, password: str = PASSWORD):
+    wizard.next()
+    assert wizard.currentId() == P_PASSWORD
+    qtbot.keyClicks(wizard.password_page.password.edit, password)
+    wizard.next()
+    assert wizard.currentId() == P_VALIDATE
+    qtbot.waitUntil(lambda: wizard.validate_page.handle.done, timeout=WAIT_MS)
+
+
+def to_preview(wizard, qtbot, password: str = PASSWORD):
+    to_validation(wizard, qtbot, password)
+    assert wizard.validate_page.ok, wizard.validate_page.error.text()
+    wizard.next()
+    assert wizard.currentId() == P_PREVIEW
+    qtbot.waitUntil(wizard.preview_page.isComplete, timeout=WAIT_MS)
+
+
+def settle(wizard, qtbot):
+    qtbot.waitUntil(lambda: wizard.preview_page.isComplete() or wizard.preview_page.error_exc is not None,
+                    timeout=WAIT_MS)
+
+
+def confirm_and_import(wizard, qtbot, window=None):
+    wizard.next()
+    assert wizard.currentId() == P_CONFIRM
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    assert not commit.isEnabled()  # the unit's name must be typed first
+    qtbot.keyClicks(wizard.confirm_page.typed, wizard.preview_page.target_name())
+    assert commit.isEnabled()
+    commit.click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    return wizard.result
+
+
+# --- good bundles -------------------------------------------------------------------------------------------
+def test_good_bundle_into_the_same_unit(window, qtbot, fast_kdf, bundle):
+    ctx = fast_kdf
+    exported = digest(ctx, "demo")
+    change_demo(ctx)
+    assert digest(ctx, "demo") != exported
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    page = wizard.preview_page
+    assert page.target_name() == "demo" and not page.notice.isVisible()
+    assert "20 plugins" in page.counts.text() and "1,000 config keys" in page.counts.text()
+    plan = wizard.preview.plan
+    assert len(plan.section("config_keys").added) == 26 and len(plan.section("config_keys").changed) == 1
+    result = confirm_and_import(wizard, qtbot)
+    assert digest(ctx, "demo") == exported == result.digest_after
+    assert result.snapshot_id
+    # open views reload: the units browser shows the restored unit
+    qtbot.waitUntil(lambda: window.units_page.view.keys.rowCount() == 1000, timeout=WAIT_MS)
+
+
+def test_good_bundle_into_a_new_unit(window, qtbot, fast_kdf, bundle, tmp_path):
+    ctx = fast_kdf
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.preview_page.target.setEditText("copy-of-demo")
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "copy-of-demo",
+                    timeout=WAIT_MS)
+    assert "new unit" in wizard.preview_page.target_state.text()
+    assert wizard.preview.plan.creates_unit
+    confirm_and_import(wizard, qtbot)
+    assert digest(ctx, "copy-of-demo") == digest(ctx, "demo")
+    assert digest(ctx, "copy-of-demo") == core_round_trip(tmp_path, bundle, "copy-of-demo", "replace", None,
+                                                          lambda c: None)
+    qtbot.waitUntil(lambda: window.units_page.model.rowCount() == 2, timeout=WAIT_MS)
+
+
+def test_merge_mode(window, qtbot, fast_kdf, bundle, tmp_path):
+    ctx = fast_kdf
+    change_demo(ctx)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.preview_page.merge.click()
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.plan.mode == "merge", timeout=WAIT_MS)
+    keys = wizard.preview.plan.section("config_keys")
+    assert len(keys.added) == 26 and len(keys.kept) == 1 and not keys.removed
+    # the tree shows the live update: a "live version kept" group with the field diff
+    top = wizard.preview_page.tree.topLevelItem(3)
+    assert "differ (live kept)" in top.text(1)
+    confirm_and_import(wizard, qtbot)
+    expected = core_round_trip(tmp_path, bundle, "demo", "merge", None, change_demo)
+    assert digest(ctx, "demo") == expected
+    edited = [w for w in ctx.units.iter_wire(ctx.units.get_unit("demo").id, "config_keys") if w["value"] == "edited"]
+    assert len(edited) == 1  # live data took precedence
+
+
+def test_one_section_only(window, qtbot, fast_kdf, bundle, tmp_path):
+    ctx = fast_kdf
+    change_demo(ctx)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    for name, box in wizard.preview_page.section_boxes.items():
+        if name != "plugins":
+            box.click()
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.plan.sections == ("plugins",),
+                    timeout=WAIT_MS)
+    assert wizard.preview.plan.section("config_keys").action == "keep"
+    confirm_and_import(wizard, qtbot)
+    expected = core_round_trip(tmp_path, bundle, "demo", "replace", ("plugins",), change_demo)
+    assert digest(ctx, "demo") == expected
+    unit = ctx.units.get_unit("demo")
+    assert ctx.units.counts(unit.id).plugins == 20 and ctx.units.counts(unit.id).config_keys == 974
+
+
+def test_other_unit_is_called_out_loudly(window, qtbot, fast_kdf, bundle):
+    seed_unit(fast_kdf.units, "north", "small", 5)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.preview_page.target.setEditText("north")
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "north", timeout=WAIT_MS)
+    assert wizard.preview.other_unit
+    assert wizard.preview_page.notice.isVisible() and "another unit" in wizard.preview_page.notice.text()
+
+
+def test_a_refused_plan_shows_its_message_and_blocks_next(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.preview_page.target.setEditText("brand-new")
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "brand-new",
+                    timeout=WAIT_MS)
+    boxes = wizard.preview_page.section_boxes
+    boxes["plugins"].click()
+    boxes["workspaces"].click()  # profiles without their workspaces in a new unit: refused by core
+    boxes["config_keys"].click()
+    settle(wizard, qtbot)
+    assert wizard.preview_page.error_exc is not None
+    assert wizard.preview_page.error.isVisible() and "workspaces" in wizard.preview_page.error.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+# --- bad bundles leave the unit unchanged -------------------------------------------------------------------
+def test_wrong_password(window, qtbot, fast_kdf, bundle):
+    before = digest(fast_kdf, "demo")
+    wizard = open_wizard(window, qtbot, bundle)
+    to_validation(wizard, qtbot, "not-the-password")
+    page = wizard.validate_page
+    assert not page.ok and page.error.isVisible()
+    assert "password" in page.error.text().lower() and "case-sensitive" in page.error.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert digest(fast_kdf, "demo") == before
+
+
+def test_damaged_bundle(window, qtbot, fast_kdf, bundle):
+    before = digest(fast_kdf, "demo")
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    bundle.write_bytes(bytes(data))
+    wizard = open_wizard(window, qtbot, bundle)
+    to_validation(wizard, qtbot)
+    page = wizard.validate_page
+    assert not page.ok and page.error.isVisible()
+    assert "damaged" in page.error.text().lower()
+    assert digest(fast_kdf, "demo") == before
+
+
+def _newer_bundle(bundle: Path) -> Path:
+    vectors = Path(__file__).resolve().parents[1] / "vectors"
+    found = sorted(vectors.glob("*newer*.uvault"))
+    if found:
+        return found[0]
+    data = bytearray(bundle.read_bytes())
+    data[8:10] = b"\x00\x09"  # the format version field, right after the magic
+    bundle.write_bytes(bytes(data))
+    return bundle
+
+
+def test_newer_version_bundle(window, qtbot, fast_kdf, bundle):
+    before = digest(fast_kdf, "demo")
+    wizard = window.open_import(_newer_bundle(bundle))
+    qtbot.addWidget(wizard)
+    page = wizard.choose_page
+    qtbot.waitUntil(lambda: page.header_error is not None, timeout=WAIT_MS)
+    assert page.error.isVisible() and "newer" in page.error.text().lower() and "Update Unitvault" in page.error.text()
+    assert not page.isComplete()
+    assert digest(fast_kdf, "demo") == before
+
+
+def test_not_a_bundle(window, qtbot, tmp_path):
+    path = tmp_path / "notes.uvault"
+    path.write_text("hello")
+    wizard = window.open_import(path)
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: wizard.choose_page.header_error is not None, timeout=WAIT_MS)
+    assert "not a Unitvault bundle" in wizard.choose_page.error.text()
+
+
+# --- cancel and undo ------------------------------------------------------------------------------------------
+def test_cancel_during_import_leaves_the_unit_unchanged(window, qtbot, fast_kdf, bundle):
+    ctx = fast_kdf
+    change_demo(ctx)
+    before = digest(ctx, "demo")
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.next()
+    qtbot.keyClicks(wizard.confirm_page.typed, "demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    assert wizard.currentId() == P_IMPORT
+    wizard.reject()  # the wizard's Cancel during an import cancels the import, not the window
+    qtbot.waitUntil(lambda: wizard.import_page.handle.done, timeout=WAIT_MS)
+    assert wizard.isVisible() and "cancelled" in wizard.import_page.message.text()
+    assert digest(ctx, "demo") == before
+    assert wizard.result is None
+
+
+def test_undo_restores_the_previous_digest(window, qtbot, fast_kdf, bundle):
+    ctx = fast_kdf
+    change_demo(ctx)
+    before = digest(ctx, "demo")
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    confirm_and_import(wizard, qtbot)
+    assert digest(ctx, "demo") != before
+    done = wizard.done_page
+    assert done.undo_button.isEnabled()
+    with qtbot.waitSignal(wizard.undone, timeout=WAIT_MS):
+        done.undo_button.click()
+    assert digest(ctx, "demo") == before
+    assert "Undone" in done.undo_message.text()
+    qtbot.waitUntil(lambda: window.units_page.view.keys.rowCount() == 974, timeout=WAIT_MS)
+
+
+def test_recent_files_remember_the_bundle(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    wizard.next()
+    assert window.settings.recent_files()[0] == str(bundle.resolve())
+    assert window.recent_menu.isEnabled()
