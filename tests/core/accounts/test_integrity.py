@@ -75,7 +75,6 @@ def test_object_moved_to_another_name_fails(ctx, account, local_dest, tmp_path):
 
 def _write_hostile_snapshot(ctx, local_dest, account, entries):
     """Re-seal a snapshot whose manifest holds the given file entries (as a hostile repository could)."""
-    from core.accounts.repository import SnapshotHeader
 
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
     snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)

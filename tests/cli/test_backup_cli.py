@@ -1,0 +1,127 @@
+"""``unitvault backup ...`` and ``downloads list`` end to end, in-process against a temporary home."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+import pytest
+
+from core.destinations import DestinationConfig
+from tests.core.accounts.treegen import make_tree, snapshot_of
+
+
+@pytest.fixture
+def setup(cli, tmp_path):
+    from core.catalog import Catalog
+
+    home_dir = make_tree(tmp_path / "alice", files=40, big=1, big_size=2 << 20)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert cli("unit", "seed", "shop")[0] == 0
+    assert cli("account", "add", "alice", "--home-dir", str(home_dir), "--unit", "shop")[0] == 0
+    cat = Catalog.open("sqlite:///" + str(tmp_path / "home" / "catalog.sqlite3"))
+    cat.add_destination(DestinationConfig("repo", "local", {"path": str(repo)}))
+    cat.close()
+    return home_dir
+
+
+def test_backup_list_verify_restore(cli, setup, tmp_path):
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--json")
+    assert rc == 0, err
+    snap = json.loads(out)
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--items", "files")
+    assert rc == 0 and "Snapshot" in out
+    rc, out, _ = cli("backup", "list", "alice", "--json")
+    listed = json.loads(out)
+    assert [s["id"] for s in listed][0] == snap["id"] and len(listed) == 2
+    for key in ("id", "time", "kind", "items", "size", "new_data", "encrypted", "destination", "status"):
+        assert key in listed[0]
+    assert listed[0]["items"] == ["account", "units", "files"] and listed[1]["items"] == ["files"]
+    assert listed[0]["encrypted"] is True and listed[0]["destination"] == "repo"
+    rc, out, err = cli("backup", "verify", snap["id"], "--read-data")
+    assert rc == 0 and "OK" in out
+    rc, out, err = cli("backup", "restore", snap["id"], "--items", "files", "--mode", "merge", "--to",
+                       str(tmp_path / "out"), "--json")
+    assert rc == 0, err
+    assert json.loads(out)["files"]["restored"] > 40
+    assert snapshot_of(tmp_path / "out") == snapshot_of(setup)
+    rc, out, err = cli("backup", "restore", snap["id"], "--items", "files", "--mode", "terminate")
+    assert rc == 1 and "--yes" in err
+    rc, out, err = cli("backup", "verify", "0123456789abcdef")
+    assert rc == 1 and "No snapshot" in err
+
+
+def test_verify_exit_code_on_damage(cli, setup, tmp_path):
+    rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--json")
+    sid = json.loads(out)["id"]
+    pack = next(p for p in (tmp_path / "repo").rglob("*") if p.is_file() and "/packs/" in str(p))
+    data = bytearray(pack.read_bytes())
+    data[100] ^= 1
+    pack.write_bytes(bytes(data))
+    rc, out, _ = cli("backup", "verify", sid)
+    assert rc == 0  # structure is intact
+    rc, out, _ = cli("backup", "verify", sid, "--read-data")
+    assert rc == 1 and str(pack.relative_to(tmp_path / "repo")) in out
+
+
+def test_download_files_and_list(cli, setup, tmp_path):
+    import zstandard
+
+    rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--json")
+    sid = json.loads(out)["id"]
+    rc, out, err = cli("backup", "download", sid, "--items", "files", "--json")
+    assert rc == 0, err
+    (made,) = json.loads(out)
+    assert made["path"].endswith(f"{sid}-files.tar.zst") and "/downloads/" in made["path"]
+    raw = zstandard.ZstdDecompressor().stream_reader(open(made["path"], "rb")).read()
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        names = tar.getnames()
+        assert "home/dup-a.txt" in names
+        assert tar.extractfile("home/dup-a.txt").read() == (setup / "dup-a.txt").read_bytes()
+        assert tar.getmember("home/link-to-file").issym()
+    rc, out, _ = cli("downloads", "list", "--json")
+    assert [d["path"] for d in json.loads(out)] == [made["path"]]
+
+
+def test_downloads_expire_after_the_ttl(cli, setup, tmp_path):
+    import time
+
+    from core.accounts.download import expire_downloads
+    from core.context import AppContext
+
+    rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--json")
+    sid = json.loads(out)["id"]
+    rc, out, _ = cli("backup", "download", sid, "--items", "files", "--json")
+    path = json.loads(out)[0]["path"]
+    ctx = AppContext.from_options(str(tmp_path / "home"))
+    try:
+        assert expire_downloads(ctx, now=time.time() + 6 * 86400) == []
+        assert expire_downloads(ctx, now=time.time() + 8 * 86400) == [path]
+    finally:
+        ctx.close()
+    import os
+
+    assert not os.path.exists(path)
+    rc, out, _ = cli("downloads", "list", "--json")
+    assert json.loads(out) == []
+
+
+def test_owner_held_account_asks_for_the_passphrase(cli, tmp_path, setup):
+    pw = tmp_path / "pw"
+    pw.write_text("owner secret\n")
+    assert cli("account", "add", "olga", "--home-dir", str(setup), "--encryption", "owner")[0] == 0
+    rc, out, err = cli("backup", "now", "olga", "--destination", "repo", "--items", "files")
+    assert rc == 1 and ("passphrase" in err.lower() or "password" in err.lower())
+    rc, out, err = cli("backup", "now", "olga", "--destination", "repo", "--items", "files", "--json",
+                       "--password-file", str(pw))
+    assert rc == 0, err
+    sid = json.loads(out)["id"]
+    bad = tmp_path / "bad"
+    bad.write_text("not it\n")
+    rc, out, err = cli("backup", "verify", sid, "--password-file", str(bad))
+    assert rc == 1 and "passphrase" in err
+    assert "not it" not in err and "owner secret" not in err
+    rc, out, err = cli("backup", "verify", sid, "--read-data", "--password-file", str(pw))
+    assert rc == 0, err
