@@ -317,6 +317,9 @@ class SnapshotUnitSource:
         self.app_version = snap.manifest.get("app_version", "")
         self.counts = {s: unit_item["sections"][s]["count"] for s in SECTIONS}
 
+    def expected_counts(self) -> dict[str, int]:
+        return {s: self.counts[s] for s in self.sections}
+
     def records(self, reporter=None):
         import msgpack
 

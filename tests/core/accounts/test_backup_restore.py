@@ -226,3 +226,28 @@ def test_backup_restore_on_every_destination(ctx, any_destination, tmp_path):
 
     assert verify_snapshot(ctx, r.snapshot_id, read_data=True, destination=dest).ok
     assert os.path.exists(out / "big0.bin")
+
+
+def test_units_restore_to_the_same_digest(ctx, account, local_dest):
+    from core.unit.digest import unit_digest
+
+    unit = ctx.units.get_unit("shop")
+    before = unit_digest(ctx.units, unit.id)
+    r = backup_account(ctx, "alice", "repo", destination=local_dest, items="units")
+    with ctx.units.write() as conn:
+        ctx.units.wipe_section(conn, unit.id, "config_keys")
+    assert unit_digest(ctx.units, unit.id) != before
+    res = restore_snapshot(ctx, r.snapshot_id, items="units:shop", mode="terminate", yes=True,
+                           destination=local_dest)
+    assert res.units == (("shop", "replaced"),)
+    assert unit_digest(ctx.units, unit.id) == before
+    # a single section, merged, into a unit that lost it
+    with ctx.units.write() as conn:
+        ctx.units.wipe_section(conn, unit.id, "config_keys")
+    restore_snapshot(ctx, r.snapshot_id, items="units:shop/config_keys", mode="merge", destination=local_dest)
+    assert unit_digest(ctx.units, unit.id) == before
+    # a deleted unit comes back whole
+    with ctx.units.write() as conn:
+        ctx.units.delete_unit(conn, unit.id)
+    restore_snapshot(ctx, r.snapshot_id, items="units", mode="merge", destination=local_dest)
+    assert unit_digest(ctx.units, ctx.units.get_unit("shop").id) == before
