@@ -103,7 +103,7 @@ def open_destination(config: DestinationConfig, secrets=None, *, retries: int = 
                      bandwidth_limit: int | None = None, retry_base_delay: float = 0.5,
                      retry_max_delay: float = 30.0, retry_budget: float = 300.0, on_retry=None):
     """The adapter for ``config``, limited to ``bandwidth_limit`` bytes/s (default: the config's
-    ``bandwidth_limit``, if any) and wrapped by retries (``retries=0``: none).
+    ``bandwidth_limit``, if any; 0 means no limit) and wrapped by retries (``retries=0``: none).
 
     The retry budget (``retry_budget`` seconds in total, ``retry_base_delay`` for the first wait)
     is what tests shorten. Close the result when done.

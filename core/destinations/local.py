@@ -31,7 +31,7 @@ class LocalDestination:
     # --- the one place errors are classified ----------------------------------------------------
     def _error(self, exc: OSError, what: str, key: str | None) -> DestinationError:
         where = f"{key!r} at destination {self.name!r}" if key else f"destination {self.name!r} ({self.root})"
-        if isinstance(exc, (FileNotFoundError, NotADirectoryError, IsADirectoryError)) and key:
+        if isinstance(exc, (FileNotFoundError, NotADirectoryError, IsADirectoryError)) and key and what in ("read", "stat"):
             return ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
         reason = exc.strerror or type(exc).__name__
         if exc.errno in _TRANSIENT_ERRNOS:

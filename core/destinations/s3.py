@@ -60,7 +60,7 @@ class S3Destination:
         where = f"{self.where} (destination {self.name!r})"
         code, status = _client_error(exc)
         if code is not None:
-            if code in ("NoSuchKey", "404", "NotFound") and key is not None:
+            if code in ("NoSuchKey", "404", "NotFound") and key is not None and what in ("read", "stat", "delete"):
                 return ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
             if code == "NoSuchBucket" or (code in ("404", "NotFound") and key is None):
                 return PermanentDestinationError(f"The bucket {self.bucket!r} does not exist at {where}.",
@@ -74,7 +74,7 @@ class S3Destination:
             return PermanentDestinationError(f"Cannot {what} {target}at {where}: the server answered {code}.")
         if _is_network_error(exc) or isinstance(exc, (FSTimeoutError, TimeoutError, ConnectionError)):
             return TransientDestinationError(f"Cannot {what} {target}at {where}: {_network_reason(exc)}.")
-        if isinstance(exc, FileNotFoundError) and key is not None:
+        if isinstance(exc, FileNotFoundError) and key is not None and what in ("read", "stat"):
             return ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
         if isinstance(exc, PermissionError):
             return PermanentDestinationError(f"Cannot {what} {target}at {where}: access denied.")

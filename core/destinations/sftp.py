@@ -73,7 +73,7 @@ class SFTPDestination:
         server = f"the SFTP server {self.where} (destination {self.name!r})"
         if isinstance(exc, DestinationError):
             return exc
-        if isinstance(exc, (sftp.SFTPNoSuchFile, FileNotFoundError)) and key is not None:
+        if isinstance(exc, (sftp.SFTPNoSuchFile, FileNotFoundError)) and key is not None and what in ("read", "stat"):
             return ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
         if isinstance(exc, asyncssh.HostKeyNotVerifiable):
             if self.host_key:
@@ -141,6 +141,8 @@ class SFTPDestination:
     def _connect(self):
         from sshfs import SSHFileSystem
 
+        _quiet_asyncio_send_warnings()
+
         known_hosts = self._known_hosts_arg()
         if not os.path.isfile(self.key_file):
             raise PermanentDestinationError(f"The key file {self.key_file} of destination {self.name!r} does not exist.")
@@ -163,7 +165,10 @@ class SFTPDestination:
         with self._lock:
             if self._fs is fs:
                 self._fs = None
-        _close_fs(fs)
+        try:  # the connection is broken: close it on its loop without waiting for a goodbye
+            fs.loop.call_soon_threadsafe(fs._client.close)
+        except Exception as exc:
+            log.debug("dropping an SFTP connection failed: %s", type(exc).__name__)
 
     def _run(self, what: str, key: str | None, coro_fn, *args, size: int = 0):
         from fsspec.asyn import sync
@@ -234,6 +239,25 @@ class SFTPDestination:
 
     def __repr__(self) -> str:
         return f"SFTPDestination({self.name!r}, {self.user}@{self.where})"
+
+
+class _DropSendWarnings:
+    """asyncio logs "socket.send() raised exception." for every write to a cut connection; the cut is
+    already reported as one TransientDestinationError, so those lines are noise on the terminal."""
+
+    def filter(self, record) -> bool:
+        return not str(record.msg).startswith("socket.send() raised exception")
+
+
+_FILTER = _DropSendWarnings()
+
+
+def _quiet_asyncio_send_warnings() -> None:
+    import logging
+
+    logger = logging.getLogger("asyncio")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
 
 
 def _cap(text: str) -> str:
