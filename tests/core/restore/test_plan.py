@@ -1,0 +1,202 @@
+"""The plan: a pure function of a validated source and the target's state."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import InvalidInputError, PlanRefusedError
+from core.restore import MASK, MemorySource, compute_plan, preview_import, read_target, validate
+from tests.core.restore.helpers import digest, mutate, unit_wires
+
+
+@pytest.fixture
+def base(two_units):
+    """Target = unit a; returns (store, wires of a, target state)."""
+    unit = two_units.get_unit("a")
+    return two_units, unit_wires(two_units, "a"), read_target(two_units, unit)
+
+
+def edited(wires):
+    """A source differing from ``wires`` in every section: one added, one removed, one changed."""
+    w = mutate(wires)
+    for section, key in (("plugins", "id"), ("workspaces", "id"), ("profiles", "id"), ("config_keys", "key")):
+        extra = mutate(w[section][0])
+        extra[key] = ("zz-new-" if section != "config_keys" else "zz.new.") + section
+        if section == "workspaces":
+            for i, a in enumerate(extra["applications"]):
+                a["id"] = f"zz-app-{i}"
+        w[section].append(extra)
+    w["plugins"][1]["version"] = "99.0.0"
+    w["workspaces"][2]["applications"][0]["name"] = "Renamed app"
+    w["profiles"][1]["description"] = "changed description"
+    w["config_keys"][3]["value"] = "changed value"
+    # removals: records nobody references
+    removed_ws = next(x for x in w["workspaces"][3:]
+                      if all(x["id"] not in p["workspaces"] for p in w["profiles"]))
+    w["workspaces"].remove(removed_ws)
+    del w["plugins"][4], w["profiles"][5], w["config_keys"][6]
+    return w, removed_ws["id"]
+
+
+def test_replace_plan_per_section(base):
+    store, wires, target = base
+    src, removed_ws = edited(wires)
+    v = validate(MemorySource(src))
+    plan = compute_plan(v, target, "replace")
+    for sp in plan.per_section:
+        assert sp.action == "replace"
+        assert len(sp.added) == 1 and len(sp.removed) == 1 and len(sp.changed) == 1, sp.section
+        assert sp.unchanged == sp.target_count - 2
+    assert plan.section("workspaces").removed == (removed_ws,)
+    assert plan.section("plugins").changed == (wires["plugins"][1]["id"],)
+    assert plan.totals == {"added": 4, "removed": 4, "changed": 4, "kept": 0,
+                           "unchanged": sum(sp.unchanged for sp in plan.per_section)}
+    assert plan.digest_before == digest(store, "a")
+    assert plan.digest_after == v.digest  # replace all: the result is the source
+    assert plan.affected_sections == ("plugins", "workspaces", "profiles", "config_keys")
+
+
+def test_merge_plan_keeps_live_records(base):
+    _, wires, target = base
+    src, _ = edited(wires)
+    plan = compute_plan(validate(MemorySource(src)), target, "merge")
+    for sp in plan.per_section:
+        assert sp.action == "merge"
+        assert len(sp.added) == 1 and sp.removed == () and sp.changed == () and len(sp.kept) == 1
+
+
+def test_field_level_diffs(base):
+    store, wires, target = base
+    src, _ = edited(wires)
+    v = validate(MemorySource(src), keep=lambda s, k, h: True)
+    target = read_target(store, store.get_unit("a"))
+    from dataclasses import replace
+
+    from core.restore.target import fetch_wires
+
+    target = replace(target, retained=fetch_wires(store, target.unit.id, {s: set(r) for s, r in v.retained.items()}))
+    plan = compute_plan(v, target, "replace")
+    (p,) = plan.section("plugins").diffs
+    assert [(f.path, f.kind, f.old, f.new) for f in p.fields] == [
+        ("version", "changed", wires["plugins"][1]["version"], "99.0.0")]
+    (w,) = plan.section("workspaces").diffs
+    app_id = wires["workspaces"][2]["applications"][0]["id"]
+    assert [(f.path, f.new) for f in w.fields] == [(f"applications[{app_id}]/name", "Renamed app")]
+
+
+def test_secret_values_are_masked(base):
+    store, wires, _ = base
+    src = mutate(wires)
+    secret = next(w for w in src["config_keys"] if w["secret"])
+    old_value = secret["value"]
+    secret["value"] = "n3w-s3cret-value"
+    preview = preview_import(store, MemorySource(src, source_unit_id=store.get_unit("a").id), "a")
+    (rc,) = preview.plan.section("config_keys").diffs
+    assert rc.key == secret["key"]
+    assert [(f.path, f.old, f.new) for f in rc.fields] == [("value", MASK, MASK)]
+    text = repr(preview.plan) + repr(preview.to_json(limit=None))
+    assert "n3w-s3cret-value" not in text and old_value not in text
+
+
+def test_section_choice_leaves_the_rest_untouched(base):
+    _, wires, target = base
+    src, _ = edited(wires)
+    plan = compute_plan(validate(MemorySource(src)), target, "replace", ("plugins", "config_keys"))
+    assert plan.sections == ("plugins", "config_keys")
+    assert plan.section("workspaces").action == "keep" and not plan.section("workspaces").has_changes
+    assert plan.affected_sections == ("plugins", "config_keys")
+
+
+def test_profiles_without_their_workspaces_are_refused(base):
+    _, wires, target = base
+    src = mutate(wires)
+    new_ws = mutate(src["workspaces"][0])
+    new_ws["id"] = "brand-new-ws"
+    new_ws["applications"] = []
+    src["workspaces"].append(new_ws)
+    src["profiles"][0]["workspaces"] = ["brand-new-ws"]
+    v = validate(MemorySource(src))
+    with pytest.raises(PlanRefusedError) as e:
+        compute_plan(v, target, "replace", ("profiles",))
+    assert "Importing profiles without workspaces" in e.value.message
+    assert any("brand-new-ws" in d for d in e.value.details)
+    compute_plan(v, target, "replace", ("workspaces", "profiles"))  # together: fine
+    compute_plan(v, target, "merge", ("workspaces", "profiles"))
+
+
+def test_workspaces_replaced_under_live_profiles_are_refused(base):
+    _, wires, target = base
+    src = mutate(wires)
+    named = src["profiles"][0]["workspaces"][0] if src["profiles"][0]["workspaces"] else None
+    named = named or next(p["workspaces"][0] for p in src["profiles"] if p["workspaces"])
+    src["workspaces"] = [w for w in src["workspaces"] if w["id"] != named]
+    for p in src["profiles"]:
+        p["workspaces"] = [x for x in p["workspaces"] if x != named]
+    v = validate(MemorySource(src))
+    with pytest.raises(PlanRefusedError) as e:
+        compute_plan(v, target, "replace", ("workspaces",))
+    assert "live profile" in e.value.message and "Include the profiles section" in e.value.hint
+    compute_plan(v, target, "replace", ("workspaces", "profiles"))
+    compute_plan(v, target, "merge", ("workspaces",))  # merge removes nothing
+
+
+def test_merged_profile_naming_a_missing_workspace_is_refused(base):
+    _, wires, target = base
+    src = mutate(wires)
+    extra = mutate(src["profiles"][0])
+    extra["id"] = "new-profile"
+    ws = mutate(src["workspaces"][0])
+    ws["id"], ws["applications"] = "only-in-source", []
+    src["workspaces"].append(ws)
+    extra["workspaces"] = ["only-in-source"]
+    src["profiles"].append(extra)
+    v = validate(MemorySource(src))
+    with pytest.raises(PlanRefusedError):
+        compute_plan(v, target, "merge", ("profiles",))
+    plan = compute_plan(v, target, "merge", ("workspaces", "profiles"))
+    assert plan.section("profiles").added == ("new-profile",)
+
+
+def test_merge_refuses_application_id_clash(base):
+    _, wires, target = base
+    src = mutate(wires)
+    ws = mutate(src["workspaces"][0])
+    ws["id"] = "clashing-ws"  # new workspace, but its applications reuse live ids
+    src["workspaces"].append(ws)
+    src["workspaces"][0]["applications"] = []
+    v = validate(MemorySource(src))
+    with pytest.raises(PlanRefusedError) as e:
+        compute_plan(v, target, "merge", ("workspaces",))
+    assert "application" in e.value.message
+    compute_plan(v, target, "replace", ("workspaces", "profiles"))
+
+
+def test_section_missing_from_source_and_bad_mode(base):
+    _, wires, target = base
+    v = validate(MemorySource({"plugins": wires["plugins"]}, sections=("plugins",)))
+    assert compute_plan(v, target).sections == ("plugins",)
+    with pytest.raises(PlanRefusedError):
+        compute_plan(v, target, "replace", ("config_keys",))
+    with pytest.raises(InvalidInputError):
+        compute_plan(v, target, "overwrite")
+
+
+def test_new_unit_plan(two_units):
+    v = validate(MemorySource(unit_wires(two_units, "a")))
+    plan = compute_plan(v, None)
+    assert plan.creates_unit and plan.digest_before is None and plan.digest_after == v.digest
+    assert plan.totals["added"] == sum(v.counts.as_dict()[s] for s in ("plugins", "workspaces", "profiles",
+                                                                        "config_keys"))
+
+
+def test_with_choice_needs_no_store(base):
+    store, wires, _ = base
+    src, _ = edited(wires)
+    preview = preview_import(store, MemorySource(src), "a")
+    engine, store.engine = store.engine, None  # any I/O would now fail loudly
+    try:
+        merged = preview.with_choice("merge", "plugins,profiles")
+    finally:
+        store.engine = engine
+    assert merged.plan.mode == "merge" and merged.plan.sections == ("plugins", "profiles")
+    assert merged.validation is preview.validation
