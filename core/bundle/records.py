@@ -145,8 +145,8 @@ def check_record(section: str, index: int, record) -> None:
             details = section_errors(section, record)
         except (ValueError, TypeError):
             details = ["(record): fails 'type'"]
-        raise InvalidContentError(f"Invalid content in {where}: the record does not match its schema.",
-                                  details=[f"{where} {d}" for d in details] or [where])
+        first = details[0] if details else "(record): fails 'schema'"
+        raise InvalidContentError(f"Invalid content in {where}: the record does not match its schema ({first}).")
     if section == "workspaces":
         for i, app in enumerate(record["applications"]):
             if type(app["position"]) is not int:
