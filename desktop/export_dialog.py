@@ -56,7 +56,7 @@ class ExportDialog(QDialog):
         self.handle = None
         self.setWindowTitle("Export units")
         self.setWindowIcon(icon("export"))
-        self.resize(620, 640)
+        self.resize(660, 600)
         layout = QVBoxLayout(self)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
@@ -76,15 +76,17 @@ class ExportDialog(QDialog):
         counts = self.ctx.units.all_counts()
         for unit in self.ctx.units.list_units():
             c = counts.get(unit.id)
-            text = f"{unit.name}  —  {unit.display_name}"
+            text = f"{unit.name} — {unit.display_name}"
             if c:
-                text += f"  ({c.plugins} plugins, {c.workspaces} workspaces, {c.profiles} profiles, " \
-                        f"{c.config_keys:,} keys)"
+                text += f" · {c.plugins} plugins, {c.workspaces} workspaces, {c.config_keys:,} keys"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, unit.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if unit.name in selected else Qt.CheckState.Unchecked)
             self.units.addItem(item)
+        self.units.setMaximumHeight(130)
+        self.units.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.units.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.units.itemChanged.connect(lambda *_: self._update())
         ub.addWidget(self.units)
         row = QHBoxLayout()
@@ -109,7 +111,10 @@ class ExportDialog(QDialog):
         form.addRow("Con&firm:", self.confirm)
         self.meter = StrengthMeter()
         form.addRow("Strength:", self.meter)
-        form.addRow("", self.generate_button)
+        gen_row = QHBoxLayout()
+        gen_row.addWidget(self.generate_button)
+        gen_row.addStretch(1)
+        form.addRow("", gen_row)
         self.password.textChanged.connect(self._password_changed)
         self.confirm.textChanged.connect(lambda *_: self._update())
         layout.addWidget(pw_box)
@@ -278,6 +283,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.result_title)
         self.result_list = QListWidget()
         self.result_list.setAccessibleName("Written bundles")
+        self.result_list.setWordWrap(True)
+        self.result_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.result_list, 1)
         self.verify_label = QLabel("Verify the written files now? Each is opened with the same password and read "
                                    "in full, as an import would.")
@@ -307,9 +314,9 @@ class ExportDialog(QDialog):
         for w in written:
             c = w.counts
             counts = c.as_dict() if hasattr(c, "as_dict") else dict(c)
-            item = QListWidgetItem(icon("check"), f"{Path(w.path).name}  ({human_size(w.size)}; "
+            item = QListWidgetItem(icon("check"), f"{Path(w.path).name}\n{human_size(w.size)} · "
                                    f"{counts.get('plugins', 0)} plugins, {counts.get('workspaces', 0)} workspaces, "
-                                   f"{counts.get('profiles', 0)} profiles, {counts.get('config_keys', 0):,} keys)")
+                                   f"{counts.get('profiles', 0)} profiles, {counts.get('config_keys', 0):,} keys")
             item.setToolTip(str(w.path))
             self.result_list.addItem(item)
         for f in failed:

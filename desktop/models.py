@@ -18,6 +18,11 @@ def short_json(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def short_time(stamp: str) -> str:
+    """ISO 8601 UTC -> 'YYYY-MM-DD HH:MM:SS UTC' (no fractions)."""
+    return stamp.replace("T", " ").rstrip("Z").split(".")[0] + " UTC" if stamp else ""
+
+
 class UnitsModel(QAbstractTableModel):
     HEADERS = ("Unit", "Display name", "Plugins", "Workspaces", "Applications", "Profiles", "Config keys", "Updated")
 
@@ -55,7 +60,7 @@ class UnitsModel(QAbstractTableModel):
         if col == 1:
             return unit.display_name
         if col == 7:
-            return unit.updated_at.replace("T", " ").rstrip("Z")
+            return short_time(unit.updated_at)
         n = getattr(counts, ("plugins", "workspaces", "applications", "profiles", "config_keys")[col - 2], 0) \
             if counts else 0
         return n if role == Qt.ItemDataRole.EditRole else f"{n:,}"

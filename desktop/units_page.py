@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop import ops
 from desktop.icons import icon
-from desktop.models import ConfigKeysModel, RawRole, RecordTreeModel, UnitsModel, short_json
+from desktop.models import ConfigKeysModel, RawRole, RecordTreeModel, UnitsModel, short_json, short_time
 from desktop.taskman import TaskRunner
 
 
@@ -158,7 +158,7 @@ class UnitView(QWidget):
         self.title.setText(f"<h3>{u.display_name} <small>({u.name})</small></h3>")
         self.summary.setText(
             f"{c.plugins:,} plugins · {c.workspaces:,} workspaces with {c.applications:,} applications · "
-            f"{c.profiles:,} profiles · {c.config_keys:,} config keys · updated {u.updated_at.replace('T', ' ')}")
+            f"{c.profiles:,} profiles · {c.config_keys:,} config keys · updated {short_time(u.updated_at)}")
         self.plugins.set_rows(data.sections["plugins"])
         self.workspaces.set_rows(data.sections["workspaces"])
         self.profiles.set_rows(data.sections["profiles"])

@@ -166,7 +166,7 @@ class PasswordField(QWidget):
 class StrengthMeter(QWidget):
     """Score 0-4 as a bar plus the core's advice in words."""
 
-    LABELS = ("Very weak", "Weak", "Fair", "Good", "Strong")
+    LABELS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

@@ -1,0 +1,275 @@
+"""Render every page of the app offscreen into PNGs: ``python -m desktop.screenshots docs/screenshots``.
+
+Uses a throwaway home with the demo unit (and a second unit), a real bundle exported from it, and
+the real dialogs driven the way a user would. Run with ``QT_QPA_PLATFORM=offscreen``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSWORD = "tulip-anchor-42"
+WAIT_MS = 60_000
+
+
+def _wait(app, predicate, timeout_ms: int = WAIT_MS) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("a screenshot step did not finish in time")
+        app.processEvents()
+        time.sleep(0.01)
+    app.processEvents()
+
+
+def _settle(app, ms: int = 150) -> None:
+    import time
+
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _save(widget, out: Path, name: str) -> None:
+    widget.grab().save(str(out / f"{name}.png"))
+    print(out / f"{name}.png")
+
+
+def _edit_demo(ctx) -> None:
+    """A few live edits after the export, so the preview has something to show."""
+    from sqlalchemy import update
+
+    from core.unit import tables as t
+
+    unit = ctx.units.get_unit("demo")
+    keys = sorted(ctx.units.section_keys(unit.id, "config_keys"))
+    plugins = sorted(ctx.units.section_keys(unit.id, "plugins"))
+    with ctx.units.write() as conn:
+        ctx.units.delete_keys(conn, unit.id, "config_keys", keys[:12])
+        ctx.units.delete_keys(conn, unit.id, "plugins", plugins[:1])
+        conn.execute(update(t.config_keys).where(t.config_keys.c.unit_id == unit.id,
+                                                 t.config_keys.c.key.in_(keys[20:23]))
+                     .values(value='"changed on the live unit"'))
+        conn.execute(update(t.plugins).where(t.plugins.c.unit_id == unit.id, t.plugins.c.id == plugins[3])
+                     .values(version="9.9.9", enabled=False))
+
+
+def render(out: Path, *, dark: bool = True) -> None:
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QWizard
+
+    from core.bundle import export_unit
+    from core.context import AppContext
+    from core.logsetup import setup_logging
+    from core.progress import ProgressState
+    from core.unit.seed import seed_unit
+    from desktop.app import ensure_demo, make_app
+    from desktop.mainwindow import MainWindow
+    from desktop.taskman import TaskRunner
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp(prefix="unitvault-shots-"))
+    ctx = AppContext.from_options(tmp / "home")
+    setup_logging(ctx.home.log_file)
+    ctx.settings.set("kdf/m_kib", 65536)
+    ctx.settings.set("kdf/t", 2)
+    ensure_demo(ctx)
+    seed_unit(ctx.units, "helpdesk-north", "small", 7, display_name="Helpdesk North")
+    seed_unit(ctx.units, "helpdesk-south", "small", 8, display_name="Helpdesk South")
+    from core.bundle import default_kdf
+
+    bundle = tmp / "demo-2026-11-20.uvault"
+    export_unit(ctx.units, "demo", bundle, password=PASSWORD, kdf=default_kdf(ctx.settings))
+    _edit_demo(ctx)
+
+    runner = TaskRunner()
+    window = MainWindow(ctx, runner)
+    window.resize(QSize(1180, 760))
+    window.show()
+    _wait(app, lambda: window.units_page.view.data is not None)
+    _settle(app)
+
+    # main window: each sidebar page, each unit tab
+    view = window.units_page.view
+    for i, tab in enumerate(("plugins", "workspaces", "profiles", "config-keys")):
+        view.tabs.setCurrentIndex(i)
+        if tab in ("workspaces", "profiles"):
+            getattr(view, f"{tab}_view").expand(getattr(view, tab).index(0, 0))
+        _settle(app)
+        _save(window, out, f"main-units-{tab}" if i else "main-units")
+    view.reveal.setChecked(True)
+    view.keys_search.setText("auth")
+    _settle(app)
+    _save(window, out, "main-units-config-keys-search-revealed")
+    view.reveal.setChecked(False)
+    view.keys_search.clear()
+    view.tabs.setCurrentIndex(0)
+    for row, key in enumerate(("accounts", "queue", "activity", "settings"), start=1):
+        window.sidebar.setCurrentRow(row)
+        _settle(app)
+        _save(window, out, f"main-{key}")
+    window.sidebar.setCurrentRow(0)
+
+    about = window.show_about()
+    _settle(app)
+    _save(about, out, "about")
+    about.close()
+
+    # export dialog: setup, progress, result with verification
+    window.units_page.select("demo")
+    dialog = window.open_export(["demo", "helpdesk-north", "helpdesk-south"])
+    dialog.password.setText("tulip-anchor-42")
+    dialog.confirm.setText("tulip-anchor-42")
+    export_dir = tmp / "exports"
+    export_dir.mkdir()
+    dialog.destination.setText(str(export_dir))
+    _settle(app)
+    _save(dialog, out, "export-1-setup")
+    dialog.stack.setCurrentIndex(1)
+    dialog.progress.stage.setText("Writing the bundle…")
+    dialog.progress.bar.setRange(0, 1000)
+    dialog.progress.bar.setValue(430)
+    dialog.progress.bar.setFormat("456 of 1,080")
+    dialog.progress.eta.setText("about 2 s left")
+    dialog.progress_title.setText("<h3>Exporting 3 units…</h3>")
+    _save(dialog, out, "export-2-progress")
+    dialog.stack.setCurrentIndex(0)
+    dialog.start_export()
+    _wait(app, lambda: dialog.stack.currentIndex() == 2)
+    dialog.verify_now()
+    _wait(app, lambda: "verified" in dialog.verify_label.text() or "failed" in dialog.verify_label.text())
+    _save(dialog, out, "export-3-result")
+    dialog.close()
+
+    # the import wizard, page by page
+    wizard = window.open_import(bundle)
+    wizard.resize(QSize(900, 720))
+    _wait(app, wizard.choose_page.isComplete)
+    _save(wizard, out, "wizard-1-choose")
+    wizard.next()
+    wizard.password_page.password.setText(PASSWORD)
+    _settle(app)
+    _save(wizard, out, "wizard-2-password")
+    wizard.next()
+    wizard.validate_page.progress.show_state(ProgressState("reading", 31_000, 78_000, "bytes"))
+    _save(wizard, out, "wizard-3-validating")
+    _wait(app, lambda: wizard.validate_page.handle.done)
+    _save(wizard, out, "wizard-3-validated")
+    wizard.next()
+    _wait(app, wizard.preview_page.isComplete)
+    tree = wizard.preview_page.tree
+    for i in range(tree.topLevelItemCount()):
+        top = tree.topLevelItem(i)
+        for j in range(top.childCount()):
+            group = top.child(j)
+            if group.text(0).startswith("Changed"):
+                group.setExpanded(True)
+                if group.childCount():
+                    group.child(0).setExpanded(True)
+    _settle(app)
+    _save(wizard, out, "wizard-4-preview")
+    wizard.preview_page.merge.click()
+    _wait(app, lambda: wizard.preview is not None and wizard.preview.plan.mode == "merge")
+    _save(wizard, out, "wizard-4-preview-merge")
+    wizard.preview_page.replace.click()
+    _wait(app, lambda: wizard.preview is not None and wizard.preview.plan.mode == "replace")
+    wizard.preview_page.target.setEditText("helpdesk-north")
+    _wait(app, lambda: wizard.preview is not None and wizard.preview.target_name == "helpdesk-north")
+    _save(wizard, out, "wizard-4-preview-other-unit")
+    wizard.preview_page.target.setEditText("demo")
+    _wait(app, lambda: wizard.preview is not None and wizard.preview.target_name == "demo")
+    wizard.next()
+    wizard.confirm_page.typed.setText("dem")
+    _settle(app)
+    _save(wizard, out, "wizard-5-confirm")
+    wizard.confirm_page.typed.setText("demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    wizard.import_page.progress.show_state(ProgressState("importing", 640, 1_080))
+    _save(wizard, out, "wizard-6-importing")
+    _wait(app, lambda: wizard.currentId() == 6)
+    _settle(app)
+    _save(wizard, out, "wizard-7-done")
+    wizard.done_page.undo()
+    _wait(app, lambda: "Undone" in wizard.done_page.undo_message.text())
+    _save(wizard, out, "wizard-7-undone")
+    wizard.close()
+
+    # errors: a wrong password, as the validation page shows it; the report dialog for a bug
+    wizard = window.open_import(bundle)
+    wizard.resize(QSize(900, 560))
+    _wait(app, wizard.choose_page.isComplete)
+    wizard.next()
+    wizard.password_page.password.setText("not the password")
+    wizard.next()
+    _wait(app, lambda: wizard.validate_page.handle.done)
+    _save(wizard, out, "wizard-3-wrong-password")
+    wizard.close()
+    try:
+        raise RuntimeError("example of an unexpected failure")
+    except RuntimeError as exc:
+        report = window.show_error(exc)
+    _settle(app)
+    _save(report, out, "error-report")
+    report.close()
+
+    if dark:
+        _render_dark(app, ctx, runner, out)
+    window.close()
+    runner.wait_idle()
+    ctx.close()
+
+
+def _render_dark(app, ctx, runner, out: Path) -> None:
+    """The same main window under a dark palette, to check contrast of icons and semantic colours."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QStyleFactory
+
+    from desktop.icons import clear_cache
+    from desktop.mainwindow import MainWindow
+    from desktop.style import apply_style
+
+    old_palette, old_style = app.palette(), app.style().name()
+    app.setStyle(QStyleFactory.create("Fusion"))
+    p = QPalette()
+    R = QPalette.ColorRole
+    for role, color in ((R.Window, "#2b2b2b"), (R.WindowText, "#e6e6e6"), (R.Base, "#1e1e1e"),
+                        (R.AlternateBase, "#262626"), (R.Text, "#e6e6e6"), (R.Button, "#353535"),
+                        (R.ButtonText, "#e6e6e6"), (R.Highlight, "#3d6fa5"), (R.HighlightedText, "#ffffff"),
+                        (R.ToolTipBase, "#1e1e1e"), (R.ToolTipText, "#e6e6e6"), (R.PlaceholderText, "#9a9a9a"),
+                        (R.Mid, "#555555"), (R.Link, "#8ab4f8")):
+        p.setColor(role, QColor(color))
+    app.setPalette(p)
+    clear_cache()
+    apply_style(app)
+    window = MainWindow(ctx, runner)
+    window.resize(QSize(1180, 760))
+    window.show()
+    _wait(app, lambda: window.units_page.view.data is not None)
+    _settle(app)
+    _save(window, out, "dark-main-units")
+    window.close()
+    app.setPalette(old_palette)
+    app.setStyle(old_style)
+    clear_cache()
+    apply_style(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0] if argv else "docs/screenshots")
+    render(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
