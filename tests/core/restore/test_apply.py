@@ -1,0 +1,233 @@
+"""Applying a plan: exactly the plan, in one transaction; failures and cancels change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import events
+from core.errors import Cancelled, DamagedBundleError, OtherUnitError, PlanRefusedError
+from core.progress import CancelToken, Reporter
+from core.restore import MemorySource, apply_import, open_source, preview_import
+from core.unit.records import SECTIONS
+from core.unit.seed import seed_unit
+from tests.core.restore.helpers import RAW_KEY, digest, mutate, snapshot_files, unit_wires
+
+
+def run_import(ctx, source, target, **kw):
+    apply_kw = {k: kw.pop(k) for k in ("safety_snapshot", "allow_other_unit", "reporter") if k in kw}
+    preview = preview_import(ctx.units, source, target, **kw)
+    return apply_import(ctx.units, ctx.home, ctx.secrets, source, preview, **apply_kw)
+
+
+def test_round_trip_into_a_fresh_unit(ctx, bundle_a):
+    store = ctx.units
+    before = digest(store, "a")
+    result = run_import(ctx, open_source(bundle_a, raw_key=RAW_KEY), "fresh")
+    assert digest(store, "fresh") == before == result.digest_after
+    assert result.unit.id != store.get_unit("a").id  # a fresh id
+    assert result.snapshot_id is None and result.plan.creates_unit
+
+
+@pytest.mark.parametrize("mode", ["replace", "merge"])
+@pytest.mark.parametrize("sections", [None, ("plugins",), ("workspaces", "profiles"), ("config_keys",),
+                                      ("profiles",)])
+def test_digest_after_is_what_the_plan_said(ctx, bundle_a, mode, sections):
+    store = ctx.units
+    src = open_source(bundle_a, raw_key=RAW_KEY)
+    try:
+        preview = preview_import(store, src, "b", mode=mode, sections=sections)
+    except PlanRefusedError:
+        assert sections == ("profiles",)  # a's profiles name a's workspaces, which b lacks
+        return
+    result = apply_import(store, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(store, "b") == preview.plan.digest_after == result.digest_after
+
+
+def test_replace_sections_semantics(ctx, two_units):
+    a, b = unit_wires(two_units, "a"), unit_wires(two_units, "b")
+    run_import(ctx, MemorySource(a), "b", sections=("plugins", "config_keys"), allow_other_unit=True)
+    after = unit_wires(two_units, "b")
+    assert after["plugins"] == a["plugins"] and after["config_keys"] == a["config_keys"]
+    assert after["workspaces"] == b["workspaces"] and after["profiles"] == b["profiles"]
+
+
+def test_merge_semantics(ctx, two_units):
+    a = unit_wires(two_units, "a")
+    src = mutate(a)
+    live_changed = src["plugins"][0]
+    live_changed["version"] = "42.0.0"  # differs from live: live must be kept whole
+    new_plugin = mutate(src["plugins"][1])
+    new_plugin["id"] = "zz-added"
+    src["plugins"].append(new_plugin)
+    del src["config_keys"][:10]  # missing from the source: merge removes nothing
+    result = run_import(ctx, MemorySource(src, source_unit_id=two_units.get_unit("a").id), "a", mode="merge")
+    after = unit_wires(two_units, "a")
+    assert after["plugins"] == sorted(a["plugins"] + [new_plugin], key=lambda w: w["id"])
+    assert after["config_keys"] == a["config_keys"]
+    assert result.plan.section("plugins").kept == (live_changed["id"],)
+    assert result.plan.affected_sections == ("plugins",)
+
+
+def test_merge_adds_workspace_with_apps_and_profile_with_assignments(ctx, two_units):
+    src = mutate(unit_wires(two_units, "a"))
+    ws = mutate(src["workspaces"][0])
+    ws["id"] = "zz-ws"
+    for i, app in enumerate(ws["applications"]):
+        app["id"] = f"zz-app-{i}"
+    prof = mutate(src["profiles"][0])
+    prof["id"], prof["workspaces"] = "zz-prof", ["zz-ws", src["workspaces"][1]["id"]]
+    src["workspaces"].append(ws)
+    src["profiles"].append(prof)
+    run_import(ctx, MemorySource(src, source_unit_id=two_units.get_unit("a").id), "a", mode="merge")
+    after = unit_wires(two_units, "a")
+    assert next(w for w in after["workspaces"] if w["id"] == "zz-ws") == ws
+    assert next(p for p in after["profiles"] if p["id"] == "zz-prof") == prof
+
+
+@pytest.mark.parametrize("how_many", [1, 40])
+def test_replace_workspaces_under_live_profiles(ctx, two_units, how_many):
+    """Changed workspaces that live profiles name: the profiles are kept and still name them."""
+    a = unit_wires(two_units, "a")
+    src = mutate(a)
+    for w in src["workspaces"][:how_many]:  # 1: delta path; 40 of 50: wipe path
+        w["description"] = "changed"
+    result = run_import(ctx, MemorySource(src, source_unit_id=two_units.get_unit("a").id), "a",
+                        sections=("workspaces",))
+    after = unit_wires(two_units, "a")
+    assert after["workspaces"] == src["workspaces"] and after["profiles"] == a["profiles"]
+    assert digest(two_units, "a") == result.digest_after
+
+
+def test_other_unit_needs_permission(ctx, bundle_a):
+    store = ctx.units
+    before = digest(store, "b")
+    src = open_source(bundle_a, raw_key=RAW_KEY)
+    preview = preview_import(store, src, "b")
+    assert preview.other_unit
+    with pytest.raises(OtherUnitError):
+        apply_import(store, ctx.home, ctx.secrets, src, preview)
+    assert digest(store, "b") == before and snapshot_files(ctx.home) == []
+    assert not preview_import(store, src, "a").other_unit
+
+
+class FailingSource(MemorySource):
+    """Fails after its last record on pass number ``fail_on`` (1 = validation, 2 = apply)."""
+
+    fail_on = 2
+    passes = 0
+
+    def records(self, reporter=None):
+        self.passes += 1
+        yield from super().records(reporter)
+        if self.passes == self.fail_on:
+            raise DamagedBundleError("The bundle is damaged.")
+
+
+def test_error_during_apply_rolls_back(ctx, two_units):
+    before = digest(two_units, "b")
+    src = FailingSource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b")
+    with pytest.raises(DamagedBundleError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before
+    assert snapshot_files(ctx.home) == []
+
+
+def test_new_unit_is_not_created_when_apply_fails(ctx, two_units):
+    src = FailingSource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "newone")
+    with pytest.raises(DamagedBundleError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview)
+    assert two_units.find_unit("newone") is None
+
+
+def test_source_changed_between_passes(ctx, two_units):
+    before = digest(two_units, "b")
+    wires = unit_wires(two_units, "a")
+    src = MemorySource(wires)
+    preview = preview_import(two_units, src, "b")
+    wires["config_keys"][0]["description"] = "tampered after validation"
+    with pytest.raises(DamagedBundleError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
+
+
+def test_target_changed_since_preview(ctx, two_units):
+    src = MemorySource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b", sections=("plugins",))
+    unit = two_units.get_unit("b")
+    with two_units.write() as conn:
+        two_units.delete_keys(conn, unit.id, "plugins", [next(iter(preview.target_state.hashes["plugins"]))])
+    before = digest(two_units, "b")
+    with pytest.raises(PlanRefusedError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
+    seed_unit(two_units, "late", "small", 3)
+    preview = preview_import(two_units, src, "later")
+    with two_units.write() as conn:
+        two_units.create_unit(conn, "later")
+    with pytest.raises(PlanRefusedError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview)
+
+
+STAGES = ["reading unit", "validating", "safety snapshot", "checking unit", "importing"]
+
+
+@pytest.mark.parametrize("stage", STAGES + ["commit"])
+def test_cancel_at_every_stage_changes_nothing(ctx, two_units, stage):
+    before = digest(two_units, "b")
+    token = CancelToken()
+    seen = []
+
+    def sink(state):
+        seen.append(state.stage)
+        if state.stage == stage:
+            token.cancel()
+
+    reporter = Reporter(sink, token, min_interval=0)
+    wires = unit_wires(two_units, "a")
+    sections = None
+    if stage == "checking unit":  # a chosen section without changes is checked, not snapshotted
+        wires = unit_wires(two_units, "b") | {"plugins": wires["plugins"]}
+        sections = ("plugins", "config_keys")
+    src = MemorySource(wires)
+    if stage == "commit":  # cancel after the last insert: the final check before commit sees it
+        real_advance = reporter.advance
+
+        def advance(n=1):
+            real_advance(n)
+            if reporter._state.stage == "importing" and reporter._state.done >= reporter._state.total:
+                token.cancel()
+        reporter.advance = advance
+    with pytest.raises(Cancelled):
+        preview = preview_import(two_units, src, "b", reporter=reporter, sections=sections)
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True, reporter=reporter)
+    assert stage == "commit" or stage in seen
+    assert digest(two_units, "b") == before
+    assert snapshot_files(ctx.home) == []
+
+
+def test_unit_changed_event_after_commit_only(ctx, two_units):
+    got = []
+    unsubscribe = events.subscribe(got.append)
+    try:
+        src = FailingSource(unit_wires(two_units, "a"))
+        preview = preview_import(two_units, src, "b")
+        with pytest.raises(DamagedBundleError):
+            apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+        assert got == []
+        run_import(ctx, MemorySource(unit_wires(two_units, "a")), "b", allow_other_unit=True)
+        assert got == ["b"]
+    finally:
+        unsubscribe()
+
+
+def test_no_changes_means_no_snapshot_and_no_write(ctx, two_units):
+    unit = two_units.get_unit("a")
+    result = run_import(ctx, MemorySource(unit_wires(two_units, "a"), source_unit_id=unit.id), "a")
+    assert result.snapshot_id is None and not result.plan.has_changes
+    assert two_units.get_unit("a").updated_at == unit.updated_at
+
+
+def test_all_sections_in_fixed_order():
+    assert SECTIONS == ("plugins", "workspaces", "profiles", "config_keys")
