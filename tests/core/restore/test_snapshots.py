@@ -1,0 +1,160 @@
+"""Safety snapshots, undo, restore by id, retention, and cleanup of interrupted imports."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+
+import pytest
+
+from core.bundle import open_bundle
+from core.errors import NotFoundError, WrongPasswordError
+from core.restore import (MemorySource, apply_import, cleanup_leftovers, list_snapshots, preview_import,
+                          restore_snapshot, undo)
+from core.restore.snapshots import KEY_NAME, write_pending
+from tests.core.restore.helpers import digest, mutate, snapshot_files, unit_wires
+
+
+def do_import(ctx, wires, target, **kw):
+    apply_kw = {k: kw.pop(k) for k in ("safety_snapshot",) if k in kw}
+    src = MemorySource(wires, source_unit_id=ctx.units.get_unit(target).id if ctx.units.find_unit(target) else "x")
+    preview = preview_import(ctx.units, src, target, **kw)
+    return apply_import(ctx.units, ctx.home, ctx.secrets, src, preview, **apply_kw)
+
+
+def test_snapshot_holds_only_affected_sections_and_is_encrypted(ctx, two_units):
+    b = unit_wires(two_units, "b")
+    result = do_import(ctx, unit_wires(two_units, "a"), "b", sections=("plugins", "config_keys"))
+    (info,) = list_snapshots(ctx.home, "b")
+    assert info.id == result.snapshot_id and info.sections == ("plugins", "config_keys")
+    assert info.unit_id == two_units.get_unit("b").id and info.kind == "import"
+    key = ctx.secrets.get(KEY_NAME)
+    assert key is not None and len(key) == 32
+    raw = info.path.read_bytes()
+    secret_value = next(w["value"] for w in b["config_keys"] if w["secret"])
+    assert secret_value.encode() not in raw and b["plugins"][0]["id"].encode() not in raw
+    with pytest.raises(WrongPasswordError):
+        open_bundle(info.path, raw_key=bytes(32))
+    recs = list(open_bundle(info.path, raw_key=key).records())
+    assert [w for s, w in recs if s == "plugins"] == b["plugins"]
+    assert [w for s, w in recs if s == "config_keys"] == b["config_keys"]
+    assert not any(s in ("workspaces", "profiles") for s, _ in recs)
+    assert oct(info.path.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("mode", ["replace", "merge"])
+def test_undo_restores_the_old_digest(ctx, two_units, mode):
+    before = digest(two_units, "b")
+    src = unit_wires(two_units, "a")
+    if mode == "merge":  # a's profiles name a's workspaces: merge both
+        do_import(ctx, src, "b", mode="merge")
+    else:
+        do_import(ctx, src, "b")
+    assert digest(two_units, "b") != before
+    result = undo(two_units, ctx.home, ctx.secrets, "b")
+    assert digest(two_units, "b") == before == result.digest_after
+
+
+def test_repeated_undo_walks_back_and_redo_by_id(ctx, two_units):
+    d0 = digest(two_units, "b")
+    w = unit_wires(two_units, "b")
+    w1 = mutate(w)
+    w1["plugins"][0]["version"] = "1.1.1"
+    do_import(ctx, w1, "b")
+    d1 = digest(two_units, "b")
+    w2 = mutate(w1)
+    w2["config_keys"][0]["description"] = "second"
+    do_import(ctx, w2, "b")
+    d2 = digest(two_units, "b")
+    r = undo(two_units, ctx.home, ctx.secrets, "b")
+    assert digest(two_units, "b") == d1
+    undo(two_units, ctx.home, ctx.secrets, "b")
+    assert digest(two_units, "b") == d0
+    with pytest.raises(NotFoundError):
+        undo(two_units, ctx.home, ctx.secrets, "b")
+    # Redo, newest undo first: each undo's own snapshot puts back what that undo reverted.
+    latest_undo = next(i for i in list_snapshots(ctx.home, "b") if i.kind == "undo")
+    assert latest_undo.id != r.snapshot_id
+    restore_snapshot(two_units, ctx.home, ctx.secrets, latest_undo.id)
+    assert digest(two_units, "b") == d1
+    restore_snapshot(two_units, ctx.home, ctx.secrets, r.snapshot_id)
+    assert digest(two_units, "b") == d2
+    kinds = [i.kind for i in list_snapshots(ctx.home, "b")]
+    assert kinds.count("undo") == 2 and kinds.count("import") == 2 and kinds.count("restore") == 2
+
+
+def test_retention_keeps_the_last_n(ctx, two_units):
+    ctx.settings.set("snapshots/keep", 2)
+    w = unit_wires(two_units, "b")
+    for i in range(4):
+        w = mutate(w)
+        w["plugins"][0]["version"] = f"{i}.0.0"
+        do_import(ctx, w, "b")
+    snaps = list_snapshots(ctx.home, "b")
+    assert len(snaps) == 2
+    assert len(snapshot_files(ctx.home)) == 4  # bundle + sidecar each
+
+
+def test_no_safety_snapshot(ctx, two_units):
+    result = do_import(ctx, unit_wires(two_units, "a"), "b", safety_snapshot=False)
+    assert result.snapshot_id is None and snapshot_files(ctx.home) == []
+
+
+# --- leftovers ------------------------------------------------------------------------------------------
+def _pending(ctx, store, unit_name, marker):
+    unit = store.get_unit(unit_name)
+    with store.read() as conn:
+        return write_pending(ctx.home, ctx.secrets, unit, {"plugins": list(store.iter_wire(unit.id, "plugins", conn))},
+                             reason="test", kind="import", marker=marker, digest=None)
+
+
+def test_cleanup_removes_temp_files_orphans_and_uncommitted(ctx, two_units):
+    d = ctx.home.snapshots_dir
+    (d / ".20990101-000000-abcdef.uvault.x1y2.part").write_bytes(b"half")
+    (d / "20990101-000000-abcdef.uvault").write_bytes(b"no sidecar")
+    (d / "20990101-000001-abcdef.json").write_text("{broken")
+    rolled_back = _pending(ctx, two_units, "b", marker="2099-01-01T00:00:00.000001Z")
+    assert cleanup_leftovers(ctx.home, two_units) == 5
+    assert snapshot_files(ctx.home) == []
+    assert not rolled_back.info.path.exists()
+
+
+def test_cleanup_keeps_a_committed_pending_snapshot(ctx, two_units):
+    from sqlalchemy import update
+
+    from core.unit import tables
+
+    marker = "2099-01-01T00:00:00.123456Z"
+    pending = _pending(ctx, two_units, "b", marker=marker)
+    with two_units.write() as conn:  # what the import's transaction did before the crash
+        conn.execute(update(tables.units).where(tables.units.c.name == "b").values(updated_at=marker))
+    assert list_snapshots(ctx.home) == []  # pending: not listed
+    assert cleanup_leftovers(ctx.home, two_units) == 0
+    (info,) = list_snapshots(ctx.home)
+    assert info.id == pending.id
+    assert json.loads((ctx.home.snapshots_dir / f"{pending.id}.json").read_text())["state"] == "done"
+
+
+def test_cleanup_leaves_a_running_import_alone(ctx, two_units):
+    pending = _pending(ctx, two_units, "b", marker="2099-01-01T00:00:00.000002Z")
+    fd = os.open(ctx.home.snapshots_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # what a running import holds
+        assert cleanup_leftovers(ctx.home, two_units) == 0
+        assert pending.info.path.exists()
+    finally:
+        os.close(fd)
+    assert cleanup_leftovers(ctx.home, two_units) == 2
+
+
+def test_cleanup_runs_when_the_store_is_first_used(ctx, two_units, home):
+    from core.context import AppContext
+
+    (home.snapshots_dir / ".x.part").write_bytes(b"")
+    other = AppContext(home)
+    try:
+        other.units
+    finally:
+        other.close()
+    assert snapshot_files(home) == []
