@@ -26,10 +26,10 @@ def new_id() -> str:
 
 class Packer:
     def __init__(self, repo, keys: AccountKeys, catalog, destination: str, known: dict, *,
-                 target: int = PACK_TARGET, on_uploaded=None):
+                 target: int | None = None, on_uploaded=None):
         self.repo, self.keys, self.catalog, self.destination = repo, keys, catalog, destination
         self.known = known                    # blob id -> (pack, offset, length, raw) ; updated as we go
-        self.target = target
+        self.target = target or PACK_TARGET
         self.on_uploaded = on_uploaded or (lambda n: None)
         self._parts: list[bytes] = []
         self._entries: dict[str, tuple[int, int, int]] = {}
