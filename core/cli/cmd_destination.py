@@ -280,6 +280,7 @@ def cmd_scan(args, ctx) -> int:
     elif isinstance(data, dict):
         print(f"Scanned destination {args.name}:")
         for key, value in data.items():
+            key = key.replace("_", " ")
             if isinstance(value, list):
                 print(f"  {key}: {len(value)}")
                 for item in value[:50]:
