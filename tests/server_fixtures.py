@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+
 import pytest
 
 from tests.servers import FaultProxy, server_unavailable, start_moto, start_sshd, stop_process
