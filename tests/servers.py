@@ -62,6 +62,18 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0, proc: subprocess.
             time.sleep(0.05)
 
 
+def _die_with_parent() -> None:
+    """Run in the child before exec: on Linux, get SIGTERM when the test process dies, so a killed
+    pytest run leaves no server behind."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -139,7 +151,7 @@ def start_sshd(base: Path) -> tuple[SFTPServer, subprocess.Popen]:
         raise RuntimeError(f"sshd rejected its test config: {check.stderr.strip()}")
     log = open(base / "sshd.log", "wb")
     proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=log,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     log.close()
     try:
         wait_for_port("127.0.0.1", port, proc=proc)
@@ -205,7 +217,8 @@ def start_moto(*, bucket: str = "unitvault-test", auth: bool = False) -> tuple[S
     if auth:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
     proc = subprocess.Popen([moto_server_path(), "-p", str(port), "-H", "127.0.0.1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            preexec_fn=_die_with_parent)
     try:
         wait_for_port("127.0.0.1", port, proc=proc, timeout=30)
         endpoint = f"http://127.0.0.1:{port}"
