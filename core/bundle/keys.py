@@ -169,7 +169,6 @@ def public_from_private(private: bytes) -> bytes:
 # --- text form of recovery keys: "UVPUB1-<base32>" / "UVSEC1-<base32>" ------------------------------
 PUB_PREFIX = "UVPUB1-"
 SEC_PREFIX = "UVSEC1-"
-_KEY_TEXT = re.compile(r"(UVPUB1|UVSEC1)-([A-Z2-7]{58})")
 
 
 def _checksum(prefix: str, key: bytes) -> bytes:
@@ -183,10 +182,10 @@ def format_key(prefix: str, key: bytes) -> str:
 
 def parse_key(prefix: str, text: str, what: str) -> bytes:
     compact = "".join(text.split()).upper()
-    match = _KEY_TEXT.search(compact)
-    if not match or match.group(1) + "-" != prefix:
+    match = re.search(re.escape(prefix) + r"([A-Z2-7]{58})", compact)
+    if not match:
         raise InvalidInputError(f"No {what} found (it starts with {prefix}).")
-    raw = base64.b32decode(match.group(2) + "======")
+    raw = base64.b32decode(match.group(1) + "======")
     key, check = raw[:32], raw[32:]
     if _checksum(prefix, key) != check:
         raise InvalidInputError(f"The {what} has a typo (its checksum does not match).")
