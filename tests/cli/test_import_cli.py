@@ -1,0 +1,178 @@
+"""``unitvault import``, ``snapshots`` and ``undo`` as a user runs them (in-process, temporary home)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from core.bundle import KdfParams, export_unit
+from core.bundle import limits as L
+
+PASSWORD = "correct horse battery staple"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+
+
+@pytest.fixture
+def setup(cli, tmp_path):
+    """Units a and b (small demo content) and a password bundle of a."""
+    assert cli("unit", "seed", "a", "--seed", "1")[0] == 0
+    assert cli("unit", "seed", "b", "--seed", "2")[0] == 0
+    from core.context import AppContext
+
+    ctx = AppContext.from_options(str(cli.home))
+    try:
+        export_unit(ctx.units, "a", tmp_path / "a.uvault", password=PASSWORD,
+                    kdf=KdfParams(L.KDF_FLOOR_M, L.KDF_FLOOR_T, L.KDF_FLOOR_P))
+    finally:
+        ctx.close()
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n")
+    cli.bundle, cli.pw = str(tmp_path / "a.uvault"), str(pw)
+    return cli
+
+
+def digest(cli, name):
+    rc, out, _ = cli("unit", "digest", name)
+    assert rc == 0
+    return out.strip()
+
+
+def imp(cli, *extra):
+    return cli("import", cli.bundle, "--password-file", cli.pw, *extra)
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(setup):
+    before = digest(setup, "b")
+    rc, out, err = imp(setup, "--into", "b", "--dry-run")
+    assert rc == 0, err
+    assert "Source:  unit 'a'" in out and "ANOTHER unit" in out
+    assert "config_keys" in out and "replace" in out and "Dry run: nothing was changed." in out
+    assert digest(setup, "b") == before
+
+
+def test_without_a_terminal_and_without_yes_it_refuses(setup):
+    before = digest(setup, "b")
+    rc, out, err = imp(setup, "--into", "b", "--allow-other-unit")
+    assert rc == 1 and "needs --yes" in err
+    assert digest(setup, "b") == before
+
+
+def test_import_into_a_new_unit_round_trips(setup):
+    rc, out, err = imp(setup, "--into", "copy", "--yes")
+    assert rc == 0, err
+    assert "new unit 'copy'" in out and "Done: unit copy" in out
+    assert digest(setup, "copy") == digest(setup, "a")
+
+
+def test_other_unit_needs_allow_other_unit_with_yes(setup):
+    before = digest(setup, "b")
+    rc, _, err = imp(setup, "--into", "b", "--yes")
+    assert rc == 1 and "--allow-other-unit" in err
+    assert digest(setup, "b") == before
+    rc, out, err = imp(setup, "--into", "b", "--yes", "--allow-other-unit")
+    assert rc == 0, err
+    assert digest(setup, "b") == digest(setup, "a")
+    assert "unitvault undo b" in out
+
+
+def test_json_output(setup):
+    rc, out, err = imp(setup, "--into", "b", "--yes", "--allow-other-unit", "--json", "--sections", "plugins")
+    assert rc == 0, err
+    data = json.loads(out)
+    assert data["applied"] is True and data["preview"]["other_unit"] is True
+    plan = data["preview"]["plan"]
+    assert plan["sections"] == ["plugins"] and plan["affected_sections"] == ["plugins"]
+    assert data["result"]["snapshot_id"] and data["result"]["digest_after"] == digest(setup, "b")
+
+
+def test_wrong_password_fails_cleanly(setup, tmp_path):
+    before = digest(setup, "b")
+    bad = tmp_path / "bad"
+    bad.write_text("not the password")
+    rc, out, err = setup("import", setup.bundle, "--password-file", str(bad), "--into", "b", "--yes",
+                         "--allow-other-unit")
+    assert rc == 1 and err.startswith("unitvault: error:") and "not the password" not in err
+    assert digest(setup, "b") == before
+
+
+def test_refused_plan_exits_1_with_its_message(setup):
+    rc, _, err = imp(setup, "--into", "b", "--sections", "profiles", "--dry-run")
+    assert rc == 1 and "Importing profiles without workspaces" in err
+
+
+def test_typed_confirmation_on_a_terminal(setup, monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    before = digest(setup, "b")
+    monkeypatch.setattr("sys.stdin", Tty("wrong\n"))
+    rc, _, err = imp(setup, "--into", "b")
+    assert rc == 1 and "did not match" in err and digest(setup, "b") == before
+    monkeypatch.setattr("sys.stdin", Tty("b\n"))
+    rc, out, err = imp(setup, "--into", "b")
+    assert rc == 0, err
+    assert "Type the unit name (b)" in err and digest(setup, "b") == digest(setup, "a")
+
+
+def test_merge_mode(setup):
+    rc, out, err = imp(setup, "--into", "b", "--mode", "merge", "--yes", "--allow-other-unit", "--json")
+    assert rc == 0, err
+    totals = json.loads(out)["result"]["totals"]
+    assert totals["removed"] == 0 and totals["added"] > 0
+
+
+def test_snapshots_list_restore_and_undo(setup):
+    before = digest(setup, "b")
+    assert imp(setup, "--into", "b", "--yes", "--allow-other-unit")[0] == 0
+    after = digest(setup, "b")
+    rc, out, _ = setup("snapshots", "list", "b", "--json")
+    (snap,) = json.loads(out)
+    assert snap["unit_name"] == "b" and snap["kind"] == "import"
+    rc, out, _ = setup("snapshots", "list")
+    assert snap["id"] in out and "before importing 'a'" in out
+
+    rc, out, err = setup("undo", "b")
+    assert rc == 1 and "needs --yes" in err and digest(setup, "b") == after
+    rc, out, err = setup("undo", "b", "--dry-run")
+    assert rc == 0 and "Dry run" in out and digest(setup, "b") == after
+    rc, out, err = setup("undo", "b", "--yes")
+    assert rc == 0, err
+    assert digest(setup, "b") == before
+
+    rc, out, _ = setup("snapshots", "list", "b", "--json")
+    redo = next(s for s in json.loads(out) if s["kind"] == "undo")
+    rc, out, err = setup("snapshots", "restore", redo["id"], "--yes")
+    assert rc == 0, err
+    assert digest(setup, "b") == after
+    rc, _, err = setup("snapshots", "restore", "nonsense", "--yes")
+    assert rc == 1 and "Invalid snapshot id" in err
+
+
+def test_no_safety_snapshot(setup):
+    assert imp(setup, "--into", "b", "--yes", "--allow-other-unit", "--no-safety-snapshot")[0] == 0
+    rc, out, _ = setup("snapshots", "list", "--json")
+    assert json.loads(out) == []
+    rc, _, err = setup("undo", "b", "--yes")
+    assert rc == 1 and "no snapshot left to undo" in err
+
+
+def test_recovery_key(cli, tmp_path):
+    entry = json.loads((VECTORS / "manifest.json").read_text())["good/v1-compat-small.uvault"]
+    key = tmp_path / "recovery.key"
+    key.write_text(entry["recovery_key"] + "\n")
+    rc, out, err = cli("import", str(VECTORS / "good/v1-compat-small.uvault"), "--recovery-key", str(key),
+                       "--into", "fromkit", "--yes")
+    assert rc == 0, err
+    assert digest(cli, "fromkit") == entry["digest"]
+
+
+def test_a_bad_vector_through_the_cli(setup):
+    before = digest(setup, "b")
+    rc, _, err = setup("import", str(VECTORS / "bad/flip-middle-chunk.uvault"), "--password-file", setup.pw,
+                       "--into", "b", "--yes", "--allow-other-unit")
+    assert rc == 1 and err.count("\n") >= 1 and "damaged" in err.lower()
+    assert digest(setup, "b") == before
