@@ -15,7 +15,9 @@ import base64
 import hashlib
 import hmac
 import os
+import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 from core.errors import IntegrityError, UnsupportedBundleError, WrongPasswordError
 
@@ -26,6 +28,34 @@ KEY_FORMAT = 1
 KDF_CAPS = {"m_kib": (8 * 1024, 1024 * 1024), "t": (1, 10), "p": (1, 16)}
 DEFAULT_KDF = {"m_kib": 64 * 1024, "t": 3, "p": 2}
 MAX_OBJECT_PLAINTEXT = 64 << 20
+SAMPLE = 64 << 10
+_local = threading.local()
+
+
+def _compressor(level: int):
+    cache = getattr(_local, "zc", None)
+    if cache is None:
+        cache = _local.zc = {}
+    zc = cache.get(level)
+    if zc is None:
+        import zstandard
+
+        zc = cache[level] = zstandard.ZstdCompressor(level=level)
+    return zc
+
+
+def compress_if_useful(data, level: int) -> bytes | None:
+    """zstd of ``data`` when it saves at least 3%; large data is sampled first, so incompressible
+    content (media, archives, random) costs one small trial instead of a full pass."""
+    if len(data) <= 64:
+        return None
+    zc = _compressor(level)
+    if len(data) > 4 * SAMPLE:
+        sample = bytes(memoryview(data)[len(data) // 2:len(data) // 2 + SAMPLE])
+        if len(zc.compress(sample)) > SAMPLE * 0.95:
+            return None
+    packed = zc.compress(data)
+    return packed if len(packed) < len(data) - len(data) // 32 else None
 
 
 def _b64(b: bytes) -> str:
@@ -55,30 +85,31 @@ class AccountKeys:
             raise IntegrityError("The account's data key has the wrong length.")
         return cls(account_id, data_key[:32], data_key[32:])
 
+    @cached_property
+    def _aead(self):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return AESGCM(self.enc_key)
+
     def blob_id(self, data) -> str:
         """The keyed hash naming a blob; the content's plain hash never leaves the machine."""
         return hmac.new(self.id_key, data, hashlib.sha256).hexdigest()
 
     def seal(self, kind: str, object_id: str, plaintext, *, compress: bool = False, extra_ad: bytes = b"",
              level: int = 3) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         flags = 0
-        if compress and len(plaintext) > 64:
-            import zstandard
-
-            packed = zstandard.ZstdCompressor(level=level).compress(plaintext)
-            if len(packed) < len(plaintext) - len(plaintext) // 32:
+        if compress:
+            packed = compress_if_useful(plaintext, level)
+            if packed is not None:
                 plaintext, flags = packed, FLAG_ZSTD
         nonce = os.urandom(12)
         ad = associated_data(self.account_id, kind, object_id, extra_ad) + bytes([flags])
-        return MAGIC + bytes([flags]) + nonce + AESGCM(self.enc_key).encrypt(nonce, bytes(plaintext), ad)
+        return MAGIC + bytes([flags]) + nonce + self._aead.encrypt(nonce, plaintext, ad)
 
     def open(self, kind: str, object_id: str, sealed, *, name: str, extra_ad: bytes = b"",
              max_size: int = MAX_OBJECT_PLAINTEXT) -> bytes:
         """Authenticate and decrypt; any failure raises IntegrityError naming ``name``."""
         from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         sealed = memoryview(sealed)
         if len(sealed) < 4 + 1 + 12 + 16 or bytes(sealed[:4]) != MAGIC:
@@ -87,7 +118,7 @@ class AccountKeys:
         nonce = bytes(sealed[5:17])
         ad = associated_data(self.account_id, kind, object_id, extra_ad) + bytes([flags])
         try:
-            plain = AESGCM(self.enc_key).decrypt(nonce, bytes(sealed[17:]), ad)
+            plain = self._aead.decrypt(nonce, sealed[17:], ad)
         except InvalidTag:
             raise IntegrityError(f"The object {name} failed authentication (damaged, moved or renamed).",
                                  details=[name]) from None

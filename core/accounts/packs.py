@@ -20,6 +20,18 @@ PACK_TARGET = 16 << 20
 MAX_PENDING_UPLOADS = 2
 
 
+def seal_blob(keys: AccountKeys, blob_id: str, data, compress: bool = True) -> bytes:
+    return keys.seal("blob", blob_id, data, compress=compress, level=1 if len(data) > (256 << 10) else 3)
+
+
+def prepare_blob(keys: AccountKeys, data, known) -> tuple[str, bytes | None, int]:
+    """(blob id, sealed bytes or None when ``known`` has it, raw size): thread-safe, GIL mostly released."""
+    bid = keys.blob_id(data)
+    if bid in known:
+        return bid, None, len(data)
+    return bid, seal_blob(keys, bid, data), len(data)
+
+
 def new_id() -> str:
     return os.urandom(16).hex()
 
@@ -47,8 +59,13 @@ class Packer:
         """Seal and queue ``data`` unless the repository already has it; True when it was new."""
         if self.has(blob_id):
             return False
-        sealed = self.keys.seal("blob", blob_id, data, compress=compress, level=1 if len(data) > (256 << 10) else 3)
-        self._entries[blob_id] = (self._size, len(sealed), len(data))
+        return self.add_sealed(blob_id, seal_blob(self.keys, blob_id, data, compress), len(data))
+
+    def add_sealed(self, blob_id: str, sealed: bytes, raw_size: int) -> bool:
+        """Queue a blob sealed elsewhere (a worker thread); False when the repository has it already."""
+        if self.has(blob_id):
+            return False
+        self._entries[blob_id] = (self._size, len(sealed), raw_size)
         self._parts.append(sealed)
         self._size += len(sealed)
         self.new_blobs += 1
