@@ -121,37 +121,50 @@ def pack_record(record: dict) -> bytes:
         raise InvalidRecordError(f"A record cannot be encoded ({type(exc).__name__}).") from None
 
 
+def _validator(section: str):
+    v = _VALIDATORS.get(section)
+    if v is None:
+        from core.schemas import _validator as schema_validator
+
+        v = _VALIDATORS[section] = schema_validator(_KIND[section])
+    return v
+
+
+_VALIDATORS: dict = {}
+
+
 def check_record(section: str, index: int, record) -> None:
     """Everything a reader checks on one decoded record (a writer runs it too, so every bundle it
     writes is readable). Raises InvalidContentError naming the location, never a value."""
-    from core.schemas import is_valid, section_errors
-
-    where = f"section {section}, record {index}"
     if type(record) is not dict:
-        raise InvalidContentError(f"Invalid content in {where}: the record is not a map.")
+        raise _invalid(section, index, "the record is not a map")
     try:
         _check_values(section, record)
     except _Bad as exc:
-        raise InvalidContentError(f"Invalid content in {where}: {exc}.") from None
+        raise _invalid(section, index, str(exc)) from None
     except RecursionError:
-        raise InvalidContentError(f"Invalid content in {where}: nesting too deep.") from None
-    kind = _KIND[section]
+        raise _invalid(section, index, "nesting too deep") from None
     try:
-        ok = is_valid(kind, record)
+        ok = _validator(section).is_valid(record)
     except (ValueError, TypeError):
         ok = False
     if not ok:
+        from core.schemas import section_errors
+
         try:
             details = section_errors(section, record)
         except (ValueError, TypeError):
             details = ["(record): fails 'type'"]
         first = details[0] if details else "(record): fails 'schema'"
-        raise InvalidContentError(f"Invalid content in {where}: the record does not match its schema ({first}).")
+        raise _invalid(section, index, f"the record does not match its schema ({first})")
     if section == "workspaces":
         for i, app in enumerate(record["applications"]):
             if type(app["position"]) is not int:
-                raise InvalidContentError(
-                    f"Invalid content in {where}: applications/{i}/position is not an integer.")
+                raise _invalid(section, index, f"applications/{i}/position is not an integer")
+
+
+def _invalid(section: str, index: int, why: str) -> InvalidContentError:
+    return InvalidContentError(f"Invalid content in section {section}, record {index}: {why}.")
 
 
 _KIND = {"plugins": "plugin", "workspaces": "workspace", "profiles": "profile", "config_keys": "config_key"}
