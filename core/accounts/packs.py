@@ -160,7 +160,7 @@ class BlobReader:
             self._pump()
 
     def _pump(self) -> None:
-        while self._pool and self._queue and len(self._futures) + len(self._cache) < self._max + 1:
+        while self._pool and self._queue and len(self._futures) < 2:
             pid = self._queue.pop(0)
             if pid in self._cache or pid in self._futures:
                 continue

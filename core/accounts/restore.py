@@ -13,7 +13,8 @@ import errno
 import os
 import shutil
 import stat
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from core.accounts.snapshot import open_snapshot
@@ -23,6 +24,10 @@ from core.progress import Reporter
 from core.unit.records import SECTIONS
 
 MODES = ("merge", "terminate")
+WRITERS = 6                   # threads creating small files (creation, not bandwidth, is the cost)
+PARALLEL_FILE_MAX = 4 << 20   # files up to this size are written by the workers
+WINDOW_FILES = 512
+WINDOW_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,22 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
         reader = snap.reader(prefetch=order)
         total = sum(e[4] for e in entries if e[TYPE] == "f")
         reporter.stage("restoring files", total, "bytes")
+        pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="uv-restore")
+        window: deque = deque()
+        in_flight = [0]
+
+        def drain(limit: int) -> None:
+            nonlocal restored
+            while len(window) > limit or (window and in_flight[0] > WINDOW_BYTES):
+                shown_, size_, fut = window.popleft()
+                in_flight[0] -= size_
+                try:
+                    fut.result()
+                    restored += 1
+                    reporter.advance(size_)
+                except OSError as exc:
+                    failed.append((shown_, exc.strerror or type(exc).__name__))
+
         try:
             for e in entries:
                 path = e[PATH]
@@ -257,31 +278,30 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                             raise
                         restored += 1
                         continue
-                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=pfd)
-                    try:
-                        try:
-                            for c in e[CHUNKS]:
-                                data = reader.get(c)
-                                view = memoryview(data)
-                                while view:
-                                    n = os.write(fd, view)
-                                    view = view[n:]
-                                reporter.advance(len(data))
-                            os.fchmod(fd, e[MODE])
-                            os.utime(fd, ns=(e[MTIME], e[MTIME]))
-                        finally:
-                            os.close(fd)
-                        os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
-                    except BaseException:
-                        _silent_unlink(tmp, pfd)
-                        raise
+                    if e[4] <= PARALLEL_FILE_MAX:
+                        # Small files: blobs are authenticated here; creating and writing the file runs on a
+                        # worker (file creation dominates on ext4). The worker gets its own dup of the
+                        # parent's fd, so the LRU of directory fds can never close it underneath.
+                        parts = [reader.get(c) for c in e[CHUNKS]]
+                        wfd = os.dup(pfd)
+                        window.append((shown, e[4], pool.submit(_write_file, wfd, name, tmp, parts, e[MODE], e[MTIME])))
+                        in_flight[0] += e[4]
+                        drain(WINDOW_FILES)
+                        continue
+                    _write_file(os.dup(pfd), name, tmp, (reader.get(c) for c in e[CHUNKS]), e[MODE], e[MTIME],
+                                reporter)
                     restored += 1
                 except IntegrityError as exc:
                     failed.append((shown, exc.message))
                 except OSError as exc:
                     failed.append((shown, exc.strerror or type(exc).__name__))
+            drain(0)
         finally:
-            reader.close()
+            try:
+                drain(0)
+            finally:
+                pool.shutdown(wait=True)
+                reader.close()
         for parts, dmode, mtime in reversed(dir_attrs):   # children first, so their writes don't bump mtimes
             try:
                 fd = dirs.open(parts, create=False)
@@ -294,6 +314,32 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
         os.close(root_fd)
     reporter.finish()
     return FileRestoreResult(restored, tuple(skipped), tuple(failed), str(target))
+
+
+def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: int, reporter=None) -> None:
+    """Write ``parts`` to ``tmp`` (created exclusively, never through a link), then rename it to ``name``.
+    Closes ``dir_fd`` (a dup owned by this call)."""
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)
+        try:
+            try:
+                for data in parts:
+                    view = memoryview(data)
+                    while view:
+                        n = os.write(fd, view)
+                        view = view[n:]
+                    if reporter is not None:
+                        reporter.advance(len(data))
+                os.fchmod(fd, mode)
+                os.utime(fd, ns=(mtime, mtime))
+            finally:
+                os.close(fd)
+            os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            _silent_unlink(tmp, dir_fd)
+            raise
+    finally:
+        os.close(dir_fd)
 
 
 def _silent_unlink(name: bytes, dir_fd: int) -> None:
