@@ -210,9 +210,13 @@ def parse_private_key(text: str) -> bytes:
 
 def load_recovery_identity(path) -> bytes:
     """The private recovery key from a ``recovery.key`` file (or any text holding ``UVSEC1-...``)."""
-    from core.cli.passwords import read_secret_file
-
-    text = read_secret_file(str(path), "recovery key")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(64 * 1024)
+    except FileNotFoundError:
+        raise InvalidInputError(f"The recovery key file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read the recovery key file {path} ({type(exc).__name__}).") from None
     key = parse_private_key(text)
     from core.logsetup import register_secret
 

@@ -39,6 +39,8 @@ COBBLESTONE_MIN = 72                  # prefix + an empty final chunk
 COBBLESTONE_CHUNK = 16384             # plaintext bytes per chunk
 COBBLESTONE_CHUNK_CT = COBBLESTONE_CHUNK + 16
 
+MIN_PASSWORD = 4                      # characters; the floor our users know (matches core.cli.passwords)
+
 # Argon2id parameters a reader accepts (checked before the KDF runs)...
 KDF_M_MIN, KDF_M_MAX = 64 * 1024, 1024 * 1024     # KiB: 64 MiB .. 1 GiB
 KDF_T_MIN, KDF_T_MAX = 1, 10

@@ -52,10 +52,8 @@ def make_slots(file_key: bytes, *, password, raw_key, recovery_public_key, kdf, 
         raise InvalidInputError("Give exactly one of a password or a raw key.")
     slots = []
     if password is not None:
-        from core.cli.passwords import MIN_PASSWORD
-
-        if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-            raise InvalidInputError(f"The password must have at least {MIN_PASSWORD} characters.")
+        if not isinstance(password, str) or len(password) < L.MIN_PASSWORD:
+            raise InvalidInputError(f"The password must have at least {L.MIN_PASSWORD} characters.")
         kdf = kdf or keys.spec_default_kdf()
         keys.check_writer_kdf(kdf)
         reporter.stage("deriving key")
