@@ -19,13 +19,14 @@ from core.bundle.keys import (
                               parse_private_key,
                               parse_public_key,
 )
+from core.bundle.limits import FORMAT_VERSION
 from core.bundle.manifest import Manifest, ManifestHead, SectionInfo
 from core.bundle.reader import OpenBundle, open_bundle
 from core.bundle.strength import password_strength
 from core.bundle.writer import WriteResult, write_bundle
 
 __all__ = [
-    "DEFAULT_TEMPLATE", "BatchResult", "HeaderInfo", "KdfParams", "Manifest", "ManifestHead", "OpenBundle",
+    "DEFAULT_TEMPLATE", "FORMAT_VERSION", "BatchResult", "HeaderInfo", "KdfParams", "Manifest", "ManifestHead", "OpenBundle",
     "SectionInfo", "WriteResult", "calibrate_kdf", "configured_recovery_public_key", "default_kdf",
     "export_unit", "export_units", "format_private_key", "format_public_key", "generate_recovery_key",
     "load_recovery_identity", "open_bundle", "parse_private_key", "parse_public_key", "password_strength",
