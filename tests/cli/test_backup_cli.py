@@ -125,3 +125,20 @@ def test_owner_held_account_asks_for_the_passphrase(cli, tmp_path, setup):
     assert "not it" not in err and "owner secret" not in err
     rc, out, err = cli("backup", "verify", sid, "--read-data", "--password-file", str(pw))
     assert rc == 0, err
+
+
+def test_download_units_as_bundles_that_import_back(cli, setup, tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text("bundle pass\n")
+    rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--items", "units", "--json")
+    sid = json.loads(out)["id"]
+    rc, out, err = cli("backup", "download", sid, "--items", "units:shop", "--out", str(tmp_path / "dl"),
+                       "--password-file", str(pw), "--json")
+    assert rc == 0, err
+    (made,) = json.loads(out)
+    assert made["path"].endswith(f"{sid}-shop.uvault") and made["kind"] == "unit"
+    from core.restore import open_source
+
+    source = open_source(made["path"], password="bundle pass")
+    assert source.source_unit_name == "shop"
+    assert sum(1 for _ in source.records()) > 0
