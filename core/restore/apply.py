@@ -1,8 +1,9 @@
 """Preview an import (validate, read the target, plan) and apply exactly that plan in one transaction.
 
-``apply_import`` streams the source a second time inside the write transaction and checks every
-record it writes against the hash validation recorded, so what is written is what was previewed.
-It also re-reads the target's chosen sections inside the transaction (the write lock is held from
+``apply_import`` writes the records validation held in memory (compressed; see held.py) or, when
+they were not held, streams the source a second time inside the write transaction and checks every
+record it writes against the hash validation recorded; either way what is written is what was
+previewed. It also re-reads the target's chosen sections inside the transaction (the write lock is held from
 then on) and refuses if anything changed since the preview; that same read feeds the safety
 snapshot. Any error, or a cancel before commit, rolls everything back, and the snapshot taken for
 the attempt is removed again. After commit, a "unit changed" event is published.
@@ -68,8 +69,14 @@ class ImportResult:
 
 
 def preview_import(store, source, target_name: str, *, mode: str = "replace", sections=None,
-                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT) -> ImportPreview:
-    """Validate ``source``, read the target unit and compute the plan. Writes nothing."""
+                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT,
+                   hold_records: bool = True) -> ImportPreview:
+    """Validate ``source``, read the target unit and compute the plan. Writes nothing.
+
+    With ``hold_records`` the validated records are kept compressed in memory (core/restore/held.py)
+    and apply writes exactly those; without it, apply streams the source again and checks every
+    record it writes against the hash validation recorded.
+    """
     reporter = reporter or Reporter()
     check_unit_name(target_name)
     unit = store.find_unit(target_name)
@@ -81,7 +88,7 @@ def preview_import(store, source, target_name: str, *, mode: str = "replace", se
             old = _t[section].get(key)
             return old is not None and old != h
 
-    validation = validate(source, reporter, keep=keep, keep_limit=diff_limit)
+    validation = validate(source, reporter, keep=keep, keep_limit=diff_limit, hold=hold_records)
     if unit is not None and validation.retained:
         wanted = {s: set(w) for s, w in validation.retained.items()}
         state = replace(state, retained=fetch_wires(store, unit.id, wanted))
@@ -118,7 +125,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
     pending = None
     with snapshots.import_lock(home):
         try:
-            with store.write() as conn:
+            with gc_paused(), store.write() as conn:
                 unit = _recheck_unit(store, conn, preview)
                 check = _sections_to_check(plan)
                 snap_sections = plan.affected_sections if (safety_snapshot and preview.target is not None) else ()
@@ -246,6 +253,12 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
     seen = dict.fromkeys(SECTIONS, 0)
     quiet = Reporter(None, reporter.cancel_token)  # the source's own progress would mix units
 
+    held = v.held
+    if held is not None:  # exactly the records validation checked: nothing to re-check
+        stream = held.records()
+    else:
+        stream = source.records(quiet)
+
     def wanted(section, group, keys):
         expected = v.hashes[section]
         for i, (_, wire) in enumerate(group):
@@ -254,13 +267,13 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
                 reporter.check()
             key = wire["key"] if section == "config_keys" else wire["id"]
             if keys is None or key in keys:
-                if expected.get(key) != record_hash(section, wire):
+                if held is None and expected.get(key) != record_hash(section, wire):
                     raise DamagedBundleError("The source changed after it was validated; nothing was imported.",
                                              hint="Preview the import again.")
                 yield wire
 
     with gc_paused():
-        for section, group in itertools.groupby(source.records(quiet), key=itemgetter(0)):
+        for section, group in itertools.groupby(stream, key=itemgetter(0)):
             keys = inserts.get(section, set())
             if section in inserts and (keys is None or keys):
                 store.insert_wire(conn, unit_id, section, wanted(section, group, keys), on_batch=reporter.advance)

@@ -175,8 +175,10 @@ def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str
                         bundle_path)
     pending = PendingSnapshot(home, info, marker)
     try:
+        # validate=False: a snapshot records the unit exactly as it is (the store's own records); its
+        # restore validates them like any bundle's.
         result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
-                              raw_key=key, overwrite=False)
+                              raw_key=key, overwrite=False, validate=False)
         size = getattr(result, "size", None) or bundle_path.stat().st_size
         pending.info = info = SnapshotInfo(snapshot_id, unit.name, unit.id, info.created, info.sections, size,
                                            reason, kind, False, digest, bundle_path)

@@ -46,6 +46,7 @@ class ValidationResult:
     profile_refs: dict[str, tuple[str, ...]]  # profile id -> workspace ids, in order
     app_ids: dict[str, tuple[str, ...]]  # workspace id -> its application ids
     retained: dict[str, dict[str, dict]] = field(default_factory=dict)  # wires kept for field diffs
+    held: object | None = field(default=None, repr=False)  # HeldRecords: the validated records, compressed
 
     @cached_property
     def digest(self) -> str:
@@ -75,11 +76,12 @@ def _key_of(section: str, wire) -> str | None:
 
 
 def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = None,
-             keep_limit: int = 200) -> ValidationResult:
+             keep_limit: int = 200, hold: bool = False) -> ValidationResult:
     """Stream ``source`` once and check it; raise the first failing stage's error, else describe it.
 
     ``keep(section, key, hash)`` selects records whose wire is retained (at most ``keep_limit``
-    per section) so a plan can show field-level diffs without a second pass.
+    per section) so a plan can show field-level diffs without a second pass. ``hold`` keeps a
+    compressed copy of every record (core/restore/held.py) for apply.
     """
     reporter = reporter or Reporter()
     present = tuple(getattr(source, "sections", None) or SECTIONS)
@@ -97,6 +99,11 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
     index = {s: 0 for s in SECTIONS}
     last_rank = -1
     since_check = 0
+    held = None
+    if hold:
+        from core.restore.held import HeldRecords
+
+        held = HeldRecords()
 
     reporter.stage("validating", None, "items")
     with gc_paused():
@@ -147,6 +154,8 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
                 profile_refs[key] = tuple(wire["workspaces"])
             if keep is not None and len(retained.get(section, ())) < keep_limit and keep(section, key, h):
                 retained.setdefault(section, {})[key] = wire
+            if held is not None:
+                held.add(section, wire)
     reporter.check()
 
     # The reader's own stages (integrity, manifest, schemas) have passed once the pass is complete.
@@ -191,7 +200,8 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
         source_unit_id=source.source_unit_id, source_unit_name=source.source_unit_name,
         created=source.created, app_version=source.app_version, format_version=fmt,
         sections=tuple(s for s in SECTIONS if s in present), counts=counts, hashes=hashes,
-        profile_refs=profile_refs, app_ids=app_ids, retained=retained)
+        profile_refs=profile_refs, app_ids=app_ids, retained=retained,
+        held=held.finish() if held is not None else None)
 
 
 def _known_format_version() -> int:

@@ -43,6 +43,13 @@ def test_digest_after_is_what_the_plan_said(ctx, bundle_a, mode, sections):
     assert digest(store, "b") == preview.plan.digest_after == result.digest_after
 
 
+def test_round_trip_streaming_the_bundle_again(ctx, bundle_a):
+    src = open_source(bundle_a, raw_key=RAW_KEY)
+    preview = preview_import(ctx.units, src, "fresh", hold_records=False)
+    apply_import(ctx.units, ctx.home, ctx.secrets, src, preview)
+    assert digest(ctx.units, "fresh") == digest(ctx.units, "a")
+
+
 def test_replace_sections_semantics(ctx, two_units):
     a, b = unit_wires(two_units, "a"), unit_wires(two_units, "b")
     run_import(ctx, MemorySource(a), "b", sections=("plugins", "config_keys"), allow_other_unit=True)
@@ -126,7 +133,7 @@ class FailingSource(MemorySource):
 def test_error_during_apply_rolls_back(ctx, two_units):
     before = digest(two_units, "b")
     src = FailingSource(unit_wires(two_units, "a"))
-    preview = preview_import(two_units, src, "b")
+    preview = preview_import(two_units, src, "b", hold_records=False)
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert digest(two_units, "b") == before
@@ -135,7 +142,7 @@ def test_error_during_apply_rolls_back(ctx, two_units):
 
 def test_new_unit_is_not_created_when_apply_fails(ctx, two_units):
     src = FailingSource(unit_wires(two_units, "a"))
-    preview = preview_import(two_units, src, "newone")
+    preview = preview_import(two_units, src, "newone", hold_records=False)
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview)
     assert two_units.find_unit("newone") is None
@@ -145,11 +152,35 @@ def test_source_changed_between_passes(ctx, two_units):
     before = digest(two_units, "b")
     wires = unit_wires(two_units, "a")
     src = MemorySource(wires)
-    preview = preview_import(two_units, src, "b")
+    preview = preview_import(two_units, src, "b", hold_records=False)
     wires["config_keys"][0]["description"] = "tampered after validation"
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
+
+
+def test_held_records_are_what_gets_written(ctx, two_units):
+    wires = unit_wires(two_units, "a")
+    src = MemorySource(wires)
+    preview = preview_import(two_units, src, "b")
+    assert preview.validation.held is not None
+    wires["config_keys"][0]["description"] = "changed after validation"  # not what was previewed
+    result = apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == preview.plan.digest_after == result.digest_after == preview.validation.digest
+
+
+def test_held_records_overflow_falls_back_to_streaming(two_units):
+    from core.restore.held import HeldRecords
+
+    held = HeldRecords(limit=10)
+    for section, wire in MemorySource(unit_wires(two_units, "a")).records():
+        held.add(section, wire)
+    assert held.finish() is None
+    held = HeldRecords()
+    src = MemorySource(unit_wires(two_units, "a"))
+    for section, wire in src.records():
+        held.add(section, wire)
+    assert list(held.finish().records()) == list(src.records())
 
 
 def test_target_changed_since_preview(ctx, two_units):
@@ -212,7 +243,7 @@ def test_unit_changed_event_after_commit_only(ctx, two_units):
     unsubscribe = events.subscribe(got.append)
     try:
         src = FailingSource(unit_wires(two_units, "a"))
-        preview = preview_import(two_units, src, "b")
+        preview = preview_import(two_units, src, "b", hold_records=False)
         with pytest.raises(DamagedBundleError):
             apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
         assert got == []
