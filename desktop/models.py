@@ -149,27 +149,55 @@ class RecordTreeModel(QAbstractItemModel):
 
 
 class ConfigKeysModel(QAbstractTableModel):
-    """Config keys with secret values masked until ``set_revealed(True)``."""
+    """Config keys with secret values masked until ``set_revealed(True)``, filtered by key and description.
+
+    Filtering is a list scan in Python (not a QSortFilterProxyModel, which calls ``data()`` per cell and
+    takes most of a second on the large unit's 100,000 keys). Secret values are never searched.
+    """
 
     HEADERS = ("Key", "Value", "Secret", "Description")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
+        self.shown: list[int] = []  # indexes into rows
         self.revealed = False
+        self.needle = ""
+        self._haystack: list[str] | None = None
 
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self._haystack = None
+        self.shown = self._match(self.needle)
         self.endResetModel()
+
+    def set_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        if needle == self.needle:
+            return
+        self.beginResetModel()
+        self.needle = needle
+        self.shown = self._match(needle)
+        self.endResetModel()
+
+    def _match(self, needle: str) -> list[int]:
+        if not needle:
+            return list(range(len(self.rows)))
+        if self._haystack is None:
+            self._haystack = [f"{w['key']}\n{w['description']}".lower() for w in self.rows]
+        return [i for i, text in enumerate(self._haystack) if needle in text]
 
     def set_revealed(self, revealed: bool) -> None:
         self.revealed = revealed
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 1), self.index(len(self.rows) - 1, 1))
+        if self.shown:
+            self.dataChanged.emit(self.index(0, 1), self.index(len(self.shown) - 1, 1))
+
+    def wire(self, row: int) -> dict:
+        return self.rows[self.shown[row]]
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self.shown)
 
     def columnCount(self, parent=QModelIndex()):  # noqa: N802
         return 4
@@ -185,7 +213,7 @@ class ConfigKeysModel(QAbstractTableModel):
         return short_json(wire["value"])
 
     def data(self, index, role=DisplayRole):
-        wire = self.rows[index.row()]
+        wire = self.rows[self.shown[index.row()]]
         col = index.column()
         if role == RawRole:
             return wire

@@ -50,16 +50,22 @@ def test_config_key_search_filters(window, qtbot):
     view = window.units_page.view
     wanted = view.keys.rows[5]["key"]
     qtbot.keyClicks(view.keys_search, wanted)
-    assert 1 <= view.keys_proxy.rowCount() < 1000
-    assert wanted in [view.keys_proxy.data(view.keys_proxy.index(i, 0)) for i in range(view.keys_proxy.rowCount())]
+    qtbot.waitUntil(lambda: view.keys.rowCount() < 1000, timeout=WAIT_MS)  # debounced
+    assert 1 <= view.keys.rowCount()
+    assert wanted in [view.keys.data(view.keys.index(i, 0)) for i in range(view.keys.rowCount())]
     assert "of 1,000 keys" in view.keys_count.text()
+    view.keys_search.clear()
+    view.apply_key_filter()
+    assert view.keys.rowCount() == 1000
 
 
 def test_search_of_masked_values_finds_nothing_secret(window, qtbot):
     view = window.units_page.view
     secret = next(w for w in view.keys.rows if w["secret"] and isinstance(w["value"], str) and len(w["value"]) > 6)
+    view.reveal.setChecked(True)
     view.keys_search.setText(secret["value"])
-    shown = [view.keys_proxy.data(view.keys_proxy.index(i, 0)) for i in range(view.keys_proxy.rowCount())]
+    view.apply_key_filter()
+    shown = [view.keys.data(view.keys.index(i, 0)) for i in range(view.keys.rowCount())]
     assert secret["key"] not in shown
 
 

@@ -1,0 +1,156 @@
+"""GUI responsiveness: the worst gap between heartbeats of a 10 ms QTimer on the GUI thread while the
+real dialogs export and import the LARGE unit through the task runner (target: under 100 ms).
+
+Prints figures per phase; asserts nothing. ``python bench/bench_gui.py [--size large]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSWORD = "bench-password-123"
+TARGET_MS = 100.0
+
+
+class Heartbeat:
+    """Records the gaps between ticks of a 10 ms timer; ``phase()`` starts a new measurement."""
+
+    def __init__(self, interval_ms: int = 10):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+        self.gaps: list[float] = []
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000)
+        self.last = now
+
+    def phase(self) -> None:
+        self.gaps = []
+        self.last = time.perf_counter()
+
+    def report(self, name: str, seconds: float) -> dict:
+        gaps = sorted(self.gaps) or [0.0]
+        worst = gaps[-1]
+        p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
+        verdict = "OK" if worst < TARGET_MS else "OVER TARGET"
+        print(f"{name:<34} {seconds:7.2f} s   heartbeats {len(self.gaps):6d}   worst gap {worst:7.1f} ms   "
+              f"p99 {p99:6.1f} ms   {verdict}", flush=True)
+        return {"phase": name, "seconds": seconds, "worst_ms": worst, "p99_ms": p99, "beats": len(self.gaps)}
+
+
+def _pump(app, predicate, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step timed out")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def run(size: str = "large") -> list[dict]:
+    from PySide6.QtWidgets import QWizard
+
+    from core.context import AppContext
+    from core.unit.seed import seed_unit
+    from desktop.app import make_app
+    from desktop.mainwindow import MainWindow
+    from desktop.taskman import TaskRunner
+
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp(prefix="unitvault-bench-gui-"))
+    ctx = AppContext.from_options(tmp / "home")
+    t0 = time.perf_counter()
+    seed_unit(ctx.units, "big", size, 0)
+    print(f"seeded the {size} unit in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    beat = Heartbeat()
+    beat.start()
+    results = []
+    runner = TaskRunner()
+    window = MainWindow(ctx, runner)
+    window.show()
+
+    def phase(name, start, done):
+        beat.phase()
+        t = time.perf_counter()
+        start()
+        _pump(app, done)
+        results.append(beat.report(name, time.perf_counter() - t))
+
+    phase("browse: load the unit views", lambda: None, lambda: window.units_page.view.data is not None)
+    view = window.units_page.view
+    phase("browse: search the config keys", lambda: (view.keys_search.setText("auth.a"), view.apply_key_filter()),
+          lambda: True)
+    view.keys_search.clear()
+    view.apply_key_filter()
+
+    out = tmp / "big.uvault"
+    dialog = window.open_export(["big"])
+    dialog.password.setText(PASSWORD)
+    dialog.confirm.setText(PASSWORD)
+    dialog.destination.setText(str(out))
+    phase("export (dialog, task runner)", dialog.start_export, lambda: dialog.stack.currentIndex() == 2)
+    phase("verify the written bundle", dialog.verify_now, lambda: "verified" in dialog.verify_label.text())
+    dialog.close()
+
+    # make the import do real work: drop a tenth of the config keys first
+    unit = ctx.units.get_unit("big")
+    keys = sorted(ctx.units.section_keys(unit.id, "config_keys"))
+    with ctx.units.write() as conn:
+        ctx.units.delete_keys(conn, unit.id, "config_keys", keys[::10])
+
+    wizard = window.open_import(out)
+    _pump(app, wizard.choose_page.isComplete)
+    wizard.next()
+    wizard.password_page.password.setText(PASSWORD)
+    phase("import: validate + plan (wizard)", wizard.next, lambda: wizard.validate_page.handle.done)
+    phase("import: preview page", wizard.next, wizard.preview_page.isComplete)
+    phase("import: switch to merge (live plan)", wizard.preview_page.merge.click,
+          lambda: wizard.preview is not None and wizard.preview.plan.mode == "merge")
+    phase("import: back to replace", wizard.preview_page.replace.click,
+          lambda: wizard.preview is not None and wizard.preview.plan.mode == "replace")
+    wizard.next()
+    wizard.confirm_page.typed.setText("big")
+    phase("import: apply (snapshot + write)", wizard.button(QWizard.WizardButton.CommitButton).click,
+          lambda: wizard.currentId() == 6)
+    phase("import: views reload", lambda: None,
+          lambda: not runner.busy and window.units_page.view.keys.rowCount() == len(keys))
+    phase("undo (restore the snapshot)", wizard.done_page.undo,
+          lambda: "Undone" in wizard.done_page.undo_message.text())
+    phase("undo: views reload", lambda: None, lambda: not runner.busy)
+    wizard.close()
+    window.close()
+    runner.wait_idle()
+    ctx.close()
+    worst = max(r["worst_ms"] for r in results)
+    print(f"\nworst GUI-thread gap over all phases: {worst:.1f} ms (target < {TARGET_MS:.0f} ms)", flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="large", choices=("small", "medium", "large"))
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
+    run(args.size)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
