@@ -36,7 +36,23 @@ class UnitData:
 
 
 def load_unit(ctx, name: str) -> Task:
+    """Every record of a unit for the browser. Building ~1M small containers would trigger repeated
+    full collections of the cyclic GC (each scanning everything, GIL held: 100-200 ms stalls of the
+    GUI thread on the large unit), so the GC is paused while building and the result is frozen out
+    of its reach afterwards (it holds no cycles; refcounting frees it)."""
     def fn(reporter: Reporter) -> UnitData:
+        import gc
+
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return _load(reporter)
+        finally:
+            gc.freeze()
+            if was:
+                gc.enable()
+
+    def _load(reporter: Reporter) -> UnitData:
         store = ctx.units
         unit = store.get_unit(name)
         sections: dict[str, list[dict]] = {}
@@ -53,6 +69,37 @@ def load_unit(ctx, name: str) -> Task:
         names = {w["id"]: w["name"] for w in sections["workspaces"]}
         return UnitData(unit, counts, sections, names)
     return fn
+
+
+def dispose_later(data: UnitData | None) -> None:
+    """Free a replaced unit's records on a helper thread, a slice at a time: one ``del`` of a 100k-record
+    list would hold the GIL for tens of milliseconds and stall the GUI thread."""
+    if data is None:
+        return
+    _trash().put(data)
+
+
+_TRASH = None
+
+
+def _trash():
+    global _TRASH
+    if _TRASH is None:
+        import queue
+        import threading
+
+        _TRASH = queue.SimpleQueue()
+
+        def drain(q=_TRASH):
+            while True:
+                data = q.get()
+                for rows in data.sections.values():
+                    while rows:
+                        del rows[-500:]
+                del data
+
+        threading.Thread(target=drain, name="unitvault-dispose", daemon=True).start()
+    return _TRASH
 
 
 def unit_digest(ctx, name: str) -> Task:

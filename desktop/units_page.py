@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -149,13 +147,16 @@ class UnitView(QWidget):
         self.keys_count.setText(f"{shown:,} of {total:,} keys" if shown != total else f"{total:,} keys")
 
     def show_unit(self, data: ops.UnitData | None) -> None:
-        self.data = data
+        old, self.data = self.data, data
+        if old is data:
+            old = None
         self.reveal.setChecked(False)
         if data is None:
             self.title.setText("<h3>No unit selected</h3>")
             self.summary.setText("Choose a unit in the list to see its content.")
             for model in (self.plugins, self.workspaces, self.profiles, self.keys):
                 model.set_rows([])
+            ops.dispose_later(old)
             return
         u, c = data.unit, data.counts
         self.title.setText(f"<h3>{u.display_name} <small>({u.name})</small></h3>")
@@ -167,10 +168,7 @@ class UnitView(QWidget):
         self.profiles.set_rows(data.sections["profiles"])
         self.keys.set_rows(data.sections["config_keys"])
         self._update_key_count()
-        # The unit's records now live as long as the view: move them out of the cyclic GC's reach, or
-        # every full collection (triggered by worker allocations) scans them with the GIL held: 100-350 ms
-        # pauses of the GUI thread with the large unit. They hold no cycles; refcounting frees them.
-        gc.freeze()
+        ops.dispose_later(old)
 
 
 class UnitsPage(QWidget):
