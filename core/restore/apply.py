@@ -3,10 +3,13 @@
 ``apply_import`` writes the records validation held in memory (compressed; see held.py) or, when
 they were not held, streams the source a second time inside the write transaction and checks every
 record it writes against the hash validation recorded; either way what is written is what was
-previewed. It also re-reads the target's chosen sections inside the transaction (the write lock is held from
-then on) and refuses if anything changed since the preview; that same read feeds the safety
-snapshot. Any error, or a cancel before commit, rolls everything back, and the snapshot taken for
-the attempt is removed again. After commit, a "unit changed" event is published.
+previewed. Under the write lock it compares the unit's change counter (``units.revision``, bumped
+by every mutating store call) with the one the preview read, and refuses if the unit changed since
+the preview; the safety snapshot then streams the affected sections straight from the store into
+the snapshot writer (a key-and-count cross-check, no hashing). A preview without a revision falls
+back to re-reading and re-hashing the chosen sections. Any error, or a cancel before commit, rolls
+everything back, and the snapshot taken for the attempt is removed again. After commit, a "unit
+changed" event is published.
 """
 
 from __future__ import annotations
@@ -127,21 +130,29 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
         try:
             with gc_paused(), store.write() as conn:
                 unit = _recheck_unit(store, conn, preview)
+                state = preview.target_state
                 check = _sections_to_check(plan)
                 snap_sections = plan.affected_sections if (safety_snapshot and preview.target is not None) else ()
+                by_revision = preview.target is not None and state.revision is not None
+                if by_revision:
+                    # O(1): every mutating store call bumps the revision, and the write lock is held.
+                    reporter.stage("checking unit", 1)
+                    if store.revision(unit.id, conn, for_update=True) != state.revision:
+                        raise _changed_since_preview()
+                    reporter.advance(1)
                 if snap_sections:
-                    reporter.stage("safety snapshot", sum(len(preview.target_state.hashes[s]) for s in snap_sections))
+                    reporter.stage("safety snapshot", sum(len(state.hashes[s]) for s in snap_sections))
+                    passing = _counted if by_revision else _checked
                     pending = snapshots.write_pending(
                         home, secrets, unit,
-                        {s: _checked(store.iter_wire(unit.id, s, conn), s, preview.target_state, reporter)
-                         for s in snap_sections},
+                        {s: passing(store.iter_wire(unit.id, s, conn), s, state, reporter) for s in snap_sections},
                         reason=reason or f"before importing {preview.validation.source_unit_name!r}",
                         kind=kind, marker=marker, digest=plan.digest_before)
                 rest = [s for s in check if s not in snap_sections]
-                if rest and preview.target is not None:
-                    reporter.stage("checking unit", sum(len(preview.target_state.hashes[s]) for s in rest))
+                if rest and preview.target is not None and not by_revision:
+                    reporter.stage("checking unit", sum(len(state.hashes[s]) for s in rest))
                     for s in rest:
-                        for _ in _checked(store.iter_wire(unit.id, s, conn), s, preview.target_state, reporter):
+                        for _ in _checked(store.iter_wire(unit.id, s, conn), s, state, reporter):
                             pass
                 _execute(store, conn, unit.id, source, preview, reporter)
                 reporter.check()  # last chance to cancel: nothing is committed yet
@@ -196,6 +207,26 @@ def _checked(wires, section: str, state: TargetState, reporter: Reporter):
     for wire in wires:
         key = wire["key"] if section == "config_keys" else wire["id"]
         if expected.get(key) != record_hash(section, wire):
+            raise _changed_since_preview()
+        n += 1
+        step += 1
+        if step >= 1000:
+            reporter.advance(step)
+            step = 0
+        yield wire
+    reporter.advance(step)
+    if n != len(expected):
+        raise _changed_since_preview()
+
+
+def _counted(wires, section: str, state: TargetState, reporter: Reporter):
+    """Pass the target's wires through to the snapshot once the revision proved them unchanged:
+    no hashing, only a key-and-count cross-check (nearly free) against what the preview read."""
+    expected = state.hashes[section]
+    n = 0
+    step = 0
+    for wire in wires:
+        if (wire["key"] if section == "config_keys" else wire["id"]) not in expected:
             raise _changed_since_preview()
         n += 1
         step += 1

@@ -2,7 +2,9 @@
 
 Holds per-record hashes of all four sections (so the wizard can recompute the plan for any mode and
 section choice without touching the store again), each profile's workspace list, each workspace's
-application ids, and the wires of a few records for field-level diffs.
+application ids, the wires of a few records for field-level diffs, and the unit's change counter
+(``revision``, read first in the same read transaction), which lets apply prove in O(1) that the
+unit did not change since.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class TargetState:
     profile_refs: dict[str, tuple[str, ...]]
     app_ids: dict[str, tuple[str, ...]]
     retained: dict[str, dict[str, dict]] = field(default_factory=dict)
+    revision: int | None = None  # the unit's change counter when it was read (None: unknown)
 
     @classmethod
     def empty(cls) -> TargetState:
@@ -58,6 +61,8 @@ def read_target(store, unit: Unit | None, reporter: Reporter | None = None, conn
     counts = store.counts(unit.id, conn)
     reporter.stage("reading unit", counts.plugins + counts.workspaces + counts.profiles + counts.config_keys)
     with gc_paused(), _reading(store, conn) as c:
+        # First, in the same transaction: a write committed after this read bumps it past what we saw.
+        revision = store.revision(unit.id, c)
         for section in SECTIONS:
             per: dict[str, bytes] = {}
             n = 0
@@ -74,7 +79,7 @@ def read_target(store, unit: Unit | None, reporter: Reporter | None = None, conn
                     n = 0
             reporter.advance(n)
             hashes[section] = per
-    return TargetState(unit, hashes, refs, apps)
+    return TargetState(unit, hashes, refs, apps, revision=revision)
 
 
 def fetch_wires(store, unit_id: str, wanted: dict[str, set[str]], conn=None) -> dict[str, dict[str, dict]]:

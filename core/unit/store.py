@@ -3,12 +3,18 @@
 Reads come back as wire dicts (``iter_wire``, the fast path used by exports and digests) or typed
 records (``iter_records``). Writes happen on a connection from ``write()``, which is one
 transaction: everything inside commits together or not at all.
+
+Every mutating call (``create_unit``, ``touch``, ``insert_wire``/``insert_records``,
+``wipe_section``, ``delete_keys``) bumps the unit's change counter (``revision``), so a reader can
+tell in O(1) whether a unit changed since it last looked. Write unit content only through these
+calls (or bump the revision in the same transaction).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import secrets as _secrets
 import uuid
 from itertools import groupby
 from operator import itemgetter
@@ -27,7 +33,7 @@ from core.unit import tables as t
 from core.unit.records import (SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire,
                                to_wire)
 
-HEAD_REVISION = "u0002"
+HEAD_REVISION = "u0003"
 BATCH = 5000
 
 
@@ -115,8 +121,10 @@ class UnitStore:
             raise AlreadyExistsError(f"A unit named {name!r} already exists.")
         stamp = now_iso()
         unit = Unit(unit_id or str(uuid.uuid4()), name, display_name or name, stamp, stamp)
+        # A random starting revision: a unit deleted and re-created under the same id never repeats
+        # the revisions of its predecessor.
         conn.execute(insert(t.units).values(id=unit.id, name=unit.name, display_name=unit.display_name,
-                                            created_at=stamp, updated_at=stamp))
+                                            created_at=stamp, updated_at=stamp, revision=_secrets.randbits(40)))
         return unit
 
     def delete_unit(self, conn: Connection, unit_id: str) -> None:
@@ -125,7 +133,21 @@ class UnitStore:
         conn.execute(delete(t.units).where(t.units.c.id == unit_id))
 
     def touch(self, conn: Connection, unit_id: str) -> None:
-        conn.execute(update(t.units).where(t.units.c.id == unit_id).values(updated_at=now_iso()))
+        conn.execute(update(t.units).where(t.units.c.id == unit_id).values(updated_at=now_iso(),
+                                                                           revision=t.units.c.revision + 1))
+
+    def revision(self, unit_id: str, conn: Connection | None = None, *, for_update: bool = False) -> int | None:
+        """The unit's change counter (None: no such unit). ``for_update`` locks the row where the
+        database has row locks (SQLite's write transactions already hold the database lock)."""
+        q = select(t.units.c.revision).where(t.units.c.id == unit_id)
+        if for_update:
+            q = q.with_for_update()
+        with self._conn(conn) as c:
+            return c.execute(q).scalar()
+
+    @staticmethod
+    def _bump(conn: Connection, unit_id: str) -> None:
+        conn.execute(update(t.units).where(t.units.c.id == unit_id).values(revision=t.units.c.revision + 1))
 
     def counts(self, unit_id: str, conn: Connection | None = None) -> SectionCounts:
         with self._conn(conn) as c:
@@ -171,6 +193,7 @@ class UnitStore:
     def insert_wire(self, conn: Connection, unit_id: str, section: str, wires: Iterable[dict],
                     batch: int = BATCH, on_batch=None) -> int:
         """Bulk-insert wire records. ``on_batch(n)`` is called after each batch (progress/cancel)."""
+        self._bump(conn, unit_id)
         return _WRITERS[section](conn, unit_id, wires, batch, on_batch)
 
     def insert_records(self, conn: Connection, unit_id: str, section: str, records: Iterable[Record],
@@ -178,6 +201,9 @@ class UnitStore:
         return self.insert_wire(conn, unit_id, section, (to_wire(section, r) for r in records), batch)
 
     def wipe_section(self, conn: Connection, unit_id: str, section: str) -> None:
+        if section not in _READERS:
+            raise ValueError(section)
+        self._bump(conn, unit_id)
         if section == "plugins":
             conn.execute(delete(t.plugins).where(t.plugins.c.unit_id == unit_id))
         elif section == "workspaces":
@@ -194,6 +220,7 @@ class UnitStore:
     def delete_keys(self, conn: Connection, unit_id: str, section: str, keys: Iterable[str]) -> None:
         """Delete single top-level records (with their children)."""
         keys = list(keys)
+        self._bump(conn, unit_id)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             if section == "workspaces":

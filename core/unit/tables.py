@@ -15,6 +15,8 @@ units = Table(
     Column("display_name", String(200), nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
+    # Change counter: bumped by every mutating UnitStore call for this unit (migration u0003).
+    Column("revision", Integer, nullable=False, server_default="0"),
 )
 
 plugins = Table(

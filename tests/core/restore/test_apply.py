@@ -262,3 +262,41 @@ def test_no_changes_means_no_snapshot_and_no_write(ctx, two_units):
 
 def test_all_sections_in_fixed_order():
     assert SECTIONS == ("plugins", "workspaces", "profiles", "config_keys")
+
+
+def test_apply_checks_the_unit_revision_not_its_records(ctx, two_units, monkeypatch):
+    """With a revision in the preview, apply does not re-read the target when no snapshot is taken,
+    and a write since the preview (any kind, even one that leaves the content as it was) refuses."""
+    src = MemorySource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b")
+    assert preview.target_state.revision == two_units.revision(preview.target.id)
+    with two_units.write() as conn:
+        two_units.touch(conn, preview.target.id)
+    before = digest(two_units, "b")
+    with pytest.raises(PlanRefusedError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
+
+    preview = preview_import(two_units, src, "b")
+    reads = []
+    real = two_units.iter_wire
+    monkeypatch.setattr(two_units, "iter_wire", lambda *a, **k: reads.append(a[1]) or real(*a, **k))
+    apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True, safety_snapshot=False)
+    assert reads == [] and digest(two_units, "b") == preview.plan.digest_after
+
+
+def test_a_preview_without_revision_falls_back_to_rehashing(ctx, two_units):
+    from dataclasses import replace
+
+    src = MemorySource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b")
+    preview = replace(preview, target_state=replace(preview.target_state, revision=None))
+    result = apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == preview.plan.digest_after and result.snapshot_id
+    preview = preview_import(two_units, MemorySource(unit_wires(two_units, "b") | {"plugins": []}), "b")
+    preview = replace(preview, target_state=replace(preview.target_state, revision=None))
+    unit = two_units.get_unit("b")
+    with two_units.write() as conn:  # a change the fallback's re-hash sees
+        two_units.delete_keys(conn, unit.id, "config_keys", [next(iter(preview.target_state.hashes["config_keys"]))])
+    with pytest.raises(PlanRefusedError):
+        apply_import(two_units, ctx.home, ctx.secrets, MemorySource({}), preview, allow_other_unit=True)

@@ -151,3 +151,85 @@ def test_seeded_small_unit_has_exact_counts_and_valid_records(store):
     for section in ("plugins", "workspaces", "profiles", "config_keys"):
         for wire in store.iter_wire(unit.id, section):
             assert section_errors(section, wire) == []
+
+
+def test_every_kind_of_write_bumps_the_unit_revision(store):
+    with store.write() as conn:
+        unit = store.create_unit(conn, "u1")
+        other = store.create_unit(conn, "u2")
+    seen = [store.revision(unit.id)]
+    other_rev = store.revision(other.id)
+    assert isinstance(seen[0], int)
+
+    def changed(write):
+        with store.write() as conn:
+            write(conn)
+        rev = store.revision(unit.id)
+        assert rev not in seen
+        seen.append(rev)
+
+    changed(lambda c: store.insert_records(c, unit.id, "plugins", [PLUGIN]))
+    changed(lambda c: store.insert_records(c, unit.id, "workspaces", [WORKSPACE]))
+    changed(lambda c: store.insert_records(c, unit.id, "profiles", [PROFILE]))
+    changed(lambda c: store.insert_wire(c, unit.id, "config_keys", [{"key": "k", "value": 1, "secret": False,
+                                                                       "description": ""}]))
+    changed(lambda c: store.touch(c, unit.id))
+    changed(lambda c: store.delete_keys(c, unit.id, "config_keys", ["k"]))
+    changed(lambda c: store.delete_keys(c, unit.id, "config_keys", []))  # even a no-op call counts
+    for section in ("profiles", "workspaces", "plugins", "config_keys"):
+        changed(lambda c, s=section: store.wipe_section(c, unit.id, s))
+    assert store.revision(other.id) == other_rev  # per unit
+    # A rolled-back write leaves the revision as it was.
+    with pytest.raises(RuntimeError):
+        with store.write() as conn:
+            store.touch(conn, unit.id)
+            raise RuntimeError("boom")
+    assert store.revision(unit.id) == seen[-1]
+    assert store.revision("00000000-0000-4000-8000-00000000dead") is None
+
+
+def test_a_unit_recreated_under_the_same_id_does_not_repeat_revisions(store):
+    uid = "6b1c7f8e-0000-4000-8000-000000000009"
+    revs = set()
+    for _ in range(5):
+        with store.write() as conn:
+            store.create_unit(conn, "again", unit_id=uid)
+            store.insert_records(conn, uid, "plugins", [PLUGIN])
+        revs.add(store.revision(uid))
+        with store.write() as conn:
+            store.delete_unit(conn, uid)
+    assert len(revs) == 5
+
+
+def test_a_store_at_u0002_upgrades_with_a_revision_column(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from core.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'u2.sqlite3'}"
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "core.unit:migrations")
+    cfg.attributes["engine"] = engine
+    command.upgrade(cfg, "u0002")
+    uid = "6b1c7f8e-0000-4000-8000-000000000002"
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO units VALUES ('{uid}', 'old', 'Old', 't', 't')"))
+        conn.execute(text(f"INSERT INTO workspaces VALUES ('{uid}', 'w', 'W', '', 'o')"))
+        conn.execute(text(f"INSERT INTO applications VALUES ('{uid}', 'a', 'w', 'A', 'form', 0, '{{}}')"))
+    engine.dispose()
+
+    store = UnitStore.open(url)
+    try:
+        with store.read() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION == "u0003"
+        # Nothing was lost (a table rebuild of units would have cascaded), and the counter starts at 0.
+        assert store.counts(uid).as_dict() == {"plugins": 0, "workspaces": 1, "applications": 1, "profiles": 0,
+                                               "config_keys": 0}
+        assert store.revision(uid) == 0
+        with store.write() as conn:
+            store.insert_records(conn, uid, "plugins", [PLUGIN])
+        assert store.revision(uid) == 1
+    finally:
+        store.close()
