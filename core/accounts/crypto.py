@@ -44,6 +44,16 @@ def _compressor(level: int):
     return zc
 
 
+def _decompressor():
+    """One per thread: creating a zstd decompression context costs more than decompressing a small blob."""
+    dc = getattr(_local, "zd", None)
+    if dc is None:
+        import zstandard
+
+        dc = _local.zd = zstandard.ZstdDecompressor()
+    return dc
+
+
 def compress_if_useful(data, level: int) -> bytes | None:
     """zstd of ``data`` when it saves at least 3%; large data is sampled first, so incompressible
     content (media, archives, random) costs one small trial instead of a full pass."""
@@ -126,7 +136,7 @@ class AccountKeys:
             import zstandard
 
             try:
-                plain = zstandard.ZstdDecompressor().decompress(plain, max_output_size=max_size)
+                plain = _decompressor().decompress(plain, max_output_size=max_size)
             except zstandard.ZstdError:
                 raise IntegrityError(f"The object {name} could not be decompressed.", details=[name]) from None
         return plain

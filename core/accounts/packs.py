@@ -181,25 +181,34 @@ class BlobReader:
             self._pump()
         return data
 
-    def get(self, blob_id: str) -> bytes:
+    def locate(self, blob_id: str) -> tuple:
+        """(blob id, sealed bytes, raw size, pack id): the blob's pack fetched (cached), not yet opened.
+        Call from one thread; ``open_located`` may then run on any thread."""
         loc = self.locations.get(blob_id)
-        path_hint = f"blob {blob_id}"
         if loc is None:
-            raise IntegrityError(f"The {path_hint} is missing from every pack index.", details=[path_hint])
+            raise IntegrityError(f"The blob {blob_id} is missing from every pack index.", details=[f"blob {blob_id}"])
         pid, offset, length, raw = loc
         try:
             data = self.pack(pid)
         except IntegrityError:
-            raise IntegrityError(f"The object {self.repo.pack_path(self.keys.account_id, pid)} holding {path_hint} is missing.",
-                                 details=[self.repo.pack_path(self.keys.account_id, pid)]) from None
-        name = f"{self.repo.pack_path(self.keys.account_id, pid)} ({path_hint})"
+            path = self.repo.pack_path(self.keys.account_id, pid)
+            raise IntegrityError(f"The object {path} holding blob {blob_id} is missing.", details=[path]) from None
         if offset + length > len(data):
+            name = f"{self.repo.pack_path(self.keys.account_id, pid)} (blob {blob_id})"
             raise IntegrityError(f"The object {name} is truncated.", details=[name])
-        plain = self.keys.open("blob", blob_id, memoryview(data)[offset:offset + length], name=name,
-                               max_size=raw)
+        return blob_id, memoryview(data)[offset:offset + length], raw, pid
+
+    def open_located(self, located: tuple) -> bytes:
+        """Authenticate and decrypt a blob from ``locate`` (thread-safe)."""
+        blob_id, sealed, raw, pid = located
+        name = f"{self.repo.pack_path(self.keys.account_id, pid)} (blob {blob_id})"
+        plain = self.keys.open("blob", blob_id, sealed, name=name, max_size=raw)
         if len(plain) != raw:
             raise IntegrityError(f"The object {name} has the wrong size.", details=[name])
         return plain
+
+    def get(self, blob_id: str) -> bytes:
+        return self.open_located(self.locate(blob_id))
 
     def close(self) -> None:
         if self._pool:

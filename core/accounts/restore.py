@@ -10,9 +10,11 @@ recreated as links with their original target. ``terminate`` removes what is res
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import shutil
 import stat
+import threading
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,10 +26,11 @@ from core.progress import Reporter
 from core.unit.records import SECTIONS
 
 MODES = ("merge", "terminate")
-WRITERS = 6                   # threads creating small files (creation, not bandwidth, is the cost)
-PARALLEL_FILE_MAX = 4 << 20   # files up to this size are written by the workers
-WINDOW_FILES = 512
-WINDOW_BYTES = 64 << 20
+WRITERS = 6                   # threads creating and writing files (creation, not bandwidth, is the cost)
+PIECE = 4 << 20               # files up to this size are written whole by one worker; larger ones in pieces
+BATCH_FILES = 16              # small files per worker task (and at most PIECE bytes)
+WINDOW_TASKS = 32            # worker tasks in flight (batches of small files, pieces of large ones)
+WINDOW_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class _Dirs:
         self.root_fd = root_fd
         self._fds: OrderedDict[tuple, int] = OrderedDict()
         self._size = size
+        self.fresh: set[tuple] = set()   # directories this restore created (nothing else can be in them)
 
     def open(self, parts: list[bytes], create: bool = True) -> int:
         key = tuple(parts)
@@ -126,6 +130,7 @@ class _Dirs:
                 raise
             try:
                 os.mkdir(name, 0o700, dir_fd=parent)
+                self.fresh.add(key)
             except FileExistsError:
                 pass
             fd = os.open(name, flags, dir_fd=parent)
@@ -162,11 +167,24 @@ def _remove(name: bytes, dir_fd: int) -> None:
         os.unlink(name, dir_fd=dir_fd)
 
 
+_TMP_RUN = os.urandom(4).hex().encode()
+_tmp_counter = itertools.count()
+
+
 def _tmp_name(name: bytes) -> bytes:
-    return b"." + name[:80] + b".uvrestore-" + os.urandom(6).hex().encode()
+    return b"." + name[:80] + b".uvrestore-" + _TMP_RUN + b"-" + str(next(_tmp_counter)).encode()
+
+
+def _is_empty_dir(fd: int) -> bool:
+    with os.scandir(fd) as it:
+        return next(it, None) is None
 
 
 def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporter: Reporter | None = None) -> FileRestoreResult:
+    """Files are checked and their blobs authenticated on the calling thread; creating and writing them
+    runs on worker threads (small files whole, large files in pieces written at their offsets), so
+    file creation, writing and decryption overlap. In directories this restore created itself nothing
+    can already exist, so no per-file lookup is made there."""
     reporter = reporter or Reporter()
     files = snap.manifest.get("files")
     if files is None:
@@ -206,6 +224,8 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                         pass
                     except OSError as exc:
                         failed.append((os.fsdecode(w), f"cannot remove: {exc.strerror}"))
+        if _is_empty_dir(root_fd):
+            dirs.fresh.add(())
         order: list[str] = []
         seen = set()
         for e in entries:
@@ -218,20 +238,38 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
         total = sum(e[4] for e in entries if e[TYPE] == "f")
         reporter.stage("restoring files", total, "bytes")
         pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="uv-restore")
-        window: deque = deque()
+        window: deque = deque()     # (shown, bytes, future, what): what = "file", "piece" or a _BigFile's end
         in_flight = [0]
+        open_big: list[_BigFile] = []
+        batch: list[tuple] = []     # small files for one worker task
 
         def drain(limit: int) -> None:
             nonlocal restored
             while len(window) > limit or (window and in_flight[0] > WINDOW_BYTES):
-                shown_, size_, fut = window.popleft()
+                shown_, size_, fut, what = window.popleft()
                 in_flight[0] -= size_
-                try:
-                    fut.result()
-                    restored += 1
-                    reporter.advance(size_)
-                except OSError as exc:
-                    failed.append((shown_, exc.strerror or type(exc).__name__))
+                if isinstance(what, _BigFile):   # a large file's end: every piece before it is done
+                    if what.error is None:
+                        restored += 1
+                    else:
+                        failed.append((shown_, what.error))
+                    continue
+                outcome = fut.result()         # neither batches nor pieces raise: they report
+                if what == "batch":
+                    for shown_file, why in outcome:
+                        if why is None:
+                            restored += 1
+                        else:
+                            failed.append((shown_file, why))
+                reporter.advance(size_)
+
+        def submit_batch() -> None:
+            if batch:
+                size = sum(item[-1] for item in batch)
+                window.append(("", size, pool.submit(_write_batch, reader, list(batch)), "batch"))
+                in_flight[0] += size
+                batch.clear()
+                drain(WINDOW_TASKS)
 
         try:
             for e in entries:
@@ -243,9 +281,10 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                     failed.append((shown, "unsafe name in the snapshot (refused)"))
                     continue
                 try:
+                    parent = tuple(parts[:-1])
                     pfd = dirs.open(parts[:-1])
                     name = parts[-1]
-                    existing = _lexists(name, pfd)
+                    existing = None if parent in dirs.fresh else _lexists(name, pfd)
                     kind = e[TYPE]
                     if kind == "d":
                         if existing is not None and not stat.S_ISDIR(existing.st_mode):
@@ -256,6 +295,7 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                             existing = None
                         if existing is None:
                             os.mkdir(name, 0o700, dir_fd=pfd)
+                            dirs.fresh.add(tuple(parts))
                             dir_attrs.append((parts, e[MODE], e[MTIME]))
                             restored += 1
                         elif mode == "terminate":
@@ -278,29 +318,57 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                             raise
                         restored += 1
                         continue
-                    if e[4] <= PARALLEL_FILE_MAX:
-                        # Small files: blobs are authenticated here; creating and writing the file runs on a
-                        # worker (file creation dominates on ext4). The worker gets its own dup of the
-                        # parent's fd, so the LRU of directory fds can never close it underneath.
-                        parts = [reader.get(c) for c in e[CHUNKS]]
-                        wfd = os.dup(pfd)
-                        window.append((shown, e[4], pool.submit(_write_file, wfd, name, tmp, parts, e[MODE], e[MTIME])))
-                        in_flight[0] += e[4]
-                        drain(WINDOW_FILES)
+                    if e[4] <= PIECE:
+                        # Small files, in batches: their packs are fetched here; a worker authenticates the
+                        # blobs, then creates and writes the file (file creation dominates on ext4). Each
+                        # file holds its own dup of the parent's fd, so the LRU of directory fds can never
+                        # close it underneath.
+                        located = [reader.locate(c) for c in e[CHUNKS]]
+                        batch.append((shown, os.dup(pfd), name, tmp, located, e[MODE], e[MTIME], e[4]))
+                        if len(batch) >= BATCH_FILES or sum(item[-1] for item in batch) >= PIECE:
+                            submit_batch()
                         continue
-                    _write_file(os.dup(pfd), name, tmp, (reader.get(c) for c in e[CHUNKS]), e[MODE], e[MTIME],
-                                reporter)
-                    restored += 1
+                    # Large files: created here under the temp name, written in pieces by the workers at
+                    # their offsets; the last piece to finish sets mode and mtime and renames it.
+                    submit_batch()
+                    big = _BigFile(os.dup(pfd), name, tmp, e[MODE], e[MTIME])
+                    open_big.append(big)
+                    submitted = offset = 0
+                    error = None
+                    piece: list = []
+                    piece_size = 0
+                    try:
+                        for i, c in enumerate(e[CHUNKS]):
+                            located = reader.locate(c)
+                            piece.append(located)
+                            piece_size += located[2]
+                            if piece_size >= PIECE or i == len(e[CHUNKS]) - 1:
+                                window.append((shown, piece_size, pool.submit(big.write, reader, offset, piece),
+                                               "piece"))
+                                in_flight[0] += piece_size
+                                submitted += 1
+                                offset += piece_size
+                                piece, piece_size = [], 0
+                                drain(WINDOW_TASKS)
+                    except IntegrityError as exc:
+                        error = exc.message
+                    big.close(submitted, error)
+                    open_big.remove(big)
+                    window.append((shown, 0, None, big))
                 except IntegrityError as exc:
                     failed.append((shown, exc.message))
                 except OSError as exc:
                     failed.append((shown, exc.strerror or type(exc).__name__))
+            submit_batch()
             drain(0)
         finally:
             try:
-                drain(0)
-            finally:
+                for item in batch:        # not submitted (an exception on this thread)
+                    os.close(item[1])
                 pool.shutdown(wait=True)
+                for big in open_big:
+                    big.abandon()
+            finally:
                 reader.close()
         for parts, dmode, mtime in reversed(dir_attrs):   # children first, so their writes don't bump mtimes
             try:
@@ -316,20 +384,45 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
     return FileRestoreResult(restored, tuple(skipped), tuple(failed), str(target))
 
 
+def _write_all(fd: int, parts, offset: int | None = None, reporter=None) -> None:
+    for data in parts:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view) if offset is None else os.pwrite(fd, view, offset)
+            view = view[n:]
+            if offset is not None:
+                offset += n
+        if reporter is not None:
+            reporter.advance(len(data))
+
+
+def _write_batch(reader, batch: list) -> list[tuple[str, str | None]]:
+    """Worker: authenticate, create and write each small file of ``batch``; (path, None or why it failed)."""
+    out = []
+    for shown, dir_fd, name, tmp, located, mode, mtime, _size in batch:
+        try:
+            try:
+                parts = [reader.open_located(loc) for loc in located]
+            except BaseException:
+                os.close(dir_fd)
+                raise
+            _write_file(dir_fd, name, tmp, parts, mode, mtime)
+            out.append((shown, None))
+        except IntegrityError as exc:
+            out.append((shown, exc.message))
+        except OSError as exc:
+            out.append((shown, exc.strerror or type(exc).__name__))
+    return out
+
+
 def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: int, reporter=None) -> None:
     """Write ``parts`` to ``tmp`` (created exclusively, never through a link), then rename it to ``name``.
     Closes ``dir_fd`` (a dup owned by this call)."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
         try:
             try:
-                for data in parts:
-                    view = memoryview(data)
-                    while view:
-                        n = os.write(fd, view)
-                        view = view[n:]
-                    if reporter is not None:
-                        reporter.advance(len(data))
+                _write_all(fd, parts, reporter=reporter)
                 os.fchmod(fd, mode)
                 os.utime(fd, ns=(mtime, mtime))
             finally:
@@ -340,6 +433,77 @@ def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: i
             raise
     finally:
         os.close(dir_fd)
+
+
+class _BigFile:
+    """A large file written in pieces by several workers. ``close`` (calling thread) says how many
+    pieces were submitted; whichever of ``close`` and the last ``write`` comes last finishes the file:
+    mode, mtime, rename, or removal of the temp file after any error. Owns ``dir_fd``."""
+
+    def __init__(self, dir_fd: int, name: bytes, tmp: bytes, mode: int, mtime: int):
+        self.dir_fd, self.name, self.tmp, self.mode, self.mtime = dir_fd, name, tmp, mode, mtime
+        try:
+            self.fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                              dir_fd=dir_fd)
+        except BaseException:
+            os.close(dir_fd)
+            raise
+        self.lock = threading.Lock()
+        self.done = 0
+        self.expected: int | None = None
+        self.error: str | None = None
+        self.finished = False
+
+    def write(self, reader, offset: int, located: list) -> None:
+        try:
+            if self.error is None:
+                _write_all(self.fd, [reader.open_located(loc) for loc in located], offset)
+        except IntegrityError as exc:
+            self.error = self.error or exc.message
+        except OSError as exc:
+            self.error = self.error or exc.strerror or type(exc).__name__
+        with self.lock:
+            self.done += 1
+            last = self.done == self.expected
+        if last:
+            self._finish()
+
+    def close(self, submitted: int, error: str | None = None) -> None:
+        with self.lock:
+            if error is not None and self.error is None:
+                self.error = error
+            self.expected = submitted
+            last = self.done == submitted
+        if last:
+            self._finish()
+
+    def abandon(self) -> None:
+        """After the workers stopped (cancel or crash of the caller): remove the temp file."""
+        if not self.finished:
+            self.error = self.error or "interrupted"
+            self._finish()
+
+    def _finish(self) -> None:
+        self.finished = True
+        try:
+            if self.error is None:
+                try:
+                    os.fchmod(self.fd, self.mode)
+                    os.utime(self.fd, ns=(self.mtime, self.mtime))
+                finally:
+                    os.close(self.fd)
+                    self.fd = -1
+                os.rename(self.tmp, self.name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+                return
+        except OSError as exc:
+            self.error = exc.strerror or type(exc).__name__
+        finally:
+            if self.fd >= 0:
+                os.close(self.fd)
+                self.fd = -1
+            if self.error is not None:
+                _silent_unlink(self.tmp, self.dir_fd)
+            os.close(self.dir_fd)
 
 
 def _silent_unlink(name: bytes, dir_fd: int) -> None:
