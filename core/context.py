@@ -13,7 +13,7 @@ class AppContext:
         self.home = home
 
     @classmethod
-    def from_options(cls, home=None, db=None, catalog=None) -> "AppContext":
+    def from_options(cls, home=None, db=None, catalog=None) -> AppContext:
         return cls(AppHome.resolve(home, db, catalog))
 
     @cached_property

@@ -35,7 +35,7 @@ class AppHome:
 
     @classmethod
     def resolve(cls, home: str | os.PathLike | None = None, db: str | None = None,
-                catalog: str | None = None, *, create: bool = True) -> "AppHome":
+                catalog: str | None = None, *, create: bool = True) -> AppHome:
         env = os.environ
         root = Path(home or env.get("UNITVAULT_HOME") or default_home()).expanduser().resolve()
         db = db or env.get("UNITVAULT_DB")

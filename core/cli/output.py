@@ -17,7 +17,7 @@ def print_table(headers: list[str], rows: list[list]) -> None:
     cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for i, r in enumerate(cells):
-        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
         if i == 0:
             sys.stdout.write("  ".join("-" * w for w in widths) + "\n")
 

@@ -10,8 +10,9 @@ id; a profile's workspace list keeps its order, which is meaningful), hashed on 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+
 import orjson
-from typing import Iterable
 
 from core.unit.records import SECTIONS, wire_key
 

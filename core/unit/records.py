@@ -11,8 +11,9 @@ applications belong to their workspace and are counted inside ``workspaces``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 SECTIONS: tuple[str, ...] = ("plugins", "workspaces", "profiles", "config_keys")
 COUNT_KEYS: tuple[str, ...] = ("plugins", "workspaces", "applications", "profiles", "config_keys")
