@@ -12,11 +12,17 @@ log = get_logger("desktop")
 
 
 def ensure_demo(ctx: AppContext) -> None:
-    """On first start with an empty home, seed a small unit named ``demo``."""
+    """On first start with an empty home, seed a small unit named ``demo``.
+
+    Only once per home: a user who deletes every unit does not get the demo back on the next start.
+    """
     from core.unit.seed import seed_unit
 
+    if ctx.settings.get("app/first_start_done"):
+        return
     if not ctx.units.list_units():
         seed_unit(ctx.units, "demo", "small", 0, display_name="Demo unit")
+    ctx.settings.set("app/first_start_done", 1)
 
 
 def make_app(argv: list[str] | None = None):
