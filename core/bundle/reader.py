@@ -95,10 +95,15 @@ class OpenBundle:
                 self._head = _read_head(PlainStream(fh, self.header, self._key))
         return self._head
 
-    def records(self, reporter: Reporter | None = None) -> Iterator[tuple[str, dict]]:
+    def records(self, reporter: Reporter | None = None, *, on_block=None) -> Iterator[tuple[str, dict]]:
         """A fresh streaming pass: ``(section, wire)`` in section order, each decoded strictly and
         validated. The trailer (counts, sizes, hashes) is checked after the last record: trust
-        nothing until this iterator is exhausted."""
+        nothing until this iterator is exhausted.
+
+        ``on_block(section, codec, data, raw_size)``, if given, receives each block's stored bytes
+        (``data``: the zstd frame, or the raw msgpack for codec 0) once every record of the block
+        passed the checks, before those records are yielded: a caller can keep the blocks instead
+        of re-encoding the records (core/restore/held.py)."""
         reporter = reporter or Reporter()
         reporter.stage("reading", self.header.file_size, "bytes")
         with _open_file(self.path) as fh:
@@ -138,6 +143,7 @@ class OpenBundle:
                     raw = bytes(data)
                 else:
                     raise InvalidContentError(f"Invalid content in {where}: unknown compression ({codec}).")
+                kept = bytes(data) if on_block is not None else None
                 del body, data
                 sha[index].update(raw)
                 size[index] += raw_size
@@ -148,6 +154,9 @@ class OpenBundle:
                 if index == 1:
                     apps += sum(len(w["applications"]) for w in recs)
                 del raw
+                if on_block is not None:
+                    on_block(section, codec, kept, raw_size)
+                    kept = None
                 for rec in recs:
                     yield section, rec
                 reporter.check()

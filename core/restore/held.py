@@ -1,5 +1,8 @@
 """A compressed in-memory copy of validated records, so apply need not read and check the source again.
 
+Bundle sources are held as their validated blocks (:class:`HeldBlocks`, no re-encoding); any other
+source as :class:`HeldRecords`:
+
 Validation already decrypted, authenticated, decoded and schema-checked every record; keeping them
 as compact JSON lines (orjson: key order kept, floats round-trip exactly) compressed with zstd level 1
 in ~1 MiB blocks costs a few tenths of a second and ~20 MB for the large demo unit, and saves apply a full second pass through the reader (decryption,
@@ -65,3 +68,43 @@ class HeldRecords:
         for section, data in self.blocks:
             for line in zd.decompress(data).split(b"\n"):
                 yield section, loads(line)
+
+
+class HeldBlocks:
+    """A bundle's validated blocks exactly as they were stored (zstd frames of canonical msgpack).
+
+    For bundle sources: the reader hands over each block once all its records passed every check,
+    so holding it costs a copy of the compressed bytes (about the bundle's size) and no encoding at
+    all; ``records()`` decodes the same bytes again, with the same strict unpacker, into the same
+    records validation saw. Past ``limit`` bytes the copy is dropped (apply streams the source).
+    """
+
+    def __init__(self, limit: int = DEFAULT_LIMIT):
+        self.limit = limit
+        self.blocks: list[tuple[str, int, bytes, int]] = []
+        self.size = 0
+        self.overflow = False
+
+    def add_block(self, section: str, codec: int, data: bytes, raw_size: int) -> None:
+        if self.overflow:
+            return
+        self.blocks.append((section, codec, data, raw_size))
+        self.size += len(data)
+        if self.size > self.limit:
+            self.overflow, self.blocks = True, []
+
+    def finish(self) -> HeldBlocks | None:
+        return None if self.overflow else self
+
+    def records(self) -> Iterator[tuple[str, dict]]:
+        from core.bundle import limits as L
+        from core.bundle.records import new_unpacker
+
+        zd = zstandard.ZstdDecompressor(max_window_size=L.MAX_BLOCK_RAW)
+        for section, codec, data, raw_size in self.blocks:
+            raw = zd.decompress(data, max_output_size=raw_size) if codec == L.CODEC_ZSTD else data
+            up = new_unpacker()
+            up.feed(raw)
+            del raw
+            for rec in up:
+                yield section, rec

@@ -84,8 +84,11 @@ class BundleSource:
             return tuple(s for s in SECTIONS if s in present)
         return SECTIONS
 
-    def records(self, reporter=None) -> Iterator[tuple[str, dict]]:
-        return self.bundle.records(reporter)
+    def records(self, reporter=None, *, on_block=None) -> Iterator[tuple[str, dict]]:
+        """``on_block``: see ``OpenBundle.records`` (validation keeps the checked blocks with it)."""
+        if on_block is None:
+            return self.bundle.records(reporter)
+        return self.bundle.records(reporter, on_block=on_block)
 
     def expected_counts(self) -> dict[str, int] | None:
         manifest = getattr(self.bundle, "manifest", None)

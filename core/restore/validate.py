@@ -99,29 +99,46 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
     index = {s: 0 for s in SECTIONS}
     last_rank = -1
     since_check = 0
-    held = None
+    held = add_record = None
+    records = source.records
     if hold:
-        from core.restore.held import HeldRecords
+        from core.restore.held import HeldBlocks, HeldRecords
+        from core.restore.source import BundleSource
 
-        held = HeldRecords()
+        if isinstance(source, BundleSource) and _takes_blocks(source.bundle):
+            held = HeldBlocks()  # the reader's checked blocks themselves: nothing to re-encode
+
+            def records(reporter, _records=source.records, _add=held.add_block):
+                return _records(reporter, on_block=_add)
+        else:
+            held = HeldRecords()
+            add_record = held.add
 
     reporter.stage("validating", None, "items")
+    current = None
     with gc_paused():
-        for section, wire in source.records(reporter):
+        for section, wire in records(reporter):
             since_check += 1
             if since_check >= 2000:
                 since_check = 0
                 reporter.check()
-            rank = SECTIONS.index(section) if section in SECTIONS else -1
-            if rank < 0 or section not in present:
+            if section != current:  # per-section set-up, once per section run (records come in order)
+                current = section
+                rank = SECTIONS.index(section) if section in SECTIONS else -1
+                expected_here = rank >= 0 and section in present
+                misplaced = expected_here and rank < last_rank
+                if expected_here:
+                    last_rank = max(last_rank, rank)
+                    per = hashes[section]
+                    key_name = "key" if section == "config_keys" else "id"
+                    is_ws, is_profile = section == "workspaces", section == "profiles"
+            if not expected_here:
                 if len(order_problems) < MAX_DETAILS:
                     order_problems.append(f"section {section!r}: not expected in this source")
                 continue
-            if rank < last_rank:
-                if len(order_problems) < MAX_DETAILS:
-                    order_problems.append(f"{_loc(section, index[section], None)}: sections out of order")
-            last_rank = max(last_rank, rank)
             i = index[section]
+            if misplaced and len(order_problems) < MAX_DETAILS:
+                order_problems.append(f"{_loc(section, i, None)}: sections out of order")
             index[section] = i + 1
             if check_schema:
                 errors = section_errors(section, wire)
@@ -132,15 +149,14 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
                         if len(schema_problems) < MAX_DETAILS:
                             schema_problems.append(f"{_loc(section, i, key)}: {e}")
                     continue
-            key = wire["key"] if section == "config_keys" else wire["id"]
+            key = wire[key_name]
             h = record_hash(section, wire)
-            per = hashes[section]
             if key in per:
                 if len(semantic) < MAX_DETAILS:
                     semantic.append(f"{_loc(section, i, key)}: duplicate {'key' if section == 'config_keys' else 'id'}")
                 continue
             per[key] = h
-            if section == "workspaces":
+            if is_ws:
                 ids = tuple(a["id"] for a in wire["applications"])
                 app_ids[key] = ids
                 n_apps += len(ids)
@@ -150,12 +166,12 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
                         if len(semantic) < MAX_DETAILS:
                             semantic.append(f"{_loc(section, i, key)}/applications[{j}] ({aid}): "
                                             f"application id already used in workspace {owner}")
-            elif section == "profiles":
+            elif is_profile:
                 profile_refs[key] = tuple(wire["workspaces"])
             if keep is not None and len(retained.get(section, ())) < keep_limit and keep(section, key, h):
                 retained.setdefault(section, {})[key] = wire
-            if held is not None:
-                held.add(section, wire)
+            if add_record is not None:
+                add_record(section, wire)
     reporter.check()
 
     # The reader's own stages (integrity, manifest, schemas) have passed once the pass is complete.
@@ -202,6 +218,12 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
         sections=tuple(s for s in SECTIONS if s in present), counts=counts, hashes=hashes,
         profile_refs=profile_refs, app_ids=app_ids, retained=retained,
         held=held.finish() if held is not None else None)
+
+
+def _takes_blocks(bundle) -> bool:
+    from core.bundle.reader import OpenBundle
+
+    return isinstance(bundle, OpenBundle)
 
 
 def _known_format_version() -> int:

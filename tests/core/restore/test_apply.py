@@ -300,3 +300,23 @@ def test_a_preview_without_revision_falls_back_to_rehashing(ctx, two_units):
         two_units.delete_keys(conn, unit.id, "config_keys", [next(iter(preview.target_state.hashes["config_keys"]))])
     with pytest.raises(PlanRefusedError):
         apply_import(two_units, ctx.home, ctx.secrets, MemorySource({}), preview, allow_other_unit=True)
+
+
+def test_bundle_sources_are_held_as_their_checked_blocks(ctx, bundle_a, tmp_path):
+    import shutil
+
+    from core.restore.held import HeldBlocks
+
+    copy = tmp_path / "copy.uvault"
+    shutil.copyfile(bundle_a, copy)
+    src = open_source(copy, raw_key=RAW_KEY)
+    preview = preview_import(ctx.units, src, "fresh")
+    held = preview.validation.held
+    assert isinstance(held, HeldBlocks) and held.size < copy.stat().st_size
+    assert list(held.records()) == list(src.records())
+    copy.write_bytes(b"gone")  # apply writes the held blocks, never the file again
+    result = apply_import(ctx.units, ctx.home, ctx.secrets, src, preview)
+    assert digest(ctx.units, "fresh") == digest(ctx.units, "a") == result.digest_after
+    small = HeldBlocks(limit=10)
+    small.add_block("plugins", 1, b"x" * 11, 100)
+    assert small.finish() is None
