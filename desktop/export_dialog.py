@@ -118,10 +118,27 @@ class ExportDialog(QDialog):
         self.password.textChanged.connect(self._password_changed)
         self.confirm.textChanged.connect(lambda *_: self._update())
         layout.addWidget(pw_box)
-        note = QLabel("Keep the password safe: without it (or the organisation's recovery key) "
-                      "the bundle cannot be opened by anyone.")
+        self.recovery_key, self.recovery_error = ops.recovery_status(self.ctx)
+        if self.recovery_key:
+            note_text = ("Keep the password safe: without it, or the organisation's recovery key, "
+                         "the bundle cannot be opened by anyone.")
+            recovery_text = "A recovery slot for the organisation's key will be added."
+        elif self.recovery_error is not None:
+            note_text = "Keep the password safe: without it the bundle cannot be opened by anyone."
+            recovery_text = f"The configured recovery key cannot be used: {self.recovery_error.message}"
+        else:
+            note_text = "Keep the password safe: without it the bundle cannot be opened by anyone."
+            recovery_text = "No recovery key is configured: only the password will open the bundle."
+        note = QLabel(note_text)
         note.setWordWrap(True)
         layout.addWidget(note)
+        self.recovery_note = QLabel(recovery_text)
+        self.recovery_note.setObjectName("recoveryNote")
+        self.recovery_note.setWordWrap(True)
+        self.recovery_note.setTextFormat(Qt.TextFormat.PlainText)
+        if self.recovery_key:
+            self.recovery_note.setToolTip(f"Recovery public key: {self.recovery_key}")
+        layout.addWidget(self.recovery_note)
 
         dest_box = QGroupBox("&Destination")
         db = QHBoxLayout(dest_box)
@@ -198,6 +215,9 @@ class ExportDialog(QDialog):
         pw, confirm = self.password.text(), self.confirm.text()
         if not names:
             return "Choose at least one unit."
+        if self.recovery_error is not None:
+            return (f"{self.recovery_error.message} Configure another recovery key, or clear it "
+                    "(unitvault recovery-key clear).")
         if len(pw) < MIN_PASSWORD:
             return f"The password needs at least {MIN_PASSWORD} characters."
         if pw != confirm:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -144,25 +145,118 @@ class ChoosePage(QWizardPage):
 
 
 class PasswordPage(QWizardPage):
+    """The bundle's password, or instead the organisation's recovery key file (``--recovery-key FILE``)."""
+
     def __init__(self, wizard: ImportWizard):
         super().__init__()
         self.w = wizard
         self.setTitle("Password")
         self.setSubTitle("Type the password the bundle was exported with.")
-        form = QFormLayout(self)
+        layout = QVBoxLayout(self)
+        self.use_password = QRadioButton("Type the bundle's pass&word")
+        self.use_password.setAccessibleName("Open the bundle with its password")
+        self.use_recovery = QRadioButton("Use a &recovery key file instead")
+        self.use_recovery.setAccessibleName("Open the bundle with a recovery key file instead")
+        self.use_password.setChecked(True)
+        self.how = QButtonGroup(self)
+        self.how.addButton(self.use_password)
+        self.how.addButton(self.use_recovery)
+
         self.password = PasswordField("Bundle password")
-        form.addRow("Pass&word:", self.password)
-        self.note = QLabel("The password is used only to open this file and is never stored.")
+        self.key_path = QLineEdit()
+        self.key_path.setAccessibleName("Recovery key file")
+        self.key_path.setPlaceholderText("/path/to/recovery.key")
+        self.key_browse = QPushButton(icon("folder"), "Br&owse…")
+        self.key_browse.setAccessibleName("Choose the recovery key file")
+        self.key_browse.clicked.connect(self._browse_key)
+
+        layout.addWidget(self.use_password)
+        layout.addLayout(_indented(self.password))
+        layout.addSpacing(8)
+        layout.addWidget(self.use_recovery)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_path, 1)
+        key_row.addWidget(self.key_browse)
+        layout.addLayout(_indented(key_row))
+        self.note = QLabel("")
         self.note.setWordWrap(True)
-        form.addRow(self.note)
+        layout.addSpacing(8)
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+
+        self.setTabOrder(self.use_password, self.password.edit)
+        self.setTabOrder(self.password.edit, self.use_recovery)
+        self.setTabOrder(self.use_recovery, self.key_path)
+        self.setTabOrder(self.key_path, self.key_browse)
+        self.how.buttonToggled.connect(lambda b, on: on and self._mode_changed())
         self.password.textChanged.connect(lambda *_: self.completeChanged.emit())
+        self.key_path.textChanged.connect(lambda *_: self.completeChanged.emit())
+        self._mode_changed()
+
+    def recovery_chosen(self) -> bool:
+        return self.use_recovery.isChecked()
+
+    def recovery_key_file(self) -> Path | None:
+        text = self.key_path.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def _mode_changed(self) -> None:
+        recovery = self.recovery_chosen()
+        self.password.setEnabled(not recovery)
+        self.key_path.setEnabled(recovery)
+        self.key_browse.setEnabled(recovery)
+        self._set_note()  # focus stays on the choice (arrow keys move within it); Tab goes to its input
+        self.completeChanged.emit()
+
+    def _set_note(self) -> None:
+        header = self.w.choose_page.header
+        if header is not None and "recovery" not in header.slots:
+            self.note.setText("This bundle has no recovery slot: only its password opens it.")
+        elif self.recovery_chosen():
+            self.note.setText("The organisation's recovery key file (recovery.key, from the recovery kit) opens "
+                              "bundles exported while a recovery key was configured. It is read only to open "
+                              "this file and is never stored.")
+        else:
+            self.note.setText("The password is used only to open this file and is never stored.")
+
+    def _browse_key(self) -> None:
+        start = self.key_path.text() or self.w.settings.last_folder()
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the recovery key file", start,
+                                              "Recovery keys (*.key);;All files (*)")
+        if path:
+            self.key_path.setText(path)
 
     def initializePage(self) -> None:  # noqa: N802
-        self.setSubTitle(f"Type the password of {self.w.path.name if self.w.path else 'the bundle'}.")
-        self.password.setFocus()
+        name = self.w.path.name if self.w.path else "the bundle"
+        header = self.w.choose_page.header
+        has_recovery = header is None or "recovery" in header.slots
+        if not has_recovery and self.recovery_chosen():
+            self.use_password.setChecked(True)
+        self.use_recovery.setEnabled(has_recovery)
+        self.setSubTitle(f"Type the password of {name}" + (", or use the organisation's recovery key file."
+                                                           if has_recovery else "."))
+        self._set_note()
+        # QWizard focuses the page's first child (the radio button) after this; the input comes first
+        QTimer.singleShot(0, self._focus_input)
+
+    def _focus_input(self) -> None:
+        if self.w.currentPage() is self:
+            (self.key_path if self.recovery_chosen() else self.password).setFocus()
 
     def isComplete(self) -> bool:  # noqa: N802
+        if self.recovery_chosen():
+            return self.recovery_key_file() is not None
         return bool(self.password.text())
+
+
+def _indented(item) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addSpacing(24)
+    if isinstance(item, QWidget):
+        row.addWidget(item, 1)
+    else:
+        row.addLayout(item, 1)
+    return row
 
 
 class ValidatePage(QWizardPage):
@@ -192,11 +286,15 @@ class ValidatePage(QWizardPage):
         self.error.hide()
         self.result.setText("")
         self.w.validated = None
-        password = self.w.password_page.password.text()
-        register_secret(password)
+        page = self.w.password_page
+        if page.recovery_chosen():
+            fn = ops.open_and_validate(self.w.ctx, self.w.path, None, recovery_key_file=page.recovery_key_file())
+        else:
+            password = page.password.text()
+            register_secret(password)
+            fn = ops.open_and_validate(self.w.ctx, self.w.path, password)
         self.progress.show()
-        self.handle = self.w.runner.run(ops.open_and_validate(self.w.ctx, self.w.path, password), name="validate",
-                                        on_success=self._ok, on_failure=self._failed)
+        self.handle = self.w.runner.run(fn, name="validate", on_success=self._ok, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
         self.completeChanged.emit()
@@ -220,7 +318,8 @@ class ValidatePage(QWizardPage):
         info = describe(exc)
         if info is None:
             return
-        back = " Go back to try another password or file." if not info.unexpected else ""
+        what = "recovery key file" if self.w.password_page.recovery_chosen() else "password"
+        back = f" Go back to try another {what} or bundle." if not info.unexpected else ""
         self.error.setText(error_html(info) + back)
         self.error.show()
         if info.unexpected:

@@ -117,19 +117,38 @@ def password_strength(password: str) -> tuple[int, str]:
     return strength(password)
 
 
+def recovery_status(ctx) -> tuple[str | None, BaseException | None]:
+    """The organisation's recovery public key that exports add a slot for (its text form), or ``None``
+    when none is configured; a configured but unusable key comes back as the error core raises."""
+    from core.bundle import configured_recovery_public_key, format_public_key
+    from core.errors import UnitvaultError
+
+    try:
+        public = configured_recovery_public_key(ctx.settings)
+    except UnitvaultError as exc:
+        return None, exc
+    return (format_public_key(public) if public else None), None
+
+
 def export_units(ctx, names: list[str], destination: Path, password: str, *, overwrite: bool = False,
-                 name_template: str | None = None) -> Task:
-    """One name and a file destination: one bundle. Several names: one bundle per unit into a folder."""
+                 name_template: str | None = None, recovery: bool = True) -> Task:
+    """One name and a file destination: one bundle. Several names: one bundle per unit into a folder.
+
+    Like ``unitvault export``: a recovery slot for the configured organisation key is added unless
+    ``recovery`` is False (the CLI's --no-recovery)."""
     def fn(reporter: Reporter):
         from core import bundle
 
         kdf = bundle.default_kdf(ctx.settings)
+        public = bundle.configured_recovery_public_key(ctx.settings) if recovery else None
         if len(names) == 1 and not destination.is_dir():
-            return bundle.export_unit(ctx.units, names[0], destination, password=password, kdf=kdf,
-                                      overwrite=overwrite, reporter=reporter)
+            return bundle.export_unit(ctx.units, names[0], destination, password=password,
+                                      recovery_public_key=public, kdf=kdf, overwrite=overwrite,
+                                      reporter=reporter)
         return bundle.export_units(ctx.units, names, destination,
                                    name_template=name_template or bundle.DEFAULT_TEMPLATE,
-                                   password=password, kdf=kdf, overwrite=overwrite, reporter=reporter)
+                                   password=password, recovery_public_key=public, kdf=kdf,
+                                   overwrite=overwrite, reporter=reporter)
     return fn
 
 
@@ -173,13 +192,19 @@ class Validated:
         return self.preview.validation
 
 
-def open_and_validate(ctx, path: Path, password: str) -> Task:
-    """Open (header, password), then one streaming pass: authenticate, validate, plan against the unit."""
+def open_and_validate(ctx, path: Path, password: str | None, *, recovery_key_file: Path | None = None) -> Task:
+    """Open (header, password or the organisation's recovery key file), then one streaming pass:
+    authenticate, validate, plan against the unit. Like ``import --recovery-key FILE``."""
     def fn(reporter: Reporter) -> Validated:
         from core.restore.apply import preview_import
         from core.restore.source import open_source
 
-        source = open_source(path, password=password)
+        if recovery_key_file is not None:
+            from core.bundle import load_recovery_identity
+
+            source = open_source(path, recovery_identity=load_recovery_identity(recovery_key_file))
+        else:
+            source = open_source(path, password=password)
         reporter.check()
         preview = preview_import(ctx.units, source, source.source_unit_name, reporter=reporter)
         return Validated(path, source, preview)
