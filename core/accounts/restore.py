@@ -29,6 +29,8 @@ MODES = ("merge", "terminate")
 WRITERS = 6                   # threads creating and writing files (creation, not bandwidth, is the cost)
 PIECE = 4 << 20               # files up to this size are written whole by one worker; larger ones in pieces
 BATCH_FILES = 16              # small files per worker task (and at most PIECE bytes)
+SYNC_BYTES = 128 << 20        # written files are made durable (syncfs) and renamed in groups of this size
+SYNC_FILES = 8192             # or of this many files
 WINDOW_TASKS = 32            # worker tasks in flight (batches of small files, pieces of large ones)
 WINDOW_BYTES = 32 << 20
 
@@ -242,6 +244,37 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
         in_flight = [0]
         open_big: list[_BigFile] = []
         batch: list[tuple] = []     # small files for one worker task
+        pending: list[tuple] = []   # written, closed, not yet durable: (parent parts, temp name, name, shown, size)
+        pending_bytes = [0]
+
+        def commit() -> None:
+            """Make the pending files durable (one syncfs of the target's filesystem), then give them
+            their final names: a crash never leaves a partly written file under its final name."""
+            nonlocal restored
+            if not pending:
+                return
+            try:
+                _syncfs(root_fd)
+            except OSError as exc:
+                why = f"cannot make it durable: {exc.strerror or type(exc).__name__}"
+                for parent, tmp, _name, shown_, _size in pending:
+                    failed.append((shown_, why))
+                    _unlink_pending(dirs, parent, tmp)
+            else:
+                for parent, tmp, name, shown_, _size in pending:
+                    try:
+                        pfd = dirs.open(parent, create=False)
+                        os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+                        restored += 1
+                    except OSError as exc:
+                        failed.append((shown_, exc.strerror or type(exc).__name__))
+                        _unlink_pending(dirs, parent, tmp)
+            pending.clear()
+            pending_bytes[0] = 0
+
+        def ready(item: tuple) -> None:
+            pending.append(item)
+            pending_bytes[0] += item[-1]
 
         def drain(limit: int) -> None:
             nonlocal restored
@@ -250,18 +283,20 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                 in_flight[0] -= size_
                 if isinstance(what, _BigFile):   # a large file's end: every piece before it is done
                     if what.error is None:
-                        restored += 1
+                        ready((what.parent, what.tmp, what.name, shown_, what.size))
                     else:
                         failed.append((shown_, what.error))
                     continue
                 outcome = fut.result()         # neither batches nor pieces raise: they report
                 if what == "batch":
-                    for shown_file, why in outcome:
+                    for shown_file, why, item in outcome:
                         if why is None:
-                            restored += 1
+                            ready(item)
                         else:
                             failed.append((shown_file, why))
                 reporter.advance(size_)
+            if pending_bytes[0] >= SYNC_BYTES or len(pending) >= SYNC_FILES:
+                commit()
 
         def submit_batch() -> None:
             if batch:
@@ -324,14 +359,14 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                         # file holds its own dup of the parent's fd, so the LRU of directory fds can never
                         # close it underneath.
                         located = [reader.locate(c) for c in e[CHUNKS]]
-                        batch.append((shown, os.dup(pfd), name, tmp, located, e[MODE], e[MTIME], e[4]))
+                        batch.append((shown, os.dup(pfd), name, tmp, located, e[MODE], e[MTIME], parent, e[4]))
                         if len(batch) >= BATCH_FILES or sum(item[-1] for item in batch) >= PIECE:
                             submit_batch()
                         continue
                     # Large files: created here under the temp name, written in pieces by the workers at
                     # their offsets; the last piece to finish sets mode and mtime and renames it.
                     submit_batch()
-                    big = _BigFile(os.dup(pfd), name, tmp, e[MODE], e[MTIME])
+                    big = _BigFile(os.dup(pfd), name, tmp, e[MODE], e[MTIME], parent, e[4])
                     open_big.append(big)
                     submitted = offset = 0
                     error = None
@@ -361,6 +396,7 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                     failed.append((shown, exc.strerror or type(exc).__name__))
             submit_batch()
             drain(0)
+            commit()
         finally:
             try:
                 for item in batch:        # not submitted (an exception on this thread)
@@ -368,6 +404,16 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                 pool.shutdown(wait=True)
                 for big in open_big:
                     big.abandon()
+                for window_item in window:   # finished by the workers but never committed
+                    what = window_item[3]
+                    if isinstance(what, _BigFile) and what.error is None:
+                        _unlink_pending(dirs, what.parent, what.tmp)
+                    elif what == "batch" and not window_item[2].cancelled() and window_item[2].exception() is None:
+                        for _shown, why, item in window_item[2].result():
+                            if why is None:
+                                _unlink_pending(dirs, item[0], item[1])
+                for item in pending:
+                    _unlink_pending(dirs, item[0], item[1])
             finally:
                 reader.close()
         for parts, dmode, mtime in reversed(dir_attrs):   # children first, so their writes don't bump mtimes
@@ -377,6 +423,10 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                 os.utime(fd, ns=(mtime, mtime))
             except OSError as exc:
                 failed.append((os.fsdecode(b"/".join(parts)), exc.strerror or type(exc).__name__))
+        try:
+            _syncfs(root_fd)      # the renames and directory attributes too, before reporting success
+        except OSError as exc:
+            failed.append((str(target), f"cannot make the restore durable: {exc.strerror or type(exc).__name__}"))
     finally:
         dirs.close()
         os.close(root_fd)
@@ -399,25 +449,27 @@ def _write_all(fd: int, parts, offset: int | None = None, reporter=None) -> None
 def _write_batch(reader, batch: list) -> list[tuple[str, str | None]]:
     """Worker: authenticate, create and write each small file of ``batch``; (path, None or why it failed)."""
     out = []
-    for shown, dir_fd, name, tmp, located, mode, mtime, _size in batch:
+    for shown, dir_fd, name, tmp, located, mode, mtime, parent, size in batch:
         try:
             try:
                 parts = [reader.open_located(loc) for loc in located]
             except BaseException:
                 os.close(dir_fd)
                 raise
-            _write_file(dir_fd, name, tmp, parts, mode, mtime)
-            out.append((shown, None))
+            _write_file(dir_fd, name, tmp, parts, mode, mtime, rename=False)
+            out.append((shown, None, (parent, tmp, name, shown, size)))
         except IntegrityError as exc:
-            out.append((shown, exc.message))
+            out.append((shown, exc.message, None))
         except OSError as exc:
-            out.append((shown, exc.strerror or type(exc).__name__))
+            out.append((shown, exc.strerror or type(exc).__name__, None))
     return out
 
 
-def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: int, reporter=None) -> None:
-    """Write ``parts`` to ``tmp`` (created exclusively, never through a link), then rename it to ``name``.
-    Closes ``dir_fd`` (a dup owned by this call)."""
+def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: int, reporter=None, *,
+                rename: bool = True) -> None:
+    """Write ``parts`` to ``tmp`` (created exclusively, never through a link), then (``rename``) rename it
+    to ``name``; without ``rename`` the caller renames it once it is durable. Closes ``dir_fd`` (a dup
+    owned by this call)."""
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
         try:
@@ -427,7 +479,8 @@ def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: i
                 os.utime(fd, ns=(mtime, mtime))
             finally:
                 os.close(fd)
-            os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            if rename:
+                os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         except BaseException:
             _silent_unlink(tmp, dir_fd)
             raise
@@ -438,10 +491,12 @@ def _write_file(dir_fd: int, name: bytes, tmp: bytes, parts, mode: int, mtime: i
 class _BigFile:
     """A large file written in pieces by several workers. ``close`` (calling thread) says how many
     pieces were submitted; whichever of ``close`` and the last ``write`` comes last finishes the file:
-    mode, mtime, rename, or removal of the temp file after any error. Owns ``dir_fd``."""
+    mode and mtime (the caller renames it once durable), or removal of the temp file after any error.
+    Owns ``dir_fd``."""
 
-    def __init__(self, dir_fd: int, name: bytes, tmp: bytes, mode: int, mtime: int):
+    def __init__(self, dir_fd: int, name: bytes, tmp: bytes, mode: int, mtime: int, parent: tuple, size: int):
         self.dir_fd, self.name, self.tmp, self.mode, self.mtime = dir_fd, name, tmp, mode, mtime
+        self.parent, self.size = parent, size
         try:
             self.fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                               dir_fd=dir_fd)
@@ -493,7 +548,6 @@ class _BigFile:
                 finally:
                     os.close(self.fd)
                     self.fd = -1
-                os.rename(self.tmp, self.name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
                 return
         except OSError as exc:
             self.error = exc.strerror or type(exc).__name__
@@ -504,6 +558,37 @@ class _BigFile:
             if self.error is not None:
                 _silent_unlink(self.tmp, self.dir_fd)
             os.close(self.dir_fd)
+
+
+def _unlink_pending(dirs: _Dirs, parent: tuple, tmp: bytes) -> None:
+    try:
+        _silent_unlink(tmp, dirs.open(parent, create=False))
+    except OSError:
+        pass
+
+
+_libc = None
+
+
+def _syncfs(fd: int) -> None:
+    """Flush the filesystem holding ``fd`` (Linux syncfs; elsewhere os.sync)."""
+    global _libc
+    if _libc is None:
+        import ctypes
+
+        try:
+            _libc = ctypes.CDLL(None, use_errno=True)
+            _libc.syncfs.argtypes = [ctypes.c_int]
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc is False:
+        os.sync()
+        return
+    if _libc.syncfs(fd) != 0:
+        import ctypes
+
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
 
 
 def _silent_unlink(name: bytes, dir_fd: int) -> None:
