@@ -85,10 +85,17 @@ def render(out: Path, *, dark: bool = True) -> None:
     ensure_demo(ctx)
     seed_unit(ctx.units, "helpdesk-north", "small", 7, display_name="Helpdesk North")
     seed_unit(ctx.units, "helpdesk-south", "small", 8, display_name="Helpdesk South")
-    from core.bundle import default_kdf
+    from core.bundle import default_kdf, format_private_key, format_public_key, generate_recovery_key
 
+    # the organisation's recovery key is configured: exports add its slot, the wizard can use its file
+    private, public = generate_recovery_key()
+    ctx.settings.set("recovery/public_key", format_public_key(public))
+    key_file = tmp / "recovery-kit" / "recovery.key"
+    key_file.parent.mkdir()
+    key_file.write_text(format_private_key(private) + "\n")
     bundle = tmp / "demo-2026-11-20.uvault"
-    export_unit(ctx.units, "demo", bundle, password=PASSWORD, kdf=default_kdf(ctx.settings))
+    export_unit(ctx.units, "demo", bundle, password=PASSWORD, recovery_public_key=public,
+                kdf=default_kdf(ctx.settings))
     _edit_demo(ctx)
 
     runner = TaskRunner()
@@ -159,6 +166,11 @@ def render(out: Path, *, dark: bool = True) -> None:
     wizard.password_page.password.setText(PASSWORD)
     _settle(app)
     _save(wizard, out, "wizard-2-password")
+    wizard.password_page.use_recovery.click()
+    wizard.password_page.key_path.setText(str(key_file))
+    _settle(app)
+    _save(wizard, out, "wizard-2-password-recovery-key")
+    wizard.password_page.use_password.click()
     wizard.next()
     wizard.validate_page.progress.show_state(ProgressState("reading", 31_000, 78_000, "bytes"))
     _save(wizard, out, "wizard-3-validating")
