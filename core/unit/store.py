@@ -16,9 +16,10 @@ import contextlib
 import datetime as _dt
 import secrets as _secrets
 import uuid
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from orjson import dumps as _orjson_dumps
 from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
@@ -30,15 +31,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.db import make_engine, migrate
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from core.unit import tables as t
-from core.unit.records import (SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire,
-                               to_wire)
+from core.unit.records import SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire, to_wire
 
 HEAD_REVISION = "u0003"
 BATCH = 5000
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def dumps(value: Any) -> str:
@@ -64,7 +64,7 @@ class UnitStore:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> "UnitStore":
+    def open(cls, url: str) -> UnitStore:
         try:
             engine = make_engine(url)
         except SQLAlchemyError as exc:

@@ -3,8 +3,7 @@ bundle can be imported into several units side by side. JSON values are stored a
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData,
-                        String, Table, Text)
+from sqlalchemy import Boolean, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 

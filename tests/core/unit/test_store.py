@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from core.unit.digest import unit_digest
-from core.unit.records import (Application, ConfigKey, Mapping, Permission, Plugin, Profile, Workspace)
+from core.unit.records import Application, ConfigKey, Mapping, Permission, Plugin, Profile, Workspace
 from core.unit.seed import seed_unit
 from core.unit.store import HEAD_REVISION, UnitStore
 
