@@ -162,10 +162,11 @@ def download_snapshot(ctx, snapshot_id: str, *, items: str, out_dir: str | None 
 def _write_tar(snap, target: Path, paths, reporter: Reporter) -> None:
     import zstandard
 
-    from core.accounts.restore import _selected, check_rel_path
+    from core.accounts.restore import _entry_ok, _selected, check_rel_path
 
     wanted = [os.fsencode(p).strip(b"/") for p in paths] if paths else None
-    entries = [e for e in snap.manifest.get("files", {}).get("entries", []) if _selected(e[PATH], wanted)]
+    entries = [e for e in snap.manifest.get("files", {}).get("entries", [])
+               if _entry_ok(e) and _selected(e[PATH], wanted)]    # malformed entries are left out, like unsafe names
     reporter.stage("packing files", sum(e[SIZE] for e in entries if e[TYPE] == "f"), "bytes")
     reader = snap.reader()
     try:

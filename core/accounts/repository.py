@@ -193,6 +193,10 @@ class Repository:
 
     def unlock(self, acc: str, secrets, passphrase: str | None = None) -> AccountKeys:
         doc = self.read_key_doc(acc)
+        if passphrase:
+            from core.logsetup import register_secret
+
+            register_secret(passphrase)   # whoever called (CLI, GUI), it never reaches a log
         app_key = secrets.get(app_secret_name(acc)) if doc.get("mode") == "app" and secrets is not None else None
         if doc.get("mode") == "owner" and passphrase is None:
             from core.errors import WrongPasswordError
@@ -205,6 +209,10 @@ class Repository:
                    kdf: dict | None = None) -> AccountKeys:
         data_key = new_data_key()
         app_key = None
+        if passphrase:
+            from core.logsetup import register_secret
+
+            register_secret(passphrase)
         if mode == "app":
             app_key = secrets.get(app_secret_name(acc))
             if app_key is None:

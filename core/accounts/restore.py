@@ -105,6 +105,27 @@ def _selected(path: bytes, wanted: list[bytes] | None) -> bool:
     return any(path == w or path.startswith(w + b"/") for w in wanted)
 
 
+_MAX_NS = 1 << 62
+
+
+def _entry_ok(e) -> bool:
+    """The shape a restore relies on (a manifest is authenticated, but a restore never trusts it)."""
+    if not isinstance(e, (list, tuple)) or len(e) < 8:
+        return False
+    path, kind, mode, mtime, size, _inode, target, chunks = e[:8]
+    if not isinstance(path, bytes) or kind not in ("d", "f", "l"):
+        return False
+    if not all(type(v) is int for v in (mode, mtime, size)) or not 0 <= mode <= 0o7777:
+        return False
+    if size < 0 or not -_MAX_NS < mtime < _MAX_NS:
+        return False
+    if kind == "l" and (not isinstance(target, bytes) or not target or b"\x00" in target):
+        return False
+    if kind == "f" and (not isinstance(chunks, (list, tuple)) or not all(isinstance(c, str) for c in chunks)):
+        return False
+    return True
+
+
 class _Dirs:
     """Parent directories opened relative to the target root, never through a symlink (LRU of fds)."""
 
@@ -201,14 +222,23 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
             except ValueError:
                 raise InvalidInputError(f"The path {os.fsdecode(p)!r} is not a relative path inside the home directory.") from None
             wanted.append(p)
-    entries = [e for e in files.get("entries", []) if _selected(e[PATH], wanted)]
-    if wanted is not None and not entries:
+    entries = []
+    malformed: list[tuple[str, str]] = []
+    for i, e in enumerate(files.get("entries", [])):
+        if not _entry_ok(e):
+            path = e[PATH] if isinstance(e, (list, tuple)) and e and isinstance(e[PATH], bytes) else None
+            if path is None or _selected(path, wanted):
+                shown = os.fsdecode(path) if path is not None else f"<entry {i}>"
+                malformed.append((shown, "malformed entry in the snapshot (refused)"))
+        elif _selected(e[PATH], wanted):
+            entries.append(e)
+    if wanted is not None and not entries and not malformed:
         raise NotFoundError("None of the chosen paths is in the snapshot.")
     os.makedirs(target, exist_ok=True)
     root_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
     dirs = _Dirs(root_fd)
     skipped: list[str] = []
-    failed: list[tuple[str, str]] = []
+    failed: list[tuple[str, str]] = list(malformed)
     restored = 0
     dir_attrs: list[tuple[list[bytes], int, int]] = []
     try:

@@ -117,3 +117,58 @@ def test_symlink_planted_in_the_target_is_not_followed(ctx, account, local_dest,
                            destination=local_dest)
     assert res.ok and list(outside.iterdir()) == []
     assert snapshot_of(target) == snapshot_of(Path(account.home_dir))
+
+
+def test_malformed_entries_are_refused_and_reported(ctx, account, local_dest, tmp_path):
+    """A manifest authenticates, but a restore still never trusts its shape: bad entries fail alone."""
+    r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
+    snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    chunk = next(e[7][0] for e in snap.manifest["files"]["entries"] if e[1] == "f" and e[7])
+    good = [b"ok.txt", "f", 0o644, 0, 5, 1, None, [chunk]]
+    manifest = dict(snap.manifest)
+    manifest["files"] = {"root": b"/", "skipped": [], "entries": [
+        good,
+        [b"no-target", "l", 0o777, 0, 0, 1, None, []],            # symlink without a target
+        [b"nul-target", "l", 0o777, 0, 0, 1, b"a\x00b", []],
+        [b"bad-mode", "f", "rw", 0, 5, 1, None, [chunk]],
+        [b"huge-mtime", "f", 0o644, (1 << 63) + 5, 5, 1, None, [chunk]],
+        [b"bad-chunks", "f", 0o644, 0, 5, 1, None, [7]],
+        ["str-path", "f", 0o644, 0, 5, 1, None, [chunk]],
+        [b"short"],
+        "not an entry",
+        [b"weird-kind", "p", 0o644, 0, 0, 1, None, []],
+    ]}
+    snap.repo.write_snapshot(snap.keys, snap.header, manifest)
+    target = tmp_path / "t"
+    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(target), destination=local_dest)
+    failed = dict(res.files.failed)
+    assert {"no-target", "nul-target", "bad-mode", "huge-mtime", "bad-chunks", "short", "weird-kind"} <= set(failed)
+    assert sum(1 for p in failed if p.startswith("<entry ")) == 2       # the str path and the non-list
+    assert all("malformed" in why for why in failed.values())
+    assert res.files.restored == 1 and sorted(os.listdir(target)) == ["ok.txt"]
+    # a download of the same snapshot leaves them out instead of failing
+    import tarfile
+
+    import zstandard
+
+    from core.accounts.download import download_snapshot
+
+    made = download_snapshot(ctx, r.snapshot_id, items="files", out_dir=str(tmp_path / "dl"), destination=local_dest)
+    with zstandard.ZstdDecompressor().stream_reader(open(made[0].path, "rb")) as raw, \
+            tarfile.open(fileobj=raw, mode="r|") as tar:
+        assert [m.name for m in tar] == ["home/ok.txt"]
+
+
+def test_owner_passphrase_never_reaches_a_log(ctx, tmp_path, local_dest):
+    """The core registers the owner's passphrase with the log redactor, whoever calls it (CLI or GUI)."""
+    from core.logsetup import redact
+    from tests.core.accounts.treegen import make_tree
+
+    passphrase = "correct horse battery staple 42"
+    home = make_tree(tmp_path / "o-home", files=5, big=0)
+    ctx.catalog.add_account("owen", str(home), encryption="owner")
+    r = backup_account(ctx, "owen", "repo", destination=local_dest, items="files", passphrase=passphrase)
+    assert passphrase not in redact(f"unlocking with {passphrase}")
+    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o-out"), passphrase=passphrase,
+                           destination=local_dest)
+    assert res.ok
