@@ -15,17 +15,19 @@ changed" event is published.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import itertools
+import threading
 from dataclasses import dataclass, replace
 from operator import itemgetter
 
 from sqlalchemy import update
 
 from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
-from core.progress import Reporter
+from core.progress import CancelToken, Reporter
 from core.restore.hashes import gc_paused
 from core.restore.plan import RestorePlan, compute_plan
-from core.restore.target import TargetState, fetch_wires, read_target
+from core.restore.target import TargetState, _read_target, fetch_wires
 from core.restore.validate import ValidationResult, validate
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Unit
@@ -83,7 +85,7 @@ def preview_import(store, source, target_name: str, *, mode: str = "replace", se
     reporter = reporter or Reporter()
     check_unit_name(target_name)
     unit = store.find_unit(target_name)
-    state = read_target(store, unit, reporter)
+    state = _read_target(store, unit, reporter, pack=True)
 
     keep = None
     if unit is not None:
@@ -126,6 +128,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
 
     marker = _marker()
     pending = None
+    job = None
     with snapshots.import_lock(home):
         try:
             with gc_paused(), store.write() as conn:
@@ -142,12 +145,20 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                     reporter.advance(1)
                 if snap_sections:
                     reporter.stage("safety snapshot", sum(len(state.hashes[s]) for s in snap_sections))
-                    passing = _counted if by_revision else _checked
-                    pending = snapshots.write_pending(
-                        home, secrets, unit,
-                        {s: passing(store.iter_wire(unit.id, s, conn), s, state, reporter) for s in snap_sections},
+                    write_snapshot = functools.partial(
+                        snapshots.write_pending, home, secrets, unit,
                         reason=reason or f"before importing {preview.validation.source_unit_name!r}",
                         kind=kind, marker=marker, digest=plan.digest_before)
+                    if by_revision and state.packed is not None:
+                        # The revision proves the preview's read is the unit as it is now: its packed
+                        # records become the snapshot, written while the import deletes and inserts.
+                        snapshots.snapshot_key(secrets)  # created here, on this thread, if it is new
+                        job = _SnapshotJob(functools.partial(write_snapshot, {s: state.packed[s] for s in snap_sections}),
+                                           reporter.cancel_token)
+                    else:
+                        passing = _counted if by_revision else _checked
+                        pending = write_snapshot(
+                            {s: passing(store.iter_wire(unit.id, s, conn), s, state, reporter) for s in snap_sections})
                 rest = [s for s in check if s not in snap_sections]
                 if rest and preview.target is not None and not by_revision:
                     reporter.stage("checking unit", sum(len(state.hashes[s]) for s in rest))
@@ -155,9 +166,13 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                         for _ in _checked(store.iter_wire(unit.id, s, conn), s, state, reporter):
                             pass
                 _execute(store, conn, unit.id, source, preview, reporter)
+                if job is not None:
+                    pending = job.result()  # the snapshot is complete and fsynced before anything commits
                 reporter.check()  # last chance to cancel: nothing is committed yet
                 conn.execute(update(_units_table()).where(_units_table().c.id == unit.id).values(updated_at=marker))
         except BaseException:
+            if job is not None:
+                pending = job.stop()
             if pending is not None:
                 pending.discard()
             raise
@@ -169,6 +184,55 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
     final = store.get_unit(unit.name)
     publish(final.name)
     return ImportResult(final, pending.id if pending else None, plan.digest_before, plan.digest_after, plan)
+
+
+class _EitherCancel(Reporter):
+    """A silent reporter for the snapshot thread: stops on the user's cancel or on the import's abort."""
+
+    def __init__(self, cancel: CancelToken, abort: CancelToken):
+        super().__init__(None, cancel)
+        self._abort = abort
+
+    def check(self) -> None:
+        self._abort.raise_if_cancelled()
+        super().check()
+
+
+class _SnapshotJob:
+    """Writes the safety snapshot (from the preview's packed records) on a worker thread while the
+    import deletes and inserts; compression, encryption and fsync run there without the GIL.
+
+    ``result()`` joins it before the import commits, and any error of the worker surfaces there and
+    rolls the import back. The worker reports no progress (sinks such as the GUI's are not
+    thread-safe); it stops on the user's cancel and on ``stop()``.
+    """
+
+    def __init__(self, write, cancel: CancelToken):
+        self._abort = CancelToken()
+        self._write = write
+        self._reporter = _EitherCancel(cancel, self._abort)
+        self.pending = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="unitvault-safety-snapshot", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.pending = self._write(reporter=self._reporter)
+        except BaseException as exc:  # re-raised on the importing thread
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.pending
+
+    def stop(self):
+        """Abort and wait; returns the snapshot if it was already complete (the caller discards it)."""
+        self._abort.cancel()
+        self._thread.join()
+        return self.pending
 
 
 def _units_table():

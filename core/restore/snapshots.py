@@ -164,8 +164,9 @@ def _write_sidecar(home, info: SnapshotInfo, *, state: str, marker: str | None) 
 
 
 def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str, marker: str,
-                  digest: str | None) -> PendingSnapshot:
-    """Write the bundle of ``sections`` ({section: iterable of wire}) and a pending sidecar."""
+                  digest: str | None, reporter=None) -> PendingSnapshot:
+    """Write the bundle of ``sections`` ({section: iterable of wire, or PackedRecords}) and a
+    pending sidecar. ``reporter``: cancel checks (and progress) of the bundle writer."""
     from core.bundle import write_bundle
 
     key = snapshot_key(secrets)
@@ -178,7 +179,7 @@ def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str
         # validate=False: a snapshot records the unit exactly as it is (the store's own records); its
         # restore validates them like any bundle's.
         result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
-                              raw_key=key, overwrite=False, validate=False)
+                              raw_key=key, overwrite=False, validate=False, reporter=reporter)
         size = getattr(result, "size", None) or bundle_path.stat().st_size
         pending.info = info = SnapshotInfo(snapshot_id, unit.name, unit.id, info.created, info.sections, size,
                                            reason, kind, False, digest, bundle_path)

@@ -13,6 +13,7 @@ import contextlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from core.errors import UnitvaultError
 from core.progress import Reporter
 from core.restore.hashes import BlobCache, digest_from_blobs, gc_paused
 from core.unit.digest import record_hash
@@ -27,6 +28,8 @@ class TargetState:
     app_ids: dict[str, tuple[str, ...]]
     retained: dict[str, dict[str, dict]] = field(default_factory=dict)
     revision: int | None = None  # the unit's change counter when it was read (None: unknown)
+    # The records as read, packed for a safety snapshot ({section: PackedRecords}; None: not kept).
+    packed: dict | None = field(default=None, repr=False)
 
     @classmethod
     def empty(cls) -> TargetState:
@@ -52,12 +55,29 @@ def _reading(store, conn):
 
 def read_target(store, unit: Unit | None, reporter: Reporter | None = None, conn=None) -> TargetState:
     """Hash every record of ``unit`` (None: a unit that does not exist yet)."""
+    return _read_target(store, unit, reporter, conn)
+
+
+# Past this many packed bytes a preview drops its packed copy (apply then reads the unit again).
+PACK_LIMIT = 128 * 1024 * 1024
+
+
+def _read_target(store, unit: Unit | None, reporter: Reporter | None = None, conn=None, *,
+                 pack: bool = False) -> TargetState:
+    """``read_target``; with ``pack`` it also keeps the records packed as a bundle's blocks
+    (``TargetState.packed``), so a safety snapshot needs no second read of the unit."""
     if unit is None:
         return TargetState.empty()
     reporter = reporter or Reporter()
     hashes: dict[str, dict[str, bytes]] = {}
     refs: dict[str, tuple[str, ...]] = {}
     apps: dict[str, tuple[str, ...]] = {}
+    packed = None
+    if pack:
+        from core.bundle.writer import PackedRecords
+
+        packed = {s: PackedRecords() for s in SECTIONS}
+    packed_size = 0
     counts = store.counts(unit.id, conn)
     reporter.stage("reading unit", counts.plugins + counts.workspaces + counts.profiles + counts.config_keys)
     with gc_paused(), _reading(store, conn) as c:
@@ -66,20 +86,33 @@ def read_target(store, unit: Unit | None, reporter: Reporter | None = None, conn
         for section in SECTIONS:
             per: dict[str, bytes] = {}
             n = 0
+            add = packed[section].add if packed is not None else None
             for wire in store.iter_wire(unit.id, section, c):
                 key = wire["key"] if section == "config_keys" else wire["id"]
                 per[key] = record_hash(section, wire)
                 if section == "workspaces":
-                    apps[key] = tuple(a["id"] for a in wire["applications"])
+                    ids = tuple(a["id"] for a in wire["applications"])
+                    apps[key] = ids
                 elif section == "profiles":
                     refs[key] = tuple(wire["workspaces"])
+                if add is not None:
+                    try:
+                        add(wire, len(apps[key]) if section == "workspaces" else 0)
+                    except UnitvaultError:  # not packable (e.g. a huge integer): apply reads again
+                        packed = add = None
                 n += 1
                 if n >= 1000:
                     reporter.advance(n)
                     n = 0
+                    if packed is not None and packed_size + packed[section].size > PACK_LIMIT:
+                        packed = add = None
             reporter.advance(n)
             hashes[section] = per
-    return TargetState(unit, hashes, refs, apps, revision=revision)
+            if packed is not None:
+                packed_size += packed[section].finish().size
+                if packed_size > PACK_LIMIT:
+                    packed = None
+    return TargetState(unit, hashes, refs, apps, revision=revision, packed=packed)
 
 
 def fetch_wires(store, unit_id: str, wanted: dict[str, set[str]], conn=None) -> dict[str, dict[str, dict]]:

@@ -196,3 +196,27 @@ def test_manifest_json_has_exactly_the_documented_keys(tmp_path):
     assert list(m.as_json()) == ["unit", "created", "app_version", "counts"]
     assert list(read_header(tmp_path / "a.uvault").as_json()) == ["format_version", "kdf", "file_size"]
     json.dumps(m.as_json())
+
+
+def test_packed_records_write_the_same_bundle_content(tmp_path, monkeypatch):
+    from core.bundle.writer import PackedRecords
+
+    unit = tiny_unit()
+    monkeypatch.setattr(L, "BLOCK_TARGET", 64)  # several blocks per section
+    packed = {}
+    for section, wires in unit.items():
+        p = packed[section] = PackedRecords()
+        for w in wires * 3:
+            p.add(w, len(w.get("applications", ())) if section == "workspaces" else 0)
+    plain = {s: w * 3 for s, w in unit.items()}
+    a = write_bundle(tmp_path / "a.uvault", unit_id="u-1", unit_name="demo", sections=plain, raw_key=RAW_KEY,
+                     validate=False)
+    b = write_bundle(tmp_path / "b.uvault", unit_id="u-1", unit_name="demo", sections=packed, raw_key=RAW_KEY,
+                     validate=False)
+    assert a.counts == b.counts
+    ra, rb = open_bundle(a.path, raw_key=RAW_KEY), open_bundle(b.path, raw_key=RAW_KEY)
+    assert read_all(ra) == read_all(rb) == plain
+    assert ra.manifest.sections == rb.manifest.sections  # counts, sizes and hashes agree
+    with pytest.raises(InvalidInputError):  # packed records skip the record checks: only on request
+        write_bundle(tmp_path / "c.uvault", unit_id="u-1", unit_name="demo", sections=packed, raw_key=RAW_KEY)
+    assert not (tmp_path / "c.uvault").exists()

@@ -320,3 +320,53 @@ def test_bundle_sources_are_held_as_their_checked_blocks(ctx, bundle_a, tmp_path
     small = HeldBlocks(limit=10)
     small.add_block("plugins", 1, b"x" * 11, 100)
     assert small.finish() is None
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_snapshot_from_the_preview_read_or_read_again_restores_the_unit(ctx, two_units, monkeypatch, packed):
+    """The snapshot is written from the records the preview read (packed, on a worker thread) or,
+    when the preview could not keep them, read again inside the transaction; undo gets b back."""
+    from core.restore import target, undo
+
+    if not packed:
+        monkeypatch.setattr(target, "PACK_LIMIT", 10)
+    before = digest(two_units, "b")
+    src = MemorySource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b", sections=("plugins", "workspaces", "profiles"))
+    assert (preview.target_state.packed is not None) == packed
+    result = apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert result.snapshot_id and digest(two_units, "b") == preview.plan.digest_after
+    undo(two_units, ctx.home, ctx.secrets, "b", allow_other_unit=True)
+    assert digest(two_units, "b") == before
+
+
+def test_a_failing_snapshot_thread_rolls_the_import_back(ctx, two_units, monkeypatch):
+    from core.errors import InvalidInputError
+    from core.restore import snapshots
+
+    def broken(*a, **k):
+        raise InvalidInputError("The disk is full.")
+
+    monkeypatch.setattr(snapshots, "write_pending", broken)
+    before = digest(two_units, "b")
+    src = MemorySource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b")
+    assert preview.target_state.packed is not None
+    with pytest.raises(InvalidInputError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
+
+
+def test_an_import_failing_while_the_snapshot_is_written_leaves_no_snapshot(ctx, two_units, monkeypatch):
+    import core.restore.apply as apply_mod
+
+    def failing_execute(*a, **k):
+        raise DamagedBundleError("boom")
+
+    monkeypatch.setattr(apply_mod, "_execute", failing_execute)
+    before = digest(two_units, "b")
+    src = MemorySource(unit_wires(two_units, "a"))
+    preview = preview_import(two_units, src, "b")
+    with pytest.raises(DamagedBundleError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
