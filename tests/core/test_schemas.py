@@ -81,3 +81,14 @@ def test_demo_data_validates_with_a_reference_validator_too():
             if i > 200:
                 break
             validator.validate(record)
+
+
+@pytest.mark.parametrize("kind,mutate,rule", BAD)
+def test_both_validator_backends_give_the_same_answers(kind, mutate, rule):
+    record = copy.deepcopy(GOOD[kind])
+    mutate(record)
+    fast = record_errors(kind, record, backend="rust")
+    reference = record_errors(kind, record, backend="python")
+    assert any(rule in e for e in reference), reference
+    assert sorted(fast) == sorted(reference)
+    assert record_errors(kind, GOOD[kind], backend="python") == []
