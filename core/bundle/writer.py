@@ -53,7 +53,7 @@ class PackedRecords:
     iterable of wires and writes its blocks as they are (``validate`` does not apply to them: the
     caller packs records it trusts, e.g. a safety snapshot of the store's own records)."""
 
-    __slots__ = ("blocks", "count", "applications", "size", "_parts", "_pending")
+    __slots__ = ("blocks", "count", "applications", "size", "_parts", "_pending", "append")
 
     def __init__(self) -> None:
         self.blocks: list[bytes] = []
@@ -62,28 +62,41 @@ class PackedRecords:
         self.size = 0
         self._parts: list[bytes] = []
         self._pending = 0
+        #: ``append(pack_record(record))``: the cheap way to add many records (``finish()`` cuts the
+        #: blocks); count applications with ``add_applications``.
+        self.append = self._parts.append
 
     def add(self, record: dict, applications: int = 0) -> None:
-        b = pack_record(record)
-        if len(b) > L.MAX_BLOCK_RAW:
-            raise InvalidRecordError(f"Record {self.count} is larger than a block allows.")
-        if self._pending + len(b) > L.MAX_BLOCK_RAW:
-            self._close()
-        self._parts.append(b)
-        self._pending += len(b)
-        self.size += len(b)
-        self.count += 1
+        self.append(pack_record(record))
         self.applications += applications
-        if self._pending >= L.BLOCK_TARGET:
-            self._close()
 
-    def _close(self) -> None:
-        if self._parts:
-            self.blocks.append(b"".join(self._parts))
-        self._parts, self._pending = [], 0
+    def add_applications(self, n: int) -> None:
+        self.applications += n
 
     def finish(self) -> PackedRecords:
-        self._close()
+        """Cut what was added into blocks (call it once all records are in)."""
+        parts = self._parts
+        if not parts:
+            return self
+        blocks, cur, pending = self.blocks, [], 0
+        limit, target = L.MAX_BLOCK_RAW, L.BLOCK_TARGET
+        for b in parts:
+            n = len(b)
+            if n > limit:
+                raise InvalidRecordError(f"Record {self.count} is larger than a block allows.")
+            if pending + n > limit:
+                blocks.append(b"".join(cur))
+                cur, pending = [], 0
+            cur.append(b)
+            pending += n
+            self.size += n
+            self.count += 1
+            if pending >= target:
+                blocks.append(b"".join(cur))
+                cur, pending = [], 0
+        if cur:
+            blocks.append(b"".join(cur))
+        parts.clear()
         return self
 
 

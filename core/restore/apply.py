@@ -129,9 +129,11 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
     marker = _marker()
     pending = None
     job = None
+    cache = None
     with snapshots.import_lock(home):
         try:
             with gc_paused(), store.write() as conn:
+                cache = _PageCache(conn)
                 unit = _recheck_unit(store, conn, preview)
                 state = preview.target_state
                 check = _sections_to_check(plan)
@@ -176,6 +178,9 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
             if pending is not None:
                 pending.discard()
             raise
+        finally:
+            if cache is not None:
+                cache.restore()
         if pending is not None:
             pending.commit()
     if pending is not None:
@@ -184,6 +189,35 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
     final = store.get_unit(unit.name)
     publish(final.name)
     return ImportResult(final, pending.id if pending else None, plan.digest_before, plan.digest_after, plan)
+
+
+# SQLite's page cache for an import's transaction (KiB). The default 2 MiB makes SQLite spill dirty
+# pages to the WAL in the middle of a large import's deletes and inserts; 64 MiB measured ~0.1-0.3 s
+# faster on the large demo unit.
+IMPORT_CACHE_KIB = 64 * 1024
+
+
+class _PageCache:
+    """Raises the SQLite connection's page cache for the import; ``restore()`` puts the old size back."""
+
+    def __init__(self, conn):
+        self._raw = self._old = None
+        if conn.dialect.name != "sqlite":
+            return
+        raw = conn.connection.driver_connection
+        (old,) = raw.execute("PRAGMA cache_size").fetchone()
+        if old < 0 and -old >= IMPORT_CACHE_KIB:
+            return
+        raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        self._raw, self._old = raw, int(old)
+
+    def restore(self) -> None:
+        if self._raw is not None:
+            try:
+                self._raw.execute(f"PRAGMA cache_size = {self._old}")
+            except Exception:  # the connection is gone: nothing to restore
+                pass
+            self._raw = None
 
 
 class _EitherCancel(Reporter):

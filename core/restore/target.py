@@ -80,36 +80,46 @@ def _read_target(store, unit: Unit | None, reporter: Reporter | None = None, con
     packed_size = 0
     counts = store.counts(unit.id, conn)
     reporter.stage("reading unit", counts.plugins + counts.workspaces + counts.profiles + counts.config_keys)
+    from core.bundle.records import pack_record
+
     with gc_paused(), _reading(store, conn) as c:
         # First, in the same transaction: a write committed after this read bumps it past what we saw.
         revision = store.revision(unit.id, c)
         for section in SECTIONS:
             per: dict[str, bytes] = {}
             n = 0
-            add = packed[section].add if packed is not None else None
+            append = packed[section].append if packed is not None else None
             for wire in store.iter_wire(unit.id, section, c):
                 key = wire["key"] if section == "config_keys" else wire["id"]
                 per[key] = record_hash(section, wire)
                 if section == "workspaces":
                     ids = tuple(a["id"] for a in wire["applications"])
                     apps[key] = ids
+                    if append is not None:
+                        packed[section].add_applications(len(ids))
                 elif section == "profiles":
                     refs[key] = tuple(wire["workspaces"])
-                if add is not None:
+                if append is not None:
                     try:
-                        add(wire, len(apps[key]) if section == "workspaces" else 0)
+                        b = pack_record(wire)
                     except UnitvaultError:  # not packable (e.g. a huge integer): apply reads again
-                        packed = add = None
+                        packed = append = None
+                    else:
+                        append(b)
+                        packed_size += len(b)
                 n += 1
                 if n >= 1000:
                     reporter.advance(n)
                     n = 0
-                    if packed is not None and packed_size + packed[section].size > PACK_LIMIT:
-                        packed = add = None
+                    if packed_size > PACK_LIMIT:
+                        packed = append = None
             reporter.advance(n)
             hashes[section] = per
             if packed is not None:
-                packed_size += packed[section].finish().size
+                try:
+                    packed[section].finish()
+                except UnitvaultError:  # a record larger than a block
+                    packed = None
                 if packed_size > PACK_LIMIT:
                     packed = None
     return TargetState(unit, hashes, refs, apps, revision=revision, packed=packed)

@@ -370,3 +370,15 @@ def test_an_import_failing_while_the_snapshot_is_written_leaves_no_snapshot(ctx,
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
+
+
+def test_the_import_page_cache_is_put_back(ctx, two_units):
+    from sqlalchemy import text
+
+    def cache_size():
+        with two_units.read() as conn:  # the pool hands back the import's connection
+            return conn.execute(text("PRAGMA cache_size")).scalar()
+
+    before = cache_size()
+    run_import(ctx, MemorySource(unit_wires(two_units, "a")), "b", allow_other_unit=True)
+    assert cache_size() == before
