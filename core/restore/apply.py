@@ -96,10 +96,35 @@ def preview_import(store, source, target_name: str, *, mode: str = "replace", se
     validation = validate(source, reporter, keep=keep, keep_limit=diff_limit, hold=hold_records)
     if unit is not None and validation.retained:
         wanted = {s: set(w) for s, w in validation.retained.items()}
-        state = replace(state, retained=fetch_wires(store, unit.id, wanted))
+        if state.packed is not None:  # the preview's own read, packed: no second read of the store
+            state = replace(state, retained=_wires_from_packed(state.packed, wanted))
+        else:
+            state = replace(state, retained=fetch_wires(store, unit.id, wanted))
     plan = compute_plan(validation, state, mode, sections)
     return ImportPreview(target_name, validation, unit, state,
                          unit is not None and validation.source_unit_id != unit.id, plan)
+
+
+def _wires_from_packed(packed: dict, wanted: dict[str, set[str]]) -> dict[str, dict[str, dict]]:
+    """``fetch_wires`` over the records the preview read (``TargetState.packed``)."""
+    from core.bundle.records import new_unpacker
+
+    out: dict[str, dict[str, dict]] = {}
+    for section, keys in wanted.items():
+        if not keys:
+            continue
+        key_name = "key" if section == "config_keys" else "id"
+        got: dict[str, dict] = {}
+        for block in packed[section].blocks:
+            up = new_unpacker()
+            up.feed(block)
+            for wire in up:
+                if wire[key_name] in keys:
+                    got[wire[key_name]] = wire
+            if len(got) == len(keys):
+                break
+        out[section] = got
+    return out
 
 
 def _marker() -> str:

@@ -382,3 +382,17 @@ def test_the_import_page_cache_is_put_back(ctx, two_units):
     before = cache_size()
     run_import(ctx, MemorySource(unit_wires(two_units, "a")), "b", allow_other_unit=True)
     assert cache_size() == before
+
+
+def test_diff_wires_come_from_the_preview_read(two_units):
+    from core.restore.target import fetch_wires
+
+    wires = mutate(unit_wires(two_units, "b"))
+    for w in wires["config_keys"][::7] + wires["plugins"][::3]:
+        w["description" if "key" in w else "name"] = "changed"
+    preview = preview_import(two_units, MemorySource(wires), "b")
+    retained = preview.target_state.retained
+    assert preview.target_state.packed is not None
+    assert len(retained["config_keys"]) == len(wires["config_keys"][::7]) and retained["plugins"]
+    wanted = {s: set(w) for s, w in preview.validation.retained.items()}
+    assert retained == fetch_wires(two_units, preview.target.id, wanted)
