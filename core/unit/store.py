@@ -298,14 +298,39 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
         yield buf
 
 
+class _Inserter:
+    """Bulk inserts of plain tuples. On SQLite the rows go straight to the driver's executemany (about
+    a third faster than SQLAlchemy's per-row parameter processing for the large unit); other
+    databases get the portable Core insert."""
+
+    portable_only = False  # tests flip it to run the path other databases take
+
+    def __init__(self, conn: Connection, table, columns: tuple[str, ...]):
+        self.conn = conn
+        self.columns = columns
+        if conn.dialect.name == "sqlite" and not self.portable_only:
+            marks = ", ".join("?" * len(columns))
+            self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+        else:
+            self.sql = None
+            self.stmt = insert(table)
+
+    def __call__(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.sql is not None:
+            self.conn.exec_driver_sql(self.sql, rows)
+        else:
+            self.conn.execute(self.stmt, [dict(zip(self.columns, r, strict=True)) for r in rows])
+
+
 def _write_plugins(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
-    stmt = insert(t.plugins)
+    put = _Inserter(conn, t.plugins, ("unit_id", "id", "name", "version", "enabled", "config", "permissions",
+                                      "mappings"))
     for chunk in _batched(wires, batch):
-        conn.execute(stmt, [{"unit_id": unit_id, "id": w["id"], "name": w["name"], "version": w["version"],
-                             "enabled": w["enabled"], "config": dumps(w["config"]),
-                             "permissions": dumps(w["permissions"]), "mappings": dumps(w["mappings"])}
-                            for w in chunk])
+        put([(unit_id, w["id"], w["name"], w["version"], bool(w["enabled"]), dumps(w["config"]),
+              dumps(w["permissions"]), dumps(w["mappings"])) for w in chunk])
         n += len(chunk)
         if on_batch:
             on_batch(len(chunk))
@@ -314,15 +339,12 @@ def _write_plugins(conn, unit_id, wires, batch, on_batch) -> int:
 
 def _write_workspaces(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
-    ws_stmt, app_stmt = insert(t.workspaces), insert(t.applications)
+    put_ws = _Inserter(conn, t.workspaces, ("unit_id", "id", "name", "description", "owner"))
+    put_app = _Inserter(conn, t.applications, ("unit_id", "id", "workspace_id", "name", "kind", "position", "config"))
     for chunk in _batched(wires, max(1, batch // 10)):
-        conn.execute(ws_stmt, [{"unit_id": unit_id, "id": w["id"], "name": w["name"],
-                                "description": w["description"], "owner": w["owner"]} for w in chunk])
-        apps = [{"unit_id": unit_id, "id": a["id"], "workspace_id": w["id"], "name": a["name"], "kind": a["kind"],
-                 "position": a["position"], "config": dumps(a["config"])}
-                for w in chunk for a in w["applications"]]
-        if apps:
-            conn.execute(app_stmt, apps)
+        put_ws([(unit_id, w["id"], w["name"], w["description"], w["owner"]) for w in chunk])
+        put_app([(unit_id, a["id"], w["id"], a["name"], a["kind"], a["position"], dumps(a["config"]))
+                 for w in chunk for a in w["applications"]])
         n += len(chunk)
         if on_batch:
             on_batch(len(chunk))
@@ -331,14 +353,11 @@ def _write_workspaces(conn, unit_id, wires, batch, on_batch) -> int:
 
 def _write_profiles(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
-    p_stmt, pw_stmt = insert(t.profiles), insert(t.profile_workspaces)
+    put_p = _Inserter(conn, t.profiles, ("unit_id", "id", "name", "description"))
+    put_link = _Inserter(conn, t.profile_workspaces, ("unit_id", "profile_id", "position", "workspace_id"))
     for chunk in _batched(wires, batch):
-        conn.execute(p_stmt, [{"unit_id": unit_id, "id": w["id"], "name": w["name"],
-                               "description": w["description"]} for w in chunk])
-        links = [{"unit_id": unit_id, "profile_id": w["id"], "position": i, "workspace_id": ws}
-                 for w in chunk for i, ws in enumerate(w["workspaces"])]
-        if links:
-            conn.execute(pw_stmt, links)
+        put_p([(unit_id, w["id"], w["name"], w["description"]) for w in chunk])
+        put_link([(unit_id, w["id"], i, ws) for w in chunk for i, ws in enumerate(w["workspaces"])])
         n += len(chunk)
         if on_batch:
             on_batch(len(chunk))
@@ -347,10 +366,9 @@ def _write_profiles(conn, unit_id, wires, batch, on_batch) -> int:
 
 def _write_config_keys(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
-    stmt = insert(t.config_keys)
+    put = _Inserter(conn, t.config_keys, ("unit_id", "key", "value", "secret", "description"))
     for chunk in _batched(wires, batch):
-        conn.execute(stmt, [{"unit_id": unit_id, "key": w["key"], "value": dumps(w["value"]),
-                             "secret": w["secret"], "description": w["description"]} for w in chunk])
+        put([(unit_id, w["key"], dumps(w["value"]), bool(w["secret"]), w["description"]) for w in chunk])
         n += len(chunk)
         if on_batch:
             on_batch(len(chunk))

@@ -233,3 +233,14 @@ def test_a_store_at_u0002_upgrades_with_a_revision_column(tmp_path):
         assert store.revision(uid) == 1
     finally:
         store.close()
+
+
+def test_the_portable_insert_path_stores_the_same_content(store, monkeypatch):
+    """SQLite takes a driver-level executemany; other databases the Core insert. Both store the same."""
+    from core.unit import store as store_module
+
+    fast = seed_unit(store, "fast", "small")
+    monkeypatch.setattr(store_module._Inserter, "portable_only", True)
+    portable = seed_unit(store, "portable", "small")
+    assert unit_digest(store, fast.id) == unit_digest(store, portable.id)
+    assert store.counts(portable.id) == store.counts(fast.id)
