@@ -5,10 +5,14 @@ so opening an up-to-date store costs one query.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import StoreError
 
@@ -68,3 +72,30 @@ def migrate(engine: Engine, script_location: str, head: str, version_table: str)
         command.upgrade(cfg, "head")
     except Exception as exc:
         raise StoreError(f"Cannot upgrade the database: {type(exc).__name__}: {exc}.") from None
+
+
+@contextlib.contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read transaction: every query inside sees one consistent state."""
+    with engine.connect() as conn:
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine, what: str, integrity_message: str | None = None) -> Iterator[Connection]:
+    """One write transaction (``BEGIN IMMEDIATE`` on SQLite); rolls back on any exception, Cancelled
+    included. Database errors become a StoreError that names ``what`` and nothing else."""
+    with engine.connect() as conn:
+        conn.info["write"] = True
+        try:
+            with conn.begin():
+                yield conn
+        except SAIntegrityError as exc:
+            if integrity_message is None:
+                raise StoreError(f"{what} could not be written (a consistency rule was broken).") from None
+            raise StoreError(integrity_message, details=[str(exc.orig)]) from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{what} could not be written ({type(exc).__name__}).") from None
+        finally:
+            conn.info.pop("write", None)

@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.catalog import tables as t
 from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, SnapshotEntry
+from core.db import read_transaction, write_transaction
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 
 HEAD_REVISION = "c0001"
@@ -88,24 +89,12 @@ class Catalog:
         self.engine.dispose()
 
     # --- transactions ----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+    def read(self) -> contextlib.AbstractContextManager[Connection]:
+        return read_transaction(self.engine)
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> contextlib.AbstractContextManager[Connection]:
         """One write transaction; rolls back on any exception."""
-        with self.engine.connect() as conn:
-            conn.info["write"] = True
-            try:
-                with conn.begin():
-                    yield conn
-            except SQLAlchemyError as exc:
-                raise StoreError(f"The catalog could not be written ({type(exc).__name__}).") from None
-            finally:
-                conn.info.pop("write", None)
+        return write_transaction(self.engine, "The catalog")
 
     @contextlib.contextmanager
     def _conn(self, conn: Connection | None, write: bool = False):

@@ -25,10 +25,9 @@ from orjson import dumps as _orjson_dumps
 from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import make_engine, migrate
+from core.db import make_engine, migrate, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from core.unit import tables as t
 from core.unit.records import SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire, to_wire
@@ -76,27 +75,13 @@ class UnitStore:
         self.engine.dispose()
 
     # --- transactions ---------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+    def read(self) -> contextlib.AbstractContextManager[Connection]:
+        return read_transaction(self.engine)
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> contextlib.AbstractContextManager[Connection]:
         """One write transaction; rolls back on any exception (Cancelled included)."""
-        with self.engine.connect() as conn:
-            conn.info["write"] = True
-            try:
-                with conn.begin():
-                    yield conn
-            except SAIntegrityError as exc:
-                raise StoreError("The change breaks the unit's references and was not saved.",
-                                 details=[str(exc.orig)]) from None
-            except SQLAlchemyError as exc:
-                raise StoreError(f"The unit store could not be written ({type(exc).__name__}).") from None
-            finally:
-                conn.info.pop("write", None)
+        return write_transaction(self.engine, "The unit store",
+                                 "The change breaks the unit's references and was not saved.")
 
     # --- units ------------------------------------------------------------------------------------
     def list_units(self, conn: Connection | None = None) -> list[Unit]:
