@@ -89,6 +89,19 @@ class Destination(Protocol):
     def close(self) -> None: ...
 
 
+class ExistsViaStat:
+    """``exists`` for an adapter whose ``stat`` raises ObjectNotFoundError for a missing object."""
+
+    def exists(self, key: str) -> bool:
+        from core.errors import ObjectNotFoundError
+
+        try:
+            self.stat(key)  # type: ignore[attr-defined]
+        except ObjectNotFoundError:
+            return False
+        return True
+
+
 def check_key(key: str) -> str:
     """Return ``key`` if it follows the key rules, else raise InvalidInputError (the key is not echoed
     in full when it is long)."""

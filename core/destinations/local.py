@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.destinations.base import ObjectInfo, check_key, check_prefix
+from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.fsutil import atomic_writer
 
@@ -21,7 +21,7 @@ _TRANSIENT_ERRNOS = {errno.EIO, errno.ETIMEDOUT, errno.ESTALE, errno.EAGAIN, err
                      errno.ECONNRESET, errno.EHOSTDOWN}
 
 
-class LocalDestination:
+class LocalDestination(ExistsViaStat):
     type = "local"
 
     def __init__(self, name: str, path: str | os.PathLike):
@@ -83,13 +83,6 @@ class LocalDestination:
         if not _is_regular(st.st_mode):
             raise ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
         return ObjectInfo(key, st.st_size, st.st_mtime)
-
-    def exists(self, key: str) -> bool:
-        try:
-            self.stat(key)
-        except ObjectNotFoundError:
-            return False
-        return True
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from core.destinations.base import ObjectInfo, check_key, check_prefix
+from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.logsetup import get_logger, redact
 
@@ -27,7 +27,7 @@ _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTim
                     "500", "502", "503", "504", "429"}
 
 
-class S3Destination:
+class S3Destination(ExistsViaStat):
     type = "s3"
 
     def __init__(self, name: str, *, bucket: str, access_key_id: str | None, secret_access_key: bytes | str | None,
@@ -154,13 +154,6 @@ class S3Destination:
         self._bucket_seen = True
         modified = head.get("LastModified")
         return ObjectInfo(key, int(head.get("ContentLength", 0)), modified.timestamp() if modified else None)
-
-    def exists(self, key: str) -> bool:
-        try:
-            self.stat(key)
-        except ObjectNotFoundError:
-            return False
-        return True
 
     def delete(self, key: str) -> None:
         try:

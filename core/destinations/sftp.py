@@ -23,7 +23,7 @@ import stat as _stat
 import threading
 from collections.abc import Iterator
 
-from core.destinations.base import ObjectInfo, check_key, check_prefix
+from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.logsetup import get_logger
 
@@ -33,7 +33,7 @@ _NET_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.E
                errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN, errno.ENOTCONN}
 
 
-class SFTPDestination:
+class SFTPDestination(ExistsViaStat):
     type = "sftp"
 
     def __init__(self, name: str, *, host: str, user: str, key_file: str, port: int = 22,
@@ -202,13 +202,6 @@ class SFTPDestination:
         if attrs is None or attrs.permissions is None or not _stat.S_ISREG(attrs.permissions):
             raise ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
         return ObjectInfo(key, int(attrs.size or 0), float(attrs.mtime) if attrs.mtime is not None else None)
-
-    def exists(self, key: str) -> bool:
-        try:
-            self.stat(key)
-        except ObjectNotFoundError:
-            return False
-        return True
 
     def delete(self, key: str) -> None:
         self._run("delete", None, _remove, self._remote(check_key(key)))
