@@ -14,12 +14,11 @@ import msgpack
 
 from core.bundle import limits as L
 from core.errors import InvalidContentError
-from core.unit.records import COUNT_KEYS, SECTIONS
+from core.unit.records import COUNT_KEYS, SECTIONS, UNIT_NAME_RE
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _UUIDISH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-_UNIT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _APP_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}$")
 
 
@@ -114,7 +113,7 @@ def decode_head(data: bytes) -> ManifestHead:
     if version != L.FORMAT_VERSION:
         raise _bad("the manifest's format version differs from the header's")
     return ManifestHead(version, _str(obj["app_version"], _APP_VERSION, "app_version"),
-                        _str(unit["id"], _UUIDISH, "unit id"), _str(unit["name"], _UNIT_NAME, "unit name"),
+                        _str(unit["id"], _UUIDISH, "unit id"), _str(unit["name"], UNIT_NAME_RE, "unit name"),
                         _str(obj["created"], _ISO, "created"))
 
 
