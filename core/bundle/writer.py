@@ -136,9 +136,10 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     if unknown:
         raise InvalidInputError(f"Unknown section {sorted(unknown)[0]!r}.")
     head = ManifestHead(L.FORMAT_VERSION, core.__version__, str(unit_id), str(unit_name), created or _now())
-    from core.bundle.manifest import _APP_VERSION, _UNIT_NAME, _UUIDISH
+    from core.bundle.manifest import _APP_VERSION, _UUIDISH
+    from core.unit.records import UNIT_NAME_RE
 
-    if not _UUIDISH.match(head.unit_id) or not _UNIT_NAME.match(head.unit_name):
+    if not _UUIDISH.match(head.unit_id) or not UNIT_NAME_RE.match(head.unit_name):
         raise InvalidInputError("The unit id or name cannot go into a bundle.")
     path = check_out_path(out_path, overwrite)
     file_key = keys.new_file_key()
