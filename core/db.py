@@ -50,6 +50,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def open_database(url: str, what: str, script_location: str, head: str, version_table: str) -> Engine:
+    """An engine for ``url``, migrated to ``head``. ``what`` names the database in error messages."""
+    try:
+        engine = make_engine(url)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"Cannot open {what}: {type(exc).__name__}.") from None
+    migrate(engine, script_location, head, version_table)
+    return engine
+
+
 def migrate(engine: Engine, script_location: str, head: str, version_table: str) -> None:
     """Upgrade the database to ``head`` (creating it from nothing if needed)."""
     try:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from core.catalog import tables as t
 from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, SnapshotEntry
-from core.db import read_transaction, write_transaction
-from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
+from core.db import open_database, read_transaction, write_transaction
+from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 
 HEAD_REVISION = "c0001"
 VERSION_TABLE = "catalog_alembic_version"
@@ -76,14 +75,7 @@ class Catalog:
 
     @classmethod
     def open(cls, url: str) -> Catalog:
-        from core.db import make_engine, migrate
-
-        try:
-            engine = make_engine(url)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"Cannot open the catalog: {type(exc).__name__}.") from None
-        migrate(engine, "core.catalog:migrations", HEAD_REVISION, VERSION_TABLE)
-        return cls(engine)
+        return cls(open_database(url, "the catalog", "core.catalog:migrations", HEAD_REVISION, VERSION_TABLE))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -25,10 +25,9 @@ from orjson import dumps as _orjson_dumps
 from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import make_engine, migrate, read_transaction, write_transaction
-from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
+from core.db import open_database, read_transaction, write_transaction
+from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.unit import tables as t
 from core.unit.records import SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire, to_wire
 
@@ -64,12 +63,7 @@ class UnitStore:
 
     @classmethod
     def open(cls, url: str) -> UnitStore:
-        try:
-            engine = make_engine(url)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"Cannot open the unit store: {type(exc).__name__}.") from None
-        migrate(engine, "core.unit:migrations", HEAD_REVISION, "alembic_version")
-        return cls(engine)
+        return cls(open_database(url, "the unit store", "core.unit:migrations", HEAD_REVISION, "alembic_version"))
 
     def close(self) -> None:
         self.engine.dispose()
