@@ -119,6 +119,7 @@ def main() -> None:
 
     results: dict[str, dict] = {}
     rss_peak = 0
+    rss_by_step: dict[str, int] = {}
 
     runs: dict[str, list] = {}
 
@@ -131,6 +132,7 @@ def main() -> None:
         nonlocal rss_peak
         dt, rss, out = measure_rss(cmd, env)
         rss_peak = max(rss_peak, rss)
+        rss_by_step[label] = max(rss_by_step.get(label, 0), rss)
         record(label, "unitvault", dt)
         return out
 
@@ -162,7 +164,8 @@ def main() -> None:
     print(f"restore runs: {', '.join(runs['restore'])}")
     print(f"second backup uploaded {second['new_data'] / 2**20:.1f} MiB")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    print(f"unitvault peak RSS: {rss_peak / 1024:.0f} MiB (target < 300 MiB)")
+    print(f"unitvault peak RSS: {rss_peak / 1024:.0f} MiB (target < 300 MiB); per step: "
+          + ", ".join(f"{k} {v / 1024:.0f} MiB" for k, v in rss_by_step.items()))
     if not restic:
         print("restic is not installed (apt-get install -y restic); only Unitvault's times are shown.")
     if not args.keep:

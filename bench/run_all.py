@@ -1,14 +1,17 @@
-"""`make bench`: every benchmark in turn. Each prints its own figures; none asserts a time."""
+"""`make bench`: every benchmark in turn. Each prints its own figures; none asserts a time.
+
+Each benchmark runs in its own interpreter: a child's peak RSS (ru_maxrss from wait4) includes the
+pages it shares with its parent until exec, so a benchmark that forked from a process still holding
+an earlier benchmark's heap would report the two together.
+"""
 
 from __future__ import annotations
 
-import importlib
+import subprocess
 import sys
-import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ["bench.bench_store", "bench.bench_bundle", "bench.bench_import", "bench.bench_gui", "bench.bench_accounts"]
 
 
@@ -16,16 +19,8 @@ def main() -> int:
     failed = 0
     for name in BENCHES:
         print(f"\n=== {name} ===", flush=True)
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            print(f"(not available: {exc})")
-            continue
-        try:
-            module.main()
-        except Exception:
+        if subprocess.run([sys.executable, "-m", name], cwd=ROOT).returncode != 0:
             failed += 1
-            traceback.print_exc()
     return 1 if failed else 0
 
 

@@ -29,6 +29,11 @@ def make_app(argv: list[str] | None = None):
     """The QApplication with the app's names, style sheet and palette-following icons."""
     from PySide6.QtWidgets import QApplication
 
+    # Core work runs on worker threads; every Qt -> Python call on the GUI thread (model data(),
+    # slots, timers) must win the GIL back from them. With CPython's default 5 ms switch interval a
+    # repaint that calls data() a few hundred times convoys behind a busy worker; 0.5 ms keeps the
+    # GUI thread's waits short at a small cost to the worker.
+    sys.setswitchinterval(0.0005)
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setApplicationName("Unitvault")
     app.setOrganizationName("Unitvault")
