@@ -99,6 +99,7 @@ def cmd_snapshots_list(args, ctx) -> int:
     from core.cli.output import print_json, print_table
     from core.restore import list_snapshots
 
+    _finish_interrupted_imports(ctx)
     items = list_snapshots(ctx.home, args.unit)
     if args.json:
         print_json([i.to_json() for i in items])
@@ -114,6 +115,7 @@ def cmd_snapshots_list(args, ctx) -> int:
 def cmd_snapshots_restore(args, ctx) -> int:
     from core.restore.undo import preview_snapshot, restore_snapshot
 
+    _finish_interrupted_imports(ctx)
     bar, reporter = _reporter()
     try:
         info, _source, preview = preview_snapshot(ctx.units, ctx.home, ctx.secrets, args.id, reporter)
@@ -130,6 +132,7 @@ def cmd_snapshots_restore(args, ctx) -> int:
 def cmd_undo(args, ctx) -> int:
     from core.restore.undo import latest_undoable, preview_snapshot, undo
 
+    _finish_interrupted_imports(ctx)
     info = latest_undoable(ctx.home, args.unit)
     bar, reporter = _reporter()
     try:
@@ -144,6 +147,12 @@ def cmd_undo(args, ctx) -> int:
     return _confirm_and_apply(args, preview, apply, verb="undo", label=f"snapshot {info.id} ({info.reason})")
 
 
+def _finish_interrupted_imports(ctx) -> None:
+    """Snapshots are chosen by their sidecars, which an import killed right after its commit left
+    'pending': the store's first use (AppContext.units) settles them, so it must come first."""
+    ctx.units
+
+
 # --- shared flow -----------------------------------------------------------------------------------
 def _confirm_and_apply(args, preview, apply, *, verb: str, label: str | None = None) -> int:
     from core.cli.output import print_json
@@ -152,6 +161,8 @@ def _confirm_and_apply(args, preview, apply, *, verb: str, label: str | None = N
     out = {"preview": preview.to_json()}
     if not args.json:
         print_preview(preview, label=label)
+    elif not args.yes and not args.dry_run and preview.plan.has_changes and sys.stdin.isatty():
+        print_preview(preview, label=label, stream=sys.stderr)  # what the typed name confirms
     if args.dry_run or not preview.plan.has_changes:
         if args.json:
             print_json(out | {"applied": False})

@@ -176,3 +176,61 @@ def test_a_bad_vector_through_the_cli(setup):
                        "--into", "b", "--yes", "--allow-other-unit")
     assert rc == 1 and err.count("\n") >= 1 and "damaged" in err.lower()
     assert digest(setup, "b") == before
+
+
+def _crash_after_commit(cli, snapshot_id):
+    """What a SIGKILL between the import's COMMIT and its sidecar update leaves: a pending sidecar."""
+    from core.home import AppHome
+
+    side = AppHome.resolve(cli.home).snapshots_dir / f"{snapshot_id}.json"
+    data = json.loads(side.read_text())
+    side.write_text(json.dumps(data | {"state": "pending"}))
+
+
+@pytest.fixture
+def crashed(setup, tmp_path):
+    """b imported a (snapshot s1), then c, killed right after the second import committed (s2 pending)."""
+    from core.context import AppContext
+
+    assert setup("unit", "seed", "c", "--seed", "3")[0] == 0
+    ctx = AppContext.from_options(str(setup.home))
+    try:
+        export_unit(ctx.units, "c", tmp_path / "c.uvault", password=PASSWORD,
+                    kdf=KdfParams(L.KDF_FLOOR_M, L.KDF_FLOOR_T, L.KDF_FLOOR_P))
+    finally:
+        ctx.close()
+    assert imp(setup, "--into", "b", "--yes", "--allow-other-unit")[0] == 0
+    setup.after_a = digest(setup, "b")
+    rc, out, err = setup("import", str(tmp_path / "c.uvault"), "--password-file", setup.pw, "--into", "b",
+                         "--yes", "--allow-other-unit", "--json")
+    assert rc == 0, err
+    setup.s2 = json.loads(out)["result"]["snapshot_id"]
+    _crash_after_commit(setup, setup.s2)
+    return setup
+
+
+def test_snapshots_list_after_a_crash_shows_the_committed_import(crashed):
+    rc, out, err = crashed("snapshots", "list", "b", "--json")
+    assert rc == 0, err
+    assert [s["id"] for s in json.loads(out)][0] == crashed.s2
+
+
+def test_undo_after_a_crash_reverts_the_committed_import(crashed):
+    rc, out, err = crashed("undo", "b", "--yes")
+    assert rc == 0, err
+    assert digest(crashed, "b") == crashed.after_a
+
+
+def test_json_on_a_terminal_shows_the_plan_before_asking(setup, monkeypatch):
+    """--json keeps stdout for the JSON result, but a user asked to type the unit name sees what
+    they confirm (on stderr), including that the bundle comes from another unit."""
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    before = digest(setup, "b")
+    monkeypatch.setattr("sys.stdin", Tty("nope\n"))
+    rc, out, err = imp(setup, "--into", "b", "--json")
+    assert rc == 1 and "did not match" in err and digest(setup, "b") == before
+    shown = err.split("Type the unit name")[0]
+    assert "ANOTHER unit" in shown and "Plan:" in shown
