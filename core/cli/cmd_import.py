@@ -150,7 +150,7 @@ def cmd_undo(args, ctx) -> int:
 def _finish_interrupted_imports(ctx) -> None:
     """Snapshots are chosen by their sidecars, which an import killed right after its commit left
     'pending': the store's first use (AppContext.units) settles them, so it must come first."""
-    ctx.units
+    _ = ctx.units
 
 
 # --- shared flow -----------------------------------------------------------------------------------
