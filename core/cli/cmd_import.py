@@ -144,6 +144,13 @@ def cmd_undo(args, ctx) -> int:
         return undo(ctx.units, ctx.home, ctx.secrets, args.unit, reporter, preview=preview,
                     allow_other_unit=args.allow_other_unit or not args.yes)
 
+    if not preview.plan.has_changes and not args.dry_run:
+        # The unit already holds this snapshot (an undo cut short before it was recorded): record it,
+        # as core's undo() does, so the next undo walks further back instead of stopping here.
+        from core.restore.snapshots import mark_undone
+
+        mark_undone(ctx.home, info)
+
     return _confirm_and_apply(args, preview, apply, verb="undo", label=f"snapshot {info.id} ({info.reason})")
 
 

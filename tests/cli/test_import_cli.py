@@ -234,3 +234,35 @@ def test_json_on_a_terminal_shows_the_plan_before_asking(setup, monkeypatch):
     assert rc == 1 and "did not match" in err and digest(setup, "b") == before
     shown = err.split("Type the unit name")[0]
     assert "ANOTHER unit" in shown and "Plan:" in shown
+
+
+def test_undo_walks_back_after_a_crash_before_the_undo_was_recorded(setup, tmp_path):
+    """An undo killed after its commit but before it marked its snapshot undone: the next undo finds
+    the unit already equal to that snapshot; it must record it and let the one after walk back."""
+    from core.context import AppContext
+    from core.home import AppHome
+
+    original = digest(setup, "b")
+    assert setup("unit", "seed", "c", "--seed", "3")[0] == 0
+    ctx = AppContext.from_options(str(setup.home))
+    try:
+        export_unit(ctx.units, "c", tmp_path / "c.uvault", password=PASSWORD,
+                    kdf=KdfParams(L.KDF_FLOOR_M, L.KDF_FLOOR_T, L.KDF_FLOOR_P))
+    finally:
+        ctx.close()
+    assert setup("import", str(tmp_path / "c.uvault"), "--password-file", setup.pw, "--into", "b",
+                 "--yes", "--allow-other-unit")[0] == 0
+    as_c = digest(setup, "b")
+    rc, out, err = imp(setup, "--into", "b", "--yes", "--allow-other-unit", "--json")
+    assert rc == 0, err
+    s1 = json.loads(out)["result"]["snapshot_id"]
+    assert setup("undo", "b", "--yes")[0] == 0 and digest(setup, "b") == as_c
+    side = AppHome.resolve(setup.home).snapshots_dir / f"{s1}.json"
+    side.write_text(json.dumps(json.loads(side.read_text()) | {"undone": False}))  # the crash
+
+    rc, out, err = setup("undo", "b", "--yes")
+    assert rc == 0, err
+    assert digest(setup, "b") == as_c
+    rc, out, err = setup("undo", "b", "--yes")
+    assert rc == 0, err
+    assert digest(setup, "b") == original
