@@ -237,10 +237,11 @@ def get_snapshot(home, snapshot_id: str) -> SnapshotInfo:
 
 def mark_undone(home, info: SnapshotInfo) -> None:
     _, side = _paths(home, info.id)
-    data = _read_sidecar(side)
-    if data is not None:
-        data["undone"] = True
-        atomic_write_bytes(side, json.dumps(data, indent=1).encode("utf-8"))
+    with import_lock(home):  # start-up cleanup (another process) would remove the sidecar's temp file
+        data = _read_sidecar(side)
+        if data is not None:
+            data["undone"] = True
+            atomic_write_bytes(side, json.dumps(data, indent=1).encode("utf-8"))
 
 
 def keep_count(home) -> int:

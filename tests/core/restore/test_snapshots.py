@@ -165,3 +165,22 @@ def test_cleanup_runs_when_the_store_is_first_used(ctx, two_units, home):
     finally:
         other.close()
     assert snapshot_files(home) == []
+
+
+def test_a_start_up_cleanup_does_not_break_an_undo_being_recorded(ctx, two_units, monkeypatch):
+    """Another process starting (and cleaning up) while undo writes its 'undone' mark must leave the
+    mark alone: undo holds the snapshots lock for it, as imports do for their own files."""
+    from core.fsutil import atomic_writer
+    from core.restore import snapshots
+
+    do_import(ctx, unit_wires(two_units, "a"), "b")
+    (info,) = list_snapshots(ctx.home, "b")
+
+    def racing(path, data, **kw):
+        with atomic_writer(path, **kw) as fh:
+            fh.write(data)
+            fh.flush()
+            cleanup_leftovers(ctx.home, two_units)  # the other process's start-up, mid-write
+    monkeypatch.setattr(snapshots, "atomic_write_bytes", racing)
+    undo(two_units, ctx.home, ctx.secrets, "b")
+    assert next(i for i in list_snapshots(ctx.home, "b") if i.id == info.id).undone
