@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -42,13 +43,34 @@ def atomic_writer(target: Path, *, mode: int = 0o600, overwrite: bool = True) ->
         if overwrite:
             os.replace(tmp_path, target)
         else:
-            os.link(tmp_path, target)
-            tmp_path.unlink()
+            _publish_new(tmp_path, target, mode)
         fsync_dir(target.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+def _publish_new(tmp_path: Path, target: Path, mode: int) -> None:
+    """Give ``tmp_path`` the name ``target`` only if that name is free, atomically.
+
+    A hard link fails if the name was taken meanwhile. Filesystems without hard links (FAT/exFAT
+    sticks, some network shares) instead get the name reserved by an exclusive create, which fails
+    the same way when the name is taken, and then replaced by the complete file.
+    """
+    try:
+        os.link(tmp_path, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK,
+                             errno.EACCES, errno.EXDEV):
+            raise
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)  # FileExistsError if taken
+        os.close(fd)
+        os.replace(tmp_path, target)
+    else:
+        tmp_path.unlink()
 
 
 def atomic_write_bytes(target: Path, data: bytes, *, mode: int = 0o600) -> None:
