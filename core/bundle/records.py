@@ -172,30 +172,37 @@ _KIND = {"plugins": "plugin", "workspaces": "workspace", "profiles": "profile", 
 
 # --- decoding ---------------------------------------------------------------------------------------
 def decode_block(section: str, raw: bytes, first_index: int) -> list[dict]:
-    """Every record of one decompressed block, strictly decoded and validated."""
+    """Every record of one decompressed block, strictly decoded and validated.
+
+    Records are checked as they are decoded, so a hostile block (say, millions of tiny maps that
+    would each cost a Python object) is refused at its first bad record instead of after the whole
+    block became objects. Canonical encoding is then checked once for the block (the common case);
+    on any doubt the slow path finds the first bad record and says which."""
     gc_was = gc.isenabled()
     gc.disable()       # bulk decode allocates many containers; the collector would rescan them (5x)
     try:
-        out = _fast_canonical(raw)
-        if out is None:  # something is wrong: find the first bad record, with its index
+        out = _decode_checked(section, raw, first_index)
+        if out is None or b"".join(map(_packb, out)) != raw:
             out = _decode_slowly(section, raw, first_index)
-        for i, rec in enumerate(out):
-            check_record(section, first_index + i, rec)
+            for i, rec in enumerate(out):
+                check_record(section, first_index + i, rec)
     finally:
         if gc_was:
             gc.enable()
     return out
 
 
-def _fast_canonical(raw: bytes) -> list | None:
-    """The block's records when re-encoding all of them gives back exactly ``raw`` (the common
-    case: one comparison for the block instead of one per record); None on any doubt."""
+def _decode_checked(section: str, raw: bytes, first_index: int) -> list | None:
+    """Decode and check record by record; None when the bytes do not decode (slow path reports)."""
     up = new_unpacker()
+    out: list = []
     try:
         up.feed(raw)
-        out = list(up)
-        if b"".join(map(_packb, out)) != raw:
-            return None
+        for obj in up:
+            check_record(section, first_index + len(out), obj)
+            out.append(obj)
+    except InvalidContentError:
+        raise
     except Exception:
         return None
     return out
