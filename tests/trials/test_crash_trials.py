@@ -126,6 +126,7 @@ def test_sigkill_during_import_leaves_old_or_new_content(medium_template, tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(4 * 3600)  # hundreds of large imports: far beyond the suite's 600 s per-test cap
 def test_sigkill_trials_on_the_large_unit(tmp_path_factory):
     n = int(os.environ.get("UNITVAULT_TRIALS", "200"))
     template = make_template(tmp_path_factory.mktemp("crash-large"), "large")
