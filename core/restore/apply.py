@@ -30,7 +30,7 @@ from core.restore.plan import RestorePlan, compute_plan
 from core.restore.target import TargetState, _read_target, fetch_wires
 from core.restore.validate import ValidationResult, validate
 from core.unit.digest import record_hash
-from core.unit.records import SECTIONS, Unit
+from core.unit.records import SECTIONS, Unit, wire_key
 from core.unit.store import check_unit_name
 
 # A replace section is wiped and re-inserted whole when more than this share of it changes;
@@ -183,9 +183,9 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                         job = _SnapshotJob(functools.partial(write_snapshot, {s: state.packed[s] for s in snap_sections}),
                                            reporter.cancel_token)
                     else:
-                        passing = _counted if by_revision else _checked
                         pending = write_snapshot(
-                            {s: passing(store.iter_wire(unit.id, s, conn), s, state, reporter) for s in snap_sections})
+                            {s: _checked(store.iter_wire(unit.id, s, conn), s, state, reporter,
+                                         hashed=not by_revision) for s in snap_sections})
                 rest = [s for s in check if s not in snap_sections]
                 if rest and preview.target is not None and not by_revision:
                     reporter.stage("checking unit", sum(len(state.hashes[s]) for s in rest))
@@ -322,34 +322,17 @@ def _sections_to_check(plan: RestorePlan) -> tuple[str, ...]:
     return tuple(s for s in SECTIONS if s in need)
 
 
-def _checked(wires, section: str, state: TargetState, reporter: Reporter):
-    """Pass the target's wires through, refusing if they differ from what the preview read."""
+def _checked(wires, section: str, state: TargetState, reporter: Reporter, *, hashed: bool = True):
+    """Pass the target's wires through, refusing if they differ from what the preview read.
+
+    ``hashed=False`` is for when the revision already proved the unit unchanged: then only a
+    key-and-count cross-check (nearly free) is made instead of hashing every record."""
     expected = state.hashes[section]
     n = 0
     step = 0
     for wire in wires:
-        key = wire["key"] if section == "config_keys" else wire["id"]
-        if expected.get(key) != record_hash(section, wire):
-            raise _changed_since_preview()
-        n += 1
-        step += 1
-        if step >= 1000:
-            reporter.advance(step)
-            step = 0
-        yield wire
-    reporter.advance(step)
-    if n != len(expected):
-        raise _changed_since_preview()
-
-
-def _counted(wires, section: str, state: TargetState, reporter: Reporter):
-    """Pass the target's wires through to the snapshot once the revision proved them unchanged:
-    no hashing, only a key-and-count cross-check (nearly free) against what the preview read."""
-    expected = state.hashes[section]
-    n = 0
-    step = 0
-    for wire in wires:
-        if (wire["key"] if section == "config_keys" else wire["id"]) not in expected:
+        key = wire_key(section, wire)
+        if (expected.get(key) != record_hash(section, wire)) if hashed else (key not in expected):
             raise _changed_since_preview()
         n += 1
         step += 1
