@@ -29,9 +29,9 @@ class AppContext:
         return store
 
     def _cleanup_import_leftovers(self, store) -> None:
-        """Leftovers of an interrupted import (see core/restore/snapshots.py) go at the first use."""
+        """Leftovers of an interrupted import (see core/unit_import/safety.py) go at the first use."""
         try:
-            from core.restore.snapshots import cleanup_leftovers
+            from core.unit_import.safety import cleanup_leftovers
 
             cleanup_leftovers(self.home, store)
         except Exception:  # never let a cleanup problem stop the app

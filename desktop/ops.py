@@ -184,8 +184,8 @@ class Validated:
     """A bundle opened with its password and validated in full, with a first preview against the unit
     the bundle came from (or that name as a new unit)."""
     path: Path
-    source: Any  # core.restore.source.BundleSource
-    preview: Any  # core.restore.ImportPreview
+    source: Any  # core.unit_import.source.BundleSource
+    preview: Any  # core.unit_import.ImportPreview
 
     @property
     def validation(self):
@@ -196,8 +196,8 @@ def open_and_validate(ctx, path: Path, password: str | None, *, recovery_key_fil
     """Open (header, password or the organisation's recovery key file), then one streaming pass:
     authenticate, validate, plan against the unit. Like ``import --recovery-key FILE``."""
     def fn(reporter: Reporter) -> Validated:
-        from core.restore.apply import preview_import
-        from core.restore.source import open_source
+        from core.unit_import.apply import preview_import
+        from core.unit_import.source import open_source
 
         if recovery_key_file is not None:
             from core.bundle import load_recovery_identity
@@ -214,7 +214,7 @@ def open_and_validate(ctx, path: Path, password: str | None, *, recovery_key_fil
 def preview(ctx, validated: Validated, target_name: str, mode: str, sections) -> Task:
     """A new target: validate again against it (the diff needs the target's records)."""
     def fn(reporter: Reporter):
-        from core.restore.apply import preview_import
+        from core.unit_import.apply import preview_import
 
         return preview_import(ctx.units, validated.source, target_name, mode=mode, sections=sections,
                               reporter=reporter)
@@ -230,7 +230,7 @@ def rechoose(preview_obj, mode: str, sections) -> Task:
 
 def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool) -> Task:
     def fn(reporter: Reporter):
-        from core.restore.apply import apply_import
+        from core.unit_import.apply import apply_import
 
         return apply_import(ctx.units, ctx.home, ctx.secrets, validated.source, preview_obj,
                             safety_snapshot=safety_snapshot, allow_other_unit=allow_other_unit,
@@ -240,7 +240,7 @@ def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allo
 
 def undo(ctx, unit_name: str) -> Task:
     def fn(reporter: Reporter):
-        from core.restore import undo as core_undo
+        from core.unit_import import undo as core_undo
 
         return core_undo(ctx.units, ctx.home, ctx.secrets, unit_name)
     return fn

@@ -1,4 +1,4 @@
-"""Show core's restore plan (``core.restore.plan.RestorePlan``): per-section counts and a tree of
+"""Show core's restore plan (``core.unit_import.plan.RestorePlan``): per-section counts and a tree of
 added, removed, changed (with field-level diffs) and unchanged records. Reads only; decides nothing."""
 
 from __future__ import annotations

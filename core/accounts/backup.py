@@ -20,9 +20,9 @@ import msgpack
 import core
 from core.accounts.chunking import MAX_CHUNK, StreamChunker, chunk_file
 from core.accounts.packs import Packer, new_id, prepare_blob, refresh_index
-from core.accounts.repository import Repository, SnapshotHeader
+from core.accounts.repository import BackupHeader, Repository
 from core.accounts.tree import INODE, MTIME, SIZE, walk
-from core.catalog import SnapshotEntry
+from core.catalog import BackupEntry
 from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
 from core.unit.records import SECTIONS
@@ -37,7 +37,7 @@ MANIFEST_FORMAT = 1
 
 @dataclass(frozen=True)
 class BackupResult:
-    snapshot_id: str
+    backup_id: str
     account: str
     destination: str
     created: str
@@ -79,10 +79,10 @@ def account_meta(account) -> dict:
 
 def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> dict:
     """path -> entry of the newest complete snapshot with files at this destination (or {})."""
-    for entry in reversed(catalog.list_snapshots(account_id, destination)):
+    for entry in reversed(catalog.list_backups(account_id, destination)):
         if "files" in entry.items and entry.status == "complete":
             try:
-                _h, manifest = repo.read_snapshot(keys, entry.id)
+                _h, manifest = repo.read_backup(keys, entry.id)
             except UnitvaultError:
                 continue
             return {e[0]: e for e in manifest.get("files", {}).get("entries", [])}
@@ -106,7 +106,7 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
     created = now_iso()
     sid = new_id()[:16]
-    while catalog.find_snapshot(sid):
+    while catalog.find_backup(sid):
         sid = new_id()[:16]
     manifest: dict = {"format": MANIFEST_FORMAT, "id": sid, "account": account.id, "created": created,
                       "app_version": core.__version__, "items": list(items)}
@@ -135,10 +135,10 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
         raise
     reporter.check()
     new_data = packer.uploaded_bytes
-    header = SnapshotHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
+    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
     repo.write_meta(keys, account_meta(account))
-    repo.write_snapshot(keys, header, manifest)   # last: the snapshot exists only when complete
-    catalog.add_snapshot(SnapshotEntry(
+    repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
+    catalog.add_backup(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
         "complete", files_count, {"username": account.username, "units": list(account.units)}))
     reporter.finish()

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.accounts.restore import SnapshotUnitSource, find_unit_items, parse_restore_items
-from core.accounts.snapshot import open_snapshot
+from core.accounts.opened import open_backup
+from core.accounts.restore import BackupUnitSource, find_unit_items, parse_restore_items
 from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, SIZE, TARGET, TYPE
 from core.errors import AlreadyExistsError, InvalidInputError
 from core.fsutil import atomic_write_bytes, atomic_writer
@@ -30,14 +30,14 @@ REGISTRY = "downloads.json"
 @dataclass(frozen=True)
 class Download:
     path: str
-    snapshot_id: str
+    backup_id: str
     kind: str          # unit | files
     size: int
     created: float
     expires: float
 
     def as_dict(self) -> dict:
-        return {"path": self.path, "snapshot": self.snapshot_id, "kind": self.kind, "size": self.size,
+        return {"path": self.path, "backup": self.backup_id, "kind": self.kind, "size": self.size,
                 "created": _iso(self.created), "expires": _iso(self.expires)}
 
 
@@ -114,7 +114,7 @@ class _ChunkStream:
         return out
 
 
-def download_snapshot(ctx, snapshot_id: str, *, items: str, out_dir: str | None = None,
+def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = None,
                       bundle_password: str | None = None, passphrase: str | None = None,
                       paths=None, overwrite: bool = False, destination=None,
                       reporter: Reporter | None = None) -> list[Download]:
@@ -126,7 +126,7 @@ def download_snapshot(ctx, snapshot_id: str, *, items: str, out_dir: str | None 
         raise InvalidInputError("A unit download needs a password for its bundle.")
     out = Path(out_dir) if out_dir else Path(ctx.home.downloads_dir)
     out.mkdir(parents=True, exist_ok=True)
-    snap = open_snapshot(ctx, snapshot_id, passphrase=passphrase, destination=destination, reporter=reporter)
+    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
     made: list[Download] = []
     now = time.time()
     ttl = ttl_seconds(ctx)
@@ -135,23 +135,23 @@ def download_snapshot(ctx, snapshot_id: str, *, items: str, out_dir: str | None 
             from core.bundle.writer import write_bundle
 
             for item, sections in find_unit_items(snap.manifest, selection):
-                target = out / f"{snapshot_id}-{item['name']}.uvault"
+                target = out / f"{backup_id}-{item['name']}.uvault"
 
                 def section_iter(section, item=item):
-                    for _s, wire in SnapshotUnitSource(snap, item, (section,)).records(reporter):
+                    for _s, wire in BackupUnitSource(snap, item, (section,)).records(reporter):
                         yield wire
 
                 write_bundle(target, unit_id=item["unit_id"], unit_name=item["name"],
                              sections={s: section_iter(s) for s in SECTIONS if s in sections},
                              password=bundle_password, overwrite=overwrite, reporter=reporter,
                              created=snap.header.created)
-                made.append(Download(str(target), snapshot_id, "unit", target.stat().st_size, now, now + ttl))
+                made.append(Download(str(target), backup_id, "unit", target.stat().st_size, now, now + ttl))
         if selection.files:
-            target = out / f"{snapshot_id}-files.tar.zst"
+            target = out / f"{backup_id}-files.tar.zst"
             if target.exists() and not overwrite:
                 raise AlreadyExistsError(f"The file {target} already exists.", hint="Remove it or choose another --out.")
             _write_tar(snap, target, paths, reporter)
-            made.append(Download(str(target), snapshot_id, "files", target.stat().st_size, now, now + ttl))
+            made.append(Download(str(target), backup_id, "files", target.stat().st_size, now, now + ttl))
     finally:
         snap.close()
     registry = [d for d in _load(ctx.home) if d.path not in {m.path for m in made}]

@@ -56,7 +56,7 @@ def _refuse_ext(code, data):
 
 
 @dataclass(frozen=True)
-class SnapshotHeader:
+class BackupHeader:
     """The clear part of a snapshot object (authenticated with the manifest): enough to index it."""
 
     id: str
@@ -77,7 +77,7 @@ class SnapshotHeader:
                           sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
-    def from_json(cls, raw: bytes, name: str) -> SnapshotHeader:
+    def from_json(cls, raw: bytes, name: str) -> BackupHeader:
         try:
             d = json.loads(raw)
             return cls(str(d["id"]), str(d["account"]), str(d["created"]), tuple(str(i) for i in d["items"]),
@@ -104,7 +104,7 @@ class Repository:
         return f"accounts/{acc}/meta"
 
     @staticmethod
-    def snapshot_path(acc: str, sid: str) -> str:
+    def backup_path(acc: str, sid: str) -> str:
         return f"accounts/{acc}/snapshots/{sid}"
 
     @staticmethod
@@ -162,7 +162,7 @@ class Repository:
                 found.add(head)
         return sorted(found)
 
-    def list_snapshot_ids(self, acc: str) -> list[str]:
+    def list_backup_ids(self, acc: str) -> list[str]:
         return sorted(n for n in self._names(f"accounts/{acc}/snapshots/") if HEX_RE.match(n))
 
     def list_pack_ids(self, acc: str) -> set[str]:
@@ -268,15 +268,15 @@ class Repository:
     def read_pack(self, acc: str, pack_id: str) -> bytes:
         return self._get(self.pack_path(acc, pack_id))
 
-    def write_snapshot(self, keys: AccountKeys, header: SnapshotHeader, manifest: dict) -> None:
+    def write_backup(self, keys: AccountKeys, header: BackupHeader, manifest: dict) -> None:
         head = header.to_json()
         body = keys.seal("snapshot", header.id, msgpack.packb(manifest, use_bin_type=True), compress=True,
                          extra_ad=head)
-        self.dest.put(self.snapshot_path(keys.account_id, header.id),
+        self.dest.put(self.backup_path(keys.account_id, header.id),
                       SNAPSHOT_MAGIC + struct.pack(">I", len(head)) + head + body)
 
-    def read_snapshot_header(self, acc: str, sid: str) -> tuple[SnapshotHeader, bytes, bytes]:
-        path = self.snapshot_path(acc, sid)
+    def read_backup_header(self, acc: str, sid: str) -> tuple[BackupHeader, bytes, bytes]:
+        path = self.backup_path(acc, sid)
         raw = self._get(path)
         if raw[:4] != SNAPSHOT_MAGIC or len(raw) < 8:
             raise IntegrityError(f"The object {path} is damaged (bad header).", details=[path])
@@ -284,14 +284,14 @@ class Repository:
         if n > MAX_HEADER or len(raw) < 8 + n:
             raise IntegrityError(f"The object {path} is damaged (bad header).", details=[path])
         head = raw[8:8 + n]
-        header = SnapshotHeader.from_json(head, path)
+        header = BackupHeader.from_json(head, path)
         if header.id != sid or header.account != acc:
             raise IntegrityError(f"The object {path} names another snapshot or account.", details=[path])
         return header, head, raw[8 + n:]
 
-    def read_snapshot(self, keys: AccountKeys, sid: str) -> tuple[SnapshotHeader, dict]:
-        path = self.snapshot_path(keys.account_id, sid)
-        header, head, body = self.read_snapshot_header(keys.account_id, sid)
+    def read_backup(self, keys: AccountKeys, sid: str) -> tuple[BackupHeader, dict]:
+        path = self.backup_path(keys.account_id, sid)
+        header, head, body = self.read_backup_header(keys.account_id, sid)
         manifest = _unpackb(keys.open("snapshot", sid, body, name=path, extra_ad=head, max_size=MAX_MANIFEST), path)
         if not isinstance(manifest, dict):
             raise IntegrityError(f"The object {path} does not decode.", details=[path])
@@ -304,14 +304,14 @@ class ScanResult:
     destination: str
     accounts: tuple[str, ...]          # account UUIDs found
     unknown_accounts: tuple[str, ...]  # found but not in the catalog (orphans, next issue)
-    snapshots_found: int
-    snapshots_added: int
+    backups_found: int
+    backups_added: int
     problems: tuple[str, ...]
 
 
 def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> ScanResult:
     """Rediscover every account and snapshot stored at ``name`` into the catalog's index."""
-    from core.catalog import SnapshotEntry
+    from core.catalog import BackupEntry
 
     catalog = ctx.catalog
     catalog.get_destination(name)
@@ -341,16 +341,16 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> Scan
                     username, units = str(meta.get("username", "")), list(meta.get("units", []))
                 except UnitvaultError:
                     pass
-            for sid in repo.list_snapshot_ids(acc):
+            for sid in repo.list_backup_ids(acc):
                 found += 1
                 try:
-                    h, _head, _body = repo.read_snapshot_header(acc, sid)
+                    h, _head, _body = repo.read_backup_header(acc, sid)
                 except UnitvaultError as exc:
                     problems.append(exc.message)
                     continue
-                entry = SnapshotEntry(h.id, acc, name, h.created, h.kind, h.items, h.size, h.new_data, True,
+                entry = BackupEntry(h.id, acc, name, h.created, h.kind, h.items, h.size, h.new_data, True,
                                       h.encryption, "complete", h.files, {"username": username, "units": units})
-                if catalog.add_snapshot(entry):
+                if catalog.add_backup(entry):
                     added += 1
                 if reporter is not None:
                     reporter.advance()

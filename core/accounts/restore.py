@@ -19,7 +19,7 @@ from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from core.accounts.snapshot import open_snapshot
+from core.accounts.opened import open_backup
 from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, TARGET, TYPE
 from core.errors import ConfirmationRequired, IntegrityError, InvalidInputError, NotFoundError, UnitvaultError
 from core.progress import Reporter
@@ -77,7 +77,7 @@ class FileRestoreResult:
 
 @dataclass(frozen=True)
 class RestoreResult:
-    snapshot_id: str
+    backup_id: str
     account: str
     account_restored: bool
     units: tuple[tuple[str, str], ...]      # (unit name, what happened)
@@ -629,8 +629,8 @@ def _silent_unlink(name: bytes, dir_fd: int) -> None:
 
 
 # --- units ---------------------------------------------------------------------------------------
-class SnapshotUnitSource:
-    """A RecordSource (core.restore) over one unit stored in a snapshot."""
+class BackupUnitSource:
+    """A RecordSource (core.unit_import) over one unit stored in a snapshot."""
 
     def __init__(self, snap, unit_item: dict, sections=SECTIONS):
         self.snap = snap
@@ -686,11 +686,11 @@ def find_unit_items(manifest: dict, selection: ItemSelection) -> list[tuple[dict
 
 
 def restore_units(ctx, snap, selection: ItemSelection, mode: str, reporter: Reporter) -> list[tuple[str, str]]:
-    from core import restore as imp
+    from core import unit_import as imp
 
     done = []
     for item, sections in find_unit_items(snap.manifest, selection):
-        source = SnapshotUnitSource(snap, item, sections)
+        source = BackupUnitSource(snap, item, sections)
         preview = imp.preview_import(ctx.units, source, item["name"], mode="replace" if mode == "terminate" else "merge",
                                      sections=sections)
         imp.apply_import(ctx.units, ctx.home, ctx.secrets, source, preview, safety_snapshot=True,
@@ -722,7 +722,7 @@ def restore_account_settings(ctx, snap, mode: str) -> None:
 
 
 # --- the operation --------------------------------------------------------------------------------
-def restore_snapshot(ctx, snapshot_id: str, *, items: str | ItemSelection, mode: str = "merge", paths=None,
+def restore_backup(ctx, backup_id: str, *, items: str | ItemSelection, mode: str = "merge", paths=None,
                      to: str | None = None, suspend: bool = False, yes: bool = False,
                      passphrase: str | None = None, destination=None,
                      reporter: Reporter | None = None) -> RestoreResult:
@@ -734,8 +734,8 @@ def restore_snapshot(ctx, snapshot_id: str, *, items: str | ItemSelection, mode:
         raise InvalidInputError("--path chooses files; add 'files' to --items.")
     if mode == "terminate" and not yes:
         raise ConfirmationRequired("A terminate restore removes what it restores first and needs --yes.")
-    entry = ctx.catalog.get_snapshot(snapshot_id)
-    snap = open_snapshot(ctx, snapshot_id, passphrase=passphrase, destination=destination, reporter=reporter)
+    entry = ctx.catalog.get_backup(backup_id)
+    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
     try:
         account = ctx.catalog.find_account(entry.account_id)
         account_done = False
@@ -761,8 +761,8 @@ def restore_snapshot(ctx, snapshot_id: str, *, items: str | ItemSelection, mode:
     finally:
         snap.close()
     name = account.username if account else entry.info.get("username", entry.account_id)
-    return RestoreResult(snapshot_id, name, account_done, tuple(units_done), files_result, suspended)
+    return RestoreResult(backup_id, name, account_done, tuple(units_done), files_result, suspended)
 
 
-__all__ = ["restore_snapshot", "restore_files", "parse_restore_items", "SnapshotUnitSource", "RestoreResult",
+__all__ = ["restore_backup", "restore_files", "parse_restore_items", "BackupUnitSource", "RestoreResult",
            "FileRestoreResult", "UnitvaultError"]

@@ -13,7 +13,7 @@ from core.progress import Reporter
 
 @dataclass(frozen=True)
 class VerifyResult:
-    snapshot_id: str
+    backup_id: str
     read_data: bool
     blobs: int
     packs: int
@@ -34,12 +34,12 @@ def referenced_blobs(manifest: dict) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def verify_snapshot(ctx, snapshot_id: str, *, read_data: bool = False, passphrase: str | None = None,
+def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: str | None = None,
                     destination=None, reporter: Reporter | None = None) -> VerifyResult:
     from core.accounts.backup import open_destination_for
 
     reporter = reporter or Reporter()
-    entry = ctx.catalog.get_snapshot(snapshot_id)
+    entry = ctx.catalog.get_backup(backup_id)
     dest = destination if destination is not None else open_destination_for(ctx, entry.destination)
     repo = Repository(dest, entry.destination)
     acc = entry.account_id
@@ -48,7 +48,7 @@ def verify_snapshot(ctx, snapshot_id: str, *, read_data: bool = False, passphras
         repo.check()
         keys = repo.unlock(acc, ctx.secrets, passphrase)
         try:
-            _header, manifest = repo.read_snapshot(keys, snapshot_id)
+            _header, manifest = repo.read_backup(keys, backup_id)
         except IntegrityError as exc:
             return _done(ctx, entry, read_data, 0, 0, [exc.message])
         reporter.stage("checking structure")
@@ -117,7 +117,7 @@ def _done(ctx, entry, read_data, blobs, packs, problems) -> VerifyResult:
     status = "complete" if not problems else "damaged"
     if entry.status != status:
         try:
-            ctx.catalog.set_snapshot_status(entry.id, status)
+            ctx.catalog.set_backup_status(entry.id, status)
         except UnitvaultError:
             pass
     return VerifyResult(entry.id, read_data, blobs, packs, tuple(problems))

@@ -103,7 +103,7 @@ class OpenBundle:
         ``on_block(section, codec, data, raw_size)``, if given, receives each block's stored bytes
         (``data``: the zstd frame, or the raw msgpack for codec 0) once every record of the block
         passed the checks, before those records are yielded: a caller can keep the blocks instead
-        of re-encoding the records (core/restore/held.py)."""
+        of re-encoding the records (core/unit_import/held.py)."""
         reporter = reporter or Reporter()
         reporter.stage("reading", self.header.file_size, "bytes")
         with _open_file(self.path) as fh:

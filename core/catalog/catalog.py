@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from core.catalog import tables as t
-from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, SnapshotEntry
+from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, BackupEntry
 from core.db import open_database, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 
@@ -246,12 +246,12 @@ class Catalog:
 
     # --- snapshots ---------------------------------------------------------------------------------
     @staticmethod
-    def _snapshot(r) -> SnapshotEntry:
-        return SnapshotEntry(r.id, r.account_id, r.destination, r.created_at, r.kind, tuple(json.loads(r.items)),
+    def _snapshot(r) -> BackupEntry:
+        return BackupEntry(r.id, r.account_id, r.destination, r.created_at, r.kind, tuple(json.loads(r.items)),
                              int(r.size), int(r.new_data), bool(r.encrypted), r.encryption, r.status,
                              int(r.file_count), json.loads(r.info))
 
-    def add_snapshot(self, entry: SnapshotEntry, conn: Connection | None = None) -> bool:
+    def add_backup(self, entry: BackupEntry, conn: Connection | None = None) -> bool:
         """Index a snapshot; returns False when it was already indexed (left unchanged)."""
         with self._conn(conn, write=True) as c:
             if c.execute(select(t.snapshots.c.id).where(t.snapshots.c.id == entry.id)).first():
@@ -263,8 +263,8 @@ class Catalog:
                 status=entry.status, file_count=entry.file_count, info=_dumps(entry.info)))
             return True
 
-    def list_snapshots(self, account_id: str | None = None, destination: str | None = None,
-                       conn: Connection | None = None) -> list[SnapshotEntry]:
+    def list_backups(self, account_id: str | None = None, destination: str | None = None,
+                       conn: Connection | None = None) -> list[BackupEntry]:
         """Oldest first."""
         q = select(t.snapshots).order_by(t.snapshots.c.created_at, t.snapshots.c.id)
         if account_id is not None:
@@ -274,25 +274,25 @@ class Catalog:
         with self._conn(conn) as c:
             return [self._snapshot(r) for r in c.execute(q)]
 
-    def find_snapshot(self, snapshot_id: str, conn: Connection | None = None) -> SnapshotEntry | None:
+    def find_backup(self, backup_id: str, conn: Connection | None = None) -> BackupEntry | None:
         with self._conn(conn) as c:
-            r = c.execute(select(t.snapshots).where(t.snapshots.c.id == snapshot_id)).first()
+            r = c.execute(select(t.snapshots).where(t.snapshots.c.id == backup_id)).first()
         return self._snapshot(r) if r else None
 
-    def get_snapshot(self, snapshot_id: str, conn: Connection | None = None) -> SnapshotEntry:
-        entry = self.find_snapshot(snapshot_id, conn)
+    def get_backup(self, backup_id: str, conn: Connection | None = None) -> BackupEntry:
+        entry = self.find_backup(backup_id, conn)
         if entry is None:
-            raise NotFoundError(f"No snapshot with id {snapshot_id!r}.",
-                                hint="List snapshots with 'unitvault backup list ACCOUNT'.")
+            raise NotFoundError(f"No backup with id {backup_id!r}.",
+                                hint="List backups with 'unitvault backup list ACCOUNT'.")
         return entry
 
-    def set_snapshot_status(self, snapshot_id: str, status: str, conn: Connection | None = None) -> None:
+    def set_backup_status(self, backup_id: str, status: str, conn: Connection | None = None) -> None:
         with self._conn(conn, write=True) as c:
-            c.execute(update(t.snapshots).where(t.snapshots.c.id == snapshot_id).values(status=status))
+            c.execute(update(t.snapshots).where(t.snapshots.c.id == backup_id).values(status=status))
 
-    def remove_snapshot(self, snapshot_id: str, conn: Connection | None = None) -> None:
+    def remove_backup(self, backup_id: str, conn: Connection | None = None) -> None:
         with self._conn(conn, write=True) as c:
-            c.execute(delete(t.snapshots).where(t.snapshots.c.id == snapshot_id))
+            c.execute(delete(t.snapshots).where(t.snapshots.c.id == backup_id))
 
     # --- pack index cache (the destination's listing is the truth) -------------------------------
     def known_packs(self, destination: str, account_id: str, conn: Connection | None = None) -> set[str]:

@@ -28,7 +28,7 @@ class Account:
 
 
 @dataclass(frozen=True)
-class SnapshotEntry:
+class BackupEntry:
     """One snapshot as the catalog indexes it (the manifest itself lives at the destination)."""
 
     id: str

@@ -8,12 +8,12 @@ import sys
 def register(sub) -> None:
     from core.cli.passwords import add_password_options
 
-    p = sub.add_parser("backup", help="back up accounts; list, verify, restore and download snapshots",
-                       description="Account backups. Snapshot ids are unique, so commands take the id alone. "
+    p = sub.add_parser("backup", help="back up accounts; list, verify, restore and download backups",
+                       description="Account backups. Backup ids are unique, so commands take the id alone. "
                                    "Owner-held keys ask for the owner's passphrase (never on the command line).")
     s = p.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
 
-    q = s.add_parser("now", help="make a snapshot of an account now")
+    q = s.add_parser("now", help="back up an account now")
     q.add_argument("account")
     q.add_argument("--destination", required=True, metavar="D")
     q.add_argument("--items", default="account,units,files", metavar="ITEMS",
@@ -22,20 +22,20 @@ def register(sub) -> None:
     add_password_options(q)
     q.set_defaults(func=cmd_now)
 
-    q = s.add_parser("list", help="list an account's snapshots, oldest first")
+    q = s.add_parser("list", help="list an account's backups, oldest first")
     q.add_argument("account", help="username or UUID")
     q.add_argument("--destination", metavar="D", help="only this destination")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_list)
 
-    q = s.add_parser("verify", help="check a snapshot (exit 0 when every check passes)")
+    q = s.add_parser("verify", help="check a backup (exit 0 when every check passes)")
     q.add_argument("id")
     q.add_argument("--read-data", action="store_true", help="download and authenticate every blob")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
     q.set_defaults(func=cmd_verify)
 
-    q = s.add_parser("restore", help="restore account settings, units and files from a snapshot")
+    q = s.add_parser("restore", help="restore account settings, units and files from a backup")
     q.add_argument("id")
     q.add_argument("--items", required=True, metavar="ITEMS", help="account,units[:UNIT[/SECTION]],files")
     q.add_argument("--path", action="append", default=[], metavar="P",
@@ -112,11 +112,11 @@ def cmd_now(args, ctx) -> int:
     finally:
         bar.close()
     if args.json:
-        print_json({"id": r.snapshot_id, "account": r.account, "destination": r.destination, "time": r.created,
+        print_json({"id": r.backup_id, "account": r.account, "destination": r.destination, "time": r.created,
                     "items": list(r.items), "files": r.files, "reused_files": r.reused_files, "size": r.size,
                     "new_data": r.new_data, "skipped": list(r.skipped)})
     else:
-        print(f"Snapshot {r.snapshot_id} of {r.account} at {r.destination}: {r.files:,} entries, "
+        print(f"Backup {r.backup_id} of {r.account} at {r.destination}: {r.files:,} entries, "
               f"{_human(r.size)}, {_human(r.new_data)} new.")
         if r.skipped:
             print(f"Skipped {len(r.skipped)} unreadable or special files.", file=sys.stderr)
@@ -128,11 +128,11 @@ def cmd_list(args, ctx) -> int:
 
     _expire(ctx)
     account = ctx.catalog.get_account(args.account)
-    snaps = ctx.catalog.list_snapshots(account.id, args.destination)
+    snaps = ctx.catalog.list_backups(account.id, args.destination)
     if args.json:
         print_json([s.as_dict() for s in snaps])
     elif not snaps:
-        print(f"No snapshots of {account.username} yet.")
+        print(f"No backups of {account.username} yet.")
     else:
         print_table(["ID", "TIME", "KIND", "ITEMS", "SIZE", "NEW DATA", "ENCRYPTION", "DESTINATION", "STATUS"],
                     [[s.id, s.created_at, s.kind, ",".join(s.items), _human(s.size), _human(s.new_data),
@@ -141,31 +141,31 @@ def cmd_list(args, ctx) -> int:
 
 
 def cmd_verify(args, ctx) -> int:
-    from core.accounts.verify import verify_snapshot
+    from core.accounts.verify import verify_backup
     from core.cli.output import print_json
 
-    entry = ctx.catalog.get_snapshot(args.id)
+    entry = ctx.catalog.get_backup(args.id)
     passphrase = _owner_passphrase(args, ctx, entry.encryption)
     bar, reporter = _progress()
     try:
-        r = verify_snapshot(ctx, args.id, read_data=args.read_data, passphrase=passphrase, reporter=reporter)
+        r = verify_backup(ctx, args.id, read_data=args.read_data, passphrase=passphrase, reporter=reporter)
     finally:
         bar.close()
     if args.json:
-        print_json({"id": r.snapshot_id, "ok": r.ok, "read_data": r.read_data, "blobs": r.blobs, "packs": r.packs,
+        print_json({"id": r.backup_id, "ok": r.ok, "read_data": r.read_data, "blobs": r.blobs, "packs": r.packs,
                     "problems": list(r.problems)})
     elif r.ok:
         what = "structure and data" if r.read_data else "structure"
-        print(f"Snapshot {r.snapshot_id}: {what} OK ({r.blobs:,} blobs in {r.packs:,} packs).")
+        print(f"Backup {r.backup_id}: {what} OK ({r.blobs:,} blobs in {r.packs:,} packs).")
     else:
-        print(f"Snapshot {r.snapshot_id}: {len(r.problems)} problem(s):")
+        print(f"Backup {r.backup_id}: {len(r.problems)} problem(s):")
         for p in r.problems:
             print(f"  {p}")
     return 0 if r.ok else 1
 
 
 def cmd_restore(args, ctx) -> int:
-    from core.accounts.restore import parse_restore_items, restore_snapshot
+    from core.accounts.restore import parse_restore_items, restore_backup
     from core.cli.output import print_json
     from core.errors import ConfirmationRequired
 
@@ -173,17 +173,17 @@ def cmd_restore(args, ctx) -> int:
     selection = parse_restore_items(args.items)
     if args.mode == "terminate" and not args.yes:
         raise ConfirmationRequired("A terminate restore removes what it restores first and needs --yes.")
-    entry = ctx.catalog.get_snapshot(args.id)
+    entry = ctx.catalog.get_backup(args.id)
     passphrase = _owner_passphrase(args, ctx, entry.encryption)
     bar, reporter = _progress()
     try:
-        r = restore_snapshot(ctx, args.id, items=selection, mode=args.mode, paths=args.path or None, to=args.to,
+        r = restore_backup(ctx, args.id, items=selection, mode=args.mode, paths=args.path or None, to=args.to,
                              suspend=args.suspend, yes=args.yes, passphrase=passphrase, reporter=reporter)
     finally:
         bar.close()
     f = r.files
     if args.json:
-        print_json({"id": r.snapshot_id, "account": r.account, "account_restored": r.account_restored,
+        print_json({"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
                     "units": [{"name": n, "result": w} for n, w in r.units], "suspended": r.suspended,
                     "files": None if f is None else {"target": f.target, "restored": f.restored,
                                                      "skipped": list(f.skipped),
@@ -205,14 +205,14 @@ def cmd_restore(args, ctx) -> int:
 
 
 def cmd_download(args, ctx) -> int:
-    from core.accounts.download import download_snapshot
+    from core.accounts.download import download_backup
     from core.accounts.restore import parse_restore_items
     from core.cli.output import print_json
     from core.cli.passwords import get_password, read_secret_file
 
     _expire(ctx)
     selection = parse_restore_items(args.items)
-    entry = ctx.catalog.get_snapshot(args.id)
+    entry = ctx.catalog.get_backup(args.id)
     passphrase = None
     if entry.encryption == "owner":
         if args.passphrase_file:
@@ -232,7 +232,7 @@ def cmd_download(args, ctx) -> int:
     password = get_password(args, confirm=True, prompt="Password for the bundle: ") if selection.units else None
     bar, reporter = _progress()
     try:
-        made = download_snapshot(ctx, args.id, items=args.items, out_dir=args.out, bundle_password=password,
+        made = download_backup(ctx, args.id, items=args.items, out_dir=args.out, bundle_password=password,
                                  passphrase=passphrase, paths=args.path or None, overwrite=args.force,
                                  reporter=reporter)
     finally:
@@ -256,6 +256,6 @@ def cmd_downloads_list(args, ctx) -> int:
     elif not items:
         print("No downloads.")
     else:
-        print_table(["PATH", "SNAPSHOT", "KIND", "SIZE", "EXPIRES"],
-                    [[d.path, d.snapshot_id, d.kind, _human(d.size), d.as_dict()["expires"]] for d in items])
+        print_table(["PATH", "BACKUP", "KIND", "SIZE", "EXPIRES"],
+                    [[d.path, d.backup_id, d.kind, _human(d.size), d.as_dict()["expires"]] for d in items])
     return 0

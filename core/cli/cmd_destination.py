@@ -68,7 +68,7 @@ def register(sub) -> None:
     q.add_argument("--yes", action="store_true", help="confirm")
     q.set_defaults(func=cmd_remove)
 
-    q = s.add_parser("scan", help="rediscover every account and snapshot stored at a destination")
+    q = s.add_parser("scan", help="rediscover every account and backup stored at a destination")
     q.add_argument("name")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_scan)

@@ -71,9 +71,9 @@ def _reporter():
 def cmd_import(args, ctx) -> int:
     from core.bundle import load_recovery_identity
     from core.cli.passwords import get_password
-    from core.restore import apply_import, open_source, preview_import
     from core.unit.records import parse_sections
     from core.unit.store import check_unit_name
+    from core.unit_import import apply_import, open_source, preview_import
 
     check_unit_name(args.into)
     sections = parse_sections(args.sections) if args.sections else None
@@ -97,10 +97,10 @@ def cmd_import(args, ctx) -> int:
 
 def cmd_snapshots_list(args, ctx) -> int:
     from core.cli.output import print_json, print_table
-    from core.restore import list_snapshots
+    from core.unit_import import list_safety_snapshots
 
     _finish_interrupted_imports(ctx)
-    items = list_snapshots(ctx.home, args.unit)
+    items = list_safety_snapshots(ctx.home, args.unit)
     if args.json:
         print_json([i.to_json() for i in items])
     elif not items:
@@ -113,30 +113,30 @@ def cmd_snapshots_list(args, ctx) -> int:
 
 
 def cmd_snapshots_restore(args, ctx) -> int:
-    from core.restore.undo import preview_snapshot, restore_snapshot
+    from core.unit_import.undo import preview_safety_snapshot, restore_safety_snapshot
 
     _finish_interrupted_imports(ctx)
     bar, reporter = _reporter()
     try:
-        info, _source, preview = preview_snapshot(ctx.units, ctx.home, ctx.secrets, args.id, reporter)
+        info, _source, preview = preview_safety_snapshot(ctx.units, ctx.home, ctx.secrets, args.id, reporter)
     finally:
         bar.close()
 
     def apply(reporter):
-        return restore_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter, preview=preview,
+        return restore_safety_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter, preview=preview,
                                 allow_other_unit=args.allow_other_unit or not args.yes)
 
     return _confirm_and_apply(args, preview, apply, verb="restore", label=f"snapshot {info.id}")
 
 
 def cmd_undo(args, ctx) -> int:
-    from core.restore.undo import latest_undoable, preview_snapshot, undo
+    from core.unit_import.undo import latest_undoable, preview_safety_snapshot, undo
 
     _finish_interrupted_imports(ctx)
     info = latest_undoable(ctx.home, args.unit)
     bar, reporter = _reporter()
     try:
-        info, _source, preview = preview_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter)
+        info, _source, preview = preview_safety_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter)
     finally:
         bar.close()
 
@@ -147,7 +147,7 @@ def cmd_undo(args, ctx) -> int:
     if not preview.plan.has_changes and not args.dry_run:
         # The unit already holds this snapshot (an undo cut short before it was recorded): record it,
         # as core's undo() does, so the next undo walks further back instead of stopping here.
-        from core.restore.snapshots import mark_undone
+        from core.unit_import.safety import mark_undone
 
         mark_undone(ctx.home, info)
 

@@ -32,7 +32,7 @@ def test_backup_list_verify_restore(cli, setup, tmp_path):
     assert rc == 0, err
     snap = json.loads(out)
     rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--items", "files")
-    assert rc == 0 and "Snapshot" in out
+    assert rc == 0 and "Backup" in out
     rc, out, _ = cli("backup", "list", "alice", "--json")
     listed = json.loads(out)
     assert [s["id"] for s in listed][0] == snap["id"] and len(listed) == 2
@@ -50,7 +50,7 @@ def test_backup_list_verify_restore(cli, setup, tmp_path):
     rc, out, err = cli("backup", "restore", snap["id"], "--items", "files", "--mode", "terminate")
     assert rc == 1 and "--yes" in err
     rc, out, err = cli("backup", "verify", "0123456789abcdef")
-    assert rc == 1 and "No snapshot" in err
+    assert rc == 1 and "No backup" in err
 
 
 def test_verify_exit_code_on_damage(cli, setup, tmp_path):
@@ -137,7 +137,7 @@ def test_download_units_as_bundles_that_import_back(cli, setup, tmp_path):
     assert rc == 0, err
     (made,) = json.loads(out)
     assert made["path"].endswith(f"{sid}-shop.uvault") and made["kind"] == "unit"
-    from core.restore import open_source
+    from core.unit_import import open_source
 
     source = open_source(made["path"], password="bundle pass")
     assert source.source_unit_name == "shop"

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QWizard
 from core.bundle import default_kdf, export_unit
 from core.context import AppContext
 from core.home import AppHome
-from core.restore import apply_import, open_source, preview_import
 from core.unit.digest import unit_digest
 from core.unit.seed import seed_unit
+from core.unit_import import apply_import, open_source, preview_import
 from desktop.import_wizard import P_CONFIRM, P_DONE, P_IMPORT, P_PASSWORD, P_PREVIEW, P_VALIDATE
 from tests.desktop.conftest import WAIT_MS
 
@@ -309,7 +309,7 @@ VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 def _core_error(path: Path, password: str) -> Exception:
     """What core raises for this file: the wizard must show exactly its message."""
     from core.bundle import read_header
-    from core.restore import validate
+    from core.unit_import import validate
 
     try:
         read_header(path)

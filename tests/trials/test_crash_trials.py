@@ -64,7 +64,7 @@ def check_after(t: dict, home: Path) -> str:
     """Open the home as the next start would; return "old" or "new" after checking the invariants."""
     from core.context import AppContext
     from core.home import AppHome
-    from core.restore import list_snapshots
+    from core.unit_import import list_safety_snapshots
 
     ctx = AppContext(AppHome.resolve(home))
     try:
@@ -74,7 +74,7 @@ def check_after(t: dict, home: Path) -> str:
         leftovers = [p.name for p in home.joinpath("snapshots").iterdir() if p.name.startswith(".")
                      and p.name != ".lock"]
         assert leftovers == []
-        snaps = list_snapshots(ctx.home, "target")
+        snaps = list_safety_snapshots(ctx.home, "target")
         files = sorted(p.name for p in home.joinpath("snapshots").iterdir() if p.name != ".lock")
         if d == t["new"]:
             assert len(snaps) == 1 and snaps[0].digest == t["old"], files

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.accounts.backup import backup_account
-from core.accounts.restore import restore_snapshot
-from core.accounts.snapshot import open_snapshot
+from core.accounts.opened import open_backup
+from core.accounts.restore import restore_backup
 from core.errors import ConfirmationRequired, WrongPasswordError
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
@@ -17,10 +17,10 @@ from tests.core.accounts.treegen import make_tree, snapshot_of
 def test_backup_then_restore_is_identical(ctx, account, local_dest, tmp_path):
     result = backup_account(ctx, "alice", "repo", destination=local_dest)
     assert result.files > 200 and result.new_data > 0
-    listed = ctx.catalog.list_snapshots(account.id)
-    assert [s.id for s in listed] == [result.snapshot_id]
+    listed = ctx.catalog.list_backups(account.id)
+    assert [s.id for s in listed] == [result.backup_id]
     out = tmp_path / "restored"
-    r = restore_snapshot(ctx, result.snapshot_id, items="files", to=str(out), destination=local_dest)
+    r = restore_backup(ctx, result.backup_id, items="files", to=str(out), destination=local_dest)
     assert r.ok and r.files.failed == ()
     assert snapshot_of(out) == snapshot_of(Path(account.home_dir))
 
@@ -58,7 +58,7 @@ def test_second_backup_uploads_about_the_changed_share(ctx, tmp_path, local_dest
     assert uploaded < 0.35 * first.new_data, (uploaded, first.new_data)
     assert second.new_data < 4 << 20
     out = tmp_path / "restored"
-    restore_snapshot(ctx, second.snapshot_id, items="files", to=str(out), destination=local_dest)
+    restore_backup(ctx, second.backup_id, items="files", to=str(out), destination=local_dest)
     assert snapshot_of(out) == snapshot_of(home_dir)
 
 
@@ -85,7 +85,7 @@ def test_excludes_follow_gitignore_rules(ctx, tmp_path, local_dest):
     ctx.catalog.add_account("carol", str(home_dir), excludes=["cache/", "*.log", "!sub/other.log"])
     r = backup_account(ctx, "carol", "repo", destination=local_dest, items="files")
     out = tmp_path / "out"
-    restore_snapshot(ctx, r.snapshot_id, items="files", to=str(out), destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest)
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["keep.txt", "sub", "sub/other.log"]
 
 
@@ -95,14 +95,14 @@ def test_merge_keeps_live_data_and_terminate_replaces(ctx, account, local_dest):
     (home / "dup-a.txt").write_text("live edit")
     (home / "new-live.txt").write_text("new")
     (home / "empty.txt").unlink()
-    m = restore_snapshot(ctx, r.snapshot_id, items="files", mode="merge", destination=local_dest)
+    m = restore_backup(ctx, r.backup_id, items="files", mode="merge", destination=local_dest)
     assert (home / "dup-a.txt").read_text() == "live edit"       # live data wins
     assert (home / "empty.txt").exists()                         # what was missing comes back
     assert (home / "new-live.txt").exists()
     assert "dup-a.txt" in m.files.skipped
     with pytest.raises(ConfirmationRequired):
-        restore_snapshot(ctx, r.snapshot_id, items="files", mode="terminate", destination=local_dest)
-    restore_snapshot(ctx, r.snapshot_id, items="files", mode="terminate", yes=True, suspend=True,
+        restore_backup(ctx, r.backup_id, items="files", mode="terminate", destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="files", mode="terminate", yes=True, suspend=True,
                      destination=local_dest)
     assert (home / "dup-a.txt").read_text() == "same content\n" * 100
     assert not (home / "new-live.txt").exists()
@@ -112,7 +112,7 @@ def test_merge_keeps_live_data_and_terminate_replaces(ctx, account, local_dest):
 def test_restore_chosen_paths_only(ctx, account, local_dest, tmp_path):
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
     out = tmp_path / "out"
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", paths=["empty-dir", "dup-b.txt"], to=str(out),
+    res = restore_backup(ctx, r.backup_id, items="files", paths=["empty-dir", "dup-b.txt"], to=str(out),
                            destination=local_dest)
     assert res.ok
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
@@ -127,11 +127,11 @@ def test_owner_held_key_needs_the_passphrase(ctx, tmp_path, local_dest):
     r = backup_account(ctx, "olga", "repo", destination=local_dest, passphrase="correct horse")
     assert ctx.secrets.get(f"account-key.{ctx.catalog.get_account('olga').id}") is None  # the app holds nothing
     with pytest.raises(WrongPasswordError):
-        restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
+        restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                          passphrase="wrong")
     with pytest.raises(WrongPasswordError):
-        restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
-    restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
+        restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                      passphrase="correct horse")
     assert snapshot_of(tmp_path / "o") == snapshot_of(home_dir)
 
@@ -148,7 +148,7 @@ def test_interrupted_backup_leaves_no_snapshot_and_rerun_resumes(ctx, tmp_path, 
         with pytest.raises(Exception) as info:
             backup_account(ctx, "dave", "repo", destination=local_dest)
         assert "cut" in str(info.value)
-        assert ctx.catalog.list_snapshots(account.id) == []
+        assert ctx.catalog.list_backups(account.id) == []
         assert not list((tmp_path / "repo").rglob("snapshots/*"))
         uploaded_before = local_dest.put_bytes
         assert uploaded_before > 0
@@ -157,19 +157,19 @@ def test_interrupted_backup_leaves_no_snapshot_and_rerun_resumes(ctx, tmp_path, 
     finally:
         packs.PACK_TARGET = old
     assert r.new_data < sum(p.stat().st_size for p in home_dir.rglob("big*.bin")) - uploaded_before // 2
-    restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
     assert snapshot_of(tmp_path / "o") == snapshot_of(home_dir)
 
 
 def test_unit_item_streams_the_same_records(ctx, account, local_dest):
-    from core.accounts.restore import SnapshotUnitSource
+    from core.accounts.restore import BackupUnitSource
     from core.unit.digest import digest_sections, unit_digest
     from core.unit.records import SECTIONS
 
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="units")
-    snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    snap = open_backup(ctx, r.backup_id, destination=local_dest)
     (item,) = snap.manifest["units"]
-    source = SnapshotUnitSource(snap, item)
+    source = BackupUnitSource(snap, item)
     per: dict = {s: [] for s in SECTIONS}
     for section, wire in source.records():
         per[section].append(wire)
@@ -181,10 +181,10 @@ def test_unit_item_streams_the_same_records(ctx, account, local_dest):
 def test_account_settings_restore(ctx, account, local_dest):
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="account")
     ctx.catalog.edit_account("alice", email="changed@example.org", units=[])
-    restore_snapshot(ctx, r.snapshot_id, items="account", mode="merge", destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="account", mode="merge", destination=local_dest)
     a = ctx.catalog.get_account("alice")
     assert a.email == "changed@example.org" and a.units == ("shop",)
-    restore_snapshot(ctx, r.snapshot_id, items="account", mode="terminate", yes=True, destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="account", mode="terminate", yes=True, destination=local_dest)
     assert ctx.catalog.get_account("alice").email == "alice@example.org"
 
 
@@ -201,10 +201,10 @@ def test_scan_rediscovers_snapshots_in_a_fresh_catalog(ctx, account, local_dest,
         fresh.catalog.add_destination(DestinationConfig("repo", "local", {"path": str(tmp_path / "repo")}))
         res = scan_destination(fresh, "repo")
         assert res.accounts == (account.id,) and res.unknown_accounts == (account.id,)
-        assert (res.snapshots_found, res.snapshots_added) == (2, 2)
-        ids = [s.id for s in fresh.catalog.list_snapshots(account.id)]
-        assert sorted(ids) == sorted([r1.snapshot_id, r2.snapshot_id])
-        assert scan_destination(fresh, "repo").snapshots_added == 0
+        assert (res.backups_found, res.backups_added) == (2, 2)
+        ids = [s.id for s in fresh.catalog.list_backups(account.id)]
+        assert sorted(ids) == sorted([r1.backup_id, r2.backup_id])
+        assert scan_destination(fresh, "repo").backups_added == 0
     finally:
         fresh.close()
 
@@ -220,11 +220,11 @@ def test_backup_restore_on_every_destination(ctx, any_destination, tmp_path):
     dest = any_destination.open(retries=2, retry_base_delay=0.05)
     r = backup_account(ctx, "eve", any_destination.config.name, destination=dest)
     out = tmp_path / "o"
-    restore_snapshot(ctx, r.snapshot_id, items="files", to=str(out), destination=dest)
+    restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=dest)
     assert snapshot_of(out) == snapshot_of(home_dir)
-    from core.accounts.verify import verify_snapshot
+    from core.accounts.verify import verify_backup
 
-    assert verify_snapshot(ctx, r.snapshot_id, read_data=True, destination=dest).ok
+    assert verify_backup(ctx, r.backup_id, read_data=True, destination=dest).ok
     assert os.path.exists(out / "big0.bin")
 
 
@@ -237,17 +237,17 @@ def test_units_restore_to_the_same_digest(ctx, account, local_dest):
     with ctx.units.write() as conn:
         ctx.units.wipe_section(conn, unit.id, "config_keys")
     assert unit_digest(ctx.units, unit.id) != before
-    res = restore_snapshot(ctx, r.snapshot_id, items="units:shop", mode="terminate", yes=True,
+    res = restore_backup(ctx, r.backup_id, items="units:shop", mode="terminate", yes=True,
                            destination=local_dest)
     assert res.units == (("shop", "replaced"),)
     assert unit_digest(ctx.units, unit.id) == before
     # a single section, merged, into a unit that lost it
     with ctx.units.write() as conn:
         ctx.units.wipe_section(conn, unit.id, "config_keys")
-    restore_snapshot(ctx, r.snapshot_id, items="units:shop/config_keys", mode="merge", destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="units:shop/config_keys", mode="merge", destination=local_dest)
     assert unit_digest(ctx.units, unit.id) == before
     # a deleted unit comes back whole
     with ctx.units.write() as conn:
         ctx.units.delete_unit(conn, unit.id)
-    restore_snapshot(ctx, r.snapshot_id, items="units", mode="merge", destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="units", mode="merge", destination=local_dest)
     assert unit_digest(ctx.units, ctx.units.get_unit("shop").id) == before

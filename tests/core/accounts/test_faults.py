@@ -9,7 +9,7 @@ import pytest
 
 from core.accounts import packs
 from core.accounts.backup import backup_account
-from core.accounts.restore import restore_snapshot
+from core.accounts.restore import restore_backup
 from core.destinations import DestinationConfig, open_destination, secret_name
 from core.errors import DestinationError
 from core.secrets import FileSecretStore
@@ -74,7 +74,7 @@ def test_cut_mid_upload_and_download_complete_after_retries(ctx, proxied, tmp_pa
         r = backup_account(ctx, "frank", "faulty", destination=dest)
         assert proxy.cuts >= 1
         proxy.cut_after(down=600_000)
-        res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=dest)
+        res = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=dest)
         assert res.ok
         assert snapshot_of(tmp_path / "o") == snapshot_of(home_dir)
     finally:
@@ -93,7 +93,7 @@ def test_failed_backup_leaves_no_snapshot_and_rerun_resumes(ctx, proxied, tmp_pa
         assert info.value.message and "Traceback" not in info.value.message
     finally:
         inner.close()
-    assert ctx.catalog.list_snapshots(account.id) == []
+    assert ctx.catalog.list_backups(account.id) == []
     proxy.clear()
     dest = open_destination(config, secrets, retries=3, **FAST)
     try:
@@ -103,7 +103,7 @@ def test_failed_backup_leaves_no_snapshot_and_rerun_resumes(ctx, proxied, tmp_pa
         r = backup_account(ctx, "gina", "faulty", destination=dest)
         total = sum(dest.stat(k).size for k in dest.list(f"accounts/{account.id}/packs/"))
         assert r.new_data <= total - already + 1
-        res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=dest)
+        res = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=dest)
         assert res.ok and snapshot_of(tmp_path / "o") == snapshot_of(home_dir)
     finally:
         dest.close()

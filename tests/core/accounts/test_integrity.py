@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from core.accounts.backup import backup_account
-from core.accounts.restore import restore_snapshot
-from core.accounts.snapshot import open_snapshot
-from core.accounts.verify import verify_snapshot
+from core.accounts.opened import open_backup
+from core.accounts.restore import restore_backup
+from core.accounts.verify import verify_backup
 from core.errors import IntegrityError
 from tests.core.accounts.treegen import snapshot_of
 
@@ -29,8 +29,8 @@ def _objects(root: Path, part: str) -> list[Path]:
 
 def test_verify_passes_on_a_good_snapshot(ctx, account, local_dest):
     r = backup_account(ctx, "alice", "repo", destination=local_dest)
-    assert verify_snapshot(ctx, r.snapshot_id, destination=local_dest).ok
-    res = verify_snapshot(ctx, r.snapshot_id, read_data=True, destination=local_dest)
+    assert verify_backup(ctx, r.backup_id, destination=local_dest).ok
+    res = verify_backup(ctx, r.backup_id, read_data=True, destination=local_dest)
     assert res.ok and res.blobs > 0 and res.packs > 0
 
 
@@ -40,18 +40,18 @@ def test_tampering_is_caught_and_named(ctx, account, local_dest, tmp_path, kind)
     target = _objects(tmp_path / "repo", kind)[0]
     _flip(target)
     key = str(target.relative_to(tmp_path / "repo"))
-    res = verify_snapshot(ctx, r.snapshot_id, read_data=True, destination=local_dest)
+    res = verify_backup(ctx, r.backup_id, read_data=True, destination=local_dest)
     assert not res.ok
     assert any(key in p for p in res.problems), res.problems
-    assert ctx.catalog.get_snapshot(r.snapshot_id).status == "damaged"
+    assert ctx.catalog.get_backup(r.backup_id).status == "damaged"
     # restore catches it too, naming the object
     if kind == "packs":
-        out = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
+        out = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
         assert out.files.failed and all(key in why for _p, why in out.files.failed)
     else:
         with pytest.raises(IntegrityError) as info:
             ctx.catalog.forget_packs("repo", account.id)   # force the index to be read again
-            restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
+            restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
         assert key in info.value.message
 
 
@@ -59,7 +59,7 @@ def test_missing_pack_is_reported_by_structure_check(ctx, account, local_dest, t
     r = backup_account(ctx, "alice", "repo", destination=local_dest)
     pack = _objects(tmp_path / "repo", "packs")[0]
     pack.unlink()
-    res = verify_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    res = verify_backup(ctx, r.backup_id, destination=local_dest)
     assert not res.ok and any(str(pack.relative_to(tmp_path / "repo")) in p for p in res.problems)
 
 
@@ -67,9 +67,9 @@ def test_object_moved_to_another_name_fails(ctx, account, local_dest, tmp_path):
     backup_account(ctx, "alice", "repo", destination=local_dest)
     r2 = backup_account(ctx, "alice", "repo", destination=local_dest, items="account")
     snaps = _objects(tmp_path / "repo", "snapshots")
-    other = next(p for p in snaps if p.name != r2.snapshot_id)
-    (snaps[0].parent / r2.snapshot_id).write_bytes(other.read_bytes())
-    res = verify_snapshot(ctx, r2.snapshot_id, destination=local_dest)
+    other = next(p for p in snaps if p.name != r2.backup_id)
+    (snaps[0].parent / r2.backup_id).write_bytes(other.read_bytes())
+    res = verify_backup(ctx, r2.backup_id, destination=local_dest)
     assert not res.ok
 
 
@@ -77,13 +77,13 @@ def _write_hostile_snapshot(ctx, local_dest, account, entries):
     """Re-seal a snapshot whose manifest holds the given file entries (as a hostile repository could)."""
 
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
-    snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    snap = open_backup(ctx, r.backup_id, destination=local_dest)
     chunk = next(e[7][0] for e in snap.manifest["files"]["entries"] if e[1] == "f" and e[7])
     manifest = dict(snap.manifest)
     manifest["files"] = {"root": b"/", "entries": [[p, t, 0o644, 0, 5, 1, target, [chunk] if t == "f" else []]
                                                    for p, t, target in entries], "skipped": []}
-    snap.repo.write_snapshot(snap.keys, snap.header, manifest)
-    return r.snapshot_id
+    snap.repo.write_backup(snap.keys, snap.header, manifest)
+    return r.backup_id
 
 
 def test_hostile_names_never_escape_the_target(ctx, account, local_dest, tmp_path):
@@ -91,7 +91,7 @@ def test_hostile_names_never_escape_the_target(ctx, account, local_dest, tmp_pat
         (b"../escaped", "f", None), (b"/abs-escaped", "f", None), (b"a/../../escaped2", "f", None),
         (b"ok.txt", "f", None), (b"lnk", "l", b"../../outside"), (b"lnk/through", "f", None)])
     target = tmp_path / "deep" / "target"
-    res = restore_snapshot(ctx, sid, items="files", to=str(target), destination=local_dest)
+    res = restore_backup(ctx, sid, items="files", to=str(target), destination=local_dest)
     failed = {p for p, _w in res.files.failed}
     assert {"../escaped", "/abs-escaped", "a/../../escaped2", "lnk/through"} <= failed
     assert not (tmp_path / "deep" / "escaped").exists() and not Path("/abs-escaped").exists()
@@ -109,11 +109,11 @@ def test_symlink_planted_in_the_target_is_not_followed(ctx, account, local_dest,
     victim_dir = next(p for p in Path(account.home_dir).iterdir() if p.is_dir() and not p.is_symlink()
                       and any(p.iterdir()))
     os.symlink(outside, target / victim_dir.name)      # planted: a symlink where a directory will go
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(target), mode="merge", destination=local_dest)
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(target), mode="merge", destination=local_dest)
     assert list(outside.iterdir()) == []
     assert any(p.startswith(victim_dir.name + "/") for p, _w in res.files.failed)
     # terminate replaces the planted link by the real directory, still writing nothing outside
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(target), mode="terminate", yes=True,
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(target), mode="terminate", yes=True,
                            destination=local_dest)
     assert res.ok and list(outside.iterdir()) == []
     assert snapshot_of(target) == snapshot_of(Path(account.home_dir))
@@ -122,7 +122,7 @@ def test_symlink_planted_in_the_target_is_not_followed(ctx, account, local_dest,
 def test_malformed_entries_are_refused_and_reported(ctx, account, local_dest, tmp_path):
     """A manifest authenticates, but a restore still never trusts its shape: bad entries fail alone."""
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
-    snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    snap = open_backup(ctx, r.backup_id, destination=local_dest)
     chunk = next(e[7][0] for e in snap.manifest["files"]["entries"] if e[1] == "f" and e[7])
     good = [b"ok.txt", "f", 0o644, 0, 5, 1, None, [chunk]]
     manifest = dict(snap.manifest)
@@ -138,9 +138,9 @@ def test_malformed_entries_are_refused_and_reported(ctx, account, local_dest, tm
         "not an entry",
         [b"weird-kind", "p", 0o644, 0, 0, 1, None, []],
     ]}
-    snap.repo.write_snapshot(snap.keys, snap.header, manifest)
+    snap.repo.write_backup(snap.keys, snap.header, manifest)
     target = tmp_path / "t"
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(target), destination=local_dest)
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(target), destination=local_dest)
     failed = dict(res.files.failed)
     assert {"no-target", "nul-target", "bad-mode", "huge-mtime", "bad-chunks", "short", "weird-kind"} <= set(failed)
     assert sum(1 for p in failed if p.startswith("<entry ")) == 2       # the str path and the non-list
@@ -151,9 +151,9 @@ def test_malformed_entries_are_refused_and_reported(ctx, account, local_dest, tm
 
     import zstandard
 
-    from core.accounts.download import download_snapshot
+    from core.accounts.download import download_backup
 
-    made = download_snapshot(ctx, r.snapshot_id, items="files", out_dir=str(tmp_path / "dl"), destination=local_dest)
+    made = download_backup(ctx, r.backup_id, items="files", out_dir=str(tmp_path / "dl"), destination=local_dest)
     with zstandard.ZstdDecompressor().stream_reader(open(made[0].path, "rb")) as raw, \
             tarfile.open(fileobj=raw, mode="r|") as tar:
         assert [m.name for m in tar] == ["home/ok.txt"]
@@ -169,6 +169,6 @@ def test_owner_passphrase_never_reaches_a_log(ctx, tmp_path, local_dest):
     ctx.catalog.add_account("owen", str(home), encryption="owner")
     r = backup_account(ctx, "owen", "repo", destination=local_dest, items="files", passphrase=passphrase)
     assert passphrase not in redact(f"unlocking with {passphrase}")
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(tmp_path / "o-out"), passphrase=passphrase,
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o-out"), passphrase=passphrase,
                            destination=local_dest)
     assert res.ok

@@ -11,8 +11,8 @@ import pytest
 
 from core.accounts import restore as restore_mod
 from core.accounts.backup import backup_account
-from core.accounts.restore import restore_snapshot
-from core.accounts.snapshot import open_snapshot
+from core.accounts.opened import open_backup
+from core.accounts.restore import restore_backup
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
 
@@ -34,7 +34,7 @@ def test_large_files_written_in_pieces_are_identical(ctx, tmp_path, local_dest, 
     ctx.catalog.add_account("bob", str(home))
     r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
     out = tmp_path / "out"
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(out), destination=local_dest)
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest)
     assert res.ok and res.files.failed == ()
     assert snapshot_of(out) == snapshot_of(home)
     assert _leftovers(out) == []
@@ -44,7 +44,7 @@ def test_damaged_blob_inside_a_large_file_names_it_and_leaves_nothing(ctx, tmp_p
     home = make_tree(tmp_path / "h", files=40, big=1, big_size=9 << 20, seed=6)
     ctx.catalog.add_account("bob", str(home))
     r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
-    snap = open_snapshot(ctx, r.snapshot_id, destination=local_dest)
+    snap = open_backup(ctx, r.backup_id, destination=local_dest)
     big = next(e for e in snap.manifest["files"]["entries"] if e[0] == b"big0.bin")
     assert len(big[7]) >= 2
     pid, offset, length, _raw = snap.locations[big[7][-1]]     # the last chunk: earlier pieces get written
@@ -53,7 +53,7 @@ def test_damaged_blob_inside_a_large_file_names_it_and_leaves_nothing(ctx, tmp_p
     data[offset + length // 2] ^= 1
     pack.write_bytes(bytes(data))
     out = tmp_path / "out"
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(out), destination=local_dest)
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest)
     failed = dict(res.files.failed)
     assert "big0.bin" in failed and snap.repo.pack_path(snap.keys.account_id, pid) in failed["big0.bin"]
     assert not (out / "big0.bin").exists()
@@ -71,7 +71,7 @@ def test_merge_into_existing_directories_keeps_live_files(ctx, tmp_path, local_d
     (out / sub.name).mkdir(parents=True)
     (out / sub.name / live.name).write_bytes(b"live data")
     (out / "big0.bin").write_bytes(b"live big")
-    res = restore_snapshot(ctx, r.snapshot_id, items="files", to=str(out), mode="merge", destination=local_dest)
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(out), mode="merge", destination=local_dest)
     assert res.ok
     assert (out / sub.name / live.name).read_bytes() == b"live data"
     assert (out / "big0.bin").read_bytes() == b"live big"
@@ -98,7 +98,7 @@ def test_cancel_mid_restore_leaves_no_temp_files(ctx, tmp_path, local_dest, smal
     out = tmp_path / "out"
     fds = len(os.listdir("/proc/self/fd"))
     with pytest.raises(Cancelled):
-        restore_snapshot(ctx, r.snapshot_id, items="files", to=str(out), destination=local_dest,
+        restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest,
                          reporter=Reporter(sink, token, min_interval=0))
     assert _leftovers(out) == []
     assert len(os.listdir("/proc/self/fd")) <= fds     # no directory or file descriptors left open

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core.catalog import Catalog, SnapshotEntry
+from core.catalog import BackupEntry, Catalog
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 
 
@@ -67,14 +67,14 @@ def test_destinations(catalog):
 
 
 def test_snapshots_and_known_blobs(catalog):
-    e1 = SnapshotEntry("aa" * 8, "acc", "d1", "2026-01-02T00:00:00Z", items=("files",), size=10, info={"username": "x"})
-    e0 = SnapshotEntry("bb" * 8, "acc", "d1", "2026-01-01T00:00:00Z", items=("account",))
-    assert catalog.add_snapshot(e1) and catalog.add_snapshot(e0)
-    assert not catalog.add_snapshot(e1)
-    assert [s.id for s in catalog.list_snapshots("acc")] == [e0.id, e1.id]  # oldest first
-    assert catalog.get_snapshot(e1.id).info == {"username": "x"}
-    catalog.set_snapshot_status(e1.id, "damaged")
-    assert catalog.get_snapshot(e1.id).status == "damaged"
+    e1 = BackupEntry("aa" * 8, "acc", "d1", "2026-01-02T00:00:00Z", items=("files",), size=10, info={"username": "x"})
+    e0 = BackupEntry("bb" * 8, "acc", "d1", "2026-01-01T00:00:00Z", items=("account",))
+    assert catalog.add_backup(e1) and catalog.add_backup(e0)
+    assert not catalog.add_backup(e1)
+    assert [s.id for s in catalog.list_backups("acc")] == [e0.id, e1.id]  # oldest first
+    assert catalog.get_backup(e1.id).info == {"username": "x"}
+    catalog.set_backup_status(e1.id, "damaged")
+    assert catalog.get_backup(e1.id).status == "damaged"
     catalog.add_pack("d1", "acc", "p1", {"b1": (0, 5, 4), "b2": (5, 6, 5)})
     catalog.add_pack("d1", "acc", "p2", {"b2": (0, 6, 5), "b3": (6, 7, 6)})
     assert catalog.known_packs("d1", "acc") == {"p1", "p2"}

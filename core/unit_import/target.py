@@ -15,9 +15,9 @@ from functools import cached_property
 
 from core.errors import UnitvaultError
 from core.progress import Reporter
-from core.restore.hashes import BlobCache, digest_from_blobs, gc_paused
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Unit
+from core.unit_import.hashes import BlobCache, digest_from_blobs, gc_paused
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InvalidInputError, PlanRefusedError
-from core.restore import MASK, MemorySource, compute_plan, preview_import, read_target, validate
-from tests.core.restore.helpers import digest, mutate, unit_wires
+from core.unit_import import MASK, MemorySource, compute_plan, preview_import, read_target, validate
+from tests.core.unit_import.helpers import digest, mutate, unit_wires
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_field_level_diffs(base):
     target = read_target(store, store.get_unit("a"))
     from dataclasses import replace
 
-    from core.restore.target import fetch_wires
+    from core.unit_import.target import fetch_wires
 
     target = replace(target, retained=fetch_wires(store, target.unit.id, {s: set(r) for s, r in v.retained.items()}))
     plan = compute_plan(v, target, "replace")

@@ -11,29 +11,35 @@ from __future__ import annotations
 
 from core.errors import NotFoundError
 from core.progress import Reporter
-from core.restore.apply import ImportResult, apply_import, preview_import
-from core.restore.snapshots import SnapshotInfo, get_snapshot, list_snapshots, mark_undone, snapshot_key
-from core.restore.source import open_source
+from core.unit_import.apply import ImportResult, apply_import, preview_import
+from core.unit_import.safety import (
+    SafetySnapshot,
+    get_safety_snapshot,
+    list_safety_snapshots,
+    mark_undone,
+    safety_snapshot_key,
+)
+from core.unit_import.source import open_source
 
 
-def open_snapshot(home, secrets, info: SnapshotInfo):
+def open_safety_snapshot(home, secrets, info: SafetySnapshot):
     """The snapshot as a record source (sections and unit from its sidecar)."""
-    return open_source(info.path, raw_key=snapshot_key(secrets), sections=info.sections,
+    return open_source(info.path, raw_key=safety_snapshot_key(secrets), sections=info.sections,
                        unit_id=info.unit_id, unit_name=info.unit_name)
 
 
-def preview_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None):
-    info = get_snapshot(home, snapshot_id)
-    source = open_snapshot(home, secrets, info)
+def preview_safety_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None):
+    info = get_safety_snapshot(home, snapshot_id)
+    source = open_safety_snapshot(home, secrets, info)
     return info, source, preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
                                         reporter=reporter)
 
 
-def restore_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None, *,
+def restore_safety_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None, *,
                      safety_snapshot: bool = True, allow_other_unit: bool = False, preview=None,
                      _kind: str = "restore") -> ImportResult:
-    info = get_snapshot(home, snapshot_id)
-    source = open_snapshot(home, secrets, info)
+    info = get_safety_snapshot(home, snapshot_id)
+    source = open_safety_snapshot(home, secrets, info)
     if preview is None:
         preview = preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
                                  reporter=reporter)
@@ -46,8 +52,8 @@ def restore_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter 
     return result
 
 
-def latest_undoable(home, unit_name: str) -> SnapshotInfo:
-    for info in list_snapshots(home, unit_name):
+def latest_undoable(home, unit_name: str) -> SafetySnapshot:
+    for info in list_safety_snapshots(home, unit_name):
         if info.kind != "undo" and not info.undone:
             return info
     raise NotFoundError(f"Unit {unit_name!r} has no snapshot left to undo.",
@@ -58,5 +64,5 @@ def undo(store, home, secrets, unit_name: str, reporter: Reporter | None = None,
          allow_other_unit: bool = False, preview=None) -> ImportResult:
     """Restore the latest snapshot of ``unit_name`` that no undo has restored yet."""
     info = latest_undoable(home, unit_name)
-    return restore_snapshot(store, home, secrets, info.id, reporter, allow_other_unit=allow_other_unit,
+    return restore_safety_snapshot(store, home, secrets, info.id, reporter, allow_other_unit=allow_other_unit,
                             preview=preview, _kind="undo")

@@ -7,10 +7,10 @@ import pytest
 from core import events
 from core.errors import Cancelled, DamagedBundleError, OtherUnitError, PlanRefusedError
 from core.progress import CancelToken, Reporter
-from core.restore import MemorySource, apply_import, open_source, preview_import
 from core.unit.records import SECTIONS
 from core.unit.seed import seed_unit
-from tests.core.restore.helpers import RAW_KEY, digest, mutate, snapshot_files, unit_wires
+from core.unit_import import MemorySource, apply_import, open_source, preview_import, safety
+from tests.core.unit_import.helpers import RAW_KEY, digest, mutate, snapshot_files, unit_wires
 
 
 def run_import(ctx, source, target, **kw):
@@ -170,7 +170,7 @@ def test_held_records_are_what_gets_written(ctx, two_units):
 
 
 def test_held_records_overflow_falls_back_to_streaming(two_units):
-    from core.restore.held import HeldRecords
+    from core.unit_import.held import HeldRecords
 
     held = HeldRecords(limit=10)
     for section, wire in MemorySource(unit_wires(two_units, "a")).records():
@@ -305,7 +305,7 @@ def test_a_preview_without_revision_falls_back_to_rehashing(ctx, two_units):
 def test_bundle_sources_are_held_as_their_checked_blocks(ctx, bundle_a, tmp_path):
     import shutil
 
-    from core.restore.held import HeldBlocks
+    from core.unit_import.held import HeldBlocks
 
     copy = tmp_path / "copy.uvault"
     shutil.copyfile(bundle_a, copy)
@@ -326,7 +326,7 @@ def test_bundle_sources_are_held_as_their_checked_blocks(ctx, bundle_a, tmp_path
 def test_snapshot_from_the_preview_read_or_read_again_restores_the_unit(ctx, two_units, monkeypatch, packed):
     """The snapshot is written from the records the preview read (packed, on a worker thread) or,
     when the preview could not keep them, read again inside the transaction; undo gets b back."""
-    from core.restore import target, undo
+    from core.unit_import import target, undo
 
     if not packed:
         monkeypatch.setattr(target, "PACK_LIMIT", 10)
@@ -342,12 +342,11 @@ def test_snapshot_from_the_preview_read_or_read_again_restores_the_unit(ctx, two
 
 def test_a_failing_snapshot_thread_rolls_the_import_back(ctx, two_units, monkeypatch):
     from core.errors import InvalidInputError
-    from core.restore import snapshots
 
     def broken(*a, **k):
         raise InvalidInputError("The disk is full.")
 
-    monkeypatch.setattr(snapshots, "write_pending", broken)
+    monkeypatch.setattr(safety, "write_pending", broken)
     before = digest(two_units, "b")
     src = MemorySource(unit_wires(two_units, "a"))
     preview = preview_import(two_units, src, "b")
@@ -358,7 +357,7 @@ def test_a_failing_snapshot_thread_rolls_the_import_back(ctx, two_units, monkeyp
 
 
 def test_an_import_failing_while_the_snapshot_is_written_leaves_no_snapshot(ctx, two_units, monkeypatch):
-    import core.restore.apply as apply_mod
+    import core.unit_import.apply as apply_mod
 
     def failing_execute(*a, **k):
         raise DamagedBundleError("boom")
@@ -385,7 +384,7 @@ def test_the_import_page_cache_is_put_back(ctx, two_units):
 
 
 def test_diff_wires_come_from_the_preview_read(two_units):
-    from core.restore.target import fetch_wires
+    from core.unit_import.target import fetch_wires
 
     wires = mutate(unit_wires(two_units, "b"))
     for w in wires["config_keys"][::7] + wires["plugins"][::3]:

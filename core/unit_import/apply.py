@@ -25,13 +25,13 @@ from sqlalchemy import update
 
 from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
 from core.progress import CancelToken, Reporter
-from core.restore.hashes import gc_paused
-from core.restore.plan import RestorePlan, compute_plan
-from core.restore.target import TargetState, _read_target, fetch_wires
-from core.restore.validate import ValidationResult, validate
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Unit, wire_key
 from core.unit.store import check_unit_name
+from core.unit_import.hashes import gc_paused
+from core.unit_import.plan import RestorePlan, compute_plan
+from core.unit_import.target import TargetState, _read_target, fetch_wires
+from core.unit_import.validate import ValidationResult, validate
 
 # A replace section is wiped and re-inserted whole when more than this share of it changes;
 # otherwise only the removed and changed records are deleted and re-inserted.
@@ -78,7 +78,7 @@ def preview_import(store, source, target_name: str, *, mode: str = "replace", se
                    hold_records: bool = True) -> ImportPreview:
     """Validate ``source``, read the target unit and compute the plan. Writes nothing.
 
-    With ``hold_records`` the validated records are kept compressed in memory (core/restore/held.py)
+    With ``hold_records`` the validated records are kept compressed in memory (core/unit_import/held.py)
     and apply writes exactly those; without it, apply streams the source again and checks every
     record it writes against the hash validation recorded.
     """
@@ -137,7 +137,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                  reason: str | None = None, kind: str = "import") -> ImportResult:
     """Execute ``preview.plan`` in one transaction (see the module docstring)."""
     from core.events import publish
-    from core.restore import snapshots
+    from core.unit_import import safety
 
     reporter = reporter or Reporter()
     plan = preview.plan
@@ -155,7 +155,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
     pending = None
     job = None
     cache = None
-    with snapshots.import_lock(home):
+    with safety.import_lock(home):
         try:
             with gc_paused(), store.write() as conn:
                 cache = _PageCache(conn)
@@ -173,13 +173,13 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                 if snap_sections:
                     reporter.stage("safety snapshot", sum(len(state.hashes[s]) for s in snap_sections))
                     write_snapshot = functools.partial(
-                        snapshots.write_pending, home, secrets, unit,
+                        safety.write_pending, home, secrets, unit,
                         reason=reason or f"before importing {preview.validation.source_unit_name!r}",
                         kind=kind, marker=marker, digest=plan.digest_before)
                     if by_revision and state.packed is not None:
                         # The revision proves the preview's read is the unit as it is now: its packed
                         # records become the snapshot, written while the import deletes and inserts.
-                        snapshots.snapshot_key(secrets)  # created here, on this thread, if it is new
+                        safety.safety_snapshot_key(secrets)  # created here, on this thread, if it is new
                         job = _SnapshotJob(functools.partial(write_snapshot, {s: state.packed[s] for s in snap_sections}),
                                            reporter.cancel_token)
                     else:
@@ -209,7 +209,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
         if pending is not None:
             pending.commit()
     if pending is not None:
-        snapshots.prune(home, unit.id)
+        safety.prune(home, unit.id)
     reporter.finish()
     final = store.get_unit(unit.name)
     publish(final.name)

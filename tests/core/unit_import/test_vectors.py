@@ -9,8 +9,8 @@ import pytest
 
 import core.errors as errors
 from core.bundle import parse_private_key
-from core.restore import apply_import, open_source, preview_import
-from tests.core.restore.helpers import digest
+from core.unit_import import apply_import, open_source, preview_import
+from tests.core.unit_import.helpers import digest
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 MANIFEST = json.loads((VECTORS / "manifest.json").read_text()) if (VECTORS / "manifest.json").exists() else {}

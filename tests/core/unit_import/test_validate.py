@@ -6,8 +6,8 @@ import pytest
 
 from core.errors import Cancelled, DamagedBundleError, InvalidContentError, InvalidRecordError, NewerVersionError
 from core.progress import CancelToken, Reporter
-from core.restore import MemorySource, validate
-from tests.core.restore.helpers import digest, mutate, source_of, unit_wires
+from core.unit_import import MemorySource, validate
+from tests.core.unit_import.helpers import digest, mutate, source_of, unit_wires
 
 
 def test_valid_source_counts_and_digest(two_units):

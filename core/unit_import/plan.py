@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 
 from core.errors import InvalidInputError, PlanRefusedError
-from core.restore.hashes import digest_from_blobs, section_blob
-from core.restore.target import TargetState
-from core.restore.validate import ValidationResult
 from core.unit.records import SECTIONS, parse_sections
+from core.unit_import.hashes import digest_from_blobs, section_blob
+from core.unit_import.target import TargetState
+from core.unit_import.validate import ValidationResult
 
 MODES = ("replace", "merge")
 MASK = "••••••"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from core.restore import MemorySource
 from core.unit.digest import unit_digest
 from core.unit.records import SECTIONS
+from core.unit_import import MemorySource
 
 RAW_KEY = bytes(range(32))
 

@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover
 
 
 @dataclass(frozen=True)
-class SnapshotInfo:
+class SafetySnapshot:
     id: str
     unit_name: str
     unit_id: str
@@ -68,7 +68,7 @@ class SnapshotInfo:
                 "undone": self.undone, "digest": self.digest}
 
 
-def snapshot_key(secrets) -> bytes:
+def safety_snapshot_key(secrets) -> bytes:
     """The app-held snapshot key, created (32 random bytes) on first use."""
     key = secrets.get(KEY_NAME)
     if key is None:
@@ -135,8 +135,8 @@ def import_lock(home):
 
 
 # --- writing ------------------------------------------------------------------------------------------
-class PendingSnapshot:
-    def __init__(self, home, info: SnapshotInfo, marker: str):
+class PendingSafetySnapshot:
+    def __init__(self, home, info: SafetySnapshot, marker: str):
         self.home = home
         self.info = info
         self.marker = marker
@@ -158,30 +158,30 @@ class PendingSnapshot:
                 p.unlink()
 
 
-def _write_sidecar(home, info: SnapshotInfo, *, state: str, marker: str | None) -> None:
+def _write_sidecar(home, info: SafetySnapshot, *, state: str, marker: str | None) -> None:
     data = info.to_json() | {"format": SIDECAR_FORMAT, "state": state, "marker": marker}
     atomic_write_bytes(_paths(home, info.id)[1], json.dumps(data, indent=1).encode("utf-8"))
 
 
 def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str, marker: str,
-                  digest: str | None, reporter=None) -> PendingSnapshot:
+                  digest: str | None, reporter=None) -> PendingSafetySnapshot:
     """Write the bundle of ``sections`` ({section: iterable of wire, or PackedRecords}) and a
     pending sidecar. ``reporter``: cancel checks (and progress) of the bundle writer."""
     from core.bundle import write_bundle
 
-    key = snapshot_key(secrets)
+    key = safety_snapshot_key(secrets)
     snapshot_id = _new_id()
     bundle_path, _ = _paths(home, snapshot_id)
-    info = SnapshotInfo(snapshot_id, unit.name, unit.id, _now(), tuple(sections), 0, reason, kind, False, digest,
+    info = SafetySnapshot(snapshot_id, unit.name, unit.id, _now(), tuple(sections), 0, reason, kind, False, digest,
                         bundle_path)
-    pending = PendingSnapshot(home, info, marker)
+    pending = PendingSafetySnapshot(home, info, marker)
     try:
         # validate=False: a snapshot records the unit exactly as it is (the store's own records); its
         # restore validates them like any bundle's.
         result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
                               raw_key=key, overwrite=False, validate=False, reporter=reporter)
         size = getattr(result, "size", None) or bundle_path.stat().st_size
-        pending.info = info = SnapshotInfo(snapshot_id, unit.name, unit.id, info.created, info.sections, size,
+        pending.info = info = SafetySnapshot(snapshot_id, unit.name, unit.id, info.created, info.sections, size,
                                            reason, kind, False, digest, bundle_path)
         _write_sidecar(home, info, state="pending", marker=marker)
     except BaseException:
@@ -201,13 +201,13 @@ def _read_sidecar(path: Path) -> dict | None:
     return data
 
 
-def _info(home, data: dict) -> SnapshotInfo:
-    return SnapshotInfo(data["id"], data["unit_name"], data["unit_id"], data["created"], tuple(data["sections"]),
+def _info(home, data: dict) -> SafetySnapshot:
+    return SafetySnapshot(data["id"], data["unit_name"], data["unit_id"], data["created"], tuple(data["sections"]),
                         int(data.get("size") or 0), data.get("reason", ""), data.get("kind", "import"),
                         bool(data.get("undone")), data.get("digest"), _paths(home, data["id"])[0])
 
 
-def list_snapshots(home, unit_name: str | None = None) -> list[SnapshotInfo]:
+def list_safety_snapshots(home, unit_name: str | None = None) -> list[SafetySnapshot]:
     """Completed snapshots, newest first (optionally of one unit, by name)."""
     d = Path(home.snapshots_dir)
     if not d.is_dir():
@@ -227,15 +227,15 @@ def list_snapshots(home, unit_name: str | None = None) -> list[SnapshotInfo]:
     return out
 
 
-def get_snapshot(home, snapshot_id: str) -> SnapshotInfo:
+def get_safety_snapshot(home, snapshot_id: str) -> SafetySnapshot:
     check_id(snapshot_id)
-    for info in list_snapshots(home):
+    for info in list_safety_snapshots(home):
         if info.id == snapshot_id:
             return info
     raise NotFoundError(f"No snapshot with id {snapshot_id!r}.", hint="List snapshots with 'unitvault snapshots list'.")
 
 
-def mark_undone(home, info: SnapshotInfo) -> None:
+def mark_undone(home, info: SafetySnapshot) -> None:
     _, side = _paths(home, info.id)
     with import_lock(home):  # start-up cleanup (another process) would remove the sidecar's temp file
         data = _read_sidecar(side)
@@ -253,7 +253,7 @@ def keep_count(home) -> int:
 def prune(home, unit_id: str) -> list[str]:
     """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids."""
     keep = keep_count(home)
-    mine = [i for i in list_snapshots(home) if i.unit_id == unit_id]
+    mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
     removed = []
     for info in mine[keep:]:
         for p in _paths(home, info.id):

@@ -21,10 +21,10 @@ from functools import cached_property
 
 from core.errors import InvalidContentError, InvalidRecordError, NewerVersionError
 from core.progress import Reporter
-from core.restore.hashes import BlobCache, digest_from_blobs, gc_paused
 from core.schemas import section_errors
 from core.unit.digest import record_hash
 from core.unit.records import COUNT_KEYS, SECTIONS, SectionCounts
+from core.unit_import.hashes import BlobCache, digest_from_blobs, gc_paused
 
 MAX_DETAILS = 200
 KNOWN_FORMAT_VERSION = 1
@@ -81,7 +81,7 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
 
     ``keep(section, key, hash)`` selects records whose wire is retained (at most ``keep_limit``
     per section) so a plan can show field-level diffs without a second pass. ``hold`` keeps a
-    compressed copy of every record (core/restore/held.py) for apply.
+    compressed copy of every record (core/unit_import/held.py) for apply.
     """
     reporter = reporter or Reporter()
     present = tuple(getattr(source, "sections", None) or SECTIONS)
@@ -102,8 +102,8 @@ def validate(source, reporter: Reporter | None = None, *, keep: Keep | None = No
     held = add_record = None
     records = source.records
     if hold:
-        from core.restore.held import HeldBlocks, HeldRecords
-        from core.restore.source import BundleSource
+        from core.unit_import.held import HeldBlocks, HeldRecords
+        from core.unit_import.source import BundleSource
 
         if isinstance(source, BundleSource) and _takes_blocks(source.bundle):
             held = HeldBlocks()  # the reader's checked blocks themselves: nothing to re-encode

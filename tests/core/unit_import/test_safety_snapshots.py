@@ -10,17 +10,18 @@ import pytest
 
 from core.bundle import open_bundle
 from core.errors import NotFoundError, WrongPasswordError
-from core.restore import (
+from core.unit_import import (
     MemorySource,
     apply_import,
     cleanup_leftovers,
-    list_snapshots,
+    list_safety_snapshots,
     preview_import,
-    restore_snapshot,
+    restore_safety_snapshot,
+    safety,
     undo,
 )
-from core.restore.snapshots import KEY_NAME, write_pending
-from tests.core.restore.helpers import digest, mutate, snapshot_files, unit_wires
+from core.unit_import.safety import KEY_NAME, write_pending
+from tests.core.unit_import.helpers import digest, mutate, snapshot_files, unit_wires
 
 
 def do_import(ctx, wires, target, **kw):
@@ -33,7 +34,7 @@ def do_import(ctx, wires, target, **kw):
 def test_snapshot_holds_only_affected_sections_and_is_encrypted(ctx, two_units):
     b = unit_wires(two_units, "b")
     result = do_import(ctx, unit_wires(two_units, "a"), "b", sections=("plugins", "config_keys"))
-    (info,) = list_snapshots(ctx.home, "b")
+    (info,) = list_safety_snapshots(ctx.home, "b")
     assert info.id == result.snapshot_id and info.sections == ("plugins", "config_keys")
     assert info.unit_id == two_units.get_unit("b").id and info.kind == "import"
     key = ctx.secrets.get(KEY_NAME)
@@ -81,13 +82,13 @@ def test_repeated_undo_walks_back_and_redo_by_id(ctx, two_units):
     with pytest.raises(NotFoundError):
         undo(two_units, ctx.home, ctx.secrets, "b")
     # Redo, newest undo first: each undo's own snapshot puts back what that undo reverted.
-    latest_undo = next(i for i in list_snapshots(ctx.home, "b") if i.kind == "undo")
+    latest_undo = next(i for i in list_safety_snapshots(ctx.home, "b") if i.kind == "undo")
     assert latest_undo.id != r.snapshot_id
-    restore_snapshot(two_units, ctx.home, ctx.secrets, latest_undo.id)
+    restore_safety_snapshot(two_units, ctx.home, ctx.secrets, latest_undo.id)
     assert digest(two_units, "b") == d1
-    restore_snapshot(two_units, ctx.home, ctx.secrets, r.snapshot_id)
+    restore_safety_snapshot(two_units, ctx.home, ctx.secrets, r.snapshot_id)
     assert digest(two_units, "b") == d2
-    kinds = [i.kind for i in list_snapshots(ctx.home, "b")]
+    kinds = [i.kind for i in list_safety_snapshots(ctx.home, "b")]
     assert kinds.count("undo") == 2 and kinds.count("import") == 2 and kinds.count("restore") == 2
 
 
@@ -98,7 +99,7 @@ def test_retention_keeps_the_last_n(ctx, two_units):
         w = mutate(w)
         w["plugins"][0]["version"] = f"{i}.0.0"
         do_import(ctx, w, "b")
-    snaps = list_snapshots(ctx.home, "b")
+    snaps = list_safety_snapshots(ctx.home, "b")
     assert len(snaps) == 2
     assert len(snapshot_files(ctx.home)) == 4  # bundle + sidecar each
 
@@ -136,9 +137,9 @@ def test_cleanup_keeps_a_committed_pending_snapshot(ctx, two_units):
     pending = _pending(ctx, two_units, "b", marker=marker)
     with two_units.write() as conn:  # what the import's transaction did before the crash
         conn.execute(update(tables.units).where(tables.units.c.name == "b").values(updated_at=marker))
-    assert list_snapshots(ctx.home) == []  # pending: not listed
+    assert list_safety_snapshots(ctx.home) == []  # pending: not listed
     assert cleanup_leftovers(ctx.home, two_units) == 0
-    (info,) = list_snapshots(ctx.home)
+    (info,) = list_safety_snapshots(ctx.home)
     assert info.id == pending.id
     assert json.loads((ctx.home.snapshots_dir / f"{pending.id}.json").read_text())["state"] == "done"
 
@@ -171,16 +172,15 @@ def test_a_start_up_cleanup_does_not_break_an_undo_being_recorded(ctx, two_units
     """Another process starting (and cleaning up) while undo writes its 'undone' mark must leave the
     mark alone: undo holds the snapshots lock for it, as imports do for their own files."""
     from core.fsutil import atomic_writer
-    from core.restore import snapshots
 
     do_import(ctx, unit_wires(two_units, "a"), "b")
-    (info,) = list_snapshots(ctx.home, "b")
+    (info,) = list_safety_snapshots(ctx.home, "b")
 
     def racing(path, data, **kw):
         with atomic_writer(path, **kw) as fh:
             fh.write(data)
             fh.flush()
             cleanup_leftovers(ctx.home, two_units)  # the other process's start-up, mid-write
-    monkeypatch.setattr(snapshots, "atomic_write_bytes", racing)
+    monkeypatch.setattr(safety, "atomic_write_bytes", racing)
     undo(two_units, ctx.home, ctx.secrets, "b")
-    assert next(i for i in list_snapshots(ctx.home, "b") if i.id == info.id).undone
+    assert next(i for i in list_safety_snapshots(ctx.home, "b") if i.id == info.id).undone

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.accounts.packs import BlobReader, refresh_index
-from core.accounts.repository import Repository, SnapshotHeader
+from core.accounts.repository import BackupHeader, Repository
 
 
 @dataclass
-class OpenSnapshot:
-    entry: object           # core.catalog.SnapshotEntry
+class OpenBackup:
+    entry: object           # core.catalog.BackupEntry
     repo: Repository
     keys: object            # AccountKeys
-    header: SnapshotHeader
+    header: BackupHeader
     manifest: dict
     locations: dict         # blob id -> (pack, offset, length, raw)
     destination: object
@@ -29,22 +29,22 @@ class OpenSnapshot:
     _owns: bool = False
 
 
-def open_snapshot(ctx, snapshot_id: str, *, passphrase: str | None = None, destination=None,
-                  reporter=None) -> OpenSnapshot:
+def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destination=None,
+                  reporter=None) -> OpenBackup:
     from core.accounts.backup import open_destination_for
 
-    entry = ctx.catalog.get_snapshot(snapshot_id)
+    entry = ctx.catalog.get_backup(backup_id)
     owns = destination is None
     dest = destination if destination is not None else open_destination_for(ctx, entry.destination)
     repo = Repository(dest, entry.destination)
     repo.check()
     keys = repo.unlock(entry.account_id, ctx.secrets, passphrase)
-    header, manifest = repo.read_snapshot(keys, snapshot_id)
+    header, manifest = repo.read_backup(keys, backup_id)
     locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)
-    snap = OpenSnapshot(entry, repo, keys, header, manifest, locations, dest)
+    snap = OpenBackup(entry, repo, keys, header, manifest, locations, dest)
     snap._owns = owns
     return snap
 
 
-def needs_passphrase(ctx, snapshot_id: str) -> bool:
-    return ctx.catalog.get_snapshot(snapshot_id).encryption == "owner"
+def needs_passphrase(ctx, backup_id: str) -> bool:
+    return ctx.catalog.get_backup(backup_id).encryption == "owner"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.unit.seed import seed_unit
-from tests.core.restore.helpers import RAW_KEY
+from tests.core.unit_import.helpers import RAW_KEY
 
 
 @pytest.fixture
