@@ -1,8 +1,11 @@
 """The project's own errors: one root, a flat set of subclasses.
 
-Every error carries one clear sentence (``message``) and, where useful, a hint about what to do next.
+Every error carries one clear sentence (``message``), a ``kind`` and ``data`` (what a shell needs to
+word its own hint), and, where it does not depend on the shell, a ``hint``. Core never names a CLI
+flag or a GUI control: ``kind`` says what went wrong ("file_exists", "owner_passphrase_missing"), and
+each shell has one table from kinds to its own advice (core/cli/hints.py, desktop/errors.py).
 Messages never contain secret values (passwords, keys, secret config values). The CLI maps every
-``UnitvaultError`` to exit code 1 and prints ``message``; the GUI maps the class to a dialog.
+``UnitvaultError`` to exit code 1; the GUI maps the class to a dialog.
 """
 
 from __future__ import annotations
@@ -12,12 +15,17 @@ class UnitvaultError(Exception):
     """Root of every error the engine raises on purpose."""
 
     hint: str = ""
+    kind: str = ""
 
-    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None,
+                 kind: str | None = None, data: dict | None = None):
         super().__init__(message)
         self.message = message
         if hint is not None:
             self.hint = hint
+        if kind is not None:
+            self.kind = kind
+        self.data = dict(data or {})
         self.details = list(details or [])
 
     def __str__(self) -> str:  # the one line the CLI prints
@@ -37,7 +45,8 @@ class NotFoundError(UnitvaultError):
 
 
 class AlreadyExistsError(UnitvaultError):
-    """Creating something whose name is taken, or writing over a file without --force."""
+    """Creating something whose name is taken, or writing over a file without being allowed to
+    (kind "file_exists", data["path"])."""
 
 
 class InvalidInputError(UnitvaultError):
@@ -57,7 +66,7 @@ class SecretsError(UnitvaultError):
 
 
 class ConfirmationRequired(UnitvaultError):
-    """A destructive step needs --yes (or typed confirmation) and none was given."""
+    """A destructive step needs the user's explicit confirmation and none was given."""
 
 
 # --- bundles (docs/bundle-format.md lists when each is raised) --------------------------------
@@ -81,6 +90,12 @@ class DamagedBundleError(UnitvaultError):
 
 class WrongPasswordError(UnitvaultError):
     hint = "Check the password (it is case-sensitive) or use the recovery key."
+
+
+class PassphraseRequired(UnitvaultError):
+    """A key held by its owner is needed and none was given (not a wrong one)."""
+
+    kind = "owner_passphrase_missing"
 
 
 class TruncatedBundleError(UnitvaultError):
