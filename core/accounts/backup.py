@@ -67,7 +67,7 @@ def now_iso() -> str:
 def open_destination_for(ctx, name: str):
     from core.destinations import open_destination
 
-    config = ctx.catalog.get_destination(name)
+    config = ctx.catalog.destinations.get(name)
     return open_destination(config, ctx.secrets)
 
 
@@ -79,7 +79,7 @@ def account_meta(account) -> dict:
 
 def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> dict:
     """path -> entry of the newest complete snapshot with files at this destination (or {})."""
-    for entry in reversed(catalog.list_backups(account_id, destination)):
+    for entry in reversed(catalog.backups.list(account_id, destination)):
         if "files" in entry.items and entry.status == "complete":
             try:
                 _h, manifest = repo.read_backup(keys, entry.id)
@@ -94,10 +94,10 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
-    account = catalog.get_account(account_name)
+    account = catalog.accounts.get(account_name)
     if account.status == "deleted":
         raise BackupError(f"The account {account_name!r} was deleted.")
-    catalog.get_destination(destination_name)
+    catalog.destinations.get(destination_name)
     dest = destination if destination is not None else open_destination_for(ctx, destination_name)
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
@@ -106,7 +106,7 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
     created = now_iso()
     sid = new_id()[:16]
-    while catalog.find_backup(sid):
+    while catalog.backups.find(sid):
         sid = new_id()[:16]
     manifest: dict = {"format": MANIFEST_FORMAT, "id": sid, "account": account.id, "created": created,
                       "app_version": core.__version__, "items": list(items)}
@@ -138,7 +138,7 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
     repo.write_meta(keys, account_meta(account))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
-    catalog.add_backup(BackupEntry(
+    catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
         "complete", files_count, {"username": account.username, "units": list(account.units)}))
     reporter.finish()

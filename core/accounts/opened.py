@@ -33,7 +33,7 @@ def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destinati
                   reporter=None) -> OpenBackup:
     from core.accounts.backup import open_destination_for
 
-    entry = ctx.catalog.get_backup(backup_id)
+    entry = ctx.catalog.backups.get(backup_id)
     owns = destination is None
     dest = destination if destination is not None else open_destination_for(ctx, entry.destination)
     repo = Repository(dest, entry.destination)
@@ -47,4 +47,4 @@ def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destinati
 
 
 def needs_passphrase(ctx, backup_id: str) -> bool:
-    return ctx.catalog.get_backup(backup_id).encryption == "owner"
+    return ctx.catalog.backups.get(backup_id).encryption == "owner"

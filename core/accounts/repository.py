@@ -314,7 +314,7 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> Scan
     from core.catalog import BackupEntry
 
     catalog = ctx.catalog
-    catalog.get_destination(name)
+    catalog.destinations.get(name)
     if destination is None:
         from core.accounts.backup import open_destination_for
 
@@ -330,7 +330,7 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> Scan
             return ScanResult(name, (), (), 0, 0, ())
         accounts = repo.list_accounts()
         for acc in accounts:
-            known = catalog.find_account(acc)
+            known = catalog.accounts.find(acc)
             username = known.username if known else ""
             units: list = list(known.units) if known else []
             if known is None:
@@ -350,7 +350,7 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> Scan
                     continue
                 entry = BackupEntry(h.id, acc, name, h.created, h.kind, h.items, h.size, h.new_data, True,
                                       h.encryption, "complete", h.files, {"username": username, "units": units})
-                if catalog.add_backup(entry):
+                if catalog.backups.add(entry):
                     added += 1
                 if reporter is not None:
                     reporter.advance()

@@ -704,19 +704,19 @@ def restore_account_settings(ctx, snap, mode: str) -> None:
     if saved is None:
         raise NotFoundError("The snapshot holds no account settings.")
     cat = ctx.catalog
-    live = cat.find_account(saved["id"])
+    live = cat.accounts.find(saved["id"])
     if live is None or live.status == "deleted":
         if live is None:
-            cat.add_account(saved["username"], saved["home_dir"], email=saved.get("email", ""),
+            cat.accounts.add(saved["username"], saved["home_dir"], email=saved.get("email", ""),
                             units=saved.get("units", []), excludes=saved.get("excludes", []),
                             encryption=saved.get("encryption", "app"), account_id=saved["id"])
             return
         raise InvalidInputError(f"The account {saved['username']!r} was deleted; its settings cannot be restored onto it.")
     if mode == "terminate":
-        cat.edit_account(live.id, email=saved.get("email", ""), home_dir=saved["home_dir"],
+        cat.accounts.edit(live.id, email=saved.get("email", ""), home_dir=saved["home_dir"],
                          units=saved.get("units", []), excludes=saved.get("excludes", []))
     else:  # merge: live values win; only what is missing is added
-        cat.edit_account(live.id, email=live.email or saved.get("email", ""),
+        cat.accounts.edit(live.id, email=live.email or saved.get("email", ""),
                          units=sorted(set(live.units) | set(saved.get("units", []))),
                          excludes=list(live.excludes) + [x for x in saved.get("excludes", []) if x not in live.excludes])
 
@@ -734,15 +734,15 @@ def restore_backup(ctx, backup_id: str, *, items: str | ItemSelection, mode: str
         raise InvalidInputError("--path chooses files; add 'files' to --items.")
     if mode == "terminate" and not yes:
         raise ConfirmationRequired("A terminate restore removes what it restores first and needs --yes.")
-    entry = ctx.catalog.get_backup(backup_id)
+    entry = ctx.catalog.backups.get(backup_id)
     snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
     try:
-        account = ctx.catalog.find_account(entry.account_id)
+        account = ctx.catalog.accounts.find(entry.account_id)
         account_done = False
         if selection.account:
             restore_account_settings(ctx, snap, mode)
             account_done = True
-            account = ctx.catalog.find_account(entry.account_id)
+            account = ctx.catalog.accounts.find(entry.account_id)
         units_done: list = []
         if selection.units:
             units_done = restore_units(ctx, snap, selection, mode, reporter)
@@ -756,7 +756,7 @@ def restore_backup(ctx, backup_id: str, *, items: str | ItemSelection, mode: str
             files_result = restore_files(snap, target, paths=paths, mode=mode, reporter=reporter)
         suspended = False
         if suspend and account is not None and account.status != "deleted":
-            ctx.catalog.set_account_status(account.id, "suspended")
+            ctx.catalog.accounts.set_status(account.id, "suspended")
             suspended = True
     finally:
         snap.close()

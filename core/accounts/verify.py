@@ -39,7 +39,7 @@ def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: s
     from core.accounts.backup import open_destination_for
 
     reporter = reporter or Reporter()
-    entry = ctx.catalog.get_backup(backup_id)
+    entry = ctx.catalog.backups.get(backup_id)
     dest = destination if destination is not None else open_destination_for(ctx, entry.destination)
     repo = Repository(dest, entry.destination)
     acc = entry.account_id
@@ -53,7 +53,7 @@ def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: s
             return _done(ctx, entry, read_data, 0, 0, [exc.message])
         reporter.stage("checking structure")
         # Re-read every index from the destination: the catalog's cache is not evidence.
-        ctx.catalog.forget_packs(entry.destination, acc)
+        ctx.catalog.blobs.forget_packs(entry.destination, acc)
         try:
             locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)
         except IntegrityError as exc:
@@ -117,7 +117,7 @@ def _done(ctx, entry, read_data, blobs, packs, problems) -> VerifyResult:
     status = "complete" if not problems else "damaged"
     if entry.status != status:
         try:
-            ctx.catalog.set_backup_status(entry.id, status)
+            ctx.catalog.backups.set_status(entry.id, status)
         except UnitvaultError:
             pass
     return VerifyResult(entry.id, read_data, blobs, packs, tuple(problems))

@@ -22,7 +22,7 @@ def setup(cli, tmp_path):
     assert cli("unit", "seed", "shop")[0] == 0
     assert cli("account", "add", "alice", "--home-dir", str(home_dir), "--unit", "shop")[0] == 0
     cat = Catalog.open("sqlite:///" + str(tmp_path / "home" / "catalog.sqlite3"))
-    cat.add_destination(DestinationConfig("repo", "local", {"path": str(repo)}))
+    cat.destinations.add(DestinationConfig("repo", "local", {"path": str(repo)}))
     cat.close()
     return home_dir
 

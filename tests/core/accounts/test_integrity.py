@@ -43,14 +43,14 @@ def test_tampering_is_caught_and_named(ctx, account, local_dest, tmp_path, kind)
     res = verify_backup(ctx, r.backup_id, read_data=True, destination=local_dest)
     assert not res.ok
     assert any(key in p for p in res.problems), res.problems
-    assert ctx.catalog.get_backup(r.backup_id).status == "damaged"
+    assert ctx.catalog.backups.get(r.backup_id).status == "damaged"
     # restore catches it too, naming the object
     if kind == "packs":
         out = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
         assert out.files.failed and all(key in why for _p, why in out.files.failed)
     else:
         with pytest.raises(IntegrityError) as info:
-            ctx.catalog.forget_packs("repo", account.id)   # force the index to be read again
+            ctx.catalog.blobs.forget_packs("repo", account.id)   # force the index to be read again
             restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
         assert key in info.value.message
 
@@ -166,7 +166,7 @@ def test_owner_passphrase_never_reaches_a_log(ctx, tmp_path, local_dest):
 
     passphrase = "correct horse battery staple 42"
     home = make_tree(tmp_path / "o-home", files=5, big=0)
-    ctx.catalog.add_account("owen", str(home), encryption="owner")
+    ctx.catalog.accounts.add("owen", str(home), encryption="owner")
     r = backup_account(ctx, "owen", "repo", destination=local_dest, items="files", passphrase=passphrase)
     assert passphrase not in redact(f"unlocking with {passphrase}")
     res = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o-out"), passphrase=passphrase,
