@@ -8,7 +8,6 @@ last, so an interrupted run leaves no snapshot and the next run reuses what was 
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import stat
 from collections import deque
@@ -19,12 +18,14 @@ import msgpack
 
 import core
 from core.accounts.chunking import MAX_CHUNK, StreamChunker, chunk_file
+from core.accounts.opened import use_destination
 from core.accounts.packs import Packer, new_id, prepare_blob, refresh_index
 from core.accounts.repository import BackupHeader, Repository
 from core.accounts.tree import INODE, MTIME, SIZE, walk
 from core.catalog import BackupEntry
 from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
+from core.support.clock import now_iso
 from core.unit.records import SECTIONS
 
 ITEMS = ("account", "units", "files")
@@ -60,17 +61,6 @@ def parse_items(text) -> tuple[str, ...]:
     return tuple(i for i in ITEMS if i in parts)
 
 
-def now_iso() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def open_destination_for(ctx, name: str):
-    from core.destinations import open_destination
-
-    config = ctx.catalog.destinations.get(name)
-    return open_destination(config, ctx.secrets)
-
-
 def account_meta(account) -> dict:
     return {"id": account.id, "username": account.username, "email": account.email, "home_dir": account.home_dir,
             "units": list(account.units), "excludes": list(account.excludes), "status": account.status,
@@ -98,13 +88,18 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     if account.status == "deleted":
         raise BackupError(f"The account {account_name!r} was deleted.")
     catalog.destinations.get(destination_name)
-    dest = destination if destination is not None else open_destination_for(ctx, destination_name)
+    with use_destination(ctx, destination_name, destination) as dest:
+        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind)
+
+
+def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str) -> BackupResult:
+    catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
     repo.ensure_initialised()
     keys = repo.open_or_create_keys(account.id, account.encryption, ctx.secrets, passphrase)
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
-    created = now_iso()
+    created = now_iso(ctx.clock)
     sid = new_id()[:16]
     while catalog.backups.find(sid):
         sid = new_id()[:16]

@@ -178,14 +178,14 @@ def cmd_restore(args, ctx) -> int:
     bar, reporter = _progress()
     try:
         r = restore_backup(ctx, args.id, items=selection, mode=args.mode, paths=args.path or None, to=args.to,
-                             suspend=args.suspend, yes=args.yes, passphrase=passphrase, reporter=reporter)
+                             suspend=args.suspend, passphrase=passphrase, reporter=reporter)
     finally:
         bar.close()
     f = r.files
     if args.json:
         print_json({"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
                     "units": [{"name": n, "result": w} for n, w in r.units], "suspended": r.suspended,
-                    "files": None if f is None else {"target": f.target, "restored": f.restored,
+                    "files": None if f is None else {"target": f.target, "restored": len(f.restored),
                                                      "skipped": list(f.skipped),
                                                      "failed": [{"path": p, "reason": w} for p, w in f.failed]},
                     "ok": r.ok})
@@ -195,7 +195,7 @@ def cmd_restore(args, ctx) -> int:
         for name, what in r.units:
             print(f"Unit {name}: {what}.")
         if f is not None:
-            print(f"Files into {f.target}: {f.restored:,} restored, {len(f.skipped):,} skipped (live data kept), "
+            print(f"Files into {f.target}: {len(f.restored):,} restored, {len(f.skipped):,} skipped (live data kept), "
                   f"{len(f.failed):,} failed.")
             for p, why in f.failed[:50]:
                 print(f"  failed: {p}: {why}", file=sys.stderr)

@@ -272,10 +272,8 @@ def cmd_scan(args, ctx) -> int:
     from core.cli.output import print_json
 
     ctx.catalog.destinations.get(args.name)
-    try:
-        from core.accounts.repository import scan_destination
-    except ImportError:
-        raise InvalidInputError("Scanning destinations is not available in this build.") from None
+    from core.accounts.scan import scan_destination
+
     result = scan_destination(ctx, args.name)
     data = _plain(result)
     if args.json:

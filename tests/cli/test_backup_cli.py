@@ -89,7 +89,7 @@ def test_downloads_expire_after_the_ttl(cli, setup, tmp_path):
     import time
 
     from core.accounts.download import expire_downloads
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--json")
     sid = json.loads(out)["id"]

@@ -10,7 +10,7 @@ import pytest
 from core.accounts.backup import backup_account
 from core.accounts.opened import open_backup
 from core.accounts.restore import restore_backup
-from core.errors import ConfirmationRequired, WrongPasswordError
+from core.errors import WrongPasswordError
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
 
@@ -100,9 +100,7 @@ def test_merge_keeps_live_data_and_terminate_replaces(ctx, account, local_dest):
     assert (home / "empty.txt").exists()                         # what was missing comes back
     assert (home / "new-live.txt").exists()
     assert "dup-a.txt" in m.files.skipped
-    with pytest.raises(ConfirmationRequired):
-        restore_backup(ctx, r.backup_id, items="files", mode="terminate", destination=local_dest)
-    restore_backup(ctx, r.backup_id, items="files", mode="terminate", yes=True, suspend=True,
+    restore_backup(ctx, r.backup_id, items="files", mode="terminate", suspend=True,
                      destination=local_dest)
     assert (home / "dup-a.txt").read_text() == "same content\n" * 100
     assert not (home / "new-live.txt").exists()
@@ -184,13 +182,13 @@ def test_account_settings_restore(ctx, account, local_dest):
     restore_backup(ctx, r.backup_id, items="account", mode="merge", destination=local_dest)
     a = ctx.catalog.accounts.get("alice")
     assert a.email == "changed@example.org" and a.units == ("shop",)
-    restore_backup(ctx, r.backup_id, items="account", mode="terminate", yes=True, destination=local_dest)
+    restore_backup(ctx, r.backup_id, items="account", mode="terminate", destination=local_dest)
     assert ctx.catalog.accounts.get("alice").email == "alice@example.org"
 
 
 def test_scan_rediscovers_snapshots_in_a_fresh_catalog(ctx, account, local_dest, tmp_path):
-    from core.accounts.repository import scan_destination
-    from core.context import AppContext
+    from core.accounts.scan import scan_destination
+    from core.app.context import AppContext
     from core.destinations import DestinationConfig
     from core.home import AppHome
 
@@ -237,7 +235,7 @@ def test_units_restore_to_the_same_digest(ctx, account, local_dest):
     with ctx.units.write() as conn:
         ctx.units.wipe_section(conn, unit.id, "config_keys")
     assert unit_digest(ctx.units, unit.id) != before
-    res = restore_backup(ctx, r.backup_id, items="units:shop", mode="terminate", yes=True,
+    res = restore_backup(ctx, r.backup_id, items="units:shop", mode="terminate",
                            destination=local_dest)
     assert res.units == (("shop", "replaced"),)
     assert unit_digest(ctx.units, unit.id) == before

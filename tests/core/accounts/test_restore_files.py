@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core.accounts import restore as restore_mod
 from core.accounts.backup import backup_account
 from core.accounts.opened import open_backup
+from core.accounts.restore import files as restore_mod
 from core.accounts.restore import restore_backup
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
