@@ -8,6 +8,7 @@ made durable in groups, then renamed, and symlinks are recreated as links with t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import os
@@ -15,6 +16,7 @@ import shutil
 import stat
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -96,25 +98,51 @@ def read_live(target: str, entries, wanted: list[bytes] | None) -> LiveTree:
 
 
 class _Dirs:
-    """Parent directories opened relative to the target root, never through a symlink (LRU of fds)."""
+    """The target's directories, opened relative to the target root and never through a symlink.
+
+    Who owns which descriptor: the descriptors this cache keeps belong to it and never leave it;
+    ``open`` hands out a new descriptor (a dup) that the caller owns and closes (``opened`` does it
+    for a ``with`` block). So evicting an entry, or forgetting a directory that was removed, can never
+    close or repurpose a descriptor someone is still using. Calling thread only: workers get their
+    own descriptors from the caller."""
 
     def __init__(self, root_fd: int, size: int = 128):
-        self.root_fd = root_fd
+        self.root_fd = root_fd             # owned by the restore, not by the cache
         self._fds: OrderedDict[tuple, int] = OrderedDict()
         self._size = size
         self.fresh: set[tuple] = set()   # directories this restore created (nothing else can be in them)
 
-    def open(self, parts: list[bytes], create: bool = True) -> int:
+    def open(self, parts, create: bool = True) -> int:
+        """A descriptor of the directory ``parts`` (created if missing and ``create``), owned by the caller."""
+        return os.dup(self._lookup(tuple(parts), create))
+
+    @contextlib.contextmanager
+    def opened(self, parts, create: bool = True) -> Iterator[int]:
+        fd = self.open(parts, create)
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
+    def forget(self, parts) -> None:
+        """``parts`` was removed: close the cached descriptors of it and of everything below it."""
         key = tuple(parts)
+        n = len(key)
+        for k in [k for k in self._fds if k[:n] == key]:
+            os.close(self._fds.pop(k))
+        self.fresh = {k for k in self.fresh if k[:n] != key}
+
+    def _lookup(self, key: tuple, create: bool) -> int:
+        """The cache's own descriptor: valid only until the next call on this cache."""
         if not key:
             return self.root_fd
         fd = self._fds.get(key)
         if fd is not None:
             self._fds.move_to_end(key)
             return fd
-        parent = self.open(parts[:-1], create)
-        name = parts[-1]
-        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+        parent = self._lookup(key[:-1], create)
+        name = key[-1]
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
             fd = os.open(name, flags, dir_fd=parent)
         except FileNotFoundError:
@@ -193,7 +221,9 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
             for rel in plan.remove:
                 parts = rel.split(b"/")
                 try:
-                    _remove(parts[-1], dirs.open(parts[:-1], create=False))
+                    with dirs.opened(parts[:-1], create=False) as pfd:
+                        _remove(parts[-1], pfd)
+                    dirs.forget(parts)
                     removed.append(os.fsdecode(rel))
                 except FileNotFoundError:
                     pass
@@ -235,8 +265,8 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
             else:
                 for parent, tmp, name, shown_, _size in pending:
                     try:
-                        pfd = dirs.open(parent, create=False)
-                        os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+                        with dirs.opened(parent, create=False) as pfd:
+                            os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
                         restored.append(shown_)
                     except OSError as exc:
                         failed.append((shown_, exc.strerror or type(exc).__name__))
@@ -288,9 +318,10 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
                 if action == KEEP:          # a live directory, reused as it is (merge)
                     continue
                 parts = path.split(b"/")    # checked by the plan
+                pfd = -1
                 try:
                     parent = tuple(parts[:-1])
-                    pfd = dirs.open(parts[:-1])
+                    pfd = dirs.open(parts[:-1])     # owned by this iteration (closed below)
                     name = parts[-1]
                     existing = None if parent in dirs.fresh else _lexists(name, pfd)
                     kind = e[TYPE]
@@ -300,6 +331,7 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
                                 skipped.append(shown)
                                 continue
                             _remove(name, pfd)
+                            dirs.forget(parts)
                             existing = None
                         if existing is None:
                             os.mkdir(name, 0o700, dir_fd=pfd)
@@ -316,6 +348,7 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
                         continue
                     if existing is not None and stat.S_ISDIR(existing.st_mode):
                         _remove(name, pfd)
+                        dirs.forget(parts)
                     tmp = _tmp_name(name)
                     if kind == "l":
                         os.symlink(e[TARGET], tmp, dir_fd=pfd)
@@ -368,6 +401,9 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
                     failed.append((shown, exc.message))
                 except OSError as exc:
                     failed.append((shown, exc.strerror or type(exc).__name__))
+                finally:
+                    if pfd >= 0:
+                        os.close(pfd)
             submit_batch()
             drain(0)
             commit()
@@ -392,9 +428,9 @@ def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) ->
                 reader.close()
         for parts, dmode, mtime in reversed(dir_attrs):   # children first, so their writes don't bump mtimes
             try:
-                fd = dirs.open(parts, create=False)
-                os.fchmod(fd, dmode)
-                os.utime(fd, ns=(mtime, mtime))
+                with dirs.opened(parts, create=False) as fd:
+                    os.fchmod(fd, dmode)
+                    os.utime(fd, ns=(mtime, mtime))
             except OSError as exc:
                 failed.append((os.fsdecode(b"/".join(parts)), exc.strerror or type(exc).__name__))
         try:
@@ -536,7 +572,8 @@ class _BigFile:
 
 def _unlink_pending(dirs: _Dirs, parent: tuple, tmp: bytes) -> None:
     try:
-        _silent_unlink(tmp, dirs.open(parent, create=False))
+        with dirs.opened(parent, create=False) as pfd:
+            _silent_unlink(tmp, pfd)
     except OSError:
         pass
 
