@@ -61,12 +61,7 @@ def test_terminate_never_writes_into_a_directory_it_removed(ctx, tmp_path, local
     (out / "a" / "b" / "c").mkdir(parents=True)
     (out / "a" / "b" / "c" / "x.txt").write_text("old x")
     (out / "a" / "b" / "old.txt").write_text("old")
-    original = restore_mod._Dirs.__init__
-
-    def small_cache(self, root_fd, size=128):
-        original(self, root_fd, cache)
-
-    monkeypatch.setattr(restore_mod._Dirs, "__init__", small_cache)
+    monkeypatch.setattr(restore_mod, "DIR_CACHE", cache)
     res = restore_backup(ctx, r.backup_id, items="files", to=str(out), mode="terminate",
                          paths=["a/b/c/x.txt", "a/b"], destination=local_dest)
     assert res.ok
