@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from core.accounts.tree import MODE, MTIME, meta_of
 from core.support.dirfds import proc_path
+from core.support.names import escape_name
 
 SETID = stat.S_ISUID | stat.S_ISGID
 ACLS = (b"system.posix_acl_access", b"system.posix_acl_default")
@@ -103,7 +104,7 @@ class Owners:
             if why is None:
                 xattrs.append((name, value))
             else:
-                self.notes.add("xattr", shown, f"{os.fsdecode(name)}: {why}")
+                self.notes.add("xattr", shown, f"{escape_name(name)}: {why}")
         return Attrs(e[MODE], e[MTIME], owner[0], owner[1], want_uid, want_gid, tuple(xattrs))
 
     def _refuse_xattr(self, name: bytes) -> str | None:
@@ -162,7 +163,7 @@ def apply_fd(fd: int, a: Attrs, notes: Notes, shown: str, *, path: bytes | None 
         try:
             os.setxattr(target, name, value)
         except OSError as exc:
-            notes.add("xattr", shown, f"{os.fsdecode(name)}: {exc.strerror}")
+            notes.add("xattr", shown, f"{escape_name(name)}: {exc.strerror}")
     mode = a.mode
     if mode & SETID:
         mode = safe_mode(a, os.fstat(fd))
@@ -184,5 +185,5 @@ def apply_link(dir_fd: int, name: bytes, a: Attrs, notes: Notes, shown: str) -> 
         try:
             os.setxattr(proc_path(dir_fd, name), xname, value, follow_symlinks=False)
         except OSError as exc:
-            notes.add("xattr", shown, f"{os.fsdecode(xname)}: {exc.strerror}")
+            notes.add("xattr", shown, f"{escape_name(xname)}: {exc.strerror}")
     os.utime(name, ns=(a.mtime, a.mtime), dir_fd=dir_fd, follow_symlinks=False)

@@ -53,7 +53,7 @@ class FileRestoreResult:
     restored: tuple[str, ...]              # paths written, linked, or (directories) given their attributes
     skipped: tuple[str, ...]               # live data kept
     failed: tuple[tuple[str, str], ...]    # (path, reason)
-    target: str
+    target: str                            # shown as docs/file-names.md says
     removed: tuple[str, ...] = ()          # terminate: what was removed first
     cleaned: tuple[str, ...] = ()          # what an interrupted restore had left, removed
     not_applied: tuple[NotApplied, ...] = ()   # attributes kept in the backup but not applied here
@@ -190,8 +190,9 @@ class _Restore:
             self.journal.close()
             os.close(self.root_fd)
         self.reporter.finish()
-        return FileRestoreResult(tuple(self.restored), tuple(self.skipped), tuple(self.failed), str(plan.target),
-                                 tuple(self.removed), tuple(self.cleaned), self.notes.result())
+        return FileRestoreResult(tuple(self.restored), tuple(self.skipped), tuple(self.failed),
+                                 escape_name(plan.target), tuple(self.removed), tuple(self.cleaned),
+                                 self.notes.result())
 
     def _finish_dirs(self) -> None:
         """The directories' attributes, children first (their writes bump mtimes); then the journal goes."""

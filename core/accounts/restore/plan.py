@@ -226,7 +226,7 @@ class FilesPlan:
             return items if limit is None else items[:limit]
 
         c = self.counts()
-        return {"target": self.target, "mode": self.mode, **c, "remove": len(self.remove),
+        return {"target": escape_name(self.target), "mode": self.mode, **c, "remove": len(self.remove),
                 "refused": len(self.refused), "cleanup": len(self.cleanup), "bytes": self.bytes_to_write,
                 "as_root": self.as_root,
                 "restore_paths": cut(self.paths(RESTORE)), "link_paths": cut(self.paths(LINK)),
