@@ -83,14 +83,19 @@ def tree_digest(root: Path) -> str:
 
 
 def run(cmd, env) -> tuple[float, int, bytes]:
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    out, err = p.stdout.read(), p.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{err.decode()[-2000:]}")
-    return dt, usage.ru_maxrss, out
+    """Wall time, peak RSS (KiB, from wait4) and stdout of one run (output goes to files: a pipe
+    nobody reads while waiting would block a child with a long --json answer)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        dt = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        if p.returncode != 0:
+            sys.exit(f"failed: {' '.join(cmd)}\n{err.read().decode()[-2000:]}")
+        return dt, usage.ru_maxrss, out.read()
 
 
 def restore_in_process(home: Path, backup_id: str, target: Path) -> dict:

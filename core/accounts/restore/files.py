@@ -244,8 +244,8 @@ class _Restore:
                     if loc and loc[0] not in seen:
                         seen.add(loc[0])
                         order.append(loc[0])
-        self.reader = self.snap.reader(prefetch=order)
         reporter.stage("restoring files", plan.bytes_to_write, "bytes")
+        self.reader = self.snap.reader(prefetch=order)
         self.pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="uv-restore")
         self.window: deque = deque()   # (bytes, future, what): what = "batch", "piece" or a _BigFile's end
         self.in_flight = 0
