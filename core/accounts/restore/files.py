@@ -250,7 +250,9 @@ class _Restore:
         self.window: deque = deque()   # (bytes, future, what): what = "batch", "piece" or a _BigFile's end
         self.in_flight = 0
         self.open_big: list[_BigFile] = []
-        self.batch: list[tuple] = []   # (file, dir fd, located) for one worker task
+        self.batch = _Batch()          # small files for one worker task
+        self.cur_parent: tuple | None = None   # the directory of the entries being placed, and its
+        self.cur_fd = -1                       # descriptor (owned here: entries come grouped by directory)
         self.pending: list[_File] = []  # written and closed, not yet durable
         self.pending_bytes = 0
         try:
@@ -264,23 +266,30 @@ class _Restore:
                     continue
                 parts = e[PATH].split(b"/")    # checked by the plan
                 try:
-                    pfd = self.dirs.open(parts[:-1], create=True)
-                except OSError as exc:
-                    self.failed.append((shown, exc.strerror or type(exc).__name__))
-                    continue
-                try:
+                    pfd = self._parent_fd(tuple(parts[:-1]))
                     self._place(e, action, parts, pfd, shown)
                 except IntegrityError as exc:
                     self.failed.append((shown, exc.message))
                 except OSError as exc:
                     self.failed.append((shown, exc.strerror or type(exc).__name__))
-                finally:
-                    os.close(pfd)
             self._submit_batch()
             self._drain(0)
             self._commit()
         finally:
+            if self.cur_fd >= 0:
+                os.close(self.cur_fd)
+                self.cur_fd = -1
             self._stop()
+
+    def _parent_fd(self, parent: tuple) -> int:
+        """The descriptor of ``parent`` (made if missing), kept while entries stay in it: one open per
+        directory, not per entry (every descriptor call on this thread waits for the GIL again)."""
+        if parent != self.cur_parent:
+            fd = self.dirs.open(parent, create=True)
+            if self.cur_fd >= 0:
+                os.close(self.cur_fd)
+            self.cur_parent, self.cur_fd = parent, fd
+        return self.cur_fd
 
     def _place(self, e, action: str, parts: list[bytes], pfd: int, shown: str) -> None:
         """One entry, in its parent ``pfd`` (owned by the caller)."""
@@ -334,11 +343,10 @@ class _Restore:
         stored = stored_bytes(e)
         if stored <= PIECE:
             # Small files, in batches: their packs are fetched here; a worker authenticates the blobs,
-            # then creates and writes the file (file creation dominates on ext4). Each file holds its
-            # own descriptor of its directory.
-            located = [self.reader.locate(c) for c in e[CHUNKS]]
-            self.batch.append((f, os.dup(pfd), located))
-            if len(self.batch) >= BATCH_FILES or sum(_located_bytes(b[2]) for b in self.batch) >= PIECE:
+            # then creates and writes the file (file creation dominates on ext4). The batch holds its
+            # own descriptor of each directory its files are in.
+            self.batch.add(f, [self.reader.locate(c) for c in e[CHUNKS]], pfd)
+            if len(self.batch.files) >= BATCH_FILES or self.batch.bytes >= PIECE:
                 self._submit_batch()
             return
         # Large files: created here under the temp name, written in pieces by the workers at their
@@ -372,11 +380,10 @@ class _Restore:
 
     # --- the worker window and group commits --------------------------------------------------------------
     def _submit_batch(self) -> None:
-        if self.batch:
-            size = sum(_located_bytes(b[2]) for b in self.batch)
-            self.window.append((size, self.pool.submit(_write_batch, self.reader, list(self.batch), self.notes), "batch"))
-            self.in_flight += size
-            self.batch.clear()
+        if self.batch.files:
+            batch, self.batch = self.batch, _Batch()
+            self.window.append((batch.bytes, self.pool.submit(_write_batch, self.reader, batch, self.notes), "batch"))
+            self.in_flight += batch.bytes
             self._drain(WINDOW_TASKS)
 
     def _ready(self, f: _File) -> None:
@@ -453,9 +460,7 @@ class _Restore:
         """After the entries, or on the way out of an error or a cancel: stop the workers and remove
         every temp file that was not renamed."""
         try:
-            for _f, dir_fd, _located in self.batch:     # not submitted
-                os.close(dir_fd)
-            self.batch.clear()
+            self.batch.close()                           # not submitted
             self.pool.shutdown(wait=True)
             for big in self.open_big:
                 big.abandon()
@@ -493,8 +498,25 @@ class _Restore:
             self.restored.append(shown)
 
 
-def _located_bytes(located: list) -> int:
-    return sum(loc[2] for loc in located)
+class _Batch:
+    """Small files for one worker task, with one descriptor of each directory they are in: owned by
+    the batch (the worker closes them when it is done; ``close`` if it is never submitted)."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[_File, list]] = []     # (file, located blobs)
+        self.fds: dict[tuple, int] = {}
+        self.bytes = 0
+
+    def add(self, f: _File, located: list, parent_fd: int) -> None:
+        if f.parent not in self.fds:
+            self.fds[f.parent] = os.dup(parent_fd)
+        self.files.append((f, located))
+        self.bytes += sum(loc[2] for loc in located)
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds.clear()
 
 
 def _make_special(pfd: int, tmp: bytes, name: bytes, kind: str, rdev, attrs: Attrs, notes: Notes,
@@ -557,22 +579,22 @@ def _write_data(fd: int, parts, stream_offset: int, layout: _Layout | None) -> N
         _write_all(fd, [view[start:start + n]], file_offset)
 
 
-def _write_batch(reader, batch: list, notes: Notes) -> list[tuple[_File, str | None]]:
+def _write_batch(reader, batch: _Batch, notes: Notes) -> list[tuple[_File, str | None]]:
     """Worker: authenticate, create and write each small file of ``batch``; (file, None or why it
-    failed). Closes each file's directory descriptor."""
+    failed). Closes the batch's directory descriptors."""
     out = []
-    for f, dir_fd, located in batch:
-        try:
+    try:
+        for f, located in batch.files:
             try:
                 parts = [reader.open_located(loc) for loc in located]
-                _write_small(dir_fd, f, parts, notes)
-            finally:
-                os.close(dir_fd)
-            out.append((f, None))
-        except IntegrityError as exc:
-            out.append((f, exc.message))
-        except OSError as exc:
-            out.append((f, exc.strerror or type(exc).__name__))
+                _write_small(batch.fds[f.parent], f, parts, notes)
+                out.append((f, None))
+            except IntegrityError as exc:
+                out.append((f, exc.message))
+            except OSError as exc:
+                out.append((f, exc.strerror or type(exc).__name__))
+    finally:
+        batch.close()
     return out
 
 
