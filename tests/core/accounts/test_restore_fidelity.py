@@ -280,11 +280,17 @@ def test_paths_longer_than_path_max(ctx, tmp_path, local_dest):
     finally:
         os.close(fd)
     (home / "short.txt").write_text("s")
-    _r, res = _backup_and_restore(ctx, home, local_dest, tmp_path / "out")
+    r, res = _backup_and_restore(ctx, home, local_dest, tmp_path / "out")
     assert res.ok and len(res.files.restored) == 24 + 4
     tree = describe(tmp_path / "out")
     assert max(len(p) for p in tree) > 4096
     assert tree == describe(home)
+    again = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "out"), destination=local_dest)
+    assert again.ok and again.files.restored == () and len(again.files.skipped) == 4    # the target was read too
+    again = restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "out"), mode="terminate",
+                           destination=local_dest)
+    assert again.ok and again.files.removed == ("d" * 200, "short.txt")
+    assert describe(tmp_path / "out") == tree
 
 
 def test_parents_made_by_a_selective_restore_get_their_attributes(ctx, tmp_path, local_dest):
