@@ -23,7 +23,7 @@ import stat as _stat
 import threading
 from collections.abc import Iterator
 
-from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix
+from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix, check_range
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.logsetup import get_logger
 
@@ -197,6 +197,11 @@ class SFTPDestination(ExistsViaStat):
     def get(self, key: str) -> bytes:
         return self._run("read", key, _get, self._remote(check_key(key)))
 
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        path = self._remote(check_key(key))
+        check_range(offset, length)
+        return self._run("read", key, _get_range, path, offset, length, size=length)
+
     def stat(self, key: str) -> ObjectInfo:
         attrs = self._run("stat", key, _stat_path, self._remote(check_key(key)))
         if attrs is None or attrs.permissions is None or not _stat.S_ISREG(attrs.permissions):
@@ -330,6 +335,28 @@ async def _get(fs, path: str) -> bytes:
         except sftp.SFTPFailure:
             attrs = await ch.stat(path)
             if _stat.S_ISDIR(attrs.permissions or 0):  # a folder is not an object
+                raise sftp.SFTPNoSuchFile("not a file") from None
+            raise
+
+
+async def _get_range(fs, path: str, offset: int, length: int) -> bytes:
+    from asyncssh import sftp
+
+    async with fs._pool.get() as ch:
+        try:
+            async with ch.open(path, "rb") as handle:
+                parts, want = [], length
+                while want:   # a server may answer a large read in pieces; stop at the end of the file
+                    got = await handle.read(want, offset)
+                    if not got:
+                        break
+                    parts.append(got)
+                    offset += len(got)
+                    want -= len(got)
+                return b"".join(parts)
+        except sftp.SFTPFailure:
+            attrs = await ch.stat(path)
+            if _stat.S_ISDIR(attrs.permissions or 0):
                 raise sftp.SFTPNoSuchFile("not a file") from None
             raise
 
