@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix, check_range
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.logsetup import get_logger, redact
+from core.support.text import printable
 
 log = get_logger("destinations.s3")
 
@@ -61,6 +62,7 @@ class S3Destination(ExistsViaStat):
         where = f"{self.where} (destination {self.name!r})"
         code, status = _client_error(exc)
         if code is not None:
+            code = printable(code, limit=60)      # the server's words: escaped before they reach a terminal
             if code in ("NoSuchKey", "404", "NotFound") and key is not None and what in ("read", "stat", "delete"):
                 return ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
             if code == "NoSuchBucket" or (code in ("404", "NotFound") and key is None):

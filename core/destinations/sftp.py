@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix, check_range
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.logsetup import get_logger
+from core.support.text import printable
 
 log = get_logger("destinations.sftp")
 
@@ -104,7 +105,8 @@ class SFTPDestination(ExistsViaStat):
         if isinstance(exc, OSError) and exc.errno in _NET_ERRNOS:
             return TransientDestinationError(f"Cannot {what} {_obj(key)}on {server}: {_reason(exc)}.")
         if isinstance(exc, sftp.SFTPError):
-            return PermanentDestinationError(f"Cannot {what} {_obj(key)}on {server}: {exc.reason or 'failure'}.")
+            reason = printable(exc.reason or "failure", limit=120)    # the server's words, escaped
+            return PermanentDestinationError(f"Cannot {what} {_obj(key)}on {server}: {reason}.")
         if isinstance(exc, OSError):
             return PermanentDestinationError(f"Cannot {what} {_obj(key)}on {server}: {_reason(exc)}.")
         log.error("unexpected SFTP error %s during %s", type(exc).__name__, what, exc_info=exc)
@@ -274,7 +276,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError) or type(exc).__name__ == "FSTimeoutError":
         return "timed out"
     text = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or ""
-    text = str(text).strip().rstrip(".")
+    text = printable(str(text).strip().rstrip("."), limit=120)
     return f"{text[:1].lower()}{text[1:]}" if text else type(exc).__name__
 
 
