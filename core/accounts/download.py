@@ -118,7 +118,7 @@ class _ChunkStream:
 def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = None,
                       bundle_password: str | None = None, passphrase: str | None = None,
                       paths=None, overwrite: bool = False, destination=None,
-                      reporter: Reporter | None = None) -> list[Download]:
+                      reporter: Reporter | None = None, credentials=None) -> list[Download]:
     reporter = reporter or Reporter()
     selection = parse_restore_items(items)
     if selection.account:
@@ -127,7 +127,8 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
         raise InvalidInputError("A unit download needs a password for its bundle.")
     out = Path(out_dir) if out_dir else Path(ctx.home.downloads_dir)
     out.mkdir(parents=True, exist_ok=True)
-    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
+    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter,
+                       credentials=credentials)
     made: list[Download] = []
     now = time.time()
     ttl = ttl_seconds(ctx)
