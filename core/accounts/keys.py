@@ -183,9 +183,9 @@ def open_symmetric(doc: dict, account_id: str, name: str, *, app_key: bytes | No
         if creds.recovery is not None:
             slot = doc.get("recovery")
             if not isinstance(slot, dict):
-                raise WrongPasswordError(f"The key of account {account_id} has no recovery slot.",
-                                         hint="It was made before a recovery key was configured; use the "
-                                              "account's exported key instead.", kind="no_recovery_slot")
+                raise WrongPasswordError(f"The key of account {account_id} has no recovery slot (it was made "
+                                         "before a recovery key was configured, and not backed up since).",
+                                         hint="The account's exported key opens it.", kind="no_recovery_slot")
             data_key = open_sealed_to(x25519_private(creds.recovery), _unb64(slot.get("sealed"), name),
                                       RECOVERY_INFO, _wrap_ad(account_id, "recovery"))
             if data_key is None or len(data_key) != 64:
@@ -195,11 +195,11 @@ def open_symmetric(doc: dict, account_id: str, name: str, *, app_key: bytes | No
         if keys_to_try:
             raise IntegrityError(f"The app key does not open the key of account {account_id}.", details=[name])
         raise PassphraseRequired(f"The key of account {account_id} is not in this installation's secrets.",
-                                 hint="Give the organisation's recovery key or the account's exported key.",
-                                 kind="app_key_missing")
+                                 hint="The organisation's recovery key or the account's exported key opens it.",
+                                 kind="app_key_missing", data={"account": account_id})
     if not creds.passphrase:
-        raise PassphraseRequired(f"Account {account_id} uses an owner-held key; its passphrase is needed.",
-                                 hint="Give the owner's passphrase.")
+        raise PassphraseRequired(f"Account {account_id} uses an owner-held key; its owner's passphrase is needed.",
+                                 data={"account": account_id})
     kdf, salt = _kdf_of(doc, name)
     wrapping = derive_owner_key(creds.passphrase, salt, kdf)
     try:
@@ -254,12 +254,11 @@ def _owner_material(creds: Credentials, kdf: dict, name: str) -> bytes:
     """The 32 bytes behind the owner's key pair: Argon2id of the passphrase, or the key file itself."""
     if kdf.get("name") == "key-file":
         if creds.owner_key is None:
-            raise PassphraseRequired("This account's owner reads its backups with a key file.",
-                                     hint="Give the owner's key file.", kind="owner_key_file_missing")
+            raise PassphraseRequired("This account's owner reads its backups with a key file, not a passphrase.",
+                                     kind="owner_key_file_missing")
         return creds.owner_key
     if not creds.passphrase:
-        raise PassphraseRequired("Reading this account's backups needs the owner's passphrase.",
-                                 hint="Give the owner's passphrase.")
+        raise PassphraseRequired("Reading this account's backups needs the owner's passphrase.")
     params, salt = _kdf_of({"kdf": kdf}, name)
     return derive_owner_key(creds.passphrase, salt, params)
 
@@ -286,7 +285,7 @@ def new_owner_writer(account_id: str, creds: Credentials, kdf_params: dict | Non
         kdf = {"name": "argon2id", **params, "salt": _b64(os.urandom(16))}
     else:
         raise PassphraseRequired("An owner-held key needs the owner's passphrase (or key file) once, to be made.",
-                                 hint="Give the owner's passphrase.")
+                                 data={"account": account_id})
     _private, public, auth_key = _owner_pair(_owner_material(creds, kdf, "new key"))
     write_secret = os.urandom(32)
     return OwnerWriter(write_secret, public, kdf, _auth_tag(auth_key, account_id, public, write_secret))
@@ -346,11 +345,24 @@ def parse_account_key(text: str) -> bytes:
     return parse_key(ACCOUNT_KEY_PREFIX, text, "account key")
 
 
-def load_key_text(path, what: str) -> str:
-    """A key file's text (bounded read: a key file is a few lines)."""
-    from core.support.secretfile import read_secret_text
+def load_owner_key(path) -> bytes:
+    """The owner's key from an owner key file (read with the secret-file cap)."""
+    from core.logsetup import register_secret
+    from core.support.secretfiles import read_secret_file
 
-    return read_secret_text(path, what=what, limit=64 * 1024)
+    key = parse_owner_key(read_secret_file(path, "owner key"))
+    register_secret(format_owner_key(key))
+    return key
+
+
+def load_account_key(path) -> bytes:
+    """An app-held account key from the text of its kit (read with the secret-file cap)."""
+    from core.logsetup import register_secret
+    from core.support.secretfiles import read_secret_file
+
+    key = parse_account_key(read_secret_file(path, "account key"))
+    register_secret(format_account_key(key))
+    return key
 
 
 def check_public_key(public: bytes) -> bytes:

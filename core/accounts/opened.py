@@ -70,8 +70,7 @@ def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destinati
         repo.check()
         keys = repo.unlock(entry.account_id, ctx.secrets, credentials=Credentials.of(passphrase, credentials))
         if not keys.can_read_content:
-            raise PassphraseRequired("Reading this backup needs the owner's key; the app can only write it.",
-                                     hint="Give the owner's passphrase or key file.")
+            raise PassphraseRequired("Reading this backup needs the owner's key; the app can only write it.")
         header, manifest = repo.read_backup(keys, backup_id)
         mark_authenticated(ctx, entry)
         locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)

@@ -309,7 +309,7 @@ class Repository:
                 return writer_keys(acc, writer)
             raise PassphraseRequired(f"Account {acc} uses an owner-held key this installation has not been "
                                      "given yet; the owner's passphrase (or key file) is needed once.",
-                                     hint="Give the owner's passphrase.")
+                                     data={"account": acc})
         app_key = stored if doc["mode"] == "app" and stored is not None and len(stored) == 32 else None
         data_key = open_symmetric(doc, acc, name, app_key=app_key, creds=creds)
         if (write and doc["mode"] == "app" and app_key is not None and recovery_public is not None

@@ -54,8 +54,7 @@ def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: s
         repo.check()
         keys = repo.unlock(acc, ctx.secrets, credentials=Credentials.of(passphrase, credentials))
         if read_data and not keys.can_read_content:
-            raise PassphraseRequired("Reading this backup's data needs the owner's key; the app can only write it.",
-                                     hint="Give the owner's passphrase or key file, or check the structure only.")
+            raise PassphraseRequired("Reading this backup's data needs the owner's key; the app can only write it.")
         lost = _lost_backups(ctx, repo, entry)
         try:
             if keys.can_read_content:
