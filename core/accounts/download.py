@@ -151,7 +151,11 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
                 made.append(Download(str(target), backup_id, "unit", target.stat().st_size, now, now + ttl))
         if selection.files:
             target = out / f"{backup_id}-files.tar.zst"
-            if target.exists() and not overwrite:
+            if overwrite:
+                from core.fsutil import check_replaceable
+
+                check_replaceable(target)
+            elif target.exists() or target.is_symlink():
                 raise AlreadyExistsError(f"The file {target} already exists.", kind="file_exists",
                                          data={"path": str(target)})
             _write_tar(snap, target, paths, reporter)
