@@ -6,6 +6,7 @@ import sys
 
 from core.cli.output import print_json, print_table, progress
 from core.support.sizes import format_size
+from core.support.text import printable
 
 
 def register(sub) -> None:
@@ -91,7 +92,14 @@ def _add_key_files(q, *, recovery: bool, account_key: bool = True) -> None:
 
 def _key_files(args):
     from core.app.backups import KeyFiles
+    from core.support.secretfiles import readable_by_others
 
+    for what, path in (("recovery key", getattr(args, "recovery_key", None)),
+                       ("account key", getattr(args, "account_key", None)),
+                       ("owner key", getattr(args, "owner_key_file", None))):
+        if path and readable_by_others(path):
+            sys.stderr.write(f"unitvault: warning: the {what} file {path} can be read by other users; "
+                             "make it private (chmod 600).\n")
     return KeyFiles(recovery_key_file=getattr(args, "recovery_key", None),
                     account_key_file=getattr(args, "account_key", None),
                     owner_key_file=getattr(args, "owner_key_file", None))
@@ -223,7 +231,7 @@ def cmd_restore(args, ctx) -> int:
         print(f"Files into {f.target}: {len(f.restored):,} restored, {len(f.skipped):,} skipped (live data kept), "
               f"{len(f.removed):,} removed first, {len(f.failed):,} failed.")
         for p, why in f.failed[:50]:
-            print(f"  failed: {p}: {why}", file=sys.stderr)
+            print(f"  failed: {printable(p, limit=400)}: {printable(why, limit=400)}", file=sys.stderr)
     if r.suspended:
         print(f"Account {r.account} is suspended.")
     return 0 if r.ok else 1
@@ -254,7 +262,7 @@ def print_restore_plan(plan, limit: int = 20) -> None:
         for title, paths in (("removed first", [p.decode("utf-8", "backslashreplace") for p in f.remove]),
                              ("skipped", f.paths("skip")), ("refused", [f"{p}: {why}" for p, why in f.refused])):
             for p in paths[:limit]:
-                print(f"    {title}: {p}")
+                print(f"    {title}: {printable(p, limit=400)}")       # names from the backup, escaped
             if len(paths) > limit:
                 print(f"    … and {len(paths) - limit:,} more {title}")
     if plan.suspend:

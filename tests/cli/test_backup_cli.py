@@ -274,3 +274,18 @@ def test_scan_reports_lost_backups(cli, setup, tmp_path):
     assert rc == 0 and f"lost: backup {bid}" in out
     rc, out, err = cli("backup", "list", "alice", "--json")
     assert json.loads(out)[0]["status"] == "missing"
+
+
+def test_file_names_from_a_backup_reach_the_terminal_escaped(cli, setup, tmp_path):
+    evil = "evil\x1b]0;owned\x07\x1b[2J.txt"
+    (setup / evil).write_text("x")
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--items", "files", "--json")
+    bid = json.loads(out)["id"]
+    target = tmp_path / "t"
+    target.mkdir()
+    (target / evil).write_text("live")
+    rc, out, err = cli("backup", "restore", bid, "--items", "files", "--mode", "merge", "--to", str(target),
+                       "--dry-run")
+    assert rc == 0, err
+    assert "skipped: evil\\x1b]0;owned\\x07\\x1b[2J.txt" in out
+    assert "\x1b" not in out and "\x07" not in out
