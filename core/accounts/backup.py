@@ -161,8 +161,12 @@ def backup_needs_owner_secret(ctx, account_name: str, destination_name: str, *, 
 
 
 def backup_account(ctx, account_name: str, destination_name: str, *, items=None, passphrase: str | None = None,
-                   reporter: Reporter | None = None, destination=None, kind: str = "manual",
+                   reporter: Reporter | None = None, destination=None, kind: str = "on-demand",
+                   job: str | None = None, expires_at: str | None = None,
                    credentials: Credentials | None = None) -> BackupResult:
+    """One backup of the account at the destination. ``kind`` is "scheduled" (with ``job``) or
+    "on-demand" (with ``expires_at``, its TTL). ``credentials`` (or ``passphrase``): the owner's
+    secret, needed once per installation for an owner-held key."""
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
@@ -172,11 +176,11 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     catalog.destinations.get(destination_name)
     with use_destination(ctx, destination_name, destination) as dest:
         return _backup(ctx, account, destination_name, dest, items, Credentials.of(passphrase, credentials),
-                       reporter, kind)
+                       reporter, kind, job, expires_at)
 
 
 def _backup(ctx, account, destination_name: str, dest, items, credentials: Credentials, reporter: Reporter,
-            kind: str) -> BackupResult:
+            kind: str, job: str | None, expires_at: str | None) -> BackupResult:
     catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
@@ -215,14 +219,16 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
         raise
     reporter.check()
     new_data = packer.uploaded_bytes
-    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
+    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
+                          job, expires_at)
     repo.write_meta(keys, account_meta(account))
     if keys.scheme == WRITE_ONLY:
         repo.write_cache(keys, sid, files_cache(keys, manifest))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
     catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
-        "complete", files_count, {"username": account.username, "units": list(account.units)}))
+        "complete", files_count, {"username": account.username, "units": list(account.units)}, job=job,
+        expires_at=expires_at))
     reporter.finish()
     return BackupResult(sid, account.username, destination_name, created, items, files_count, reused, size,
                         new_data, packer.new_blobs, tuple(os.fsdecode(s) for s in skipped))

@@ -48,6 +48,7 @@ from core.errors import (
     PassphraseRequired,
 )
 from core.support.strict_msgpack import unpackb
+from core.support.text import printable
 
 MARKER = "unitvault-repo.json"
 REPO_FORMAT = "unitvault-repository"
@@ -65,6 +66,9 @@ MAX_MANIFEST = 1 << 30
 MAX_SEALED_MANIFEST = MAX_MANIFEST - 1   # (a ranged read of the cap plus one byte stays within MAX_RANGE)
 MAX_PACK = 256 << 20          # no pack this version writes comes near this (16 MiB + one blob)
 MAX_COUNT = 1 << 53
+MAX_LOCK = 4096
+JOB_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 
 
 def app_secret_name(account_id: str) -> str:
@@ -105,6 +109,8 @@ class BackupHeader:
     new_data: int
     files: int
     kind: str = "manual"
+    job: str | None = None             # the job that made it (scheduled backups)
+    expires_at: str | None = None      # on-demand backups' TTL
     sealed: int | None = None          # format 2: the sealed manifest's length
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -112,6 +118,10 @@ class BackupHeader:
         doc = {"id": self.id, "account": self.account, "created": self.created, "items": list(self.items),
                "encryption": self.encryption, "size": self.size, "new_data": self.new_data, "files": self.files,
                "kind": self.kind}
+        if self.job is not None:
+            doc["job"] = self.job
+        if self.expires_at is not None:
+            doc["expires_at"] = self.expires_at
         if self.sealed is not None:
             doc["sealed"] = self.sealed
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
@@ -127,10 +137,12 @@ class BackupHeader:
                 raise ValueError("malformed")
             if d.get("encryption") not in ("app", "owner"):
                 raise ValueError("malformed")
-            sealed = d.get("sealed")
+            sealed, job, expires = d.get("sealed"), d.get("job"), d.get("expires_at")
             return cls(_match(d["id"], HEX_RE), _match(d["account"], UUID_RE), _match(d["created"], ISO_RE),
                        items, d["encryption"], _count(d["size"]), _count(d["new_data"]), _count(d["files"]),
-                       _match(d.get("kind", "manual"), KIND_RE), None if sealed is None else _count(sealed))
+                       _match(d.get("kind", "manual"), KIND_RE), None if job is None else _match(job, JOB_RE),
+                       None if expires is None else _match(expires, ISO_RE),
+                       None if sealed is None else _count(sealed))
         except Exception:
             raise IntegrityError(f"The object {name} has a damaged header.", details=[name]) from None
 
@@ -170,6 +182,10 @@ class Repository:
     @staticmethod
     def backup_path(acc: str, sid: str) -> str:
         return f"accounts/{acc}/snapshots/{sid}"
+
+    @staticmethod
+    def lock_path(acc: str, sid: str) -> str:
+        return f"accounts/{acc}/locks/{sid}"
 
     @staticmethod
     def pack_path(acc: str, pid: str) -> str:
@@ -518,3 +534,44 @@ class Repository:
                 reporter.advance()
         self.dest.delete(self.key_path(acc))
         return [n.rsplit("/", 1)[-1] for n in snaps if HEX_RE.match(n.rsplit("/", 1)[-1])]
+
+    def delete_backup(self, acc: str, sid: str) -> None:
+        """Remove a backup's object (its data goes later, with prune). Gone already is fine."""
+        try:
+            self.dest.delete(self.backup_path(acc, sid))
+        except ObjectNotFoundError:
+            pass
+
+    # --- locks ------------------------------------------------------------------------------------
+    # A lock is a small clear JSON object next to the backup: it protects the backup from our own
+    # retention, forget and prune, and it survives a rescan. Like every clear object it is a hint: a
+    # forged lock can only keep a backup longer, never remove or change one.
+    def write_lock(self, acc: str, sid: str, until: str | None, reason: str | None) -> None:
+        doc = {"format": 1, "backup": sid, "until": until, "reason": reason or ""}
+        self.dest.put(self.lock_path(acc, sid), json.dumps(doc, sort_keys=True).encode() + b"\n")
+
+    def delete_lock(self, acc: str, sid: str) -> None:
+        try:
+            self.dest.delete(self.lock_path(acc, sid))
+        except ObjectNotFoundError:
+            pass
+
+    def read_lock(self, acc: str, sid: str) -> tuple[str | None, str] | None:
+        """(until, reason) of the backup's lock, or None when it has none (or a malformed one)."""
+        try:
+            raw = self.dest.get_range(self.lock_path(acc, sid), 0, MAX_LOCK + 1)   # capped: a clear hint
+        except ObjectNotFoundError:
+            return None
+        if len(raw) > MAX_LOCK:
+            return None
+        try:
+            doc = json.loads(raw)
+            until, reason = doc.get("until"), printable(str(doc.get("reason") or ""), limit=500)
+            if doc.get("backup") != sid or (until is not None and not _ISO_RE.match(str(until))):
+                return None
+        except (ValueError, AttributeError):
+            return None
+        return (None if until is None else str(until)), reason
+
+    def list_lock_ids(self, acc: str) -> set[str]:
+        return {n for n in self._names(f"accounts/{acc}/locks/") if HEX_RE.match(n)}

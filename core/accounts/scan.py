@@ -39,6 +39,7 @@ class _Claim:
     account: str
     header: object
     authenticated: bool
+    lock: tuple | None = None          # (until, reason) from the destination's lock object, a hint
 
 
 def _keys(repo, acc: str, ctx, credentials):
@@ -104,7 +105,9 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None,
                         if isinstance(exc, DestinationError):
                             raise
             names[acc] = (username, units)
-            for sid in repo.list_backup_ids(acc):
+            ids = repo.list_backup_ids(acc)
+            locked = repo.list_lock_ids(acc)
+            for sid in ids:
                 found += 1
                 listed_ids.add(sid)
                 try:
@@ -114,9 +117,12 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None,
                 except UnitvaultError as exc:
                     problems.append(printable(exc.message))
                     continue
-                claims.setdefault(sid, []).append(_Claim(acc, got.header, ok))
+                lock = repo.read_lock(acc, sid) if sid in locked else None
+                claims.setdefault(sid, []).append(_Claim(acc, got.header, ok, lock))
                 if reporter is not None:
                     reporter.advance()
+            if known is None or known.status == "deleted":
+                catalog.orphans.upsert(acc, username or (known.username if known else ""), has_backups=bool(ids))
         for sid, these in sorted(claims.items()):
             proven = [c for c in these if c.authenticated]
             if len(proven) == 1:
@@ -127,21 +133,27 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None,
                 problems.append(f"backup {sid} is claimed under {len(these)} accounts; none of the claims could be "
                                 "checked with a key here, so it was not filed")
                 continue
+            lock = claim.lock
             existing = catalog.backups.find(sid)
             if existing is not None:
                 if existing.account_id != claim.account or existing.destination != name:
                     problems.append(f"backup {sid} at accounts/{claim.account}/ uses an id the catalog already files "
                                     f"under another account or destination; it was not filed")
-                elif existing.status in ("unverified", "missing") and claim.authenticated:
+                    continue
+                if existing.status in ("unverified", "missing") and claim.authenticated:
                     catalog.backups.set_status(sid, "complete")
                 elif existing.status == "missing":
                     catalog.backups.set_status(sid, "unverified")
+                if lock is not None and not existing.locked:      # the destination remembers it
+                    catalog.backups.set_lock(sid, True, until=lock[0], reason=lock[1])
                 continue
             h = claim.header
             username, units = names[claim.account]
             status = "complete" if claim.authenticated else "unverified"
             entry = BackupEntry(h.id, claim.account, name, h.created, h.kind, h.items, h.size, h.new_data, True,
-                                h.encryption, status, h.files, {"username": username, "units": units})
+                                h.encryption, status, h.files, {"username": username, "units": units},
+                                job=h.job, expires_at=h.expires_at, locked=lock is not None,
+                                locked_until=lock[0] if lock else None, lock_reason=lock[1] if lock else None)
             if catalog.backups.add(entry):
                 added += 1
                 unverified += status == "unverified"
