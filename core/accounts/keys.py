@@ -164,20 +164,22 @@ def recovery_recipient(doc: dict) -> str | None:
     return slot.get("recipient") if isinstance(slot, dict) and isinstance(slot.get("recipient"), str) else None
 
 
-def open_symmetric(doc: dict, account_id: str, name: str, *, app_key: bytes | None, creds: Credentials) -> bytes:
-    """The 64-byte data key of an app key or a format-1 owner key."""
+def open_symmetric(doc: dict, account_id: str, name: str, *, app_key: bytes | None,
+                   creds: Credentials) -> tuple[bytes, str]:
+    """(the 64-byte data key, what opened it: "app", "account", "recovery" or "owner") of an app key
+    or a format-1 owner key."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     mode = doc["mode"]
     if mode == "app":
-        keys_to_try = [k for k in (app_key, creds.account_key) if k is not None]
-        for key in keys_to_try:
+        keys_to_try = [(k, how) for k, how in ((app_key, "app"), (creds.account_key, "account")) if k is not None]
+        for key, how in keys_to_try:
             if len(key) != 32:
                 continue
             try:
                 return AESGCM(key).decrypt(_unb64(doc.get("nonce"), name, 12), _unb64(doc.get("wrapped"), name),
-                                           _wrap_ad(account_id, "app"))
+                                           _wrap_ad(account_id, "app")), how
             except InvalidTag:
                 continue
         if creds.recovery is not None:
@@ -191,7 +193,7 @@ def open_symmetric(doc: dict, account_id: str, name: str, *, app_key: bytes | No
             if data_key is None or len(data_key) != 64:
                 raise WrongPasswordError(f"The recovery key does not open the key of account {account_id}.",
                                          kind="wrong_recovery_key")
-            return data_key
+            return data_key, "recovery"
         if keys_to_try:
             raise IntegrityError(f"The app key does not open the key of account {account_id}.", details=[name])
         raise PassphraseRequired(f"The key of account {account_id} is not in this installation's secrets.",
@@ -204,7 +206,7 @@ def open_symmetric(doc: dict, account_id: str, name: str, *, app_key: bytes | No
     wrapping = derive_owner_key(creds.passphrase, salt, kdf)
     try:
         return AESGCM(wrapping).decrypt(_unb64(doc.get("nonce"), name, 12), _unb64(doc.get("wrapped"), name),
-                                        _wrap_ad(account_id, "owner"))
+                                        _wrap_ad(account_id, "owner")), "owner"
     except InvalidTag:
         raise WrongPasswordError("The owner's passphrase does not open this account's key.",
                                  hint="Check the passphrase (it is case-sensitive).") from None

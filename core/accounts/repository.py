@@ -327,10 +327,24 @@ class Repository:
                                      "given yet; the owner's passphrase (or key file) is needed once.",
                                      data={"account": acc})
         app_key = stored if doc["mode"] == "app" and stored is not None and len(stored) == 32 else None
-        data_key = open_symmetric(doc, acc, name, app_key=app_key, creds=creds)
-        if (write and doc["mode"] == "app" and app_key is not None and recovery_public is not None
-                and (doc.get("format") != 2 or recovery_recipient(doc) != recipient_id(recovery_public))):
-            self._put_key_doc(acc, app_key_doc(acc, data_key, app_key, recovery_public))
+        data_key, how = open_symmetric(doc, acc, name, app_key=app_key, creds=creds)
+        rewrite = False
+        if write and doc["mode"] == "app" and app_key is None and secrets is not None:
+            # A new installation backing up an account it reads with the exported key or the recovery
+            # key adopts it: the exported key is the app key; after a recovery, a new app key wraps
+            # the same data key, so every backup here stays readable and later runs are unattended.
+            import os
+
+            app_key = creds.account_key if how == "account" else os.urandom(32)
+            secrets.set(app_secret_name(acc), app_key)
+            rewrite = how == "recovery"
+        if write and doc["mode"] == "app" and app_key is not None and (rewrite or (
+                recovery_public is not None
+                and (doc.get("format") != 2 or recovery_recipient(doc) != recipient_id(recovery_public)))):
+            new_doc = app_key_doc(acc, data_key, app_key, recovery_public)
+            if recovery_public is None and isinstance(doc.get("recovery"), dict):
+                new_doc["recovery"] = doc["recovery"]       # keep the slot this installation cannot renew
+            self._put_key_doc(acc, new_doc)
         return AccountKeys.from_data_key(acc, data_key)
 
     def create_key(self, acc: str, mode: str, secrets, passphrase: str | None = None,

@@ -26,7 +26,7 @@ def register(sub) -> None:
                    help="comma-separated: account, units, files (default: all three)")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
-    _add_key_files(q, recovery=False, account_key=False)
+    _add_key_files(q, recovery=True)
     q.set_defaults(func=cmd_now)
 
     q = s.add_parser("list", help="list an account's backups, oldest first")

@@ -302,3 +302,24 @@ def test_reset_of_an_owner_held_key(ctx, owen, local_dest, tmp_path):
                        passphrase=PASS)
     assert restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                           passphrase="a new passphrase").ok
+
+
+def test_a_new_installation_takes_over_the_backups_after_a_recovery(ctx, account, local_dest, recovery, fresh,
+                                                                    tmp_path):
+    """Restore the account on a new machine with the recovery key, then keep backing it up there:
+    the first backup adopts the key (a new app key wraps the same data key), the next ones run
+    unattended, and the old backups stay readable."""
+    old = backup_account(ctx, "alice", "repo", destination=local_dest, items="account,files")
+    scan_destination(fresh, "repo")
+    restore_backup(fresh, old.backup_id, items="account", credentials=Credentials(recovery=recovery))
+    fresh.catalog.accounts.edit(account.id, home_dir=account.home_dir)
+    with pytest.raises(PassphraseRequired):
+        backup_account(fresh, "alice", "repo", items="files")
+    new = backup_account(fresh, "alice", "repo", items="files", credentials=Credentials(recovery=recovery))
+    assert new.new_blobs == 0 and new.reused_files > 0           # incremental on top of the old backups
+    again = backup_account(fresh, "alice", "repo", items="files")  # unattended from now on
+    for bid in (old.backup_id, new.backup_id, again.backup_id):
+        out = tmp_path / f"out-{bid}"
+        assert restore_backup(fresh, bid, items="files", to=str(out)).ok
+        assert snapshot_of(out) == snapshot_of(Path(account.home_dir))
+    assert "recovery" in _key_doc(tmp_path, account.id)            # the slot survived the takeover
