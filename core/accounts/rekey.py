@@ -5,7 +5,9 @@ the packs, indexes and other objects of the account there; the catalog forgets t
 key is replaced: an app-held account gets a new app key at once (key objects are made by the next
 backup at each destination); an owner-held account gets a new key from the owner's new passphrase
 (or key file) now if one is given, else at its next backup. The caller must type the account's
-username to confirm: there is no undo.
+username to confirm: there is no undo. Locked backups are deleted too (a lock keeps a backup from
+retention, not from its key being destroyed). A destination that cannot be reached stops the reset
+before the key is replaced; running it again finishes the job.
 """
 
 from __future__ import annotations
