@@ -244,3 +244,215 @@ def undo(ctx, unit_name: str) -> Task:
 
         return core_undo(ctx.units, ctx.home, ctx.secrets, unit_name)
     return fn
+
+
+# --- undo exactly one import ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UndoPreview:
+    """What restoring one safety snapshot would change (the plan), before anything is changed."""
+    snapshot: Any  # core.unit_import.safety.SafetySnapshot
+    preview: Any  # core.unit_import.ImportPreview against the unit as it is now
+
+
+def preview_undo(ctx, snapshot_id: str) -> Task:
+    """Read the safety snapshot an import kept and plan its restore (writes nothing)."""
+    def fn(reporter: Reporter) -> UndoPreview:
+        from core.unit_import.undo import preview_safety_snapshot
+
+        info, _source, preview_obj = preview_safety_snapshot(ctx.units, ctx.home, ctx.secrets, snapshot_id,
+                                                             reporter)
+        return UndoPreview(info, preview_obj)
+    return fn
+
+
+def undo_import(ctx, undo_preview: UndoPreview) -> Task:
+    """Restore exactly that snapshot, as previewed, and record it as undone (like ``unitvault undo``,
+    but for the snapshot of the import the wizard shows, not the unit's latest one)."""
+    def fn(reporter: Reporter):
+        from core.unit_import.undo import restore_safety_snapshot
+
+        return restore_safety_snapshot(ctx.units, ctx.home, ctx.secrets, undo_preview.snapshot.id, reporter,
+                                       preview=undo_preview.preview, _kind="undo")
+    return fn
+
+
+# --- watching the store for changes made elsewhere (the CLI, another window) ----------------------------------
+def unit_revisions(ctx) -> Task:
+    """``{unit id: (name, revision)}``: every committed change to a unit bumps its revision, and a
+    deleted unit drops out, so comparing two answers tells whether the views are stale."""
+    def fn(reporter: Reporter) -> dict[str, tuple[str, int | None]]:
+        store = ctx.units
+        with store.read() as conn:
+            return {u.id: (u.name, store.revision(u.id, conn)) for u in store.list_units(conn)}
+    return fn
+
+
+# --- the log: GUI operations are written like CLI commands ------------------------------------------------
+def logged(operation: str, detail: str, task: Task) -> Task:
+    """Write ``operation`` to the log when it starts and how it ended, as the CLI does for a command.
+
+    ``detail`` names what it works on (units, files), never a password: the log's filter redacts
+    registered secrets as a second line of defence."""
+    def fn(reporter: Reporter):
+        from core.errors import Cancelled, UnitvaultError
+        from core.logsetup import get_logger
+
+        log = get_logger("desktop")
+        log.info("operation: %s %s", operation, detail)
+        try:
+            result = task(reporter)
+        except Cancelled:
+            log.info("cancelled: %s", operation)
+            raise
+        except UnitvaultError as exc:
+            log.info("failed: %s: %s", operation, exc.message)
+            raise
+        log.info("done: %s%s", operation, _outcome(result))
+        return result
+    return fn
+
+
+def _outcome(result) -> str:
+    written = getattr(result, "written", None)
+    if written is not None:
+        return f": {len(written)} written, {len(getattr(result, 'failed', []) or [])} failed"
+    path = getattr(result, "path", None)
+    if path is not None:
+        return f": wrote {path}"
+    unit = getattr(result, "unit", None)
+    if unit is not None and hasattr(result, "snapshot_id"):
+        snap = result.snapshot_id or "none"
+        return f": unit {unit.name}, safety snapshot {snap}"
+    return ""
+
+
+# --- settings: the organisation's recovery key, key derivation, safety snapshots ---------------------------
+# These call core's bundle and settings functions as `unitvault recovery-key`, `kdf` and the snapshot
+# setting do; they move to the shared use cases once those exist.
+RECOVERY_FILES = ("recovery.key", "recovery.pub", "recovery-kit.html")
+
+
+@dataclass(frozen=True)
+class RecoveryKit:
+    """A new recovery key pair's files (the private key is never kept by the app)."""
+    public_key: str
+    folder: Path
+    files: dict[str, Path]
+    configured: bool
+
+
+def create_recovery_key(ctx, folder: Path, *, use: bool = True, overwrite: bool = False) -> Task:
+    """Write recovery.key, recovery.pub and the printable recovery-kit.html into ``folder``; with
+    ``use``, new exports add a recovery slot for it."""
+    def fn(reporter: Reporter) -> RecoveryKit:
+        from core.bundle import format_private_key, format_public_key, generate_recovery_key
+        from core.bundle.kit import recovery_kit_html
+        from core.errors import AlreadyExistsError, InvalidInputError
+        from core.fsutil import atomic_write_bytes
+        from core.logsetup import register_secret
+
+        out = Path(folder).expanduser()
+        if out.exists() and not out.is_dir():
+            raise InvalidInputError(f"{out} is not a folder.")
+        out.mkdir(parents=True, exist_ok=True)
+        files = {name: out / name for name in RECOVERY_FILES}
+        if not overwrite:
+            taken = [p for p in files.values() if p.exists()]
+            if taken:
+                raise AlreadyExistsError(f"The file {taken[0]} already exists.", kind="file_exists",
+                                         data={"path": str(taken[0])})
+        private, public = generate_recovery_key()
+        sec, pub = format_private_key(private), format_public_key(public)
+        register_secret(sec)
+        atomic_write_bytes(files["recovery.key"], (
+            "# Unitvault recovery key. Keep it offline; it opens every bundle exported with its public key.\n"
+            f"# public key: {pub}\n{sec}\n").encode())
+        atomic_write_bytes(files["recovery.pub"], f"{pub}\n".encode(), mode=0o644)
+        atomic_write_bytes(files["recovery-kit.html"], recovery_kit_html(private, public).encode("utf-8"))
+        if use:
+            ctx.settings.set("recovery/public_key", pub)
+        return RecoveryKit(pub, out, files, use)
+    return fn
+
+
+def use_recovery_key(ctx, public_key_file: Path) -> Task:
+    """New exports add a recovery slot for the public key in ``public_key_file`` (recovery.pub)."""
+    def fn(reporter: Reporter) -> str:
+        from core.bundle import format_public_key, parse_public_key
+        from core.errors import InvalidInputError, NotFoundError
+
+        path = Path(public_key_file).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise NotFoundError(f"No file {path}.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(f"{path} cannot be read as a public key file ({exc.__class__.__name__}).") \
+                from None
+        lines = [x for x in text.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+        if "UVSEC1-" in "".join("".join(lines).split()).upper():
+            raise InvalidInputError("That file holds the private recovery key; choose the public key "
+                                    "(recovery.pub).")
+        pub = format_public_key(parse_public_key("\n".join(lines)))
+        ctx.settings.set("recovery/public_key", pub)
+        return pub
+    return fn
+
+
+def clear_recovery_key(ctx) -> Task:
+    def fn(reporter: Reporter) -> None:
+        ctx.settings.set("recovery/public_key", None)
+    return fn
+
+
+@dataclass(frozen=True)
+class KdfStatus:
+    kdf: Any  # core.bundle.KdfParams new exports use
+    calibrated: bool
+
+
+def kdf_status(ctx) -> KdfStatus:
+    from core.bundle import default_kdf
+
+    return KdfStatus(default_kdf(ctx.settings), ctx.settings.get("kdf/m_kib") is not None)
+
+
+def calibrate_kdf(ctx) -> Task:
+    """Measure Argon2id here (a few seconds) and store parameters taking about half a second to a second."""
+    def fn(reporter: Reporter) -> KdfStatus:
+        from core.bundle import calibrate_kdf as calibrate
+
+        reporter.stage("calibrating key derivation")
+        kdf = calibrate()
+        ctx.settings.set("kdf/m_kib", kdf.m_kib)
+        ctx.settings.set("kdf/t", kdf.t)
+        ctx.settings.set("kdf/p", kdf.p)
+        return kdf_status(ctx)
+    return fn
+
+
+def reset_kdf(ctx) -> Task:
+    def fn(reporter: Reporter) -> KdfStatus:
+        for key in ("kdf/m_kib", "kdf/t", "kdf/p"):
+            ctx.settings.set(key, None)
+        return kdf_status(ctx)
+    return fn
+
+
+def snapshots_kept(ctx) -> int:
+    from core.unit_import.safety import keep_count
+
+    return keep_count(ctx.home)
+
+
+def set_snapshots_kept(ctx, count: int) -> Task:
+    """How many safety snapshots to keep per unit (the oldest beyond it go at the next import)."""
+    def fn(reporter: Reporter) -> int:
+        from core.errors import InvalidInputError
+        from core.unit_import.safety import KEEP_SETTING, keep_count
+
+        if not 1 <= int(count) <= 1000:
+            raise InvalidInputError("Keep between 1 and 1,000 safety snapshots per unit.")
+        ctx.settings.set(KEEP_SETTING, int(count))
+        return keep_count(ctx.home)
+    return fn

@@ -1,0 +1,302 @@
+"""The keyboard as a first-class user: Enter does the safe, expected thing on every page, focus goes
+where typing belongs, every mnemonic works. Keys are sent to whatever has focus, as a person's
+keyboard would, through Qt's shortcut handling."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWizard
+
+from desktop.import_wizard import P_CONFIRM, P_DONE, P_PASSWORD, P_PREVIEW, P_VALIDATE
+from tests.desktop.conftest import WAIT_MS
+from tests.desktop.test_import_wizard import PASSWORD, change_demo, digest, open_wizard, to_preview
+
+K = Qt.Key
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def activate(qtbot, window) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press at whatever has the keyboard focus."""
+    widget = focused()
+    assert widget is not None, "nothing has the keyboard focus"
+    qtbot.keyClick(widget, key, modifier)
+
+
+def type_text(qtbot, text: str) -> None:
+    widget = focused()
+    assert widget is not None, "nothing has the keyboard focus"
+    qtbot.keyClicks(widget, text)
+
+
+def wait_focus(qtbot, widget) -> None:
+    qtbot.waitUntil(widget.hasFocus, timeout=WAIT_MS)
+
+
+# --- the import wizard, from the keyboard only ---------------------------------------------------------------
+def test_the_whole_import_by_keyboard(window, qtbot, fast_kdf, bundle):
+    """Enter on every page: next after the bundle, validate, next after validation (never Back), next on
+    the plan, the typed name imports, and Enter on the last page finishes (never Undo)."""
+    ctx = fast_kdf
+    exported = digest(ctx, "demo")
+    change_demo(ctx)
+    wizard = open_wizard(window, qtbot, bundle)
+    activate(qtbot, wizard)
+    wait_focus(qtbot, wizard.choose_page.path)
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_PASSWORD
+    wait_focus(qtbot, wizard.password_page.password.edit)
+    type_text(qtbot, PASSWORD)
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_VALIDATE
+    qtbot.waitUntil(lambda: wizard.validate_page.ok, timeout=WAIT_MS)
+    wait_focus(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_PREVIEW
+    qtbot.waitUntil(wizard.preview_page.isComplete, timeout=WAIT_MS)
+    wait_focus(qtbot, wizard.preview_page.target.lineEdit())
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_CONFIRM
+    wait_focus(qtbot, wizard.confirm_page.typed)  # typing goes to the name field without a Tab
+    press(qtbot, K.Key_Return)  # nothing typed yet: Enter does nothing
+    assert wizard.currentId() == P_CONFIRM
+    type_text(qtbot, "demo")
+    press(qtbot, K.Key_Return)
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert digest(ctx, "demo") == exported
+    done = wizard.done_page
+    assert done.undo_button.isEnabled()
+    done.undo_button.setFocus()  # even with the focus on Undo, Enter finishes
+    wait_focus(qtbot, done.undo_button)
+    with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS) as finished:
+        press(qtbot, K.Key_Return)
+    assert finished.args == [QDialog.DialogCode.Accepted]
+    assert done.confirm_box is None and done.handle is None  # Undo was not even asked for
+    assert digest(ctx, "demo") == exported  # the import stays
+
+
+def test_a_wrong_password_then_enter_goes_back_to_the_password_selected(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    activate(qtbot, wizard)
+    wait_focus(qtbot, wizard.choose_page.path)
+    press(qtbot, K.Key_Return)
+    wait_focus(qtbot, wizard.password_page.password.edit)
+    type_text(qtbot, "not-the-password")
+    press(qtbot, K.Key_Return)
+    page = wizard.validate_page
+    qtbot.waitUntil(lambda: page.handle.done, timeout=WAIT_MS)
+    assert not page.ok and "Enter" in page.error.text()
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_PASSWORD
+    edit = wizard.password_page.password.edit
+    wait_focus(qtbot, edit)  # focus is back where the password is typed, all of it selected
+    assert edit.selectedText() == "not-the-password"
+    type_text(qtbot, PASSWORD)  # replaces the wrong one
+    assert edit.text() == PASSWORD
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_VALIDATE
+    qtbot.waitUntil(lambda: page.handle.done, timeout=WAIT_MS)
+    assert page.ok
+
+
+def test_enter_on_the_validation_page_goes_next_even_from_the_back_button(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    activate(qtbot, wizard)
+    wizard.next()
+    wizard.password_page.password.setText(PASSWORD)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.validate_page.ok, timeout=WAIT_MS)
+    back = wizard.button(QWizard.WizardButton.BackButton)
+    back.setFocus()
+    wait_focus(qtbot, back)
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_PREVIEW
+
+
+def test_undo_asks_first_and_enter_keeps_the_import(window, qtbot, fast_kdf, bundle):
+    ctx = fast_kdf
+    change_demo(ctx)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.next()
+    wizard.confirm_page.typed.setText("demo")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    imported = digest(ctx, "demo")
+    done = wizard.done_page
+    activate(qtbot, wizard)
+    done.undo_button.setFocus()
+    press(qtbot, K.Key_Space)  # Space presses the focused button
+    qtbot.waitUntil(lambda: done.confirm_box is not None, timeout=WAIT_MS)
+    box = done.confirm_box
+    # what it would restore is shown before anything is done: the plan, per section and per record
+    assert "Config keys" in box.informativeText() and done.undo_tree.topLevelItemCount() == 4
+    assert done.undo_tree.isVisible()
+    qtbot.waitUntil(box.isVisible, timeout=WAIT_MS)
+    box.activateWindow()
+    qtbot.waitUntil(box.isActiveWindow, timeout=WAIT_MS)
+    press(qtbot, K.Key_Return)  # the default answer keeps the import
+    qtbot.waitUntil(lambda: done.confirm_box is None, timeout=WAIT_MS)
+    assert digest(ctx, "demo") == imported
+    assert "import stays" in done.undo_message.text() and done.undo_button.isEnabled()
+
+
+# --- the export dialog -----------------------------------------------------------------------------------------
+def _export_dialog(window, qtbot, names):
+    dialog = window.open_export(names)
+    qtbot.addWidget(dialog)
+    activate(qtbot, dialog)
+    return dialog
+
+
+def _checks(dialog) -> list:
+    return [dialog.units.item(i).checkState() for i in range(dialog.units.count())]
+
+
+def test_enter_in_the_folder_field_exports(window, qtbot, fast_kdf, tmp_path):
+    from core.unit.seed import seed_unit
+
+    seed_unit(fast_kdf.units, "north", "small", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    d = _export_dialog(window, qtbot, ["demo"])
+    before = _checks(d)
+    wait_focus(qtbot, d.password.edit)  # the unit comes chosen: typing starts with the password
+    type_text(qtbot, PASSWORD)
+    press(qtbot, K.Key_Return)  # not possible yet (no confirmation): nothing happens, nothing is ticked
+    assert d.stack.currentIndex() == 0 and _checks(d) == before
+    press(qtbot, K.Key_F, ALT)  # Alt+F: the Confirm field
+    wait_focus(qtbot, d.confirm.edit)
+    type_text(qtbot, PASSWORD)
+    press(qtbot, K.Key_D, ALT)  # Alt+D: the destination
+    wait_focus(qtbot, d.destination)
+    d.destination.selectAll()
+    type_text(qtbot, str(out / "demo.uvault"))
+    with qtbot.waitSignal(d.exported, timeout=WAIT_MS):
+        press(qtbot, K.Key_Return)
+    assert _checks(d) == before  # "Select all" was not pressed
+    assert (out / "demo.uvault").exists() and not (out / "north.uvault").exists()
+    # the result page: Enter closes
+    wait_focus(qtbot, d.done_button)
+    with qtbot.waitSignal(d.finished, timeout=WAIT_MS):
+        press(qtbot, K.Key_Return)
+
+
+def test_enter_never_ticks_every_unit(window, qtbot, fast_kdf):
+    from core.unit.seed import seed_unit
+
+    seed_unit(fast_kdf.units, "north", "small", 1)
+    d = _export_dialog(window, qtbot, [])
+    before = _checks(d)
+    for widget in (d.units, d.password.edit, d.confirm.edit, d.destination, d.select_none, d.select_all):
+        widget.setFocus()
+        wait_focus(qtbot, widget)
+        press(qtbot, K.Key_Return)
+        assert _checks(d) == before and d.stack.currentIndex() == 0, widget
+
+
+def test_mnemonics_move_the_focus_and_typing_follows(window, qtbot, fast_kdf):
+    from core.unit.seed import seed_unit
+
+    seed_unit(fast_kdf.units, "north", "small", 1)
+    seed_unit(fast_kdf.units, "wolf", "small", 2)
+    d = _export_dialog(window, qtbot, ["demo"])
+    d.units.setFocus()
+    wait_focus(qtbot, d.units)
+    d.units.setCurrentRow(0)
+    row = d.units.currentRow()
+    press(qtbot, K.Key_W, ALT)
+    wait_focus(qtbot, d.password.edit)
+    type_text(qtbot, "wolf")  # would have moved the list's selection to "wolf"
+    assert d.password.text() == "wolf" and d.units.currentRow() == row
+    press(qtbot, K.Key_F, ALT)
+    wait_focus(qtbot, d.confirm.edit)
+    type_text(qtbot, "wolf")
+    assert d.confirm.text() == "wolf"
+    press(qtbot, K.Key_U, ALT)
+    wait_focus(qtbot, d.units)
+    press(qtbot, K.Key_R, ALT)  # the Replace checkbox toggles
+    qtbot.waitUntil(d.overwrite.isChecked, timeout=WAIT_MS)
+
+
+def test_ctrl_e_exports_while_the_search_box_has_focus(window, qtbot):
+    activate(qtbot, window)
+    search = window.units_page.search
+    search.setFocus()
+    wait_focus(qtbot, search)
+    type_text(qtbot, "dem")
+    press(qtbot, K.Key_E, CTRL)
+    qtbot.waitUntil(lambda: any(type(d).__name__ == "ExportDialog" for d in window.open_dialogs), timeout=WAIT_MS)
+    assert search.text() == "dem"
+    # the config-key search too
+    for dialog in list(window.open_dialogs):
+        dialog.close()
+    activate(qtbot, window)
+    keys_search = window.units_page.view.keys_search
+    window.units_page.view.tabs.setCurrentIndex(3)
+    keys_search.setFocus()
+    wait_focus(qtbot, keys_search)
+    press(qtbot, K.Key_E, CTRL)
+    qtbot.waitUntil(lambda: any(type(d).__name__ == "ExportDialog" for d in window.open_dialogs), timeout=WAIT_MS)
+
+
+def test_ordinary_editing_keys_stay_with_the_search_box(window, qtbot):
+    activate(qtbot, window)
+    search = window.units_page.search
+    search.setFocus()
+    wait_focus(qtbot, search)
+    type_text(qtbot, "demo")
+    press(qtbot, K.Key_A, CTRL)  # select all in the field (no window action binds it)
+    assert search.selectedText() == "demo"
+
+
+def test_the_main_window_starts_with_focus_in_the_search(window, qtbot):
+    activate(qtbot, window)
+    wait_focus(qtbot, window.units_page.search)
+
+
+# --- the quit question --------------------------------------------------------------------------------------------
+def test_quit_question_defaults_to_keep_working(window, qtbot, demo_ctx, tmp_path, monkeypatch):
+    """Enter on the question keeps the window and the running operation."""
+    import threading
+
+    from desktop import ops
+
+    gate = threading.Event()
+
+    def slow_export(*args, **kwargs):
+        def fn(reporter):
+            while not gate.wait(0.05):
+                reporter.check()
+        return fn
+    monkeypatch.setattr(ops, "export_units", slow_export)
+    d = window.open_export(["demo"])
+    qtbot.addWidget(d)
+    d.password.setText(PASSWORD)
+    d.confirm.setText(PASSWORD)
+    d.destination.setText(str(tmp_path / "demo.uvault"))
+    d.export_button.click()
+    activate(qtbot, window)
+    window.close()
+    qtbot.waitUntil(lambda: window.quit_box is not None and window.quit_box.isVisible(), timeout=WAIT_MS)
+    box: QMessageBox = window.quit_box
+    assert box.text() == "An export is running: cancel it and quit?"
+    box.activateWindow()
+    qtbot.waitUntil(box.isActiveWindow, timeout=WAIT_MS)
+    press(qtbot, K.Key_Return)
+    qtbot.waitUntil(lambda: window.quit_box is None, timeout=WAIT_MS)
+    assert window.isVisible() and not d.handle.done and not d.handle.is_cancel_requested
+    d.progress.cancel()
+    qtbot.waitUntil(lambda: d.handle.done, timeout=WAIT_MS)
+    gate.set()
