@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.context import AppContext
+from core.app.context import AppContext
 from core.logsetup import get_logger, setup_logging
 
 log = get_logger("desktop")

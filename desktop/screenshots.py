@@ -66,8 +66,8 @@ def render(out: Path, *, dark: bool = True) -> None:
     from PySide6.QtCore import QSize
     from PySide6.QtWidgets import QWizard
 
+    from core.app.context import AppContext
     from core.bundle import export_unit
-    from core.context import AppContext
     from core.logsetup import setup_logging
     from core.progress import ProgressState
     from core.unit.seed import seed_unit

@@ -22,7 +22,7 @@ def home(tmp_path):
 
 @pytest.fixture
 def ctx(home):
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     context = AppContext(home)
     yield context

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.accounts.opened import open_backup
-from core.accounts.restore import BackupUnitSource, find_unit_items, parse_restore_items
+from core.accounts.restore.plan import check_rel_path, entry_ok, parse_restore_items, selected
+from core.accounts.restore.units import BackupUnitSource, find_unit_items
 from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, SIZE, TARGET, TYPE
 from core.errors import AlreadyExistsError, InvalidInputError
 from core.fsutil import atomic_write_bytes, atomic_writer
@@ -162,11 +163,9 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
 def _write_tar(snap, target: Path, paths, reporter: Reporter) -> None:
     import zstandard
 
-    from core.accounts.restore import _entry_ok, _selected, check_rel_path
-
     wanted = [os.fsencode(p).strip(b"/") for p in paths] if paths else None
     entries = [e for e in snap.manifest.get("files", {}).get("entries", [])
-               if _entry_ok(e) and _selected(e[PATH], wanted)]    # malformed entries are left out, like unsafe names
+               if entry_ok(e) and selected(e[PATH], wanted)]    # malformed entries are left out, like unsafe names
     reporter.stage("packing files", sum(e[SIZE] for e in entries if e[TYPE] == "f"), "bytes")
     reader = snap.reader()
     try:

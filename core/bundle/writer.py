@@ -6,7 +6,6 @@ temporary name in the target directory, fsynced and renamed; an error or a cance
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from core.bundle.payload import block_frame, compressor, frame
 from core.bundle.records import check_record, pack_record
 from core.errors import AlreadyExistsError, InvalidContentError, InvalidInputError, InvalidRecordError
 from core.progress import Reporter
+from core.support.clock import now_iso
 from core.unit.records import SECTIONS
 
 
@@ -33,7 +33,7 @@ class WriteResult:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return now_iso(timespec="seconds")
 
 
 def check_out_path(out_path, overwrite: bool) -> Path:

@@ -88,7 +88,7 @@ def cmd_add(args, ctx) -> int:
     from core.cli.output import print_json
 
     _check_units(ctx, args.unit)
-    account = ctx.catalog.add_account(args.username, _home_dir(args.home_dir), email=args.email, units=args.unit,
+    account = ctx.catalog.accounts.add(args.username, _home_dir(args.home_dir), email=args.email, units=args.unit,
                                       excludes=args.exclude, encryption=args.encryption)
     if args.json:
         print_json(account.as_dict())
@@ -100,7 +100,7 @@ def cmd_add(args, ctx) -> int:
 def cmd_list(args, ctx) -> int:
     from core.cli.output import print_json, print_table
 
-    accounts = ctx.catalog.list_accounts(include_deleted=args.all)
+    accounts = ctx.catalog.accounts.list(include_deleted=args.all)
     if args.json:
         print_json([a.as_dict() for a in accounts])
     elif not accounts:
@@ -114,7 +114,7 @@ def cmd_list(args, ctx) -> int:
 def cmd_show(args, ctx) -> int:
     from core.cli.output import print_json
 
-    account = ctx.catalog.get_account(args.username)
+    account = ctx.catalog.accounts.get(args.username)
     if args.json:
         print_json(account.as_dict())
     else:
@@ -125,7 +125,7 @@ def cmd_show(args, ctx) -> int:
 def cmd_edit(args, ctx) -> int:
     from core.cli.output import print_json
 
-    account = ctx.catalog.get_account(args.username)
+    account = ctx.catalog.accounts.get(args.username)
     units = None
     if args.unit is not None or args.add_unit or args.remove_unit:
         units = set(args.unit if args.unit is not None else account.units)
@@ -137,7 +137,7 @@ def cmd_edit(args, ctx) -> int:
         excludes = [] if args.no_excludes else list(args.exclude if args.exclude is not None else account.excludes)
         excludes += [x for x in args.add_exclude if x not in excludes]
         excludes = [x for x in excludes if x not in args.remove_exclude]
-    account = ctx.catalog.edit_account(account.id, username=args.rename, email=args.email,
+    account = ctx.catalog.accounts.edit(account.id, username=args.rename, email=args.email,
                                        home_dir=_home_dir(args.home_dir) if args.home_dir else None,
                                        units=sorted(units) if units is not None else None, excludes=excludes)
     if args.json:
@@ -148,16 +148,16 @@ def cmd_edit(args, ctx) -> int:
 
 
 def cmd_status(args, ctx) -> int:
-    account = ctx.catalog.set_account_status(args.username, args.status)
+    account = ctx.catalog.accounts.set_status(args.username, args.status)
     print(f"Account {account.username} is {account.status}.")
     return 0
 
 
 def cmd_delete(args, ctx) -> int:
-    account = ctx.catalog.get_account(args.username)
+    account = ctx.catalog.accounts.get(args.username)
     if not args.yes:
         raise ConfirmationRequired(f"Deleting account {account.username!r} needs --yes.",
                                    hint="Its backups stay at the destinations.")
-    ctx.catalog.delete_account(account.id)
+    ctx.catalog.accounts.delete(account.id)
     print(f"Deleted account {account.username}; its backups stay at the destinations.", file=sys.stderr)
     return 0

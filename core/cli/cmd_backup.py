@@ -103,8 +103,8 @@ def cmd_now(args, ctx) -> int:
 
     _expire(ctx)
     items = parse_items(args.items)
-    account = ctx.catalog.get_account(args.account)
-    ctx.catalog.get_destination(args.destination)
+    account = ctx.catalog.accounts.get(args.account)
+    ctx.catalog.destinations.get(args.destination)
     passphrase = _owner_passphrase(args, ctx, account.encryption)
     bar, reporter = _progress()
     try:
@@ -127,8 +127,8 @@ def cmd_list(args, ctx) -> int:
     from core.cli.output import print_json, print_table
 
     _expire(ctx)
-    account = ctx.catalog.get_account(args.account)
-    snaps = ctx.catalog.list_backups(account.id, args.destination)
+    account = ctx.catalog.accounts.get(args.account)
+    snaps = ctx.catalog.backups.list(account.id, args.destination)
     if args.json:
         print_json([s.as_dict() for s in snaps])
     elif not snaps:
@@ -144,7 +144,7 @@ def cmd_verify(args, ctx) -> int:
     from core.accounts.verify import verify_backup
     from core.cli.output import print_json
 
-    entry = ctx.catalog.get_backup(args.id)
+    entry = ctx.catalog.backups.get(args.id)
     passphrase = _owner_passphrase(args, ctx, entry.encryption)
     bar, reporter = _progress()
     try:
@@ -173,19 +173,19 @@ def cmd_restore(args, ctx) -> int:
     selection = parse_restore_items(args.items)
     if args.mode == "terminate" and not args.yes:
         raise ConfirmationRequired("A terminate restore removes what it restores first and needs --yes.")
-    entry = ctx.catalog.get_backup(args.id)
+    entry = ctx.catalog.backups.get(args.id)
     passphrase = _owner_passphrase(args, ctx, entry.encryption)
     bar, reporter = _progress()
     try:
         r = restore_backup(ctx, args.id, items=selection, mode=args.mode, paths=args.path or None, to=args.to,
-                             suspend=args.suspend, yes=args.yes, passphrase=passphrase, reporter=reporter)
+                             suspend=args.suspend, passphrase=passphrase, reporter=reporter)
     finally:
         bar.close()
     f = r.files
     if args.json:
         print_json({"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
                     "units": [{"name": n, "result": w} for n, w in r.units], "suspended": r.suspended,
-                    "files": None if f is None else {"target": f.target, "restored": f.restored,
+                    "files": None if f is None else {"target": f.target, "restored": len(f.restored),
                                                      "skipped": list(f.skipped),
                                                      "failed": [{"path": p, "reason": w} for p, w in f.failed]},
                     "ok": r.ok})
@@ -195,7 +195,7 @@ def cmd_restore(args, ctx) -> int:
         for name, what in r.units:
             print(f"Unit {name}: {what}.")
         if f is not None:
-            print(f"Files into {f.target}: {f.restored:,} restored, {len(f.skipped):,} skipped (live data kept), "
+            print(f"Files into {f.target}: {len(f.restored):,} restored, {len(f.skipped):,} skipped (live data kept), "
                   f"{len(f.failed):,} failed.")
             for p, why in f.failed[:50]:
                 print(f"  failed: {p}: {why}", file=sys.stderr)
@@ -212,7 +212,7 @@ def cmd_download(args, ctx) -> int:
 
     _expire(ctx)
     selection = parse_restore_items(args.items)
-    entry = ctx.catalog.get_backup(args.id)
+    entry = ctx.catalog.backups.get(args.id)
     passphrase = None
     if entry.encryption == "owner":
         if args.passphrase_file:

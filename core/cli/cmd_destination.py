@@ -181,7 +181,7 @@ def cmd_add(args, ctx) -> int:
     params = build_params(args)
     config = check_config(DestinationConfig(args.name, args.type, params))
     catalog = ctx.catalog
-    if catalog.find_destination(args.name) is not None:
+    if catalog.destinations.find(args.name) is not None:
         raise AlreadyExistsError(f"A destination named {args.name!r} already exists.",
                                  hint="Remove it first, or choose another name.")
     secret = None
@@ -202,7 +202,7 @@ def cmd_add(args, ctx) -> int:
     if secret:
         ctx.secrets.set(name, secret)
     try:
-        catalog.add_destination(config)
+        catalog.destinations.add(config)
     except BaseException:
         if secret:
             ctx.secrets.delete(name)
@@ -219,7 +219,7 @@ def cmd_list(args, ctx) -> int:
     from core.cli.output import print_json, print_table
     from core.destinations import describe
 
-    configs = ctx.catalog.list_destinations()
+    configs = ctx.catalog.destinations.list()
     if args.json:
         print_json([config_json(c, ctx.secrets) for c in configs])
     elif not configs:
@@ -235,7 +235,7 @@ def cmd_test(args, ctx) -> int:
 
     if not 0 < args.size <= 1024:
         raise InvalidInputError("The probe size must be between 0 and 1024 MiB.")
-    config = ctx.catalog.get_destination(args.name)
+    config = ctx.catalog.destinations.get(args.name)
     dest = open_destination(config, ctx.secrets, retries=2)
     try:
         result = test_destination(dest, size=max(1, int(args.size * 1024 * 1024)))
@@ -255,11 +255,14 @@ def cmd_test(args, ctx) -> int:
 def cmd_remove(args, ctx) -> int:
     from core.destinations import secret_name
 
-    config = ctx.catalog.get_destination(args.name)
+    config = ctx.catalog.destinations.get(args.name)
     if not args.yes:
         raise ConfirmationRequired(f"Removing destination {config.name!r} needs --yes.",
                                    hint="The backups stored there stay; only this installation forgets them.")
-    ctx.catalog.remove_destination(config.name)
+    with ctx.catalog.write() as c:
+        ctx.catalog.destinations.remove(config.name, conn=c)
+        ctx.catalog.backups.forget_destination(config.name, conn=c)
+        ctx.catalog.blobs.forget_destination(config.name, conn=c)
     ctx.secrets.delete(secret_name(config.name))
     print(f"Removed destination {config.name}; the backups stored there were left in place.", file=sys.stderr)
     return 0
@@ -268,11 +271,9 @@ def cmd_remove(args, ctx) -> int:
 def cmd_scan(args, ctx) -> int:
     from core.cli.output import print_json
 
-    ctx.catalog.get_destination(args.name)
-    try:
-        from core.accounts.repository import scan_destination
-    except ImportError:
-        raise InvalidInputError("Scanning destinations is not available in this build.") from None
+    ctx.catalog.destinations.get(args.name)
+    from core.accounts.scan import scan_destination
+
     result = scan_destination(ctx, args.name)
     data = _plain(result)
     if args.json:

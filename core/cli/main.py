@@ -51,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.logsetup import setup_logging
 
     ctx = None

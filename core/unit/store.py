@@ -13,7 +13,6 @@ calls (or bump the revision in the same transaction).
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import secrets as _secrets
 import uuid
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.db import open_database, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from core.support import clock
 from core.unit import tables as t
 from core.unit.records import SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire, to_wire
 
@@ -36,7 +36,7 @@ BATCH = 5000
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return clock.now_iso(timespec="seconds")
 
 
 def dumps(value: Any) -> str:

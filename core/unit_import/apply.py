@@ -14,7 +14,6 @@ changed" event is published.
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import itertools
 import threading
@@ -25,6 +24,7 @@ from sqlalchemy import update
 
 from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
 from core.progress import CancelToken, Reporter
+from core.support.clock import now_iso
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Unit, wire_key
 from core.unit.store import check_unit_name
@@ -129,7 +129,7 @@ def _wires_from_packed(packed: dict, wanted: dict[str, set[str]]) -> dict[str, d
 
 def _marker() -> str:
     """A unique updated_at stamp: tells, after a crash, whether this import committed."""
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return now_iso()
 
 
 def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety_snapshot: bool = True,

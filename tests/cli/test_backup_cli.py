@@ -22,7 +22,7 @@ def setup(cli, tmp_path):
     assert cli("unit", "seed", "shop")[0] == 0
     assert cli("account", "add", "alice", "--home-dir", str(home_dir), "--unit", "shop")[0] == 0
     cat = Catalog.open("sqlite:///" + str(tmp_path / "home" / "catalog.sqlite3"))
-    cat.add_destination(DestinationConfig("repo", "local", {"path": str(repo)}))
+    cat.destinations.add(DestinationConfig("repo", "local", {"path": str(repo)}))
     cat.close()
     return home_dir
 
@@ -89,7 +89,7 @@ def test_downloads_expire_after_the_ttl(cli, setup, tmp_path):
     import time
 
     from core.accounts.download import expire_downloads
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--json")
     sid = json.loads(out)["id"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-import types
 
 import pytest
 
@@ -157,22 +156,22 @@ def test_sftp_add_needs_an_existing_key_and_known_hosts(cli, tmp_path):
     assert rc == 1 and "known_hosts file" in err
 
 
-def test_scan_calls_the_repository_and_prints_what_it_found(cli, tmp_path, monkeypatch):
-    seen = []
-
-    def scan_destination(ctx, name):
-        seen.append((type(ctx).__name__, name))
-        return {"accounts": ["alice", "bob"], "snapshots": 3}
-
-    fake = types.ModuleType("core.accounts.repository")
-    fake.scan_destination = scan_destination
-    monkeypatch.setitem(sys.modules, "core.accounts.repository", fake)
+def test_scan_finds_the_backups_another_installation_made(cli, tmp_path):
+    """A fresh home that knows nothing but the destination rediscovers every backup stored there."""
+    home = tmp_path / "alice-home"
+    home.mkdir()
+    (home / "notes.txt").write_text("hello")
     assert cli("destination", "add", "usb", "--type", "local", "--path", str(tmp_path / "d"))[0] == 0
-    rc, out, err = cli("destination", "scan", "usb")
+    assert cli("account", "add", "alice", "--home-dir", str(home))[0] == 0
+    for _ in range(2):
+        assert cli("backup", "now", "alice", "--destination", "usb", "--items", "files")[0] == 0
+    other = ["--home", str(tmp_path / "other-home")]
+    assert cli(*other, "destination", "add", "usb", "--type", "local", "--path", str(tmp_path / "d"))[0] == 0
+    rc, out, err = cli(*other, "destination", "scan", "usb", "--json")
     assert rc == 0, err
-    assert seen == [("AppContext", "usb")]
-    assert "accounts: 2" in out and "alice" in out and "snapshots: 3" in out
-    rc, out, _ = cli("destination", "scan", "usb", "--json")
-    assert _json(out) == {"accounts": ["alice", "bob"], "snapshots": 3}
+    data = _json(out)
+    assert data["backups_found"] == 2 and data["backups_added"] == 2 and len(data["unknown_accounts"]) == 1
+    rc, out, _ = cli(*other, "destination", "scan", "usb")
+    assert rc == 0 and "backups found: 2" in out and "backups added: 0" in out
     rc, _, err = cli("destination", "scan", "nothere")
     assert rc == 1 and "No destination named" in err

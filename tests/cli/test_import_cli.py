@@ -20,7 +20,7 @@ def setup(cli, tmp_path):
     """Units a and b (small demo content) and a password bundle of a."""
     assert cli("unit", "seed", "a", "--seed", "1")[0] == 0
     assert cli("unit", "seed", "b", "--seed", "2")[0] == 0
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     ctx = AppContext.from_options(str(cli.home))
     try:
@@ -190,7 +190,7 @@ def _crash_after_commit(cli, snapshot_id):
 @pytest.fixture
 def crashed(setup, tmp_path):
     """b imported a (snapshot s1), then c, killed right after the second import committed (s2 pending)."""
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     assert setup("unit", "seed", "c", "--seed", "3")[0] == 0
     ctx = AppContext.from_options(str(setup.home))
@@ -239,7 +239,7 @@ def test_json_on_a_terminal_shows_the_plan_before_asking(setup, monkeypatch):
 def test_undo_walks_back_after_a_crash_before_the_undo_was_recorded(setup, tmp_path):
     """An undo killed after its commit but before it marked its snapshot undone: the next undo finds
     the unit already equal to that snapshot; it must record it and let the one after walk back."""
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.home import AppHome
 
     original = digest(setup, "b")

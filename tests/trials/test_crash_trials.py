@@ -32,7 +32,7 @@ PASSWORD = "trial password"
 
 def make_template(base: Path, size: str) -> dict:
     """A home with unit 'target' (seed 2) and a bundle of seed-1 content of the same size."""
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.home import AppHome
 
     home = base / "home"
@@ -62,7 +62,7 @@ def start_import(t: dict, home: Path) -> subprocess.Popen:
 
 def check_after(t: dict, home: Path) -> str:
     """Open the home as the next start would; return "old" or "new" after checking the invariants."""
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.home import AppHome
     from core.unit_import import list_safety_snapshots
 
