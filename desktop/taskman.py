@@ -189,10 +189,15 @@ class TaskRunner(QObject):
         from PySide6.QtCore import QCoreApplication
 
         self.closed = True
-        self.cancel_all()
-        for pool in self.lanes.values():
-            pool.waitForDone(-1)
-        QCoreApplication.sendPostedEvents()  # the queued deliveries, while their receivers exist
+        for _round in range(1000):  # a delivery that keeps starting tasks cannot hold the app forever
+            self.cancel_all()
+            for pool in self.lanes.values():
+                pool.waitForDone(-1)
+            # the queued deliveries, while their receivers exist; a delivery may start a follow-up
+            # task (a list read starts its unit's load): that one starts cancelled, and is waited for too
+            QCoreApplication.sendPostedEvents()
+            if not self.active:
+                break
         self.timer.stop()
 
     def _poll(self) -> None:
