@@ -435,3 +435,62 @@ def test_wizard_inputs_have_accessible_names(window, qtbot, fast_kdf, bundle):
             assert widget.accessibleName(), (page.title(), widget)
         for button in page.findChildren(QAbstractButton):
             assert button.text() or button.accessibleName(), (page.title(), button)
+
+
+# --- safety snapshots: the page says when none is kept, and why ---------------------------------------------
+def test_a_new_unit_keeps_no_snapshot_and_says_why(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.preview_page.target.setEditText("copy-of-demo")
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "copy-of-demo",
+                    timeout=WAIT_MS)
+    wizard.next()
+    page = wizard.confirm_page
+    assert not page.snapshot.isChecked() and not page.snapshot.isEnabled()  # no tick the result would deny
+    assert page.snapshot_note.isVisible() and "the unit is new" in page.snapshot_note.text()
+    qtbot.keyClicks(page.typed, "copy-of-demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert wizard.result.snapshot_id is None
+    text = wizard.done_page.summary.text()
+    assert "No safety snapshot was kept: the unit is new" in text
+    assert not wizard.done_page.undo_button.isEnabled()
+
+
+def test_an_identical_reimport_says_nothing_changed(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    assert not wizard.preview.plan.has_changes
+    wizard.next()
+    page = wizard.confirm_page
+    assert not page.snapshot.isChecked() and not page.snapshot.isEnabled()
+    assert "already matches the bundle" in page.snapshot_note.text()
+    qtbot.keyClicks(page.typed, "demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert wizard.result.snapshot_id is None
+    assert "No safety snapshot was kept: the unit already matched the bundle" in wizard.done_page.summary.text()
+
+
+def test_a_snapshot_declined_by_the_user_is_said_so(window, qtbot, fast_kdf, bundle):
+    change_demo(fast_kdf)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.next()
+    page = wizard.confirm_page
+    assert page.snapshot.isChecked() and page.snapshot.isEnabled() and not page.snapshot_note.isVisible()
+    page.snapshot.click()
+    qtbot.keyClicks(page.typed, "demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert "No safety snapshot was kept: you chose not to keep one" in wizard.done_page.summary.text()
+
+
+def test_a_wrong_password_offers_the_recovery_key_only_when_the_bundle_has_a_slot(window, qtbot, fast_kdf, bundle):
+    from core.bundle import read_header
+
+    assert "recovery" not in read_header(bundle).slots
+    wizard = open_wizard(window, qtbot, bundle)
+    to_validation(wizard, qtbot, "not-the-password")
+    text = wizard.validate_page.error.text()
+    assert "case-sensitive" in text and "recovery key" not in text and "no recovery slot" in text
