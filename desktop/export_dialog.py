@@ -404,7 +404,7 @@ class ExportDialog(QDialog):
         for w in written:
             c = w.counts
             counts = c.as_dict() if hasattr(c, "as_dict") else dict(c)
-            item = QListWidgetItem(icon("check"), f"{fmt.name(Path(w.path).name)}\n{fmt.size(w.size)} · "
+            item = QListWidgetItem(icon("check"), f"{Path(w.path).name}\n{fmt.size(w.size)} · "
                                    f"{fmt.count(counts.get('plugins', 0), 'plugin')}, "
                                    f"{fmt.count(counts.get('workspaces', 0), 'workspace')}, "
                                    f"{fmt.count(counts.get('profiles', 0), 'profile')}, "

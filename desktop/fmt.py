@@ -35,6 +35,8 @@ def size(n: int | float) -> str:
 
 
 def _date_format(loc: QLocale) -> str:
+    if loc.language() == QLocale.Language.C:  # no locale configured: ISO 8601, not "1 12 2026"
+        return "yyyy-MM-dd HH:mm"
     fmt = loc.dateTimeFormat(QLocale.FormatType.ShortFormat)
     if "yyyy" not in fmt:
         fmt = fmt.replace("yy", "yyyy")

@@ -49,15 +49,23 @@ class UnitView(QWidget):
         self.data: ops.UnitData | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The display name (cut with "…" when long, whole in its tooltip), then the unit's name
         self.title = ElidedLabel("No unit selected")
         self.title.setObjectName("unitTitle")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title.setFont(font)
+        self.name_label = QLabel("")
+        self.name_label.setObjectName("unitName")
+        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title)
+        title_row.addWidget(self.name_label)
+        title_row.addStretch(1)
         self.summary = QLabel("Choose a unit in the list to see its content.")
         self.summary.setWordWrap(True)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addWidget(self.summary)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Unit sections")
@@ -156,13 +164,15 @@ class UnitView(QWidget):
         self.reveal.setChecked(False)
         if data is None:
             self.title.setFullText("No unit selected")
+            self.name_label.setText("")
             self.summary.setText("Choose a unit in the list to see its content.")
             for model in (self.plugins, self.workspaces, self.profiles, self.keys):
                 model.set_rows([])
             ops.dispose_later(old)
             return
         u, c = data.unit, data.counts
-        self.title.setFullText(f"{fmt.isolate(u.display_name)} ({fmt.isolate(u.name)})")
+        self.title.setFullText(u.display_name)
+        self.name_label.setText(f"({u.name})")
         self.summary.setText(
             f"{fmt.count(c.plugins, 'plugin')} · {fmt.count(c.workspaces, 'workspace')} with "
             f"{fmt.count(c.applications, 'application')} · {fmt.count(c.profiles, 'profile')} · "
@@ -213,6 +223,8 @@ class UnitsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        # rows as high as the text needs (the style's default is taller): more units in view
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
@@ -223,7 +235,7 @@ class UnitsPage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
-        self.table.setColumnWidth(0, 140)
+        self.table.setColumnWidth(0, 130)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         top_layout.addWidget(self.table)
         self.view = UnitView()

@@ -237,7 +237,8 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._full = ""
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # as wide as the text when there is room, down to a few characters when there is not
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setFullText(text)
 
     def setFullText(self, text: str) -> None:  # noqa: N802 - Qt naming
@@ -269,7 +270,7 @@ class ElidedLabel(QLabel):
     def sizeHint(self) -> QSize:  # noqa: N802
         hint = super().sizeHint()
         full = self.fontMetrics().horizontalAdvance(self._full) + 2 * self.margin() + 4
-        return QSize(min(full, 600), hint.height())
+        return QSize(full, hint.height())
 
 
 class SearchBox(QLineEdit):

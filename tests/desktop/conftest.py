@@ -9,8 +9,12 @@ WAIT_MS = 30_000
 
 @pytest.fixture
 def app(qapp):
+    from PySide6.QtCore import QLocale
+
     from desktop.app import make_app
 
+    # numbers and dates follow the user's locale (desktop/fmt.py): tests read them in one known locale
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     return make_app()
 
 
