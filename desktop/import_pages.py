@@ -135,7 +135,7 @@ class PreviewPage(QWizardPage):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(250)
         self.debounce.timeout.connect(lambda: self.request(True))
-        self.target.currentTextChanged.connect(lambda *_: self.debounce.start())
+        self.target.currentTextChanged.connect(self._target_edited)
         self.mode_group.buttonToggled.connect(lambda b, on: on and self.request(False))
         self.setTabOrder(self.target, self.replace)
         self.setTabOrder(self.replace, self.merge)
@@ -144,6 +144,15 @@ class PreviewPage(QWizardPage):
             self.setTabOrder(prev, box)
             prev = box
         self.setTabOrder(prev, self.tree)
+
+    def _target_edited(self, *_) -> None:
+        """The plan shown is for the old name until the new one is read: Next waits for it (else Enter
+        right after typing would confirm one unit's name and import into another)."""
+        if self.w.preview is not None and self.w.preview.target_name != self.target_name():
+            self.w.preview = None
+            self.status.setText("Reading the unit…")
+            self.completeChanged.emit()
+        self.debounce.start()
 
     # --- choices -----------------------------------------------------------------------------------
     def mode(self) -> str:
@@ -156,10 +165,13 @@ class PreviewPage(QWizardPage):
         return self.target.currentText().strip()
 
     def focus_input(self) -> None:
-        """The target's name is what one types here; Enter goes Next once the plan is shown."""
+        """The target's name is what one types here; Enter goes Next once the plan is shown. The name
+        is not selected: the combo box takes selected text for an inline completion, which Enter would
+        only accept."""
         edit = self.target.lineEdit()
         edit.setFocus()
-        edit.selectAll()
+        edit.deselect()
+        edit.end(False)
 
     def initializePage(self) -> None:  # noqa: N802
         v = self.w.validated.validation
@@ -279,7 +291,8 @@ class PreviewPage(QWizardPage):
             self.notice.hide()
 
     def isComplete(self) -> bool:  # noqa: N802
-        return self.w.preview is not None and self.error_exc is None and bool(self.sections())
+        return (self.w.preview is not None and self.w.preview.target_name == self.target_name()
+                and self.error_exc is None and bool(self.sections()))
 
 
 class ConfirmPage(QWizardPage):

@@ -377,6 +377,7 @@ class ImportWizard(QWizard):
     bundle_chosen = Signal(object)
     imported = Signal(object)
     undone = Signal(str)
+    page_ready = Signal(int)  # a page is shown and its focus placed: keys typed now reach it
 
     def __init__(self, ctx, runner, settings, parent: QWidget | None = None, *, target: str | None = None,
                  path: Path | None = None):
@@ -422,6 +423,7 @@ class ImportWizard(QWizard):
         focus = getattr(page, "focus_input", None)
         if focus is not None and self.isVisible():
             focus()
+        self.page_ready.emit(self.currentId())
 
     # --- drag and drop onto the wizard ---------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802

@@ -44,6 +44,13 @@ def wait_focus(qtbot, widget) -> None:
     qtbot.waitUntil(widget.hasFocus, timeout=WAIT_MS)
 
 
+def press_to_next_page(qtbot, wizard, key=Qt.Key.Key_Return) -> None:
+    """A key that changes the wizard's page; returns once the new page has placed its focus (as a
+    person would see the page before typing on)."""
+    with qtbot.waitSignal(wizard.page_ready, timeout=WAIT_MS):
+        press(qtbot, key)
+
+
 # --- the import wizard, from the keyboard only ---------------------------------------------------------------
 def test_the_whole_import_by_keyboard(window, qtbot, fast_kdf, bundle):
     """Enter on every page: next after the bundle, validate, next after validation (never Back), next on
@@ -54,21 +61,21 @@ def test_the_whole_import_by_keyboard(window, qtbot, fast_kdf, bundle):
     wizard = open_wizard(window, qtbot, bundle)
     activate(qtbot, wizard)
     wait_focus(qtbot, wizard.choose_page.path)
-    press(qtbot, K.Key_Return)
+    press_to_next_page(qtbot, wizard)
     assert wizard.currentId() == P_PASSWORD
-    wait_focus(qtbot, wizard.password_page.password.edit)
+    assert wizard.password_page.password.edit.hasFocus()
     type_text(qtbot, PASSWORD)
-    press(qtbot, K.Key_Return)
+    press_to_next_page(qtbot, wizard)
     assert wizard.currentId() == P_VALIDATE
     qtbot.waitUntil(lambda: wizard.validate_page.ok, timeout=WAIT_MS)
     wait_focus(qtbot, wizard.button(QWizard.WizardButton.NextButton))
-    press(qtbot, K.Key_Return)
+    press_to_next_page(qtbot, wizard)
     assert wizard.currentId() == P_PREVIEW
     qtbot.waitUntil(wizard.preview_page.isComplete, timeout=WAIT_MS)
-    wait_focus(qtbot, wizard.preview_page.target.lineEdit())
-    press(qtbot, K.Key_Return)
+    assert wizard.preview_page.target.lineEdit().hasFocus()
+    press_to_next_page(qtbot, wizard)
     assert wizard.currentId() == P_CONFIRM
-    wait_focus(qtbot, wizard.confirm_page.typed)  # typing goes to the name field without a Tab
+    assert wizard.confirm_page.typed.hasFocus()  # typing goes to the name field without a Tab
     press(qtbot, K.Key_Return)  # nothing typed yet: Enter does nothing
     assert wizard.currentId() == P_CONFIRM
     type_text(qtbot, "demo")
@@ -90,17 +97,16 @@ def test_a_wrong_password_then_enter_goes_back_to_the_password_selected(window, 
     wizard = open_wizard(window, qtbot, bundle)
     activate(qtbot, wizard)
     wait_focus(qtbot, wizard.choose_page.path)
-    press(qtbot, K.Key_Return)
-    wait_focus(qtbot, wizard.password_page.password.edit)
+    press_to_next_page(qtbot, wizard)
     type_text(qtbot, "not-the-password")
-    press(qtbot, K.Key_Return)
+    press_to_next_page(qtbot, wizard)
     page = wizard.validate_page
     qtbot.waitUntil(lambda: page.handle.done, timeout=WAIT_MS)
     assert not page.ok and "Enter" in page.error.text()
-    press(qtbot, K.Key_Return)
+    press_to_next_page(qtbot, wizard)
     assert wizard.currentId() == P_PASSWORD
     edit = wizard.password_page.password.edit
-    wait_focus(qtbot, edit)  # focus is back where the password is typed, all of it selected
+    assert edit.hasFocus()  # focus is back where the password is typed, all of it selected
     assert edit.selectedText() == "not-the-password"
     type_text(qtbot, PASSWORD)  # replaces the wrong one
     assert edit.text() == PASSWORD
@@ -120,8 +126,27 @@ def test_enter_on_the_validation_page_goes_next_even_from_the_back_button(window
     back = wizard.button(QWizard.WizardButton.BackButton)
     back.setFocus()
     wait_focus(qtbot, back)
-    press(qtbot, K.Key_Return)
+    press_to_next_page(qtbot, wizard)
     assert wizard.currentId() == P_PREVIEW
+
+
+def test_enter_right_after_typing_another_target_waits_for_its_plan(window, qtbot, fast_kdf, bundle):
+    """The plan on screen is for the old name until the new one is read: Enter must not confirm one
+    unit's name and import into another."""
+    wizard = open_wizard(window, qtbot, bundle)
+    activate(qtbot, wizard)
+    to_preview(wizard, qtbot)
+    qtbot.waitUntil(lambda: wizard.preview_page.target.lineEdit().hasFocus(), timeout=WAIT_MS)
+    type_text(qtbot, "-copy")  # after the name shown ("demo"): the cursor waits at its end
+    assert wizard.preview_page.target_name() == "demo-copy"
+    press(qtbot, K.Key_Return)
+    assert wizard.currentId() == P_PREVIEW  # the plan for "demo" is not taken for "demo-copy"
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "demo-copy",
+                    timeout=WAIT_MS)
+    press_to_next_page(qtbot, wizard)
+    assert wizard.currentId() == P_CONFIRM
+    assert "new unit" in wizard.confirm_page.summary.text() or "the new" in wizard.confirm_page.summary.text()
+    assert wizard.confirm_page.target_name() == wizard.preview.target_name == "demo-copy"
 
 
 def test_undo_asks_first_and_enter_keeps_the_import(window, qtbot, fast_kdf, bundle):
