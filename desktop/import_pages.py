@@ -180,7 +180,7 @@ class PreviewPage(QWizardPage):
         self.created.setText(html.escape(fmt.date_time(v.created)))
         self.version.setText(html.escape(v.app_version))
         self.counts.setText(_counts_text(v.counts))
-        names = [u.name for u in self.w.ctx.units.list_units()]
+        names = ops.unit_names(self.w.ctx)
         self.target.blockSignals(True)
         self.target.clear()
         self.target.addItems(names)
@@ -414,13 +414,10 @@ class ImportPage(QWizardPage):
         self.message.setText("")
         preview = self.w.preview
         self.progress.show()
-        v = self.w.validated.validation
         self.handle = self.w.runner.run(
-            ops.logged("import", f"{self.w.path} (unit {v.source_unit_name}) into unit {preview.target_name}, "
-                       f"mode {preview.plan.mode}, sections {','.join(preview.plan.sections)}",
-                       ops.apply(self.w.ctx, self.w.validated, preview,
-                                 safety_snapshot=self.w.confirm_page.snapshot.isChecked(),
-                                 allow_other_unit=bool(preview.other_unit))),
+            ops.apply(self.w.ctx, self.w.validated, preview,
+                      safety_snapshot=self.w.confirm_page.snapshot.isChecked(),
+                      allow_other_unit=bool(preview.other_unit)),
             name="import", activity="An import", on_success=self._ok, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
@@ -460,7 +457,7 @@ class DonePage(QWizardPage):
         super().__init__()
         self.w = wizard
         self.handle = None
-        self.undo_plan = None  # ops.UndoPreview once read
+        self.undo_plan = None  # what Undo would restore, once read (core/app: imports.SnapshotPlan)
         self.confirm_box: QMessageBox | None = None
         self.setTitle("Done")
         layout = QVBoxLayout(self)
@@ -534,18 +531,18 @@ class DonePage(QWizardPage):
         fill_tree(self.undo_tree, plan)
         self.undo_tree.show()
         self.stretch.hide()
-        unit = fmt.html_name(undo_plan.snapshot.unit_name)
+        unit = fmt.html_name(undo_plan.info.unit_name)
         if not plan.has_changes:
             self.undo_message.setText(f"{unit} already is as it was before this import: there is nothing to undo.")
             self.undo_button.setEnabled(False)
             return
         rows = "".join(f"<li><b>{SECTION_TITLES[s.section]}</b>: {section_line(s)}</li>"
                        for s in summaries(plan))
-        self.undo_message.setText(f"<b>Undo restores safety snapshot {html.escape(undo_plan.snapshot.id)}</b> "
-                                  f"(taken {html.escape(fmt.date_time(undo_plan.snapshot.created))}):"
+        self.undo_message.setText(f"<b>Undo restores safety snapshot {html.escape(undo_plan.info.id)}</b> "
+                                  f"(taken {html.escape(fmt.date_time(undo_plan.info.created))}):"
                                   f"<ul>{rows}</ul>")
         box = QMessageBox(QMessageBox.Icon.Question, "Undo this import?",
-                          f"Put unit {fmt.name(undo_plan.snapshot.unit_name)} back as it was before this import?",
+                          f"Put unit {fmt.name(undo_plan.info.unit_name)} back as it was before this import?",
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("undoConfirm")
         box.setTextFormat(Qt.TextFormat.PlainText)
@@ -570,10 +567,8 @@ class DonePage(QWizardPage):
         self.undo_message.setText("Restoring the safety snapshot…")
         self.undo_progress.show()
         undo_plan = self.undo_plan
-        self.handle = self.w.runner.run(
-            ops.logged("undo", f"import into unit {undo_plan.snapshot.unit_name}, safety snapshot "
-                       f"{undo_plan.snapshot.id}", ops.undo_import(self.w.ctx, undo_plan)),
-            name="undo", activity="An undo", on_success=self._undone, on_failure=self._failed)
+        self.handle = self.w.runner.run(ops.undo(self.w.ctx, undo_plan), name="undo", activity="An undo",
+                                        on_success=self._undone, on_failure=self._failed)
         self.handle.cancelled.connect(self._not_undone)
         self.undo_progress.attach(self.handle)
 

@@ -1,38 +1,61 @@
-"""Task functions for the desktop: each returns ``fn(reporter)`` for the task runner and calls core only.
+"""Task functions for the desktop: each returns ``fn(reporter)`` for the task runner and calls one
+core/app use case.
 
 Like Anki's ``operations/*.py``: short builders, no UI code inside (they run on a worker thread), no
-business logic (that lives in ``core``). Bundle and restore calls go through here so the GUI has one
-place that knows their signatures.
+business logic (that lives in core/app). The few synchronous helpers at the top answer instantly
+(pure functions or one small query) and may run on the GUI thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.app import bundles, imports, settings, units
 from core.progress import Reporter
-from core.unit.records import SECTIONS
 
 Task = Callable[[Reporter], Any]
+
+
+# --- instant helpers (GUI thread) ---------------------------------------------------------------------
+def unit_summaries(ctx) -> list:
+    """Every unit with its counts (one query each)."""
+    return units.list_units(ctx)
+
+
+def unit_names(ctx) -> list[str]:
+    return [s.unit.name for s in units.list_units(ctx)]
+
+
+def default_bundle_name(unit: str) -> str:
+    return bundles.default_bundle_name(unit)
+
+
+def password_feedback(password: str) -> bundles.PasswordFeedback:
+    return bundles.password_feedback(password)
+
+
+def password_strength(password: str) -> tuple[int, str]:
+    f = bundles.password_feedback(password)
+    return f.score, f.advice
+
+
+def recovery_status(ctx) -> tuple[str | None, str | None]:
+    """The organisation's recovery public key that exports add a slot for (its text form), or None;
+    and what is wrong with a configured key that cannot be used."""
+    status = settings.recovery_key_status(ctx)
+    return status.public_key, status.problem
 
 
 # --- units ------------------------------------------------------------------------------------------
 def list_units(ctx) -> Task:
     def fn(reporter: Reporter):
-        store = ctx.units
-        counts = store.all_counts()
-        return [(u, counts.get(u.id)) for u in store.list_units()]
+        return [(s.unit, s.counts) for s in units.list_units(ctx, reporter=reporter)]
     return fn
 
 
-@dataclass(frozen=True)
-class UnitData:
-    unit: Any
-    counts: Any
-    sections: dict[str, list[dict]]
-    workspace_names: dict[str, str]
+UnitData = units.UnitRecords
 
 
 def load_unit(ctx, name: str) -> Task:
@@ -46,28 +69,11 @@ def load_unit(ctx, name: str) -> Task:
         was = gc.isenabled()
         gc.disable()
         try:
-            return _load(reporter)
+            return units.browse_unit(ctx, units.UnitRef(name), reporter=reporter)
         finally:
             gc.freeze()
             if was:
                 gc.enable()
-
-    def _load(reporter: Reporter) -> UnitData:
-        store = ctx.units
-        unit = store.get_unit(name)
-        sections: dict[str, list[dict]] = {}
-        with store.read() as conn:
-            counts = store.counts(unit.id, conn)
-            reporter.stage("read", sum(counts.as_dict().values()) - counts.applications)
-            for section in SECTIONS:
-                rows = []
-                for wire in store.iter_wire(unit.id, section, conn):
-                    rows.append(wire)
-                    if len(rows) % 2000 == 0:
-                        reporter.advance(2000)
-                sections[section] = rows
-        names = {w["id"]: w["name"] for w in sections["workspaces"]}
-        return UnitData(unit, counts, sections, names)
     return fn
 
 
@@ -104,120 +110,53 @@ def _trash():
 
 def unit_digest(ctx, name: str) -> Task:
     def fn(reporter: Reporter) -> str:
-        from core.unit.digest import unit_digest as digest
-
-        return digest(ctx.units, ctx.units.get_unit(name).id)
+        return units.unit_digest(ctx, units.UnitRef(name), reporter=reporter)
     return fn
 
 
 # --- bundles ------------------------------------------------------------------------------------------
-def password_strength(password: str) -> tuple[int, str]:
-    from core.bundle import password_strength as strength
-
-    return strength(password)
-
-
-def recovery_status(ctx) -> tuple[str | None, BaseException | None]:
-    """The organisation's recovery public key that exports add a slot for (its text form), or ``None``
-    when none is configured; a configured but unusable key comes back as the error core raises."""
-    from core.bundle import configured_recovery_public_key, format_public_key
-    from core.errors import UnitvaultError
-
-    try:
-        public = configured_recovery_public_key(ctx.settings)
-    except UnitvaultError as exc:
-        return None, exc
-    return (format_public_key(public) if public else None), None
-
-
 def export_units(ctx, names: list[str], destination: Path, password: str, *, overwrite: bool = False,
                  name_template: str | None = None, recovery: bool = True) -> Task:
-    """One name and a file destination: one bundle. Several names: one bundle per unit into a folder.
-
-    Like ``unitvault export``: a recovery slot for the configured organisation key is added unless
-    ``recovery`` is False (the CLI's --no-recovery)."""
-    def fn(reporter: Reporter):
-        from core import bundle
-
-        kdf = bundle.default_kdf(ctx.settings)
-        public = bundle.configured_recovery_public_key(ctx.settings) if recovery else None
-        if len(names) == 1 and not destination.is_dir():
-            return bundle.export_unit(ctx.units, names[0], destination, password=password,
-                                      recovery_public_key=public, kdf=kdf, overwrite=overwrite,
-                                      reporter=reporter)
-        return bundle.export_units(ctx.units, names, destination,
-                                   name_template=name_template or bundle.DEFAULT_TEMPLATE,
-                                   password=password, recovery_public_key=public, kdf=kdf,
-                                   overwrite=overwrite, reporter=reporter)
+    """One name and a file name: one bundle. Several names, or a folder: one bundle per unit into it.
+    A recovery slot for the configured organisation key is added unless ``recovery`` is False."""
+    def fn(reporter: Reporter) -> bundles.ExportResult:
+        target = bundles.ExportTarget(tuple(names), Path(destination), name_template=name_template,
+                                      overwrite=overwrite)
+        return bundles.export_units(ctx, bundles.ExportUnits(target, password, recovery=recovery), reporter=reporter)
     return fn
 
 
-def verify_bundles(paths: list[Path], password: str) -> Task:
+def verify_bundles(ctx, paths: list[Path], password: str) -> Task:
     """Inspect written bundles with the same password: open + a full authenticated scan of each."""
     def fn(reporter: Reporter):
-        from core import bundle
-
-        out = []
-        for path in paths:
-            opened = bundle.open_bundle(path, password=password)
-            try:
-                out.append((path, opened.scan(reporter)))
-            finally:
-                close = getattr(opened, "close", None)
-                if close:
-                    close()
-        return out
+        return bundles.verify_bundles(ctx, bundles.VerifyBundles(tuple(paths), password), reporter=reporter)
     return fn
 
 
-def read_header(path: Path) -> Task:
+def read_header(ctx, path: Path) -> Task:
     def fn(reporter: Reporter):
-        from core import bundle
-
-        return bundle.read_header(path)
+        return bundles.inspect_bundle(ctx, bundles.InspectBundle(path), reporter=reporter).header
     return fn
 
 
 # --- import -------------------------------------------------------------------------------------------
-@dataclass
-class Validated:
-    """A bundle opened with its password and validated in full, with a first preview against the unit
-    the bundle came from (or that name as a new unit)."""
-    path: Path
-    source: Any  # core.unit_import.source.BundleSource
-    preview: Any  # core.unit_import.ImportPreview
-
-    @property
-    def validation(self):
-        return self.preview.validation
+Validated = imports.ImportPlan
 
 
 def open_and_validate(ctx, path: Path, password: str | None, *, recovery_key_file: Path | None = None) -> Task:
     """Open (header, password or the organisation's recovery key file), then one streaming pass:
-    authenticate, validate, plan against the unit. Like ``import --recovery-key FILE``."""
+    authenticate, validate, plan against the unit the bundle came from."""
     def fn(reporter: Reporter) -> Validated:
-        from core.unit_import.apply import preview_import
-        from core.unit_import.source import open_source
-
-        if recovery_key_file is not None:
-            from core.bundle import load_recovery_identity
-
-            source = open_source(path, recovery_identity=load_recovery_identity(recovery_key_file))
-        else:
-            source = open_source(path, password=password)
-        reporter.check()
-        preview = preview_import(ctx.units, source, source.source_unit_name, reporter=reporter)
-        return Validated(path, source, preview)
+        key = bundles.BundleKey(password, recovery_key_file)
+        return imports.preview_import(ctx, imports.PreviewImport(path, key), reporter=reporter)
     return fn
 
 
 def preview(ctx, validated: Validated, target_name: str, mode: str, sections) -> Task:
-    """A new target: validate again against it (the diff needs the target's records)."""
+    """A new target: plan again against it (the diff needs the target's records)."""
     def fn(reporter: Reporter):
-        from core.unit_import.apply import preview_import
-
-        return preview_import(ctx.units, validated.source, target_name, mode=mode, sections=sections,
-                              reporter=reporter)
+        return imports.retarget_import(ctx, imports.Retarget(validated, target_name, mode, sections),
+                                       reporter=reporter).preview
     return fn
 
 
@@ -230,50 +169,34 @@ def rechoose(preview_obj, mode: str, sections) -> Task:
 
 def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool) -> Task:
     def fn(reporter: Reporter):
-        from core.unit_import.apply import apply_import
-
-        return apply_import(ctx.units, ctx.home, ctx.secrets, validated.source, preview_obj,
-                            safety_snapshot=safety_snapshot, allow_other_unit=allow_other_unit,
-                            reporter=reporter)
+        plan = imports.ImportPlan(validated.path, validated.source, preview_obj)
+        return imports.apply_import(ctx, imports.ApplyImport(plan, safety_snapshot=safety_snapshot,
+                                                             other_unit_confirmed=allow_other_unit),
+                                    reporter=reporter)
     return fn
-
-
-def undo(ctx, unit_name: str) -> Task:
-    def fn(reporter: Reporter):
-        from core.unit_import import undo as core_undo
-
-        return core_undo(ctx.units, ctx.home, ctx.secrets, unit_name)
-    return fn
-
-
-# --- undo exactly one import ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class UndoPreview:
-    """What restoring one safety snapshot would change (the plan), before anything is changed."""
-    snapshot: Any  # core.unit_import.safety.SafetySnapshot
-    preview: Any  # core.unit_import.ImportPreview against the unit as it is now
 
 
 def preview_undo(ctx, snapshot_id: str) -> Task:
-    """Read the safety snapshot an import kept and plan its restore (writes nothing)."""
-    def fn(reporter: Reporter) -> UndoPreview:
-        from core.unit_import.undo import preview_safety_snapshot
-
-        info, _source, preview_obj = preview_safety_snapshot(ctx.units, ctx.home, ctx.secrets, snapshot_id,
-                                                             reporter)
-        return UndoPreview(info, preview_obj)
+    """What undoing exactly the import that took safety snapshot ``snapshot_id`` would change."""
+    def fn(reporter: Reporter) -> imports.SnapshotPlan:
+        return imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(snapshot_id=snapshot_id),
+                                               reporter=reporter)
     return fn
 
 
-def undo_import(ctx, undo_preview: UndoPreview) -> Task:
-    """Restore exactly that snapshot, as previewed, and record it as undone (like ``unitvault undo``,
-    but for the snapshot of the import the wizard shows, not the unit's latest one)."""
-    def fn(reporter: Reporter):
-        from core.unit_import.undo import restore_safety_snapshot
-
-        return restore_safety_snapshot(ctx.units, ctx.home, ctx.secrets, undo_preview.snapshot.id, reporter,
-                                       preview=undo_preview.preview, _kind="undo")
+def undo(ctx, plan: imports.SnapshotPlan) -> Task:
+    def fn(reporter: Reporter) -> imports.SnapshotRestored:
+        return imports.restore_safety_snapshot(ctx, imports.RestoreSafetySnapshot(plan, other_unit_confirmed=True),
+                                               reporter=reporter)
     return fn
+
+
+def undo_import(ctx, snapshot_id: str) -> Task:
+    """Preview and apply in one task: undo exactly the import that took ``snapshot_id``."""
+    def fn(reporter: Reporter) -> imports.SnapshotRestored:
+        return undo(ctx, preview_undo(ctx, snapshot_id)(reporter))(reporter)
+    return fn
+
 
 
 # --- watching the store for changes made elsewhere (the CLI, another window) ----------------------------------
@@ -281,178 +204,61 @@ def unit_revisions(ctx) -> Task:
     """``{unit id: (name, revision)}``: every committed change to a unit bumps its revision, and a
     deleted unit drops out, so comparing two answers tells whether the views are stale."""
     def fn(reporter: Reporter) -> dict[str, tuple[str, int | None]]:
-        store = ctx.units
-        with store.read() as conn:
-            return {u.id: (u.name, store.revision(u.id, conn)) for u in store.list_units(conn)}
+        return units.unit_revisions(ctx, reporter=reporter)
     return fn
-
-
-# --- the log: GUI operations are written like CLI commands ------------------------------------------------
-def logged(operation: str, detail: str, task: Task) -> Task:
-    """Write ``operation`` to the log when it starts and how it ended, as the CLI does for a command.
-
-    ``detail`` names what it works on (units, files), never a password: the log's filter redacts
-    registered secrets as a second line of defence."""
-    def fn(reporter: Reporter):
-        from core.errors import Cancelled, UnitvaultError
-        from core.logsetup import get_logger
-
-        log = get_logger("desktop")
-        log.info("operation: %s %s", operation, detail)
-        try:
-            result = task(reporter)
-        except Cancelled:
-            log.info("cancelled: %s", operation)
-            raise
-        except UnitvaultError as exc:
-            log.info("failed: %s: %s", operation, exc.message)
-            raise
-        log.info("done: %s%s", operation, _outcome(result))
-        return result
-    return fn
-
-
-def _outcome(result) -> str:
-    written = getattr(result, "written", None)
-    if written is not None:
-        return f": {len(written)} written, {len(getattr(result, 'failed', []) or [])} failed"
-    path = getattr(result, "path", None)
-    if path is not None:
-        return f": wrote {path}"
-    unit = getattr(result, "unit", None)
-    if unit is not None and hasattr(result, "snapshot_id"):
-        snap = result.snapshot_id or "none"
-        return f": unit {unit.name}, safety snapshot {snap}"
-    return ""
 
 
 # --- settings: the organisation's recovery key, key derivation, safety snapshots ---------------------------
-# These call core's bundle and settings functions as `unitvault recovery-key`, `kdf` and the snapshot
-# setting do; they move to the shared use cases once those exist.
 RECOVERY_FILES = ("recovery.key", "recovery.pub", "recovery-kit.html")
-
-
-@dataclass(frozen=True)
-class RecoveryKit:
-    """A new recovery key pair's files (the private key is never kept by the app)."""
-    public_key: str
-    folder: Path
-    files: dict[str, Path]
-    configured: bool
 
 
 def create_recovery_key(ctx, folder: Path, *, use: bool = True, overwrite: bool = False) -> Task:
     """Write recovery.key, recovery.pub and the printable recovery-kit.html into ``folder``; with
     ``use``, new exports add a recovery slot for it."""
-    def fn(reporter: Reporter) -> RecoveryKit:
-        from core.bundle import format_private_key, format_public_key, generate_recovery_key
-        from core.bundle.kit import recovery_kit_html
-        from core.errors import AlreadyExistsError, InvalidInputError
-        from core.fsutil import atomic_write_bytes
-        from core.logsetup import register_secret
-
-        out = Path(folder).expanduser()
-        if out.exists() and not out.is_dir():
-            raise InvalidInputError(f"{out} is not a folder.")
-        out.mkdir(parents=True, exist_ok=True)
-        files = {name: out / name for name in RECOVERY_FILES}
-        if not overwrite:
-            taken = [p for p in files.values() if p.exists()]
-            if taken:
-                raise AlreadyExistsError(f"The file {taken[0]} already exists.", kind="file_exists",
-                                         data={"path": str(taken[0])})
-        private, public = generate_recovery_key()
-        sec, pub = format_private_key(private), format_public_key(public)
-        register_secret(sec)
-        atomic_write_bytes(files["recovery.key"], (
-            "# Unitvault recovery key. Keep it offline; it opens every bundle exported with its public key.\n"
-            f"# public key: {pub}\n{sec}\n").encode())
-        atomic_write_bytes(files["recovery.pub"], f"{pub}\n".encode(), mode=0o644)
-        atomic_write_bytes(files["recovery-kit.html"], recovery_kit_html(private, public).encode("utf-8"))
-        if use:
-            ctx.settings.set("recovery/public_key", pub)
-        return RecoveryKit(pub, out, files, use)
+    def fn(reporter: Reporter) -> settings.RecoveryKeyFiles:
+        return settings.create_recovery_key(ctx, settings.CreateRecoveryKey(Path(folder), overwrite=overwrite,
+                                                                            use=use), reporter=reporter)
     return fn
 
 
 def use_recovery_key(ctx, public_key_file: Path) -> Task:
     """New exports add a recovery slot for the public key in ``public_key_file`` (recovery.pub)."""
     def fn(reporter: Reporter) -> str:
-        from core.bundle import format_public_key, parse_public_key
-        from core.errors import InvalidInputError, NotFoundError
-
-        path = Path(public_key_file).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NotFoundError(f"No file {path}.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(f"{path} cannot be read as a public key file ({exc.__class__.__name__}).") \
-                from None
-        lines = [x for x in text.splitlines() if x.strip() and not x.lstrip().startswith("#")]
-        if "UVSEC1-" in "".join("".join(lines).split()).upper():
-            raise InvalidInputError("That file holds the private recovery key; choose the public key "
-                                    "(recovery.pub).")
-        pub = format_public_key(parse_public_key("\n".join(lines)))
-        ctx.settings.set("recovery/public_key", pub)
-        return pub
+        return settings.use_recovery_key(ctx, settings.UseRecoveryKey(Path(public_key_file)),
+                                         reporter=reporter).public_key
     return fn
 
 
 def clear_recovery_key(ctx) -> Task:
     def fn(reporter: Reporter) -> None:
-        ctx.settings.set("recovery/public_key", None)
+        settings.clear_recovery_key(ctx, reporter=reporter)
     return fn
 
 
-@dataclass(frozen=True)
-class KdfStatus:
-    kdf: Any  # core.bundle.KdfParams new exports use
-    calibrated: bool
-
-
-def kdf_status(ctx) -> KdfStatus:
-    from core.bundle import default_kdf
-
-    return KdfStatus(default_kdf(ctx.settings), ctx.settings.get("kdf/m_kib") is not None)
+def kdf_status(ctx) -> settings.KdfSetting:
+    return settings.show_kdf(ctx)
 
 
 def calibrate_kdf(ctx) -> Task:
     """Measure Argon2id here (a few seconds) and store parameters taking about half a second to a second."""
-    def fn(reporter: Reporter) -> KdfStatus:
-        from core.bundle import calibrate_kdf as calibrate
-
-        reporter.stage("calibrating key derivation")
-        kdf = calibrate()
-        ctx.settings.set("kdf/m_kib", kdf.m_kib)
-        ctx.settings.set("kdf/t", kdf.t)
-        ctx.settings.set("kdf/p", kdf.p)
-        return kdf_status(ctx)
+    def fn(reporter: Reporter) -> settings.KdfSetting:
+        return settings.calibrate_kdf(ctx, reporter=reporter)
     return fn
 
 
 def reset_kdf(ctx) -> Task:
-    def fn(reporter: Reporter) -> KdfStatus:
-        for key in ("kdf/m_kib", "kdf/t", "kdf/p"):
-            ctx.settings.set(key, None)
-        return kdf_status(ctx)
+    def fn(reporter: Reporter) -> settings.KdfSetting:
+        return settings.reset_kdf(ctx, reporter=reporter)
     return fn
 
 
 def snapshots_kept(ctx) -> int:
-    from core.unit_import.safety import keep_count
-
-    return keep_count(ctx.home)
+    return settings.show_retention(ctx).snapshots_keep
 
 
 def set_snapshots_kept(ctx, count: int) -> Task:
     """How many safety snapshots to keep per unit (the oldest beyond it go at the next import)."""
     def fn(reporter: Reporter) -> int:
-        from core.errors import InvalidInputError
-        from core.unit_import.safety import KEEP_SETTING, keep_count
-
-        if not 1 <= int(count) <= 1000:
-            raise InvalidInputError("Keep between 1 and 1,000 safety snapshots per unit.")
-        ctx.settings.set(KEEP_SETTING, int(count))
-        return keep_count(ctx.home)
+        return settings.set_retention(ctx, settings.SetRetention(snapshots_keep=int(count)),
+                                      reporter=reporter).snapshots_keep
     return fn

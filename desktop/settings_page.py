@@ -59,7 +59,7 @@ class SettingsPage(QWidget):
     def __init__(self, ctx, runner, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
-        self.kit: ops.RecoveryKit | None = None
+        self.kit = None  # the files of a key created here (core/app/settings.py RecoveryKeyFiles)
         self.confirm_box: QMessageBox | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -114,7 +114,7 @@ class SettingsPage(QWidget):
     def _recovery_state(self) -> None:
         public, error = ops.recovery_status(self.ctx)
         if error is not None:
-            self.recovery_state.setText(f"The configured recovery key cannot be used: {error.message} "
+            self.recovery_state.setText(f"The configured recovery key cannot be used: {error} "
                                         "Create or choose another one, or clear it.")
         elif public:
             self.recovery_state.setText(f"New exports add a recovery slot for this public key:\n{public}")
@@ -143,14 +143,14 @@ class SettingsPage(QWidget):
         self._create(folder, overwrite=False)
 
     def _create(self, folder: Path, *, overwrite: bool) -> None:
-        self._run(ops.logged("recovery key create", str(folder),
-                             ops.create_recovery_key(self.ctx, folder, use=True, overwrite=overwrite)),
+        self._run(ops.create_recovery_key(self.ctx, folder, use=True, overwrite=overwrite),
                   self._created, self.recovery_message, "recovery key")
 
-    def _created(self, kit: ops.RecoveryKit) -> None:
+    def _created(self, kit) -> None:
         self.kit = kit
         self._say(self.recovery_message,
-                  f"<b>Wrote recovery.key, recovery.pub and recovery-kit.html in {html.escape(str(kit.folder))}.</b> "
+                  f"<b>Wrote recovery.key, recovery.pub and recovery-kit.html in "
+                  f"{html.escape(str(kit.kit_file.parent))}.</b> "
                   "New exports add a recovery slot for it. Open the kit, print it and keep it safe, then delete "
                   "recovery.key from this computer if it does not need it.")
         self.kit_button.show()
@@ -161,7 +161,7 @@ class SettingsPage(QWidget):
     def open_kit(self) -> None:
         if self.kit is None:
             return
-        path = self.kit.files["recovery-kit.html"]
+        path = self.kit.kit_file
         if not open_file(path):
             QApplication.clipboard().setText(str(path))
             self._say(self.recovery_message,
@@ -174,7 +174,7 @@ class SettingsPage(QWidget):
                                                   "Recovery public keys (*.pub);;All files (*)")
             if not path:
                 return
-        self._run(ops.logged("recovery key use", str(path), ops.use_recovery_key(self.ctx, Path(path))),
+        self._run(ops.use_recovery_key(self.ctx, Path(path)),
                   self._used, self.recovery_message, "recovery key")
 
     def _used(self, public: str) -> None:
@@ -191,7 +191,7 @@ class SettingsPage(QWidget):
                       "C&lear it", self._clear)
 
     def _clear(self) -> None:
-        self._run(ops.logged("recovery key clear", "", ops.clear_recovery_key(self.ctx)), self._cleared,
+        self._run(ops.clear_recovery_key(self.ctx), self._cleared,
                   self.recovery_message, "recovery key")
 
     def _cleared(self, _result) -> None:
@@ -229,8 +229,7 @@ class SettingsPage(QWidget):
         return box
 
     def _kdf_state(self) -> None:
-        status = ops.kdf_status(self.ctx)
-        k = status.kdf
+        status = k = ops.kdf_status(self.ctx)
         self.kdf_state.setText(f"New bundles use Argon2id with {fmt.number(k.m_kib // 1024)} MiB of memory, "
                                f"{fmt.count(k.t, 'pass', 'passes')} and {fmt.count(k.p, 'lane')} "
                                + ("(calibrated on this computer)." if status.calibrated else "(the default)."))
@@ -241,7 +240,7 @@ class SettingsPage(QWidget):
         self.kdf_default_button.setEnabled(False)
         self.kdf_message.hide()
         self.kdf_progress.show()
-        handle = self._run(ops.logged("kdf calibrate", "", ops.calibrate_kdf(self.ctx)), self._calibrated,
+        handle = self._run(ops.calibrate_kdf(self.ctx), self._calibrated,
                            self.kdf_message, "calibration", lane="pool")
         self.kdf_progress.attach(handle)
 
@@ -253,7 +252,7 @@ class SettingsPage(QWidget):
         self.changed.emit("kdf")
 
     def reset_kdf(self) -> None:
-        self._run(ops.logged("kdf reset", "", ops.reset_kdf(self.ctx)),
+        self._run(ops.reset_kdf(self.ctx),
                   lambda _s: (self._say(self.kdf_message, "New exports use the default settings."), self.refresh(),
                               self.changed.emit("kdf")),
                   self.kdf_message, "settings")
@@ -292,7 +291,7 @@ class SettingsPage(QWidget):
         value = self.keep.value()
         if value == ops.snapshots_kept(self.ctx):
             return
-        self._run(ops.logged("snapshots keep", str(value), ops.set_snapshots_kept(self.ctx, value)),
+        self._run(ops.set_snapshots_kept(self.ctx, value),
                   lambda n: (self._say(self.keep_message, f"Saved: the last {fmt.number(n)} safety snapshots of "
                                                           "each unit are kept."), self.changed.emit("snapshots")),
                   self.keep_message, "setting")

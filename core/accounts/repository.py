@@ -194,10 +194,10 @@ class Repository:
             register_secret(passphrase)   # whoever called (CLI, GUI), it never reaches a log
         app_key = secrets.get(app_secret_name(acc)) if doc.get("mode") == "app" and secrets is not None else None
         if doc.get("mode") == "owner" and passphrase is None:
-            from core.errors import WrongPasswordError
+            from core.errors import PassphraseRequired
 
-            raise WrongPasswordError(f"Account {acc} uses an owner-held key; its passphrase is needed.",
-                                     hint="Give the owner's passphrase (--password-file, --password-stdin or a prompt).")
+            raise PassphraseRequired(f"Account {acc} uses an owner-held key; its owner's passphrase is needed.",
+                                     data={"account": acc})
         return unwrap_data_key(doc, acc, app_key=app_key, passphrase=passphrase)
 
     def create_key(self, acc: str, mode: str, secrets, passphrase: str | None = None,
@@ -216,10 +216,9 @@ class Repository:
                 app_key = os.urandom(32)
                 secrets.set(app_secret_name(acc), app_key)
         elif not passphrase:
-            from core.errors import WrongPasswordError
+            from core.errors import PassphraseRequired
 
-            raise WrongPasswordError("An owner-held key needs the owner's passphrase.",
-                                     hint="Give the owner's passphrase (--password-file, --password-stdin or a prompt).")
+            raise PassphraseRequired("An owner-held key needs the owner's passphrase.", data={"account": acc})
         doc = wrap_data_key(acc, data_key, mode=mode, app_key=app_key, passphrase=passphrase, kdf=kdf)
         self.dest.put(self.key_path(acc), json.dumps(doc, sort_keys=True, indent=1).encode() + b"\n")
         return AccountKeys.from_data_key(acc, data_key)

@@ -16,6 +16,7 @@ from core.catalog.database import Aggregate
 from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, dumps
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 
+UNCHANGED = object()
 USERNAME_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 
@@ -52,8 +53,11 @@ class Accounts(Aggregate):
         units = tuple(r.unit_name for r in c.execute(
             select(t.account_units.c.unit_name).where(t.account_units.c.account_id == row.id)
             .order_by(t.account_units.c.unit_name)))
+        tags = tuple(r.tag for r in c.execute(
+            select(t.account_tags.c.tag).where(t.account_tags.c.account_id == row.id).order_by(t.account_tags.c.tag)))
         return Account(row.id, row.username, row.email, row.home_dir, row.status,
-                       tuple(json.loads(row.excludes)), row.encryption, units, row.created_at, row.updated_at)
+                       tuple(json.loads(row.excludes)), row.encryption, units, row.created_at, row.updated_at,
+                       row.max_on_demand, row.priority_group, tags)
 
     def _reload(self, c: Connection, account_id: str) -> Account:
         return self._account(c, c.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one())
@@ -109,7 +113,9 @@ class Accounts(Aggregate):
     def edit(self, name_or_id: str, *, username: str | None = None, email: str | None = None,
              home_dir: str | None = None, units: Iterable[str] | None = None,
              excludes: Iterable[str] | None = None, encryption: str | None = None,
-             conn: Connection | None = None) -> Account:
+             max_on_demand=UNCHANGED, priority_group=UNCHANGED, conn: Connection | None = None) -> Account:
+        """``None`` leaves a field alone; ``max_on_demand`` and ``priority_group`` may be cleared, so for
+        them ``UNCHANGED`` (the default) leaves them and ``None`` clears them."""
         with self._conn(conn, write=True) as c:
             account = self.get(name_or_id, c)
             values: dict = {}
@@ -126,6 +132,10 @@ class Accounts(Aggregate):
                 values["excludes"] = dumps(list(check_excludes(excludes)))
             if encryption is not None:
                 values["encryption"] = check_encryption(encryption)
+            if max_on_demand is not UNCHANGED:
+                values["max_on_demand"] = max_on_demand
+            if priority_group is not UNCHANGED:
+                values["priority_group"] = priority_group
             values["updated_at"] = self.catalog.now()
             c.execute(update(t.accounts).where(t.accounts.c.id == account.id).values(**values))
             if units is not None:

@@ -26,8 +26,7 @@ from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
 from core.progress import CancelToken, Reporter
 from core.support.clock import now_iso
 from core.unit.digest import record_hash
-from core.unit.records import SECTIONS, Unit, wire_key
-from core.unit.store import check_unit_name
+from core.unit.records import SECTIONS, Unit, check_unit_name, wire_key
 from core.unit_import.hashes import gc_paused
 from core.unit_import.plan import RestorePlan, compute_plan
 from core.unit_import.target import TargetState, _read_target, fetch_wires
@@ -145,8 +144,8 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
         v = preview.validation
         raise OtherUnitError(
             f"The source comes from unit {v.source_unit_name!r} ({v.source_unit_id}), not from unit "
-            f"{preview.target_name!r}; importing it needs explicit permission.",
-            hint="Pass --allow-other-unit after checking the preview.")
+            f"{preview.target_name!r}; importing it needs explicit permission.", kind="other_unit_unconfirmed",
+            data={"source": v.source_unit_name, "target": preview.target_name})
     if not plan.has_changes:
         reporter.check()
         return ImportResult(preview.target, None, plan.digest_before, plan.digest_after, plan)

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from tests.conftest import write_secret
+
 
 def _json(out: str):
     return json.loads(out)
@@ -36,7 +38,7 @@ def test_local_add_list_test_remove(cli, tmp_path):
 
     (folder / "keep-me").write_bytes(b"backup data")
     rc, _, err = cli("destination", "remove", "usb")
-    assert rc == 1 and "needs --yes" in err
+    assert rc == 1 and "needs confirmation" in err and "--yes" in err
     rc, _, err = cli("destination", "remove", "usb", "--yes")
     assert rc == 0 and "left in place" in err
     assert (folder / "keep-me").read_bytes() == b"backup data"
@@ -55,7 +57,7 @@ def test_add_refuses_duplicates_stray_options_and_bad_names(cli, tmp_path):
     rc, _, err = cli("destination", "add", "../evil", "--type", "local", "--path", str(tmp_path / "c"))
     assert rc == 1 and "Invalid destination name" in err
     rc, _, err = cli("destination", "add", "c", "--type", "local")
-    assert rc == 1 and "needs --path" in err
+    assert rc == 1 and "needs a path" in err and "Add --path" in err
     rc, _, err = cli("destination", "add", "d", "--type", "local", "--path", str(tmp_path / "d"),
                      "--bandwidth-limit", "fast")
     assert rc == 1 and "Invalid bandwidth limit" in err
@@ -67,7 +69,7 @@ def test_add_refuses_duplicates_stray_options_and_bad_names(cli, tmp_path):
 @pytest.mark.server
 def test_s3_secret_from_file_never_reaches_catalog_or_log(cli, tmp_path, s3_server):
     secret_file = tmp_path / "secret.txt"
-    secret_file.write_text(s3_server.secret_access_key + "-not-checked-by-moto\n")
+    write_secret(secret_file, s3_server.secret_access_key + "-not-checked-by-moto\n")
     rc, out, err = cli("destination", "add", "offsite", "--type", "s3", "--endpoint", s3_server.endpoint,
                        "--bucket", s3_server.bucket, "--prefix", "/cli/", "--access-key-id",
                        s3_server.access_key_id, "--secret-file", str(secret_file), "--bandwidth-limit", "50M",

@@ -1,5 +1,5 @@
-"""GUI exports and imports are written to the log like CLI commands: what ran, on what, and how it ended;
-never a password."""
+"""GUI exports and imports are written to the log like CLI commands (both go through core/app's one
+wrapper): what ran, on what, and how it ended; never a password."""
 
 from __future__ import annotations
 
@@ -43,9 +43,9 @@ def test_exports_and_imports_are_logged(window, qtbot, fast_kdf, bundle, tmp_pat
     to_preview(wizard, qtbot)
     result = confirm_and_import(wizard, qtbot)
     text = log_file.read_text()
-    assert f"operation: export demo to {target}" in text
-    assert f"done: export: wrote {target}" in text
-    assert f"failed: export: The file {target} already exists." in text
-    assert f"operation: import {bundle} (unit demo) into unit demo, mode replace" in text
-    assert f"done: import: unit demo, safety snapshot {result.snapshot_id}" in text
+    assert f"bundle.export by local-admin (demo -> {target})" in text
+    assert "bundle.export done" in text
+    assert f"bundle.export failed: The file {target} already exists." in text
+    assert f"import.apply by local-admin ({bundle} -> demo)" in text and "import.apply done" in text
+    assert result.snapshot_id
     assert secret not in text and PASSWORD not in text

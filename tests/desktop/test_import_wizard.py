@@ -296,7 +296,7 @@ def undo_and_confirm(wizard, qtbot):
     done = wizard.done_page
     done.undo_button.click()
     qtbot.waitUntil(lambda: done.confirm_box is not None, timeout=WAIT_MS)
-    assert done.undo_plan.snapshot.id == wizard.result.snapshot_id
+    assert done.undo_plan.info.id == wizard.result.snapshot_id
     assert done.undo_tree.topLevelItemCount() == 4  # the plan is on the page while the question is asked
     with qtbot.waitSignal(wizard.undone, timeout=WAIT_MS):
         done.undo_yes.click()
@@ -322,11 +322,11 @@ def test_undo_undoes_the_import_it_shows_not_the_units_latest(window, qtbot, fas
     assert second.snapshot_id and second.snapshot_id != first.result.snapshot_id
     assert digest(ctx, "demo") != after_first
     plan = undo_and_confirm(first, qtbot)
-    assert plan.snapshot.id == first.result.snapshot_id
+    assert plan.info.id == first.result.snapshot_id
     # what this import changed is back as it was before it (the unit's latest snapshot would have
     # brought back the state after it instead)
     restored = set(first.result.plan.affected_sections)
-    assert restored == {"plugins", "config_keys"} and set(plan.snapshot.sections) == restored
+    assert restored == {"plugins", "config_keys"} and set(plan.info.sections) == restored
     for section in restored:
         assert wires(ctx, "demo", section) == before_first[section]
 

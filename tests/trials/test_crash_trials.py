@@ -25,6 +25,7 @@ from core.bundle import KdfParams, export_unit
 from core.bundle import limits as L
 from core.unit.digest import unit_digest
 from core.unit.seed import seed_unit
+from tests.conftest import write_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "trial password"
@@ -47,7 +48,7 @@ def make_template(base: Path, size: str) -> dict:
             ctx.units.delete_unit(conn, source.id)
     finally:
         ctx.close()
-    (base / "pw").write_text(PASSWORD)
+    write_secret(base / "pw", PASSWORD)
     return {"home": home, "bundle": base / "source.uvault", "pw": base / "pw", "old": old, "new": new}
 
 

@@ -10,7 +10,7 @@ import pytest
 from core.accounts.backup import backup_account
 from core.accounts.opened import open_backup
 from core.accounts.restore import restore_backup
-from core.errors import WrongPasswordError
+from core.errors import PassphraseRequired, WrongPasswordError
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
 
@@ -120,14 +120,14 @@ def test_restore_chosen_paths_only(ctx, account, local_dest, tmp_path):
 def test_owner_held_key_needs_the_passphrase(ctx, tmp_path, local_dest):
     home_dir = make_tree(tmp_path / "h", files=20, big=0)
     ctx.catalog.accounts.add("olga", str(home_dir), encryption="owner")
-    with pytest.raises(WrongPasswordError):
+    with pytest.raises(PassphraseRequired):       # missing is not wrong
         backup_account(ctx, "olga", "repo", destination=local_dest)
     r = backup_account(ctx, "olga", "repo", destination=local_dest, passphrase="correct horse")
     assert ctx.secrets.get(f"account-key.{ctx.catalog.accounts.get('olga').id}") is None  # the app holds nothing
     with pytest.raises(WrongPasswordError):
         restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                          passphrase="wrong")
-    with pytest.raises(WrongPasswordError):
+    with pytest.raises(PassphraseRequired):
         restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
     restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                      passphrase="correct horse")
