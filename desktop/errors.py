@@ -69,10 +69,20 @@ _TITLES: tuple[tuple[type, str, str], ...] = (
 
 # The GUI's own advice per error kind (core/errors.py); it wins over any hint core gives.
 KIND_HINTS: dict[str, str] = {
-    "file_exists": "Choose another destination, or tick “Replace existing files of the same name” "
+    "file_exists": "Choose another destination, or tick \u201cReplace existing files of the same name\u201d "
                    "to overwrite it.",
-    "owner_passphrase_missing": "Type the owner's passphrase in the “Owner passphrase” field; "
+    "out_is_folder": "Type a file name after the folder, or tick several units to write one bundle each into it.",
+    "one_file_many_units": "Several units go into a folder, one bundle each: choose a folder as the destination.",
+    "folder_missing": "Choose an existing folder with Browse\u2026",
+    "password_too_short": "Type a longer password, or press Generate passphrase.",
+    "bundle_password_missing": "Type the bundle's password, or choose \u201cUse a recovery key file instead\u201d.",
+    "owner_passphrase_missing": "Type the owner's passphrase in the \u201cOwner passphrase\u201d field; "
                                 "the app does not keep it.",
+    "other_unit_unconfirmed": "Check the target unit on the Preview page; the wizard asks before it puts another "
+                              "unit's content there.",
+    "confirm_change": "Type the unit's name on the Confirm page to enable Import.",
+    "nothing_to_undo": "Every safety snapshot of this unit has been restored already.",
+    "private_key_given": "Choose recovery.pub, the public half of the key; keep recovery.key offline.",
 }
 
 # A hint written for the terminal: it names a flag ("--force") or a command ("unitvault snapshots list").
