@@ -546,7 +546,7 @@ class DonePage(QWizardPage):
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("undoConfirm")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText("These changes restore it (the list below shows each record):\n"
+        box.setInformativeText("These changes restore it (the wizard lists each record):\n"
                                + "\n".join(f"• {SECTION_TITLES[s.section]}: {section_line(s)}"
                                             for s in summaries(plan)))
         self.undo_yes = box.addButton("&Undo the import", QMessageBox.ButtonRole.DestructiveRole)
