@@ -104,7 +104,7 @@ class UnitView(QWidget):
         keys_layout = QVBoxLayout(keys_page)
         row = QHBoxLayout()
         self.keys_search = _search_box("Search keys and descriptions", "Search config keys")
-        self.reveal = QPushButton(icon("eye"), "Re&veal secrets")
+        self.reveal = QPushButton(icon("eye"), "Reveal &secrets")
         self.reveal.setCheckable(True)
         self.reveal.setAccessibleName("Reveal secret values")
         self.reveal.toggled.connect(self._set_revealed)
@@ -144,7 +144,7 @@ class UnitView(QWidget):
 
     def _set_revealed(self, on: bool) -> None:
         self.keys.set_revealed(on)
-        self.reveal.setText("Hide secr&ets" if on else "Re&veal secrets")
+        self.reveal.setText("Hide &secrets" if on else "Reveal &secrets")
         self.reveal.setIcon(icon("eye-off" if on else "eye"))
 
     def apply_key_filter(self) -> None:

@@ -325,3 +325,76 @@ def test_quit_question_defaults_to_keep_working(window, qtbot, demo_ctx, tmp_pat
     d.progress.cancel()
     qtbot.waitUntil(lambda: d.handle.done, timeout=WAIT_MS)
     gate.set()
+
+
+# --- every mnemonic works: no two visible controls of one window share a letter ---------------------------------
+def _letter(text: str) -> str | None:
+    import re
+
+    m = re.search(r"&([^&])", text.replace("&&", ""))
+    return m.group(1).lower() if m else None
+
+
+def clashes(window) -> dict[str, list[str]]:
+    """Mnemonic letters used more than once among the controls a user sees in ``window`` now (a shared
+    letter only alternates focus between them: the second never activates)."""
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMenuBar, QTabBar, QWidget
+
+    seen: dict[str, list[str]] = {}
+    for w in window.findChildren(QWidget):
+        if w.window() is not window or not w.isVisibleTo(window) or not w.isEnabled():
+            continue
+        if isinstance(w, QAbstractButton):
+            texts = [w.text()]
+        elif isinstance(w, QLabel) and w.buddy() is not None:
+            texts = [w.text()]
+        elif isinstance(w, QGroupBox):
+            texts = [w.title()]
+        elif isinstance(w, QTabBar):
+            texts = [w.tabText(i) for i in range(w.count())]
+        elif isinstance(w, QMenuBar):
+            texts = [a.text() for a in w.actions()]
+        else:
+            continue
+        for text in texts:
+            letter = _letter(text)
+            if letter:
+                seen.setdefault(letter, []).append(text)
+    return {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def test_no_mnemonic_is_shared_in_any_window_or_page(window, qtbot, fast_kdf, bundle, tmp_path):
+    for row in range(window.sidebar.count()):
+        window.sidebar.setCurrentRow(row)
+        for tab in range(window.units_page.view.tabs.count()) if row == 0 else [0]:
+            window.units_page.view.tabs.setCurrentIndex(tab)
+            assert clashes(window) == {}, (window.sidebar.item(row).text(), tab)
+    window.sidebar.setCurrentRow(0)
+    d = window.open_export(["demo"])
+    qtbot.addWidget(d)
+    assert clashes(d) == {}
+    d.password.setText(PASSWORD)
+    d.confirm.setText(PASSWORD)
+    d.destination.setText(str(tmp_path / "again.uvault"))
+    with qtbot.waitSignal(d.exported, timeout=WAIT_MS):
+        d.export_button.click()
+    assert clashes(d) == {}
+    wizard = open_wizard(window, qtbot, bundle)
+    seen_pages = []
+    for step in range(7):
+        if step == 1:
+            wizard.password_page.password.setText(PASSWORD)
+        if step == 2:
+            qtbot.waitUntil(lambda: wizard.validate_page.ok, timeout=WAIT_MS)
+        if step == 3:
+            qtbot.waitUntil(wizard.preview_page.isComplete, timeout=WAIT_MS)
+        if step == 4:
+            wizard.confirm_page.typed.setText("demo")
+        if step == 5:
+            qtbot.waitUntil(lambda: wizard.currentId() == 6, timeout=WAIT_MS)
+            continue
+        assert clashes(wizard) == {}, wizard.currentPage().title()
+        seen_pages.append(wizard.currentId())
+        if step < 6:
+            wizard.next()
+    assert len(seen_pages) == 6
