@@ -28,7 +28,7 @@ from desktop import fmt, ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
 from desktop.import_wizard import error_label
-from desktop.plan_view import SECTION_TITLES, fill_tree, section_line, summaries
+from desktop.plan_view import SECTION_TITLES, fill_tree, summaries
 from desktop.widgets import ElidedLabel, ProgressPanel
 
 
@@ -37,6 +37,20 @@ def _counts_text(counts) -> str:
     return (f"{fmt.count(d.get('plugins', 0), 'plugin')}, {fmt.count(d.get('workspaces', 0), 'workspace')} "
             f"({fmt.count(d.get('applications', 0), 'application')}), {fmt.count(d.get('profiles', 0), 'profile')}, "
             f"{fmt.count(d.get('config_keys', 0), 'config key')}")
+
+
+def section_line(s) -> str:
+    """One section's counts in a sentence, numbers in the user's format (desktop/fmt.py)."""
+    n = fmt.number
+    if s.action == "keep":
+        return f"not imported: its {n(s.target_count)} records stay as they are"
+    parts = [f"{n(s.added)} added"]
+    if s.action == "replace":
+        parts += [f"{n(s.removed)} removed", f"{n(s.changed)} changed"]
+    else:
+        parts += [f"{n(s.kept)} differ (live kept)"]
+    parts.append(f"{n(s.unchanged)} unchanged")
+    return ", ".join(parts)
 
 
 def no_snapshot_reason(plan, chose_snapshot: bool) -> str:

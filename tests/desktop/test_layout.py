@@ -96,6 +96,10 @@ def test_numbers_and_dates_follow_the_locale_everywhere(german, window, qtbot, d
     wizard = open_wizard(window, qtbot, bundle)
     to_preview(wizard, qtbot)
     assert "1.000 config keys" in wizard.preview_page.counts.text()
+    wizard.next()
+    summary = wizard.confirm_page.summary.text()
+    assert "1.000 current records are replaced by the bundle's 1.000 (0 added, 0 removed, 0 changed, " \
+           "1.000 unchanged)" in summary and "1,000" not in summary
 
 
 def test_one_number_format_in_english_too(window):
