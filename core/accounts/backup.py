@@ -187,6 +187,9 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
     repo.ensure_initialised()
     keys = keys_for_backup(ctx, repo, account, destination_name, credentials)
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
+    condemned = set(repo.read_condemned(account.id))
+    if condemned:       # a prune is about to delete these packs: never refer to them (core/jobs/prune.py)
+        known = {b: loc for b, loc in known.items() if loc[0] not in condemned}
     keys = repo.start_session(keys)
     created = now_iso(ctx.clock)
     sid = new_id()[:16]
@@ -221,6 +224,7 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
     new_data = packer.uploaded_bytes
     header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
                           job, expires_at)
+    _check_not_condemned(repo, account.id, manifest, packer.known)
     repo.write_meta(keys, account_meta(account))
     if keys.scheme == WRITE_ONLY:
         repo.write_cache(keys, sid, files_cache(keys, manifest))
@@ -232,6 +236,20 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
     reporter.finish()
     return BackupResult(sid, account.username, destination_name, created, items, files_count, reused, size,
                         new_data, packer.new_blobs, tuple(os.fsdecode(s) for s in skipped))
+
+
+def _check_not_condemned(repo, acc: str, manifest: dict, located: dict) -> None:
+    """Just before the backup object is written: if a prune condemned a pack this backup refers to
+    while it ran, stop (the pack may be deleted after the grace; nothing refers to it yet)."""
+    from core.accounts.verify import referenced_blobs
+
+    late = set(repo.read_condemned(acc))
+    if not late:
+        return
+    used = {located[b][0] for b in referenced_blobs(manifest) if b in located}
+    if used & late:
+        raise BackupError("A prune of this destination marked data this backup refers to while it ran; nothing "
+                          "was written. Run the backup again.", kind="prune_during_backup")
 
 
 def _backup_unit(store, name: str, packer: Packer, reporter: Reporter) -> dict:
