@@ -8,7 +8,9 @@ symlinks, FIFOs and devices are made under a temp name and renamed; hard links a
 entry of their group that was written, once it has its final name. Owners, extended attributes,
 modes and times are applied as attrs.py says (owner first: no set-id file with a wrong owner).
 
-Directories this restore makes are listed in a journal (``.uvrestore-journal-<run>`` in the target
+One restore at a time writes into a target (an exclusive flock on the target's descriptor; the
+plan's look at the target takes it shared, so a running restore's temp files are never taken for
+leftovers). Directories this restore makes are listed in a journal (``.uvrestore-journal-<run>`` in the target
 root) until they have their attributes; the journal goes when the restore ends. After a crash the
 next restore finds it and the temp files (live.py), removes them, and repairs those directories.
 """
@@ -16,6 +18,7 @@ next restore finds it and the temp files (live.py), removes them, and repairs th
 from __future__ import annotations
 
 import bisect
+import fcntl
 import itertools
 import os
 import shutil
@@ -29,7 +32,7 @@ from core.accounts.restore.attrs import Attrs, NotApplied, Notes, Owners, apply_
 from core.accounts.restore.live import read_live
 from core.accounts.restore.plan import KEEP, LINK, REPAIR, RESTORE, SKIP, FilesPlan
 from core.accounts.tree import CHUNKS, PATH, SIZE, TARGET, TYPE, meta_of, stored_bytes
-from core.errors import IntegrityError
+from core.errors import BackupError, IntegrityError
 from core.progress import Reporter
 from core.support.dirfds import DirCache, lexists, proc_path, silent_unlink
 from core.support.names import escape_name
@@ -162,6 +165,13 @@ class _Restore:
         plan = self.plan
         os.makedirs(plan.target, exist_ok=True)
         self.root_fd = os.open(plan.target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(self.root_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)    # released when root_fd closes
+        except BlockingIOError:
+            os.close(self.root_fd)
+            raise BackupError(f"Another restore is writing into {escape_name(plan.target)}.",
+                              hint="Wait for it to finish, then restore again.", kind="restore_target_busy",
+                              data={"target": escape_name(plan.target)}) from None
         self.journal = _Journal(self.root_fd)
         self.dirs = DirCache(self.root_fd, DIR_CACHE, on_mkdir=self.journal.add)
         try:

@@ -10,6 +10,7 @@ next restore removes the temp files and gives those directories their attributes
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import stat
@@ -31,6 +32,11 @@ def read_live(target: str, entries, wanted: list[bytes] | None) -> LiveTree:
         return LiveTree(False, {})
     except NotADirectoryError:
         return LiveTree(True, {}, ())
+    try:
+        fcntl.flock(root_fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        running = False
+    except BlockingIOError:
+        running = True             # a restore is writing into the target: its temp files are not leftovers
     dirs = DirCache(root_fd)
     listings: dict[bytes, dict[bytes, str] | None] = {}
     kinds: dict[bytes, str] = {}
@@ -86,6 +92,8 @@ def read_live(target: str, entries, wanted: list[bytes] | None) -> LiveTree:
     finally:
         dirs.close()
         os.close(root_fd)
+    if running:
+        leftovers, unfinished = [], set()
     return LiveTree(True, kinds, tuple(sorted(listing(b"") or ())), tuple(leftovers), frozenset(unfinished))
 
 
@@ -98,7 +106,7 @@ def _read_journal(dir_fd: int, name: bytes) -> list[bytes]:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return []
-        data = b""
+        data = bytearray()
         while len(data) <= JOURNAL_MAX:
             got = os.read(fd, 1 << 20)
             if not got:
@@ -108,4 +116,4 @@ def _read_journal(dir_fd: int, name: bytes) -> list[bytes]:
         return []
     finally:
         os.close(fd)
-    return [p for p in data[:JOURNAL_MAX].split(b"\0") if p]
+    return [bytes(p) for p in data[:JOURNAL_MAX].split(b"\0") if p]

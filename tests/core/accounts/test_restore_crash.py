@@ -81,3 +81,32 @@ def test_a_cancelled_restore_leaves_no_journal_and_no_directory_at_0700(ctx, tmp
     assert made and all(stat.S_IMODE(p.stat().st_mode) == stat.S_IMODE((home / p.relative_to(out)).stat().st_mode)
                         for p in made)
     assert os.listdir(out)
+
+
+def test_a_restore_running_into_the_target_is_not_disturbed(ctx, tmp_path, local_dest):
+    """A second restore into a target another restore is writing into stops before writing, and the
+    first one's temp files are not taken for leftovers."""
+    import fcntl
+
+    from core.errors import BackupError
+
+    home = make_tree(tmp_path / "h", files=20, big=0, seed=23)
+    ctx.catalog.accounts.add("bob", str(home))
+    r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".x.uvrestore-0badf00d-1").write_text("being written by the running restore")
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)           # as a running restore holds it
+        with open_backup(ctx, r.backup_id, destination=local_dest) as snap:
+            plan = plan_restore(ctx, snap, parse_restore_items("files"), mode="merge", to=str(out)).files
+            assert plan.cleanup == ()
+            with pytest.raises(BackupError) as err:
+                restore_files(snap, plan)
+        assert err.value.kind == "restore_target_busy"
+        assert os.listdir(out) == [".x.uvrestore-0badf00d-1"]
+    finally:
+        os.close(fd)
+    res = restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest)
+    assert res.ok and res.files.cleaned == (".x.uvrestore-0badf00d-1",)
