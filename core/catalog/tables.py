@@ -164,6 +164,7 @@ queue_items = Table(
     Column("cancel_requested", Boolean, nullable=False, server_default="0"),
     Column("error", Text, nullable=True),
     Column("result", Text, nullable=True),                 # JSON summary
+    Column("holder", String(96), nullable=True),           # the process holding its secrets (c0004)
     UniqueConstraint("job", "scheduled_for", "account_id", name="uq_queue_scheduled_run"),
 )
 Index("ix_queue_state", queue_items.c.state, queue_items.c.priority, queue_items.c.id)
