@@ -80,7 +80,8 @@ def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> d
 
 
 def backup_account(ctx, account_name: str, destination_name: str, *, items=None, passphrase: str | None = None,
-                   reporter: Reporter | None = None, destination=None, kind: str = "manual") -> BackupResult:
+                   reporter: Reporter | None = None, destination=None, kind: str = "manual",
+                   job: str | None = None) -> BackupResult:
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
@@ -89,10 +90,11 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
         raise BackupError(f"The account {account_name!r} was deleted.")
     catalog.destinations.get(destination_name)
     with use_destination(ctx, destination_name, destination) as dest:
-        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind)
+        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind, job)
 
 
-def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str) -> BackupResult:
+def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str,
+            job: str | None = None) -> BackupResult:
     catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
@@ -135,7 +137,7 @@ def _backup(ctx, account, destination_name: str, dest, items, passphrase, report
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
     catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
-        "complete", files_count, {"username": account.username, "units": list(account.units)}))
+        "complete", files_count, {"username": account.username, "units": list(account.units)}, job=job))
     reporter.finish()
     return BackupResult(sid, account.username, destination_name, created, items, files_count, reused, size,
                         new_data, packer.new_blobs, tuple(os.fsdecode(s) for s in skipped))

@@ -26,6 +26,7 @@ class BackupNow:
     destination: str
     items: str | tuple[str, ...] | None = None     # account, units, files (default: all three)
     passphrase: str | None = field(default=None, repr=False)
+    job: str | None = None                         # the job that scheduled it (recorded as a scheduled backup)
 
 
 @use_case("backup.now", writes=True, target=lambda r: f"{r.account} -> {r.destination}")
@@ -37,8 +38,9 @@ def backup_now(ctx, req: BackupNow, *, actor, reporter):
     items = parse_items(req.items)
     ctx.catalog.accounts.get(req.account)
     ctx.catalog.destinations.get(req.destination)
+    scheduled = {"kind": "scheduled", "job": req.job} if req.job else {}
     return backup_account(ctx, req.account, req.destination, items=items, passphrase=req.passphrase,
-                          reporter=reporter)
+                          reporter=reporter, **scheduled)
 
 
 # --- list and show -----------------------------------------------------------------------------------------
