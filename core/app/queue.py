@@ -258,7 +258,8 @@ def set_settings(ctx, req: SetQueueSettings, *, actor, reporter) -> QueueSetting
     if (req.connections is not None or req.clear_destination) and req.destination is not None:
         catalog.destinations.get(req.destination)
     if req.clear_destination and req.destination is None:
-        raise InvalidInputError("Name the destination whose own connection limit goes.")
+        raise InvalidInputError("Name the destination whose own connection limit goes.",
+                                kind="connections_destination_missing")
     with catalog.write() as c:
         if req.workers is not None:
             catalog.settings.set(WORKERS_SETTING, check_workers(req.workers), c)

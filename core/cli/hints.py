@@ -30,6 +30,10 @@ HINTS: dict[str, str] = {
     "host_key_unknown": "Or pin the key when adding the destination: --host-key 'TYPE BASE64'.",
     "known_hosts_missing": "Give another file with --known-hosts F, or pin the key with --host-key.",
     "no_recovery_key": "Create one with 'unitvault recovery-key create --out DIR --use'.",
+    "queue_item_not_found": "List the queue with 'unitvault queue list' (or --state done|failed|cancelled).",
+    "queue_item_needs_secret": "Run it directly instead: 'unitvault backup restore' or 'unitvault backup download' "
+                               "ask for the passphrase.",
+    "connections_destination_missing": "Add --destination D.",
 }
 
 

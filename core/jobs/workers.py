@@ -135,8 +135,11 @@ class WorkerPool:
 
     # --- life ----------------------------------------------------------------------------------------
     def start(self, *, until_empty: bool = False) -> None:
-        # Open what the use cases share before the threads race for it (AppContext opens lazily).
-        _ = self.ctx.catalog, self.ctx.secrets, self.ctx.settings, self.ctx.units
+        # Open what the use cases share before the threads race for it (AppContext opens lazily); the
+        # unit store only when there may be work (an empty run from a timer stays light).
+        _ = self.ctx.catalog, self.ctx.secrets, self.ctx.settings
+        if not until_empty or self.catalog.queue.pending(self.hold.holder):
+            _ = self.ctx.units
         self._until_empty = until_empty
         self._stop.clear()
         self._abort.clear()
@@ -172,8 +175,9 @@ class WorkerPool:
         while any(th.is_alive() for th in workers):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
-            for th in workers:
-                th.join(0.2 / len(workers))
+            # Polled, not joined: a Ctrl-C (or SIGTERM) landing inside Thread.join() can leave the thread
+            # looking finished to a later join(), and stop() must really wait for the items to go back.
+            time.sleep(0.05)
             with self._lock:
                 n = len(self.summary.outcomes)
             if progress is not None and n != reported:
