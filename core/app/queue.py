@@ -92,6 +92,7 @@ def queue_work(ctx, req: QueueWork, *, actor, reporter):
 class ListQueue:
     state: str | None = None       # only this state; None: what is queued or running, and what finished lately
     recent_hours: int = 24         # with state None: finished items of the last hours
+    limit: int = 1000              # finished items shown at most (the latest)
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,13 @@ def list_queue(ctx, req: ListQueue | None = None, *, actor, reporter) -> QueueLi
         raise InvalidInputError(f"Unknown state {req.state!r}.", hint=f"Use {', '.join(STATES)}.")
     _take_back_expired(ctx)
     queue = ctx.catalog.queue
+    if req.limit < 1:
+        raise InvalidInputError("Show at least one finished item.")
     if req.state is not None:
-        items = queue.list([req.state])
+        items = queue.list([req.state], limit=req.limit)
     else:
         since = to_iso(ctx.clock.now() - _dt.timedelta(hours=max(0, req.recent_hours)))
-        items = queue.list(finished_since=since)
+        items = queue.list(finished_since=since, limit=req.limit)
     return QueueListing(items, queue.counts())
 
 

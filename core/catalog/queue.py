@@ -32,6 +32,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import case, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
@@ -126,12 +127,21 @@ class Heartbeat:
     cancel_requested: bool
 
 
-def _item(r, username: str | None = None) -> QueueItem:
-    return QueueItem(int(r.id), r.kind, r.state, int(r.priority), r.priority_group, r.account_id, r.destination,
-                     r.job, r.scheduled_for, json.loads(r.request), r.created_at, r.started_at, r.finished_at,
-                     int(r.attempts), int(r.max_attempts), r.worker, r.lease_until, r.stage, r.done, r.total,
-                     r.progress_unit, bool(r.cancel_requested), r.error,
-                     json.loads(r.result) if r.result else None, r.holder, username)
+# The columns an item is read from, in QueueItem's order (rows are unpacked by position: reading a
+# long listing by column name cost more than the query).
+_COLUMNS = ("id", "kind", "state", "priority", "priority_group", "account_id", "destination", "job", "scheduled_for",
+            "request", "created_at", "started_at", "finished_at", "attempts", "max_attempts", "worker", "lease_until",
+            "stage", "done", "total", "progress_unit", "cancel_requested", "error", "result", "holder")
+
+
+def _item(row) -> QueueItem:
+    (item_id, kind, state, priority, group, account_id, destination, job, scheduled_for, request, created_at,
+     started_at, finished_at, attempts, max_attempts, worker, lease_until, stage, done, total, unit, cancel, error,
+     result, holder, username) = row
+    return QueueItem(int(item_id), kind, state, int(priority), group, account_id, destination, job, scheduled_for,
+                     orjson.loads(request), created_at, started_at, finished_at, int(attempts), int(max_attempts),
+                     worker, lease_until, stage, done, total, unit, bool(cancel), error,
+                     orjson.loads(result) if result else None, holder, username)
 
 
 def check_connections(n: int) -> int:
@@ -218,13 +228,13 @@ class Queue(Aggregate):
 
     # --- reading ------------------------------------------------------------------------------------
     def _select(self):
-        return (select(self.q, t.accounts.c.username)
+        return (select(*(self.q.c[name] for name in _COLUMNS), t.accounts.c.username)
                 .select_from(self.q.outerjoin(t.accounts, t.accounts.c.id == self.q.c.account_id)))
 
     def find(self, item_id: int, conn: Connection | None = None) -> QueueItem | None:
         with self._conn(conn) as c:
             r = c.execute(self._select().where(self.q.c.id == int(item_id))).first()
-        return _item(r, r.username) if r else None
+        return _item(r) if r else None
 
     def get(self, item_id: int, conn: Connection | None = None) -> QueueItem:
         item = self.find(item_id, conn)
@@ -242,10 +252,10 @@ class Queue(Aggregate):
         out: list[QueueItem] = []
         with self._conn(conn) as c:
             if RUNNING in wanted:
-                out += [_item(r, r.username) for r in
+                out += [_item(r) for r in
                         c.execute(self._select().where(q.c.state == RUNNING).order_by(q.c.started_at, q.c.id))]
             if QUEUED in wanted:
-                out += [_item(r, r.username) for r in
+                out += [_item(r) for r in
                         c.execute(self._select().where(q.c.state == QUEUED).order_by(q.c.priority, q.c.id))]
             done = [s for s in wanted if s in FINISHED]
             if done:
@@ -255,7 +265,7 @@ class Queue(Aggregate):
                 sel = sel.order_by(q.c.finished_at.desc(), q.c.id.desc())
                 if limit is not None:
                     sel = sel.limit(int(limit))
-                out += [_item(r, r.username) for r in c.execute(sel)]
+                out += [_item(r) for r in c.execute(sel)]
         return out
 
     def counts(self, conn: Connection | None = None) -> dict[str, int]:

@@ -21,6 +21,8 @@ def register(sub) -> None:
     q = s.add_parser("list", help="what is running, queued (in run order) and finished lately")
     q.add_argument("--state", metavar="S", help="only items in this state: queued, running, done, failed, cancelled "
                                                 "(default: queued and running, and what finished in the last day)")
+    q.add_argument("--limit", type=int, default=1000, metavar="N", help="finished items shown at most, the latest "
+                                                                        "(default 1000)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_list)
 
@@ -120,7 +122,7 @@ def _one(item) -> None:
 def cmd_list(args, ctx) -> int:
     from core.app import queue
 
-    listing = queue.list_queue(ctx, queue.ListQueue(args.state))
+    listing = queue.list_queue(ctx, queue.ListQueue(args.state, limit=args.limit))
     if args.json:
         print_json({"items": [i.as_dict() for i in listing.items], "counts": listing.counts})
         return 0

@@ -96,31 +96,53 @@ def run_due(ctx, now: _dt.datetime | None = None) -> DueResult:
                 due = due_runs(schedule, from_iso(job.last_scheduled or job.created_at), now)
                 if not due:
                     continue
-                (accounts,) = catalog.queue.covered([job.accounts], c)
-                found = {a.username for a in accounts}
-                problems += [f"{job.name}: no account named {name!r}; it was skipped."
-                             for name in job.accounts.get("usernames", ()) if name not in found]
-                groups: dict = {}
-                for when in due:
-                    made = []
-                    stamp = to_iso(when)
-                    for account in accounts:
-                        key = (account.priority_group, account.tags)
-                        if key not in groups:
-                            groups[key] = catalog.priorities.resolve("backup", account, c)
-                        item = catalog.queue.add_scheduled(
-                            "backup", _scheduled_request(job, account), account=account, destination=job.destination,
-                            job=job.name, scheduled_for=stamp, group=groups[key], conn=c)
-                        if item is not None:
-                            made.append(item.id)
-                    runs.append(QueuedRun(job.name, stamp, tuple(made), len(accounts)))
+                made, missing = _queue_runs(catalog, job, due, c)
                 catalog.jobs.set_last_scheduled(job.name, to_iso(due[-1]), c)
         except UnitvaultError as exc:
             problems.append(f"{listed.name}: {exc.message}")
+            continue
+        runs += made                       # committed
+        problems += missing
     purged = catalog.queue.purge(to_iso(now - _dt.timedelta(days=keep_days(catalog))))
     for run in runs:
         log.info("job %s: run of %s queued for %d account(s)", run.job, run.scheduled_for, len(run.items))
     return DueResult(tuple(runs), tuple(problems), purged)
+
+
+def _queue_runs(catalog, job, whens, conn) -> tuple[list[QueuedRun], list[str]]:
+    """One backup item per covered account for each run of ``job`` in ``whens``, on ``conn``'s transaction;
+    runs already queued are left alone. Returns the runs and the chosen usernames that do not exist."""
+    (accounts,) = catalog.queue.covered([job.accounts], conn)
+    found = {a.username for a in accounts}
+    missing = [f"{job.name}: no account named {name!r}; it was skipped."
+               for name in job.accounts.get("usernames", ()) if name not in found]
+    groups: dict = {}
+    runs = []
+    for when in whens:
+        made = []
+        stamp = to_iso(when)
+        for account in accounts:
+            key = (account.priority_group, account.tags)
+            if key not in groups:          # one resolution per distinct override and tags, not per account
+                groups[key] = catalog.priorities.resolve("backup", account, conn)
+            item = catalog.queue.add_scheduled(
+                "backup", _scheduled_request(job, account), account=account, destination=job.destination,
+                job=job.name, scheduled_for=stamp, group=groups[key], conn=conn)
+            if item is not None:
+                made.append(item.id)
+        runs.append(QueuedRun(job.name, stamp, tuple(made), len(accounts)))
+    return runs, missing
+
+
+def queue_job_now(ctx, name: str, now: _dt.datetime | None = None) -> DueResult:
+    """Queue a run of the job ``name`` now, outside its schedule (``job run``): the same items a scheduled
+    run makes, recorded as the job's; its schedule is not moved."""
+    catalog = ctx.catalog
+    catalog.jobs.get(name)
+    with catalog.write() as c:
+        job = catalog.queue.lock_job(name, c)
+        runs, missing = _queue_runs(catalog, job, [now or ctx.clock.now()], c)
+    return DueResult(tuple(runs), tuple(missing))
 
 
 def keep_days(catalog) -> int:

@@ -303,15 +303,18 @@ class WorkerPool:
         try:
             if outcome == "released":
                 if item.holder is not None:           # its secrets go with this process
-                    queue.finish(item.id, worker, FAILED, error=HOLDER_GONE)
-                    outcome = FAILED
+                    outcome, error = FAILED, HOLDER_GONE
+                    recorded = queue.finish(item.id, worker, FAILED, error=HOLDER_GONE)
                 else:
-                    queue.release(item.id, worker)
+                    recorded = queue.release(item.id, worker)
             else:
-                queue.finish(item.id, worker, outcome, result=result, error=error)
+                recorded = queue.finish(item.id, worker, outcome, result=result, error=error)
         except UnitvaultError as exc:
             log.warning("recording the outcome of queue item %d failed: %s", item.id, exc.message)
             return                                      # its lease runs out and reclaim takes it back
+        if not recorded:
+            log.info("queue item %d was taken back before it ended; its outcome is not recorded", item.id)
+            return
         if outcome != "released":
             self.hold.drop(item.id)
         log.info("queue item %d (%s): %s%s", item.id, item.kind, outcome, f": {error}" if error else "")

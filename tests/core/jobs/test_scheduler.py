@@ -96,3 +96,20 @@ def test_next_runs_soonest_first(qctx, clock, tmp_path):
     assert got[0].next == (from_iso("2026-03-01T12:30:00Z"), from_iso("2026-03-01T13:30:00Z"))
     assert got[1].next[0] == dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
     assert got[3].next == ()
+
+
+def test_a_job_run_now_queues_the_same_items_and_leaves_the_schedule(qctx, clock, tmp_path):
+    from core.jobs.scheduler import queue_job_now
+
+    _setup(qctx, tmp_path)
+    qctx.catalog.jobs.add(_job("vips", {"tag": "vip"}, "weekly@mon,03:00"))
+    clock.advance(minutes=5)
+    r = queue_job_now(qctx, "vips")
+    (run,) = r.runs
+    assert (run.job, run.scheduled_for, run.accounts) == ("vips", "2026-03-01T12:05:00.000000Z", 1)
+    (item,) = qctx.catalog.queue.list()
+    assert (item.id, item.username, item.job, item.priority_group) == (run.items[0], "carol", "vips", "High")
+    assert qctx.catalog.jobs.get("vips").last_scheduled is None
+    clock.set("2026-03-02T02:00:00Z")
+    assert [x.job for x in schedule.run_due(qctx).runs] == ["vips"]      # the schedule still runs
+
