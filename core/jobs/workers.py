@@ -219,9 +219,11 @@ class WorkerPool:
         queue = self.catalog.queue
         while not self._stop.is_set():
             try:
-                item = queue.claim(worker, lease_seconds=self.lease, holder=self.hold.holder)
+                # A read first: an idle pool does not take the catalog's write lock every second.
+                waiting = queue.pending(self.hold.holder)
+                item = queue.claim(worker, lease_seconds=self.lease, holder=self.hold.holder) if waiting else None
                 if item is None:
-                    if self._until_empty and not queue.pending(self.hold.holder) and not self._busy():
+                    if self._until_empty and not waiting and not self._busy():
                         return
                     self._stop.wait(self.poll)
                     continue
