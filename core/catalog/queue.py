@@ -186,12 +186,33 @@ class Queue(Aggregate):
         """Queue the run of ``job`` at ``scheduled_for`` for ``account``, unless it was queued already
         (None then). The unique (job, scheduled_for, account) constraint is the last word."""
         with self._conn(conn, write=True) as c:
-            exists = c.execute(select(self.q.c.id).where(self.q.c.job == job, self.q.c.scheduled_for == scheduled_for,
-                                                         self.q.c.account_id == account.id)).first()
-            if exists:
-                return None
-            return self.enqueue(kind, request, account=account, destination=destination, job=job,
-                                scheduled_for=scheduled_for, group=group, conn=c)
+            group = group or self.catalog.priorities.resolve(kind, account, c)
+            ids = self.add_run(kind, job=job, scheduled_for=scheduled_for, destination=destination,
+                               entries=[(account, request, group)], conn=c)
+            return self.get(ids[0], c) if ids else None
+
+    def add_run(self, kind: str, *, job: str, scheduled_for: str, destination: str, entries,
+                conn: Connection | None = None) -> list[int]:
+        """Queue one run of ``job`` for many accounts: ``entries`` are (account, request, PriorityGroup);
+        accounts this run was already queued for are left out. Returns the new items' ids. Three
+        statements whatever the number of accounts (one item at a time cost milliseconds each)."""
+        if kind not in KINDS:
+            raise InvalidInputError(f"Unknown kind of work {kind!r}.", hint=f"Use {', '.join(KINDS)}.")
+        q = self.q
+        this_run = (q.c.job == job, q.c.scheduled_for == scheduled_for)
+        with self._conn(conn, write=True) as c:
+            taken = {r[0] for r in c.execute(select(q.c.account_id).where(*this_run))}
+            stamp = self.catalog.now()
+            rows = [{"kind": kind, "state": QUEUED, "priority": group.value, "priority_group": group.name,
+                     "account_id": account.id, "destination": destination, "job": job, "scheduled_for": scheduled_for,
+                     "request": dumps(request), "created_at": stamp, "attempts": 0, "max_attempts": 3,
+                     "cancel_requested": False}
+                    for account, request, group in entries if account.id not in taken]
+            if not rows:
+                return []
+            c.execute(insert(q), rows)
+            new = {r["account_id"] for r in rows}
+            return sorted(r.id for r in c.execute(select(q.c.id, q.c.account_id).where(*this_run)) if r.account_id in new)
 
     # --- jobs as the scheduler sees them ---------------------------------------------------------------
     def lock_job(self, name: str, conn: Connection):
@@ -202,19 +223,24 @@ class Queue(Aggregate):
         r = conn.execute(select(t.jobs).where(t.jobs.c.name == name).with_for_update()).first()
         return _job(r) if r else None
 
-    def covered(self, specs, conn: Connection | None = None) -> list[list[CoveredAccount]]:
-        """For each accounts spec of a job (``{"all": true}``, ``{"usernames": [...]}`` or
-        ``{"tag": T}``), the accounts it covers now (deleted ones never), by username. Two queries
-        whatever the number of jobs and accounts."""
+    def accounts_snapshot(self, conn: Connection | None = None) -> list[CoveredAccount]:
+        """Every account not deleted, by username, with its tags: two queries."""
         with self._conn(conn) as c:
             tags: dict[str, list[str]] = {}
-            for r in c.execute(select(t.account_tags.c.account_id, t.account_tags.c.tag).order_by(t.account_tags.c.tag)):
-                tags.setdefault(r.account_id, []).append(r.tag)
+            for account_id, tag in c.execute(select(t.account_tags.c.account_id, t.account_tags.c.tag)
+                                             .order_by(t.account_tags.c.tag)):
+                tags.setdefault(account_id, []).append(tag)
             rows = c.execute(select(t.accounts.c.id, t.accounts.c.username, t.accounts.c.encryption,
                                     t.accounts.c.priority_group).where(t.accounts.c.status != "deleted")
                              .order_by(t.accounts.c.username)).all()
-        accounts = [CoveredAccount(r.id, r.username, r.encryption, r.priority_group, tuple(tags.get(r.id, ())))
-                    for r in rows]
+        return [CoveredAccount(aid, name, enc, group, tuple(tags.get(aid, ()))) for aid, name, enc, group in rows]
+
+    def covered(self, specs, conn: Connection | None = None,
+                snapshot: list[CoveredAccount] | None = None) -> list[list[CoveredAccount]]:
+        """For each accounts spec of a job (``{"all": true}``, ``{"usernames": [...]}`` or
+        ``{"tag": T}``), the accounts it covers (deleted ones never), by username: in ``snapshot`` when
+        given, else as they are now."""
+        accounts = snapshot if snapshot is not None else self.accounts_snapshot(conn)
         out = []
         for spec in specs:
             if spec.get("all"):

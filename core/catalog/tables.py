@@ -168,6 +168,7 @@ queue_items = Table(
     UniqueConstraint("job", "scheduled_for", "account_id", name="uq_queue_scheduled_run"),
 )
 Index("ix_queue_state", queue_items.c.state, queue_items.c.priority, queue_items.c.id)
+Index("ix_queue_finished", queue_items.c.state, queue_items.c.finished_at)     # c0004: finished items, latest first
 
 restore_conditions = Table(
     "restore_conditions", metadata,

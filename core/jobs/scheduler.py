@@ -80,6 +80,7 @@ def run_due(ctx, now: _dt.datetime | None = None) -> DueResult:
     now = now or ctx.clock.now()
     runs: list[QueuedRun] = []
     problems: list[str] = []
+    cache: dict = {}                       # the accounts, read once per pass
     for listed in catalog.jobs.list():
         if not listed.enabled:
             continue
@@ -96,7 +97,7 @@ def run_due(ctx, now: _dt.datetime | None = None) -> DueResult:
                 due = due_runs(schedule, from_iso(job.last_scheduled or job.created_at), now)
                 if not due:
                     continue
-                made, missing = _queue_runs(catalog, job, due, c)
+                made, missing = _queue_runs(catalog, job, due, c, cache)
                 catalog.jobs.set_last_scheduled(job.name, to_iso(due[-1]), c)
         except UnitvaultError as exc:
             problems.append(f"{listed.name}: {exc.message}")
@@ -109,27 +110,29 @@ def run_due(ctx, now: _dt.datetime | None = None) -> DueResult:
     return DueResult(tuple(runs), tuple(problems), purged)
 
 
-def _queue_runs(catalog, job, whens, conn) -> tuple[list[QueuedRun], list[str]]:
+def _queue_runs(catalog, job, whens, conn, cache: dict | None = None) -> tuple[list[QueuedRun], list[str]]:
     """One backup item per covered account for each run of ``job`` in ``whens``, on ``conn``'s transaction;
-    runs already queued are left alone. Returns the runs and the chosen usernames that do not exist."""
-    (accounts,) = catalog.queue.covered([job.accounts], conn)
+    accounts a run was already queued for are left alone. Returns the runs and the chosen usernames that
+    do not exist. ``cache`` keeps the accounts and their priority groups across the jobs of one pass."""
+    cache = {} if cache is None else cache
+    if "accounts" not in cache:
+        cache["accounts"] = catalog.queue.accounts_snapshot(conn)
+    groups = cache.setdefault("groups", {})
+    (accounts,) = catalog.queue.covered([job.accounts], snapshot=cache["accounts"])
     found = {a.username for a in accounts}
     missing = [f"{job.name}: no account named {name!r}; it was skipped."
                for name in job.accounts.get("usernames", ()) if name not in found]
-    groups: dict = {}
+    entries = []
+    for account in accounts:
+        key = (account.priority_group, account.tags)
+        if key not in groups:              # one resolution per distinct override and tags, not per account
+            groups[key] = catalog.priorities.resolve("backup", account, conn)
+        entries.append((account, _scheduled_request(job, account), groups[key]))
     runs = []
     for when in whens:
-        made = []
         stamp = to_iso(when)
-        for account in accounts:
-            key = (account.priority_group, account.tags)
-            if key not in groups:          # one resolution per distinct override and tags, not per account
-                groups[key] = catalog.priorities.resolve("backup", account, conn)
-            item = catalog.queue.add_scheduled(
-                "backup", _scheduled_request(job, account), account=account, destination=job.destination,
-                job=job.name, scheduled_for=stamp, group=groups[key], conn=conn)
-            if item is not None:
-                made.append(item.id)
+        made = catalog.queue.add_run("backup", job=job.name, scheduled_for=stamp, destination=job.destination,
+                                     entries=entries, conn=conn)
         runs.append(QueuedRun(job.name, stamp, tuple(made), len(accounts)))
     return runs, missing
 
