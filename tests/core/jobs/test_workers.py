@@ -191,6 +191,8 @@ def test_secrets_are_held_in_memory_never_in_the_queue(qctx, tmp_path):
     assert done.state == "done", done.error
     assert (tmp_path / "out" / "file0.txt").read_text() == "olga 0\n"
     assert HOLD.get(item.id) is None                       # forgotten once it ran
+    home_bytes = b"".join(p.read_bytes() for p in qctx.home.root.rglob("*") if p.is_file())
+    assert PASSPHRASE.encode() not in home_bytes           # not in the catalog, its WAL, the log or the secrets
 
 
 def test_a_held_item_is_retried_only_with_its_secret(qctx, tmp_path):
