@@ -34,12 +34,13 @@ def work_queue(home: str, log_path: str, barrier, size: int) -> None:
 
     def runner(ctx, item, reporter, secrets):
         _log(log_path, f"start {item.id} {item.destination} {os.getpid()} {time.monotonic_ns()}")
-        time.sleep(rnd.uniform(0, 0.004))
+        time.sleep(rnd.uniform(0.001, 0.006))
         _log(log_path, f"end {item.id} {item.destination} {os.getpid()} {time.monotonic_ns()}")
         return {"pid": os.getpid()}, None
 
     ctx = _context(home)
     try:
+        _ = ctx.catalog, ctx.units, ctx.secrets, ctx.settings    # opened (and created) before the race starts
         barrier.wait()
         WorkerPool(ctx, size, runners={"backup": runner}, poll=0.01, beat=0.05).run(until_empty=True)
     finally:
