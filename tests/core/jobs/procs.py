@@ -83,3 +83,13 @@ def schedule_rounds(home: str, barrier, start: str, hours: int, rounds: int, out
     finally:
         ctx.close()
     Path(out_path).write_text(json.dumps(made))
+
+
+def open_fresh_home(home: str, barrier) -> None:
+    """Open (and so create and migrate) the unit store and the catalog at the same moment as the others."""
+    barrier.wait()
+    ctx = _context(home)
+    try:
+        _ = ctx.catalog, ctx.units
+    finally:
+        ctx.close()

@@ -73,6 +73,19 @@ def test_two_worker_processes_never_run_the_same_item(home, tmp_path):
         ctx.close()
 
 
+def test_processes_opening_a_fresh_home_at_once_take_turns_migrating(tmp_path):
+    """Two worker processes started on a new home both create its databases; one used to fail with
+    "database is locked" when its read transaction could not become a write."""
+    home = AppHome.resolve(tmp_path / "fresh")
+    barrier = SPAWN.Barrier(3)
+    _join(*[_start(procs.open_fresh_home, str(home.root), barrier) for _ in range(3)])
+    ctx = AppContext(home)
+    try:
+        assert ctx.catalog.queue.list() == [] and ctx.units is not None
+    finally:
+        ctx.close()
+
+
 def test_a_worker_killed_mid_backup_leaves_the_item_failed_then_retried(home, tmp_path):
     ctx = AppContext(home)
     try:
