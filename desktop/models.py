@@ -19,8 +19,10 @@ def short_json(value: Any, limit: int = 120) -> str:
 
 
 def short_time(stamp: str) -> str:
-    """ISO 8601 UTC -> 'YYYY-MM-DD HH:MM:SS UTC' (no fractions)."""
-    return stamp.replace("T", " ").rstrip("Z").split(".")[0] + " UTC" if stamp else ""
+    """An ISO 8601 stamp as the app writes every date (desktop.fmt: the user's locale, local time)."""
+    from desktop.fmt import date_time
+
+    return date_time(stamp)
 
 
 class UnitsModel(QAbstractTableModel):
@@ -53,17 +55,23 @@ class UnitsModel(QAbstractTableModel):
             return unit
         if role == Qt.ItemDataRole.TextAlignmentRole and 2 <= col <= 6:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (0, 1):
+            return unit.name if col == 0 else unit.display_name
         if role not in (DisplayRole, Qt.ItemDataRole.EditRole):
             return None
         if col == 0:
             return unit.name
         if col == 1:
             return unit.display_name
-        if col == 7:
-            return short_time(unit.updated_at)
+        if col == 7:  # sorted by the stamp itself, shown in the user's format
+            return unit.updated_at if role == Qt.ItemDataRole.EditRole else short_time(unit.updated_at)
         n = getattr(counts, ("plugins", "workspaces", "applications", "profiles", "config_keys")[col - 2], 0) \
             if counts else 0
-        return n if role == Qt.ItemDataRole.EditRole else f"{n:,}"
+        if role == Qt.ItemDataRole.EditRole:
+            return n
+        from desktop.fmt import number
+
+        return number(n)
 
 
 class RecordTreeModel(QAbstractItemModel):

@@ -80,8 +80,10 @@ def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> d
 
 
 def backup_account(ctx, account_name: str, destination_name: str, *, items=None, passphrase: str | None = None,
-                   reporter: Reporter | None = None, destination=None, kind: str = "manual",
-                   job: str | None = None) -> BackupResult:
+                   reporter: Reporter | None = None, destination=None, kind: str = "on-demand",
+                   job: str | None = None, expires_at: str | None = None) -> BackupResult:
+    """One backup of the account at the destination. ``kind`` is "scheduled" (with ``job``) or
+    "on-demand" (with ``expires_at``, its TTL)."""
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
@@ -90,11 +92,11 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
         raise BackupError(f"The account {account_name!r} was deleted.")
     catalog.destinations.get(destination_name)
     with use_destination(ctx, destination_name, destination) as dest:
-        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind, job)
+        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind, job, expires_at)
 
 
 def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str,
-            job: str | None = None) -> BackupResult:
+            job: str | None, expires_at: str | None) -> BackupResult:
     catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
@@ -132,12 +134,14 @@ def _backup(ctx, account, destination_name: str, dest, items, passphrase, report
         raise
     reporter.check()
     new_data = packer.uploaded_bytes
-    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
+    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
+                          job, expires_at)
     repo.write_meta(keys, account_meta(account))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
     catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
-        "complete", files_count, {"username": account.username, "units": list(account.units)}, job=job))
+        "complete", files_count, {"username": account.username, "units": list(account.units)}, job=job,
+        expires_at=expires_at))
     reporter.finish()
     return BackupResult(sid, account.username, destination_name, created, items, files_count, reused, size,
                         new_data, packer.new_blobs, tuple(os.fsdecode(s) for s in skipped))

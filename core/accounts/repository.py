@@ -37,6 +37,8 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 HEX_RE = re.compile(r"^[0-9a-f]{16,64}$")
 MAX_HEADER = 64 * 1024
 MAX_MANIFEST = 1 << 30
+MAX_LOCK = 4096
+_ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 
 
 def app_secret_name(account_id: str) -> str:
@@ -63,21 +65,29 @@ class BackupHeader:
     new_data: int
     files: int
     kind: str = "manual"
+    job: str | None = None             # the job that made it (scheduled backups)
+    expires_at: str | None = None      # on-demand backups' TTL
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def to_json(self) -> bytes:
-        return json.dumps({"id": self.id, "account": self.account, "created": self.created,
-                           "items": list(self.items), "encryption": self.encryption, "size": self.size,
-                           "new_data": self.new_data, "files": self.files, "kind": self.kind},
-                          sort_keys=True, separators=(",", ":")).encode()
+        doc = {"id": self.id, "account": self.account, "created": self.created, "items": list(self.items),
+               "encryption": self.encryption, "size": self.size, "new_data": self.new_data, "files": self.files,
+               "kind": self.kind}
+        if self.job is not None:
+            doc["job"] = self.job
+        if self.expires_at is not None:
+            doc["expires_at"] = self.expires_at
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, raw: bytes, name: str) -> BackupHeader:
         try:
             d = json.loads(raw)
+            job, expires = d.get("job"), d.get("expires_at")
             return cls(str(d["id"]), str(d["account"]), str(d["created"]), tuple(str(i) for i in d["items"]),
                        str(d["encryption"]), int(d["size"]), int(d["new_data"]), int(d["files"]),
-                       str(d.get("kind", "manual")))
+                       str(d.get("kind", "manual")), None if job is None else str(job),
+                       None if expires is None else str(expires))
         except Exception:
             raise IntegrityError(f"The object {name} has a damaged header.", details=[name]) from None
 
@@ -101,6 +111,10 @@ class Repository:
     @staticmethod
     def backup_path(acc: str, sid: str) -> str:
         return f"accounts/{acc}/snapshots/{sid}"
+
+    @staticmethod
+    def lock_path(acc: str, sid: str) -> str:
+        return f"accounts/{acc}/locks/{sid}"
 
     @staticmethod
     def pack_path(acc: str, pid: str) -> str:
@@ -290,3 +304,44 @@ class Repository:
         if not isinstance(manifest, dict):
             raise IntegrityError(f"The object {path} does not decode.", details=[path])
         return header, manifest
+
+    def delete_backup(self, acc: str, sid: str) -> None:
+        """Remove a backup's object (its data goes later, with prune). Gone already is fine."""
+        try:
+            self.dest.delete(self.backup_path(acc, sid))
+        except ObjectNotFoundError:
+            pass
+
+    # --- locks ------------------------------------------------------------------------------------
+    # A lock is a small clear JSON object next to the backup: it protects the backup from our own
+    # retention, forget and prune, and it survives a rescan. Like every clear object it is a hint: a
+    # forged lock can only keep a backup longer, never remove or change one.
+    def write_lock(self, acc: str, sid: str, until: str | None, reason: str | None) -> None:
+        doc = {"format": 1, "backup": sid, "until": until, "reason": reason or ""}
+        self.dest.put(self.lock_path(acc, sid), json.dumps(doc, sort_keys=True).encode() + b"\n")
+
+    def delete_lock(self, acc: str, sid: str) -> None:
+        try:
+            self.dest.delete(self.lock_path(acc, sid))
+        except ObjectNotFoundError:
+            pass
+
+    def read_lock(self, acc: str, sid: str) -> tuple[str | None, str] | None:
+        """(until, reason) of the backup's lock, or None when it has none (or a malformed one)."""
+        try:
+            raw = self.dest.get(self.lock_path(acc, sid))
+        except ObjectNotFoundError:
+            return None
+        if len(raw) > MAX_LOCK:
+            return None
+        try:
+            doc = json.loads(raw)
+            until, reason = doc.get("until"), str(doc.get("reason") or "")[:500]
+            if doc.get("backup") != sid or (until is not None and not _ISO_RE.match(str(until))):
+                return None
+        except (ValueError, AttributeError):
+            return None
+        return (None if until is None else str(until)), reason
+
+    def list_lock_ids(self, acc: str) -> set[str]:
+        return {n for n in self._names(f"accounts/{acc}/locks/") if HEX_RE.match(n)}

@@ -45,17 +45,26 @@ def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> Scan
                     username, units = str(meta.get("username", "")), list(meta.get("units", []))
                 except UnitvaultError:
                     pass
-            for sid in repo.list_backup_ids(acc):
+            ids = repo.list_backup_ids(acc)
+            locked = repo.list_lock_ids(acc)
+            for sid in ids:
                 found += 1
                 try:
                     h, _head, _body = repo.read_backup_header(acc, sid)
                 except UnitvaultError as exc:
                     problems.append(exc.message)
                     continue
+                lock = repo.read_lock(acc, sid) if sid in locked else None
                 entry = BackupEntry(h.id, acc, name, h.created, h.kind, h.items, h.size, h.new_data, True,
-                                      h.encryption, "complete", h.files, {"username": username, "units": units})
+                                    h.encryption, "complete", h.files, {"username": username, "units": units},
+                                    job=h.job, expires_at=h.expires_at, locked=lock is not None,
+                                    locked_until=lock[0] if lock else None, lock_reason=lock[1] if lock else None)
                 if catalog.backups.add(entry):
                     added += 1
+                elif lock is not None and not catalog.backups.get(sid).locked:   # the destination remembers it
+                    catalog.backups.set_lock(sid, True, until=lock[0], reason=lock[1])
                 if reporter is not None:
                     reporter.advance()
+            if known is None or known.status == "deleted":
+                catalog.orphans.upsert(acc, username or (known.username if known else ""), has_backups=bool(ids))
     return ScanResult(name, tuple(accounts), tuple(unknown), found, added, tuple(problems))

@@ -155,6 +155,36 @@ class Accounts(Aggregate):
                       .values(status=status, updated_at=self.catalog.now()))
             return self._reload(c, account.id)
 
+    # --- reassigned UUIDs ---------------------------------------------------------------------------
+    def aliases(self, account_id: str, conn: Connection | None = None) -> list[str]:
+        with self._conn(conn) as c:
+            return sorted(r.uuid for r in c.execute(select(t.account_aliases.c.uuid)
+                                                    .where(t.account_aliases.c.account_id == account_id)))
+
+    def alias_owner(self, uuid_: str, conn: Connection | None = None) -> str | None:
+        with self._conn(conn) as c:
+            r = c.execute(select(t.account_aliases.c.account_id).where(t.account_aliases.c.uuid == uuid_)).first()
+        return r[0] if r else None
+
+    def add_alias(self, uuid_: str, account_id: str, conn: Connection | None = None) -> None:
+        with self._conn(conn, write=True) as c:
+            c.execute(delete(t.account_aliases).where(t.account_aliases.c.uuid == uuid_))
+            c.execute(insert(t.account_aliases).values(uuid=uuid_, account_id=account_id, created_at=self.catalog.now()))
+
+    def undelete(self, account_id: str, username: str, home_dir: str, conn: Connection | None = None) -> Account:
+        """A deleted account comes back (adopting its orphaned backups) under a username not in use."""
+        check_username(username)
+        with self._conn(conn, write=True) as c:
+            account = self.get(account_id, c)
+            if account.status != DELETED:
+                raise AlreadyExistsError(f"The account {account.username!r} exists and is not deleted.")
+            if self._find_active(c, username):
+                raise AlreadyExistsError(f"An account named {username!r} already exists.")
+            c.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
+                username=username, home_dir=str(home_dir), status=ACTIVE, deleted_at=None,
+                updated_at=self.catalog.now()))
+            return self._reload(c, account_id)
+
     def delete(self, name_or_id: str, conn: Connection | None = None) -> Account:
         """Mark the account deleted: the row stays (its UUID is never reused), the username is free
         again, and its backups stay in the index and at the destinations."""

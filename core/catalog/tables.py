@@ -185,6 +185,13 @@ orphans = Table(
     Column("empty_since", String(40), nullable=True),      # no backups left since; removed after 14 days
 )
 
+account_aliases = Table(          # backups filed under another UUID that belong to this account (reassigned)
+    "account_aliases", metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
 catalog_settings = Table(
     "catalog_settings", metadata,
     Column("key", String(64), primary_key=True),

@@ -8,7 +8,7 @@ from core.cli.output import print_json, print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("account", help="manage the accounts whose backups Unitvault makes",
+    p = sub.add_parser("account", aliases=["accounts"], help="manage the accounts whose backups Unitvault makes",
                        description="Accounts own units and a home directory; their backups go to destinations.")
     s = p.add_subparsers(dest="account_command", metavar="ACTION", required=True)
 
@@ -26,6 +26,7 @@ def register(sub) -> None:
 
     q = s.add_parser("list", help="list accounts")
     q.add_argument("--all", action="store_true", help="include deleted accounts")
+    q.add_argument("--tag", metavar="TAG", help="only accounts with this tag")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_list)
 
@@ -46,6 +47,8 @@ def register(sub) -> None:
     q.add_argument("--add-exclude", action="append", default=[], metavar="GLOB")
     q.add_argument("--remove-exclude", action="append", default=[], metavar="GLOB")
     q.add_argument("--no-excludes", action="store_true", help="remove every exclude")
+    q.add_argument("--max-on-demand", metavar="N", help="maximum on-demand backups (1-99), or 'default'")
+    q.add_argument("--priority", metavar="GROUP", help="priority group of its queued work, or 'default'")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_edit)
 
@@ -53,6 +56,14 @@ def register(sub) -> None:
         q = s.add_parser(name, help=f"{name} an account")
         q.add_argument("username")
         q.set_defaults(func=cmd_status, status=status)
+
+    q = s.add_parser("assignable", help="usernames whose backups sit under several UUIDs")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_assignable)
+    q = s.add_parser("reassign", help="the backups stored under UUID belong to USERNAME from now on")
+    q.add_argument("uuid")
+    q.add_argument("--to", required=True, metavar="USERNAME")
+    q.set_defaults(func=cmd_reassign)
 
     q = s.add_parser("delete", help="delete an account (its backups stay at the destinations)")
     q.add_argument("username")
@@ -87,14 +98,15 @@ def cmd_add(args, ctx) -> int:
 def cmd_list(args, ctx) -> int:
     from core.app import accounts
 
-    items = accounts.list_accounts(ctx, accounts.ListAccounts(include_deleted=args.all))
+    items = accounts.list_accounts(ctx, accounts.ListAccounts(include_deleted=args.all, tag=args.tag))
     if args.json:
         print_json([a.as_dict() for a in items])
     elif not items:
         print("No accounts yet. Add one with: unitvault account add USERNAME --home-dir PATH")
     else:
-        print_table(["USERNAME", "STATUS", "UNITS", "ENCRYPTION", "HOME", "UUID"],
-                    [[a.username, a.status, ",".join(a.units) or "-", a.encryption, a.home_dir, a.id] for a in items])
+        print_table(["USERNAME", "STATUS", "TAGS", "UNITS", "ENCRYPTION", "HOME", "UUID"],
+                    [[a.username, a.status, ",".join(a.tags) or "-", ",".join(a.units) or "-", a.encryption,
+                      a.home_dir, a.id] for a in items])
     return 0
 
 
@@ -120,11 +132,48 @@ def cmd_edit(args, ctx) -> int:
         args.username, rename=args.rename, email=args.email, home_dir=args.home_dir, units=_opt(args.unit),
         add_units=tuple(args.add_unit), remove_units=tuple(args.remove_unit), excludes=_opt(args.exclude),
         add_excludes=tuple(args.add_exclude), remove_excludes=tuple(args.remove_exclude),
-        clear_excludes=args.no_excludes))
+        clear_excludes=args.no_excludes, max_on_demand=_default_or(args.max_on_demand, int),
+        priority_group=_default_or(args.priority, str)))
     if args.json:
         print_json(account.as_dict())
     else:
         print(f"Updated account {account.username}.")
+    return 0
+
+
+def _default_or(value, convert):
+    from core.app.accounts import UNCHANGED
+    from core.errors import InvalidInputError
+
+    if value is None:
+        return UNCHANGED
+    if value == "default":
+        return None
+    try:
+        return convert(value)
+    except ValueError:
+        raise InvalidInputError(f"{value!r} is not a number.") from None
+
+
+def cmd_assignable(args, ctx) -> int:
+    from core.app import accounts
+
+    items = accounts.list_assignable(ctx)
+    if args.json:
+        print_json([a.to_json() for a in items])
+    elif not items:
+        print("No username has backups under more than one UUID.")
+    else:
+        print_table(["USERNAME", "ACCOUNT UUID", "OTHER UUIDS"],
+                    [[a.username, a.account_id or "(none)", ", ".join(a.uuids)] for a in items])
+    return 0
+
+
+def cmd_reassign(args, ctx) -> int:
+    from core.app import accounts
+
+    account = accounts.reassign(ctx, accounts.Reassign(args.uuid, args.to))
+    print(f"The backups under {args.uuid} now belong to {account.username}.")
     return 0
 
 

@@ -50,6 +50,8 @@ def register(sub) -> None:
     q.add_argument("--dry-run", action="store_true", help="show the plan (what is restored, kept, skipped and "
                                                          "removed) and change nothing")
     q.add_argument("--yes", action="store_true", help="confirm a terminate restore")
+    q.add_argument("--accept-conditions", action="store_true",
+                   help="accept the restore conditions the admin defined (listed by 'unitvault condition list')")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
     q.set_defaults(func=cmd_restore)
@@ -64,6 +66,43 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
     q.set_defaults(func=cmd_download)
+
+    q = s.add_parser("forget", help="delete one backup (its data goes with the next prune)")
+    q.add_argument("id")
+    q.add_argument("--yes", action="store_true", help="confirm")
+    q.set_defaults(func=cmd_forget)
+
+    q = s.add_parser("lock", help="keep a backup from rotation, TTL, forget and prune")
+    q.add_argument("id")
+    q.add_argument("--until", metavar="DATE", help="YYYY-MM-DD, an ISO time, or 30d / 12h from now "
+                                                    "(default: until unlocked)")
+    q.add_argument("--reason", metavar="TEXT")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_lock, locked=True)
+    q = s.add_parser("unlock", help="let rotation and forget remove a backup again")
+    q.add_argument("id")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_lock, locked=False)
+
+    r = sub.add_parser("retention", help="apply every job's rotation and the on-demand rules")
+    rs = r.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    q = rs.add_parser("run", help="forget the backups retention removes (each decision with its reason)")
+    q.add_argument("--dry-run", action="store_true", help="show every decision, remove nothing")
+    q.add_argument("--destination", metavar="D", help="only this destination")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_retention)
+
+    c = sub.add_parser("condition", help="restore conditions: texts whoever restores must accept")
+    cs = c.add_subparsers(dest="condition_command", metavar="ACTION", required=True)
+    q = cs.add_parser("add", help="add a condition")
+    q.add_argument("text")
+    q.set_defaults(func=cmd_condition_add)
+    q = cs.add_parser("list", help="list the conditions")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_condition_list)
+    q = cs.add_parser("remove", help="remove a condition")
+    q.add_argument("id", type=int)
+    q.set_defaults(func=cmd_condition_remove)
 
     d = sub.add_parser("downloads", help="list downloads (they expire after a TTL, 7 days by default)")
     ds = d.add_subparsers(dest="downloads_command", metavar="ACTION", required=True)
@@ -107,11 +146,15 @@ def cmd_list(args, ctx) -> int:
     if args.json:
         print_json([b.as_dict() for b in items])
     elif not items:
-        print(f"No backups of {listing.account.username} yet.")
+        print(f"No backups of {listing.name} yet.")
     else:
-        print_table(["ID", "TIME", "KIND", "ITEMS", "SIZE", "NEW DATA", "ENCRYPTION", "DESTINATION", "STATUS"],
-                    [[b.id, b.created_at, b.kind, ",".join(b.items), format_size(b.size), format_size(b.new_data),
-                      b.encryption, b.destination, b.status] for b in items])
+        if listing.account is None:
+            print(f"{listing.name or args.account} is an orphan: its account is not in the catalog "
+                  "(adopt it with 'unitvault orphans adopt').", file=sys.stderr)
+        print_table(["ID", "TIME", "KIND", "ITEMS", "SIZE", "NEW DATA", "ENCRYPTION", "DESTINATION", "STATUS", "LOCK"],
+                    [[b.id, b.created_at, b.kind + (f" ({b.job})" if b.job else ""), ",".join(b.items),
+                      format_size(b.size), format_size(b.new_data), b.encryption, b.destination, b.status,
+                      _lock_text(b)] for b in items])
     return 0
 
 
@@ -140,14 +183,16 @@ def cmd_restore(args, ctx) -> int:
     from core.cli.passwords import owner_passphrase
 
     request = backups.RestoreBackup(args.id, args.items, args.mode, paths=tuple(args.path), to=args.to,
-                                    suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes)
+                                    suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes,
+                                    accept_conditions=args.accept_conditions)
     backups.check_restore(request)        # refuse a bad request before asking for a passphrase
     passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
     with progress() as reporter:
         outcome = backups.restore_backup(ctx, request.with_passphrase(passphrase), reporter=reporter)
     plan, r = outcome.plan, outcome.result
     if args.json:
-        data = {"plan": plan.to_json(), "applied": r is not None}
+        data = {"plan": plan.to_json(), "applied": r is not None,
+                "conditions": [c.text for c in outcome.conditions]}
         if r is not None:
             f = r.files
             data |= {"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
@@ -160,6 +205,8 @@ def cmd_restore(args, ctx) -> int:
         print_json(data)
         return 0 if outcome.ok else 1
     print_restore_plan(plan)
+    for i, cond in enumerate(outcome.conditions, 1):
+        print(f"  condition ({i}): {cond.text}" + ("" if r is None else "  [accepted]"))
     if r is None:
         print("Dry run: nothing was changed.")
         return 0
@@ -256,4 +303,84 @@ def cmd_downloads_list(args, ctx) -> int:
     else:
         print_table(["PATH", "BACKUP", "KIND", "SIZE", "EXPIRES"],
                     [[d.path, d.backup_id, d.kind, format_size(d.size), d.as_dict()["expires"]] for d in items])
+    return 0
+
+
+def _lock_text(b) -> str:
+    if not b.locked:
+        return "-"
+    return "locked" + (f" until {b.locked_until[:10]}" if b.locked_until else "")
+
+
+def cmd_forget(args, ctx) -> int:
+    from core.app import backups
+
+    entry = backups.forget_backup(ctx, backups.ForgetBackup(args.id, confirmed=args.yes))
+    print(f"Forgot backup {entry.id}; its data goes with the next prune of {entry.destination}.", file=sys.stderr)
+    return 0
+
+
+def cmd_lock(args, ctx) -> int:
+    from core.app import backups
+
+    entry = backups.lock_backup(ctx, backups.LockBackup(args.id, args.locked, getattr(args, "until", None),
+                                                        getattr(args, "reason", None)))
+    if args.json:
+        print_json(entry.as_dict())
+    elif entry.locked:
+        print(f"Backup {entry.id} is locked" + (f" until {entry.locked_until}" if entry.locked_until else "")
+              + (f" ({entry.lock_reason})" if entry.lock_reason else "") + ".")
+    else:
+        print(f"Backup {entry.id} is unlocked.")
+    return 0
+
+
+def cmd_retention(args, ctx) -> int:
+    from core.app import backups
+
+    with progress() as reporter:
+        run = backups.run_retention(ctx, backups.RunRetention(args.dry_run, args.destination), reporter=reporter)
+    if args.json:
+        print_json(run.to_json())
+        return 1 if run.failed else 0
+    for d in run.decisions:
+        print(f"{d.action:<6} {d.backup_id}  {'; '.join(d.reasons)}")
+    n = len([d for d in run.decisions if d.action == "remove"])
+    if run.dry_run:
+        print(f"Dry run: {n} backup{'s' if n != 1 else ''} would be removed; nothing was changed.")
+    else:
+        print(f"Removed {len(run.removed)} backup{'s' if len(run.removed) != 1 else ''}; their data goes with the "
+              "next prune.")
+    for i, why in run.failed:
+        print(f"unitvault: error: {i}: {why}", file=sys.stderr)
+    return 1 if run.failed else 0
+
+
+def cmd_condition_add(args, ctx) -> int:
+    from core.app import backups
+
+    c = backups.add_condition(ctx, backups.AddCondition(args.text))
+    print(f"Added restore condition {c.id}.")
+    return 0
+
+
+def cmd_condition_list(args, ctx) -> int:
+    from core.app import backups
+
+    items = backups.list_conditions(ctx)
+    if args.json:
+        print_json([c.as_dict() for c in items])
+    elif not items:
+        print("No restore conditions.")
+    else:
+        for c in items:
+            print(f"{c.id}. {c.text}")
+    return 0
+
+
+def cmd_condition_remove(args, ctx) -> int:
+    from core.app import backups
+
+    backups.remove_condition(ctx, backups.RemoveCondition(args.id))
+    print(f"Removed restore condition {args.id}.")
     return 0

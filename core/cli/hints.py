@@ -29,6 +29,13 @@ HINTS: dict[str, str] = {
     "home_dir_missing": "Create the folder first, or give the right --home-dir.",
     "host_key_unknown": "Or pin the key when adding the destination: --host-key 'TYPE BASE64'.",
     "known_hosts_missing": "Give another file with --known-hosts F, or pin the key with --host-key.",
+    "conditions_not_accepted": "Read them, then add --accept-conditions.",
+    "ondemand_limit": "(unitvault backup forget ID --yes; unitvault account edit USERNAME --max-on-demand N)",
+    "backup_locked": "Unlock it first: unitvault backup unlock ID.",
+    "job_not_found": "List jobs with 'unitvault job list'.",
+    "tag_not_found": "List tags with 'unitvault tag list'.",
+    "priority_group_not_found": "List groups with 'unitvault priority list'.",
+    "orphan_not_found": "List orphans with 'unitvault orphans list'.",
     "no_recovery_key": "Create one with 'unitvault recovery-key create --out DIR --use'.",
     "queue_item_not_found": "List the queue with 'unitvault queue list' (or --state done|failed|cancelled).",
     "queue_item_needs_secret": "Run it directly instead: 'unitvault backup restore' or 'unitvault backup download' "

@@ -1,5 +1,5 @@
 """Account backups II: jobs, the queue, tags and priority groups, locks and on-demand TTLs, restore
-conditions, orphans, catalog-wide settings.
+conditions, orphans, account aliases (reassigned UUIDs), catalog-wide settings.
 
 Revision ID: c0003
 Revises: c0002
@@ -110,6 +110,12 @@ def upgrade() -> None:
         sa.Column("empty_since", sa.String(40), nullable=True),
     )
     op.create_table(
+        "account_aliases",
+        sa.Column("uuid", sa.String(36), primary_key=True),
+        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+    )
+    op.create_table(
         "catalog_settings",
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
@@ -119,7 +125,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_backups_destination_job", table_name="backups")
-    for name in ("catalog_settings", "orphans", "restore_conditions", "queue_items", "jobs", "account_tags", "tags",
+    for name in ("catalog_settings", "account_aliases", "orphans", "restore_conditions", "queue_items", "jobs", "account_tags", "tags",
                  "type_priorities", "priority_groups"):
         op.drop_table(name)
     for col in ("expires_at", "lock_reason", "locked_until", "locked", "job"):
