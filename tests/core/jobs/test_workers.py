@@ -49,7 +49,7 @@ def test_queued_backups_run_through_the_use_case(qctx, tmp_path):
     for item in run.items:
         assert item.state == "done", item.error
         entry = qctx.catalog.backups.get(item.result["backup_id"])
-        assert entry.kind == "manual" and entry.job is None and entry.destination == "repo"
+        assert entry.kind == "on-demand" and entry.job is None and entry.destination == "repo"
     listing = queue.list_queue(qctx)
     assert listing.counts["done"] == 2 and {i.id for i in listing.items} == {a.id, b.id}
 
