@@ -64,7 +64,8 @@ def fill(ctx, accounts: int, jobs: int, days: int, rnd: random.Random) -> dict:
                          "schedule": "15 */2 * * 1-5", "destination": "dest1"})
         c.execute(t.jobs.insert(), [
             {"name": j["name"], "destination": j["destination"], "items": '["account","files","units"]',
-             "accounts": dumps(j["accounts"]), "schedule": j["schedule"], "timezone": "Europe/Berlin", "keep_last": 7,
+             "accounts": dumps(j["accounts"]), "schedule": j["schedule"], "timezone": "Europe/Berlin",
+             "keep_last": 7, "keep_daily": 366,                 # the year of daily backups is what they keep
              "enabled": True, "last_scheduled": iso(NOW - dt.timedelta(hours=1)), "created_at": stamp,
              "updated_at": stamp} for j in job_rows[:jobs]])
     counts["accounts, tags, jobs"] = time.perf_counter() - t0
@@ -181,7 +182,15 @@ def main() -> int:
         secs, upcoming = best(lambda: schedule.next_runs(ctx))
         figures["schedule next"] = secs
         print(f"  schedule next                     {secs * 1000:7.1f} ms   {len(upcoming)} jobs")
-        print("  retention pass                    not measured: retention is not on main yet")
+        secs, run = best(lambda: backups.run_retention(ctx, backups.RunRetention(dry_run=True)), runs=3)
+        figures["retention pass (dry run)"] = secs
+        removing = sum(1 for d in run.decisions if d.action == "remove")
+        print(f"  retention pass (dry run)          {secs * 1000:7.1f} ms   {len(run.decisions):,} decisions, "
+              f"{removing:,} to remove")
+        secs, run = best(lambda: backups.run_retention(ctx, backups.RunRetention(dry_run=True, destination="dest0")),
+                         runs=3)
+        figures["retention pass, one destination"] = secs
+        print(f"  retention pass, one destination   {secs * 1000:7.1f} ms   {len(run.decisions):,} decisions")
 
         claims = []
         for n in range(100):
