@@ -193,6 +193,7 @@ def main() -> int:
         print(f"  retention pass, one destination   {secs * 1000:7.1f} ms   {len(run.decisions):,} decisions")
 
         claims = []
+        ctx.catalog.queue.set_connection_limit(64)     # the running items fill the default lanes (2 per destination)
         for n in range(100):
             t0 = time.perf_counter()
             item = ctx.catalog.queue.claim(f"bench/{n}", lease_seconds=60)
@@ -202,8 +203,8 @@ def main() -> int:
             ctx.catalog.queue.finish(item.id, f"bench/{n}", "done", result={})
         claims.sort()
         figures["claim"] = claims[len(claims) // 2]
-        print(f"  claim (median of 100)             {claims[len(claims) // 2] * 1000:7.1f} ms   "
-              f"(worst {claims[-1] * 1000:.1f} ms)")
+        print(f"  claim (median of {len(claims)})             {claims[len(claims) // 2] * 1000:7.1f} ms   "
+              f"(worst {claims[-1] * 1000:.1f} ms; claim and finish are one write transaction each)")
         ctx.clock.set(NOW + dt.timedelta(days=1))
         t0 = time.perf_counter()
         due = schedule.run_due(ctx)
