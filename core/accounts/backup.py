@@ -4,6 +4,11 @@ Incremental: a file whose size, mtime_ns and inode match the previous snapshot (
 destination) reuses its chunks without being read; other files are chunked and only blobs the
 repository lacks are uploaded. Packs and their indexes are written first, the snapshot manifest
 last, so an interrupted run leaves no snapshot and the next run reuses what was uploaded.
+
+Keys: a destination that holds backups of the account but lost its key object stops the backup (a
+new key would not open the old backups). Write-only (owner-held) accounts run unattended: content is
+sealed under this run's session key, and what the next run needs is kept in a cache object the app
+can read (hashed paths, sizes, times, chunk ids; never names or content).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import msgpack
 
 import core
 from core.accounts.chunking import MAX_CHUNK, StreamChunker, chunk_file
+from core.accounts.crypto import WRITE_ONLY
+from core.accounts.keys import Credentials
 from core.accounts.opened import use_destination
 from core.accounts.packs import Packer, new_id, prepare_blob, refresh_index
 from core.accounts.repository import BackupHeader, Repository
-from core.accounts.tree import INODE, MTIME, SIZE, walk
+from core.accounts.tree import CHUNKS, INODE, MTIME, PATH, SIZE, TYPE, walk
 from core.catalog import BackupEntry
 from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
@@ -67,11 +74,14 @@ def account_meta(account) -> dict:
             "encryption": account.encryption, "created_at": account.created_at}
 
 
-def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> dict:
-    """path -> entry of the newest complete snapshot with files at this destination (or {})."""
+def _previous_files(repo, keys, catalog, account_id: str, destination: str):
+    """path -> entry of the newest complete snapshot with files at this destination (or {}). A
+    write-only account reads the snapshot's cache instead (the app cannot read the manifest)."""
     for entry in reversed(catalog.backups.list(account_id, destination)):
         if "files" in entry.items and entry.status == "complete":
             try:
+                if keys.scheme == WRITE_ONLY:
+                    return CachedFiles(keys, repo.read_cache(keys, entry.id))
                 _h, manifest = repo.read_backup(keys, entry.id)
             except UnitvaultError:
                 continue
@@ -79,11 +89,84 @@ def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> d
     return {}
 
 
+class CachedFiles:
+    """The previous run's files as a write-only account's cache holds them, looked up by path."""
+
+    def __init__(self, keys, cache: dict):
+        self._keys = keys
+        self._by_id: dict[str, list] = {}
+        for row in cache.get("files", []) if isinstance(cache.get("files"), list) else []:
+            if isinstance(row, list) and len(row) == 5 and isinstance(row[0], str) and isinstance(row[4], list):
+                self._by_id[row[0]] = row
+
+    def get(self, rel: bytes):
+        row = self._by_id.get(self._keys.path_id(rel).hex())
+        if row is None:
+            return None
+        entry = [rel, "f", 0, row[2], row[1], row[3], None, row[4]]
+        return entry
+
+
+def files_cache(keys, manifest: dict) -> dict:
+    """What a write-only account's next run (and a structure check) needs from this backup: per file
+    a keyed hash of its path, size, mtime_ns, inode and chunk ids; and every blob the backup uses."""
+    from core.accounts.verify import referenced_blobs
+
+    rows = [[keys.path_id(e[PATH]).hex(), e[SIZE], e[MTIME], e[INODE], list(e[CHUNKS])]
+            for e in (manifest.get("files") or {}).get("entries", []) if e[TYPE] == "f"]
+    return {"format": 1, "files": rows, "blobs": referenced_blobs(manifest)}
+
+
+def keys_for_backup(ctx, repo: Repository, account, destination_name: str, credentials: Credentials):
+    """The account's keys at this destination for writing. A destination that holds backups of the
+    account (by the catalog or by its own listing) but has no key object for it stops the backup:
+    a new key would make every older backup there unrestorable."""
+    from core.bundle.keys import configured_recovery_public_key
+
+    recovery_public = configured_recovery_public_key(ctx.settings) if account.encryption == "app" else None
+    if not repo.has_key(account.id):
+        known = [e.id for e in ctx.catalog.backups.list(account.id, destination_name)]
+        listed = repo.list_backup_ids(account.id)
+        held = len(set(known) | set(listed))
+        if held:
+            raise BackupError(
+                f"The key of account {account.username} is missing from destination {destination_name}, which "
+                f"holds {held} of its backup{'s' if held != 1 else ''}; a new key would leave "
+                f"{'them' if held != 1 else 'it'} unrestorable, so nothing was backed up.",
+                hint="Put the key object back at the destination (accounts/"
+                     f"{account.id}/key), or reset the account's key, which deletes those backups.",
+                kind="account_key_missing", data={"account": account.username, "backups": held})
+        return repo.create_key(account.id, account.encryption, ctx.secrets, credentials=credentials,
+                               recovery_public=recovery_public)
+    return repo.unlock(account.id, ctx.secrets, credentials=credentials, write=True, recovery_public=recovery_public)
+
+
+def backup_needs_owner_secret(ctx, account_name: str, destination_name: str, *, destination=None) -> bool:
+    """True when a backup of this account to this destination needs the owner's passphrase: an
+    owner-held key this installation has not been given yet, or one of format 1."""
+    from core.accounts.keys import OwnerWriter, is_write_only
+    from core.accounts.repository import app_secret_name
+
+    account = ctx.catalog.accounts.get(account_name)
+    if account.encryption != "owner":
+        return False
+    stored = ctx.secrets.get(app_secret_name(account.id))
+    if stored is None or OwnerWriter.from_secret(stored) is None:
+        return True
+    with use_destination(ctx, destination_name, destination) as dest:
+        repo = Repository(dest, destination_name)
+        if not repo.check() or not repo.has_key(account.id):
+            return False
+        return not is_write_only(repo.read_key_doc(account.id))
+
+
 def backup_account(ctx, account_name: str, destination_name: str, *, items=None, passphrase: str | None = None,
                    reporter: Reporter | None = None, destination=None, kind: str = "on-demand",
-                   job: str | None = None, expires_at: str | None = None) -> BackupResult:
+                   job: str | None = None, expires_at: str | None = None,
+                   credentials: Credentials | None = None) -> BackupResult:
     """One backup of the account at the destination. ``kind`` is "scheduled" (with ``job``) or
-    "on-demand" (with ``expires_at``, its TTL)."""
+    "on-demand" (with ``expires_at``, its TTL). ``credentials`` (or ``passphrase``): the owner's
+    secret, needed once per installation for an owner-held key."""
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
@@ -92,17 +175,19 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
         raise BackupError(f"The account {account_name!r} was deleted.")
     catalog.destinations.get(destination_name)
     with use_destination(ctx, destination_name, destination) as dest:
-        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind, job, expires_at)
+        return _backup(ctx, account, destination_name, dest, items, Credentials.of(passphrase, credentials),
+                       reporter, kind, job, expires_at)
 
 
-def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str,
-            job: str | None, expires_at: str | None) -> BackupResult:
+def _backup(ctx, account, destination_name: str, dest, items, credentials: Credentials, reporter: Reporter,
+            kind: str, job: str | None, expires_at: str | None) -> BackupResult:
     catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
     repo.ensure_initialised()
-    keys = repo.open_or_create_keys(account.id, account.encryption, ctx.secrets, passphrase)
+    keys = keys_for_backup(ctx, repo, account, destination_name, credentials)
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
+    keys = repo.start_session(keys)
     created = now_iso(ctx.clock)
     sid = new_id()[:16]
     while catalog.backups.find(sid):
@@ -137,6 +222,8 @@ def _backup(ctx, account, destination_name: str, dest, items, passphrase, report
     header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
                           job, expires_at)
     repo.write_meta(keys, account_meta(account))
+    if keys.scheme == WRITE_ONLY:
+        repo.write_cache(keys, sid, files_cache(keys, manifest))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
     catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,

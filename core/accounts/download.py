@@ -119,7 +119,7 @@ class _ChunkStream:
 def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = None,
                       bundle_password: str | None = None, passphrase: str | None = None,
                       paths=None, overwrite: bool = False, destination=None,
-                      reporter: Reporter | None = None) -> list[Download]:
+                      reporter: Reporter | None = None, credentials=None) -> list[Download]:
     reporter = reporter or Reporter()
     selection = parse_restore_items(items)
     if selection.account:
@@ -128,7 +128,8 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
         raise InvalidInputError("A unit download needs a password for its bundle.")
     out = Path(out_dir) if out_dir else Path(ctx.home.downloads_dir)
     out.mkdir(parents=True, exist_ok=True)
-    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
+    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter,
+                       credentials=credentials)
     made: list[Download] = []
     now = timestamp(ctx.clock)
     ttl = ttl_seconds(ctx)
@@ -150,7 +151,11 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
                 made.append(Download(str(target), backup_id, "unit", target.stat().st_size, now, now + ttl))
         if selection.files:
             target = out / f"{backup_id}-files.tar.zst"
-            if target.exists() and not overwrite:
+            if overwrite:
+                from core.fsutil import check_replaceable
+
+                check_replaceable(target)
+            elif target.exists() or target.is_symlink():
                 raise AlreadyExistsError(f"The file {target} already exists.", kind="file_exists",
                                          data={"path": str(target)})
             _write_tar(snap, target, paths, reporter)

@@ -1,9 +1,11 @@
-"""Use cases for accounts: add, list, show, edit, suspend or unsuspend, delete."""
+"""Use cases for accounts: add, list, show, edit, suspend or unsuspend, delete; export and reset the
+account's key."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.app.usecase import use_case
 from core.errors import AlreadyExistsError, ConfirmationRequired, InvalidInputError, NotFoundError
@@ -298,3 +300,63 @@ def reassign(ctx, req: Reassign, *, actor, reporter):
         cat.accounts.add_alias(req.uuid, account.id, conn=c)
         cat.orphans.remove(req.uuid, conn=c)
     return account
+
+
+# --- the account's key -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportAccountKey:
+    name: str
+    out: str                    # the kit (HTML) is written here, private (0600)
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class ExportedAccountKey:
+    username: str
+    account_id: str
+    path: str
+
+
+@use_case("account.key_export", writes=True, target=lambda r: r.name)
+def export_account_key(ctx, req: ExportAccountKey, *, actor, reporter) -> ExportedAccountKey:
+    """A printable kit holding an app-held account's key (core/accounts/kit.py): with it, any
+    installation opens the account's backups. Owner-held keys are not the app's to export."""
+    from core.accounts.kit import account_key_kit
+    from core.errors import AlreadyExistsError
+    from core.fsutil import atomic_writer
+
+    path = Path(req.out)
+    if path.is_dir():
+        raise InvalidInputError(f"{path} is a folder, not a file name.", kind="out_is_folder", data={"path": str(path)})
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"The folder {path.parent} does not exist.", kind="folder_missing",
+                                data={"path": str(path.parent)})
+    if not req.overwrite and (path.exists() or path.is_symlink()):
+        raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists", data={"path": str(path)})
+    kit = account_key_kit(ctx, req.name)
+    try:
+        with atomic_writer(path, mode=0o600, overwrite=req.overwrite) as fh:
+            fh.write(kit.html.encode("utf-8"))
+    except FileExistsError:
+        raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists",
+                                 data={"path": str(path)}) from None
+    return ExportedAccountKey(kit.username, kit.account_id, str(path))
+
+
+@dataclass(frozen=True)
+class ResetAccountKey:
+    name: str
+    confirm: str                                            # the account's username, typed by the user
+    passphrase: str | None = field(default=None, repr=False)   # owner-held: the new passphrase (else at the next backup)
+    owner_key_file: str | None = None                       # owner-held: a new owner key file instead
+
+
+@use_case("account.key_reset", writes=True, target=lambda r: r.name)
+def reset_account_key(ctx, req: ResetAccountKey, *, actor, reporter):
+    """Delete every backup made with the account's key, everywhere, and give it a new key; returns
+    core.accounts.rekey.KeyResetResult (how many backups were deleted, and where)."""
+    from core.accounts.rekey import reset_account_key as reset
+    from core.app.backups import KeyFiles, credentials
+
+    return reset(ctx, req.name, confirm=req.confirm, reporter=reporter,
+                 credentials=credentials(req.passphrase, KeyFiles(owner_key_file=req.owner_key_file)))

@@ -1,8 +1,10 @@
 """Use cases for account backups: back up now, list, show, verify, plan and restore, download.
 
 Expired downloads are removed at the start of every backup operation (their TTL is a setting).
-Owner-held keys: the owner's passphrase comes in the request (never stored); a missing one is a
-``PassphraseRequired``, not a wrong password.
+Owner-held keys: the owner's passphrase (or key file) comes in the request (never stored); a missing
+one is a ``PassphraseRequired``, not a wrong password. It is needed once per installation to back
+up (afterwards backups run unattended) and every time to read. A fresh installation reads app-held
+backups with the organisation's recovery key file or the account's exported key (``KeyFiles``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,34 @@ def _expire(ctx) -> None:
     from core.accounts.download import expire_downloads
 
     expire_downloads(ctx)
+
+
+# --- keys given as files ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyFiles:
+    """Keys given as files (each read with the secret-file cap, never stored): the organisation's
+    recovery key or an account's exported key (a fresh installation reading app-held backups), or
+    the owner's key file (an owner who reads with a key file instead of a passphrase)."""
+
+    recovery_key_file: str | None = None
+    account_key_file: str | None = None
+    owner_key_file: str | None = None
+
+
+def credentials(passphrase: str | None, keys: KeyFiles | None):
+    """core.accounts.keys.Credentials from a request's passphrase and key files."""
+    from core.accounts.keys import Credentials, load_account_key, load_owner_key
+
+    keys = keys or KeyFiles()
+    recovery = None
+    if keys.recovery_key_file:
+        from core.bundle.keys import load_recovery_identity
+
+        recovery = load_recovery_identity(keys.recovery_key_file)
+    return Credentials(passphrase=passphrase,
+                       owner_key=load_owner_key(keys.owner_key_file) if keys.owner_key_file else None,
+                       recovery=recovery,
+                       account_key=load_account_key(keys.account_key_file) if keys.account_key_file else None)
 
 
 # --- on-demand limits (catalog-wide settings, shared by every workstation) --------------------------------
@@ -44,6 +74,7 @@ class BackupNow:
     destination: str
     items: str | tuple[str, ...] | None = None     # account, units, files (default: all three)
     passphrase: str | None = field(default=None, repr=False)
+    keys: KeyFiles = field(default_factory=KeyFiles)
     job: str | None = None                          # a scheduled run of this job; None: on demand
 
 
@@ -69,8 +100,8 @@ def backup_now(ctx, req: BackupNow, *, actor, reporter):
     ctx.catalog.destinations.get(req.destination)
     if req.job is not None:
         ctx.catalog.jobs.get(req.job)
-        return backup_account(ctx, req.account, req.destination, items=items, passphrase=req.passphrase,
-                              reporter=reporter, kind="scheduled", job=req.job)
+        return backup_account(ctx, req.account, req.destination, items=items, reporter=reporter,
+                              credentials=credentials(req.passphrase, req.keys), kind="scheduled", job=req.job)
     now = now_iso(ctx.clock)
     existing = [b for b in ctx.catalog.backups.list(account.id)
                 if b.job is None and not (b.expires_at and b.expires_at <= now)]
@@ -82,8 +113,23 @@ def backup_now(ctx, req: BackupNow, *, actor, reporter):
                                  data={"account": account.username, "count": len(existing), "limit": limit})
     ttl = ctx.catalog.settings.get_int(ONDEMAND_TTL, DEFAULT_ONDEMAND_TTL)
     expires = to_iso(ctx.clock.now() + _dt.timedelta(days=ttl))
-    return backup_account(ctx, req.account, req.destination, items=items, passphrase=req.passphrase,
-                          reporter=reporter, kind="on-demand", expires_at=expires)
+    return backup_account(ctx, req.account, req.destination, items=items, reporter=reporter,
+                          credentials=credentials(req.passphrase, req.keys), kind="on-demand", expires_at=expires)
+
+
+@dataclass(frozen=True)
+class BackupTarget:
+    account: str
+    destination: str
+
+
+@use_case("backup.owner_key_needed", target=lambda r: f"{r.account} -> {r.destination}")
+def owner_key_needed(ctx, req: BackupTarget, *, actor, reporter) -> bool:
+    """True when backing up this account to this destination needs the owner's passphrase now (an
+    owner-held key this installation was not given yet, or one of repository format 1)."""
+    from core.accounts.backup import backup_needs_owner_secret
+
+    return backup_needs_owner_secret(ctx, req.account, req.destination)
 
 
 # --- list and show -----------------------------------------------------------------------------------------
@@ -142,6 +188,7 @@ class VerifyBackup:
     backup_id: str
     read_data: bool = False
     passphrase: str | None = field(default=None, repr=False)
+    keys: KeyFiles = field(default_factory=KeyFiles)
 
 
 @use_case("backup.verify", target=lambda r: r.backup_id + (" (read data)" if r.read_data else ""))
@@ -151,7 +198,8 @@ def verify_backup(ctx, req: VerifyBackup, *, actor, reporter):
     from core.accounts.verify import verify_backup as verify
 
     _expire(ctx)
-    return verify(ctx, req.backup_id, read_data=req.read_data, passphrase=req.passphrase, reporter=reporter)
+    return verify(ctx, req.backup_id, read_data=req.read_data, credentials=credentials(req.passphrase, req.keys),
+                  reporter=reporter)
 
 
 # --- restore ---------------------------------------------------------------------------------------------
@@ -166,6 +214,7 @@ class RestoreBackup:
     passphrase: str | None = field(default=None, repr=False)
     dry_run: bool = False                       # plan only
     confirmed: bool = False                     # a terminate restore removes what it restores first
+    keys: KeyFiles = field(default_factory=KeyFiles)
     accept_conditions: bool = False             # the user accepted every restore condition shown
 
     def with_passphrase(self, passphrase: str | None) -> RestoreBackup:
@@ -213,7 +262,7 @@ def restore_backup(ctx, req: RestoreBackup, *, actor, reporter) -> RestoreOutcom
                                     + " ".join(f"({i}) {c.text}" for i, c in enumerate(conditions, 1)),
                                     data={"conditions": [c.text for c in conditions]})
     _expire(ctx)
-    with open_backup(ctx, req.backup_id, passphrase=req.passphrase, reporter=reporter) as snap:
+    with open_backup(ctx, req.backup_id, credentials=credentials(req.passphrase, req.keys), reporter=reporter) as snap:
         plan = plan_restore(ctx, snap, selection, mode=req.mode, paths=req.paths or None, to=req.to,
                             suspend=req.suspend, reporter=reporter)
         if req.dry_run:
@@ -398,6 +447,7 @@ class DownloadBackup:
     overwrite: bool = False
     bundle_password: str | None = field(default=None, repr=False)
     passphrase: str | None = field(default=None, repr=False)
+    keys: KeyFiles = field(default_factory=KeyFiles)
 
 
 @use_case("backup.download", writes=True, target=lambda r: f"{r.backup_id} {r.items}")
@@ -412,8 +462,8 @@ def download_backup(ctx, req: DownloadBackup, *, actor, reporter) -> list:
             raise InvalidInputError("A unit download needs a password for its bundle.", kind="bundle_password_missing")
         check_password(req.bundle_password)
     return download(ctx, req.backup_id, items=req.items, out_dir=req.out_dir, bundle_password=req.bundle_password,
-                    passphrase=req.passphrase, paths=list(req.paths) or None, overwrite=req.overwrite,
-                    reporter=reporter)
+                    credentials=credentials(req.passphrase, req.keys), paths=list(req.paths) or None,
+                    overwrite=req.overwrite, reporter=reporter)
 
 
 @use_case("backup.downloads")

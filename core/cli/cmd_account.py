@@ -20,7 +20,8 @@ def register(sub) -> None:
     q.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="gitignore-style pattern relative to the home directory (repeatable)")
     q.add_argument("--encryption", choices=("app", "owner"), default="app",
-                   help="who holds the key: the app (default) or the owner (asked for a passphrase on every backup and restore)")
+                   help="who holds the key: the app (default) or the owner (the owner's passphrase is needed for the "
+                        "first backup and for every restore; backups then run unattended, and only the owner reads them)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_add)
 
@@ -69,6 +70,28 @@ def register(sub) -> None:
     q.add_argument("username")
     q.add_argument("--yes", action="store_true", help="confirm the deletion")
     q.set_defaults(func=cmd_delete)
+
+    k = s.add_parser("key", help="export or reset an account's key")
+    ks = k.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    q = ks.add_parser("export", help="write a printable kit with an app-held account's key",
+                      description="Write the account's key as a printable kit (HTML, the key as text and a QR code). "
+                                  "With it any installation opens the account's backups (--account-key FILE). "
+                                  "Keep it like the data itself.")
+    q.add_argument("username")
+    q.add_argument("--out", required=True, metavar="FILE", help="where to write the kit (private, 0600)")
+    q.add_argument("--force", action="store_true", help="replace an existing file")
+    q.set_defaults(func=cmd_key_export)
+    q = ks.add_parser("reset", help="give an account a new key; DELETES every backup made with the old one",
+                      description="Reset the account's key: every backup made with the old key is deleted at every "
+                                  "destination, then the account gets a new key. Type the username to confirm.")
+    q.add_argument("username")
+    q.add_argument("--confirm", metavar="USERNAME", help="the account's username, when not typed at a prompt")
+    q.add_argument("--owner-key-file", metavar="FILE", help="owner-held: the owner's new key file")
+    from core.cli.passwords import add_password_options
+
+    add_password_options(q)
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_key_reset)
 
 
 def show_account(account) -> None:
@@ -190,4 +213,42 @@ def cmd_delete(args, ctx) -> int:
 
     account = accounts.delete_account(ctx, accounts.DeleteAccount(args.username, confirmed=args.yes))
     print(f"Deleted account {account.username}; its backups stay at the destinations.", file=sys.stderr)
+    return 0
+
+
+def cmd_key_export(args, ctx) -> int:
+    from core.app import accounts
+
+    made = accounts.export_account_key(ctx, accounts.ExportAccountKey(args.username, args.out, args.force))
+    print(f"Wrote the key kit of account {made.username} to {made.path}.")
+    print("Print it, keep it safe, and delete the file where it is not needed: it opens every backup of the "
+          "account.", file=sys.stderr)
+    return 0
+
+
+def cmd_key_reset(args, ctx) -> int:
+    from core.app import accounts, backups
+    from core.cli.passwords import get_password, has_password_source
+
+    account = accounts.show_account(ctx, accounts.AccountRef(args.username))
+    known = len(backups.list_backups(ctx, backups.ListBackups(account.id)).backups)
+    confirm = args.confirm
+    if confirm is None and sys.stdin.isatty():
+        sys.stderr.write(f"Resetting the key of {account.username} DELETES every backup made with it ({known} known "
+                         f"here), at every destination. Type the username ({account.username}) to go on: ")
+        sys.stderr.flush()
+        confirm = sys.stdin.readline().strip()
+    passphrase = None
+    if account.encryption == "owner" and has_password_source(args):
+        passphrase = get_password(args, prompt="Owner's new passphrase: ", check_floor=False)
+    r = accounts.reset_account_key(ctx, accounts.ResetAccountKey(args.username, confirm or "", passphrase,
+                                                                 args.owner_key_file))
+    if args.json:
+        print_json({"account": r.account, "deleted_backups": r.deleted_backups, "destinations": list(r.destinations),
+                    "new_key_ready": r.new_key_ready})
+        return 0
+    print(f"Deleted {r.deleted_backups} backup{'s' if r.deleted_backups != 1 else ''} of {r.account}"
+          + (f" at {', '.join(r.destinations)}" if r.destinations else "") + "; the account has a new key.")
+    if not r.new_key_ready:
+        print("The next backup asks for the owner's new passphrase.", file=sys.stderr)
     return 0

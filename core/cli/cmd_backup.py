@@ -6,6 +6,7 @@ import sys
 
 from core.cli.output import print_json, print_table, progress
 from core.support.sizes import format_size
+from core.support.text import printable
 
 
 def register(sub) -> None:
@@ -16,13 +17,16 @@ def register(sub) -> None:
                                    "Owner-held keys ask for the owner's passphrase (never on the command line).")
     s = p.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
 
-    q = s.add_parser("now", help="back up an account now")
+    q = s.add_parser("now", help="back up an account now",
+                     description="Back up an account. An owner-held key needs the owner's passphrase (or key "
+                                 "file) the first time at this installation; later backups run unattended.")
     q.add_argument("account")
     q.add_argument("--destination", required=True, metavar="D")
     q.add_argument("--items", default="account,units,files", metavar="ITEMS",
                    help="comma-separated: account, units, files (default: all three)")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
+    _add_key_files(q, recovery=True)
     q.set_defaults(func=cmd_now)
 
     q = s.add_parser("list", help="list an account's backups, oldest first")
@@ -35,7 +39,8 @@ def register(sub) -> None:
     q.add_argument("id")
     q.add_argument("--read-data", action="store_true", help="download and authenticate every blob")
     q.add_argument("--json", action="store_true", help="print JSON")
-    add_password_options(q)
+    add_password_options(q, recovery=True)
+    _add_key_files(q, recovery=False)
     q.set_defaults(func=cmd_verify)
 
     q = s.add_parser("restore", help="restore account settings, units and files from a backup")
@@ -53,7 +58,8 @@ def register(sub) -> None:
     q.add_argument("--accept-conditions", action="store_true",
                    help="accept the restore conditions the admin defined (listed by 'unitvault condition list')")
     q.add_argument("--json", action="store_true", help="print JSON")
-    add_password_options(q)
+    add_password_options(q, recovery=True)
+    _add_key_files(q, recovery=False)
     q.set_defaults(func=cmd_restore)
 
     q = s.add_parser("download", help="download units as .uvault bundles and files as .tar.zst")
@@ -65,6 +71,7 @@ def register(sub) -> None:
     q.add_argument("--passphrase-file", metavar="F", help="the owner's passphrase (owner-held keys only)")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
+    _add_key_files(q, recovery=True)
     q.set_defaults(func=cmd_download)
 
     q = s.add_parser("forget", help="delete one backup (its data goes with the next prune)")
@@ -111,21 +118,53 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_downloads_list)
 
 
-def _needs_owner_key(ctx, backup_id: str) -> bool:
+def _add_key_files(q, *, recovery: bool, account_key: bool = True) -> None:
+    g = q.add_argument_group("keys given as files (never stored)")
+    if recovery:
+        g.add_argument("--recovery-key", metavar="FILE",
+                       help="the organisation's recovery key (app-held accounts, e.g. on a new installation)")
+    if account_key:
+        g.add_argument("--account-key", metavar="FILE", help="the account's exported key (its printed kit, typed in)")
+    g.add_argument("--owner-key-file", metavar="FILE", help="the owner's key file, for an owner who uses one instead "
+                                                             "of a passphrase")
+
+
+def _key_files(args):
+    from core.app.backups import KeyFiles
+    from core.support.secretfiles import readable_by_others
+
+    for what, path in (("recovery key", getattr(args, "recovery_key", None)),
+                       ("account key", getattr(args, "account_key", None)),
+                       ("owner key", getattr(args, "owner_key_file", None))):
+        if path and readable_by_others(path):
+            sys.stderr.write(f"unitvault: warning: the {what} file {path} can be read by other users; "
+                             "make it private (chmod 600).\n")
+    return KeyFiles(recovery_key_file=getattr(args, "recovery_key", None),
+                    account_key_file=getattr(args, "account_key", None),
+                    owner_key_file=getattr(args, "owner_key_file", None))
+
+
+def _needs_owner_key(ctx, backup_id: str, args=None) -> bool:
     from core.app import backups
 
+    if args is not None and getattr(args, "owner_key_file", None):
+        return False
     return backups.show_backup(ctx, backups.BackupRef(backup_id)).encryption == "owner"
 
 
 def cmd_now(args, ctx) -> int:
     from core.app import accounts, backups
-    from core.cli.passwords import owner_passphrase
+    from core.cli.passwords import has_password_source, owner_passphrase
 
     account = accounts.show_account(ctx, accounts.AccountRef(args.account))
-    passphrase = owner_passphrase(args, account.encryption == "owner")
+    needed = False
+    if account.encryption == "owner" and not args.owner_key_file:   # asked only when this backup needs it
+        needed = has_password_source(args) or backups.owner_key_needed(
+            ctx, backups.BackupTarget(args.account, args.destination))
+    passphrase = owner_passphrase(args, needed)
     with progress() as reporter:
-        r = backups.backup_now(ctx, backups.BackupNow(args.account, args.destination, args.items, passphrase),
-                               reporter=reporter)
+        r = backups.backup_now(ctx, backups.BackupNow(args.account, args.destination, args.items, passphrase,
+                                                      keys=_key_files(args)), reporter=reporter)
     if args.json:
         print_json({"id": r.backup_id, "account": r.account, "destination": r.destination, "time": r.created,
                     "items": list(r.items), "files": r.files, "reused_files": r.reused_files, "size": r.size,
@@ -160,25 +199,44 @@ def cmd_list(args, ctx) -> int:
 
 def cmd_verify(args, ctx) -> int:
     from core.app import backups
-    from core.cli.passwords import owner_passphrase
+    from core.cli.passwords import has_password_source, owner_passphrase
+    from core.errors import PassphraseRequired
 
-    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
-    with progress() as reporter:
-        r = backups.verify_backup(ctx, backups.VerifyBackup(args.id, args.read_data, passphrase), reporter=reporter)
+    # The structure of an owner-held backup is checked with what the app holds; reading needs the owner
+    # (so does any check of a key of repository format 1: then the passphrase is asked after all).
+    owner = _needs_owner_key(ctx, args.id, args)
+    passphrase = owner_passphrase(args, owner and (args.read_data or has_password_source(args)))
+
+    def run(passphrase):
+        with progress() as reporter:
+            return backups.verify_backup(ctx, backups.VerifyBackup(args.id, args.read_data, passphrase,
+                                                                   keys=_key_files(args)), reporter=reporter)
+
+    try:
+        r = run(passphrase)
+    except PassphraseRequired:
+        if not owner or passphrase is not None or not sys.stdin.isatty():
+            raise
+        r = run(owner_passphrase(args, True))
     if args.json:
         print_json({"id": r.backup_id, "ok": r.ok, "read_data": r.read_data, "blobs": r.blobs, "packs": r.packs,
-                    "problems": list(r.problems)})
-    elif r.ok:
-        what = "structure and data" if r.read_data else "structure"
-        print(f"Backup {r.backup_id}: {what} OK ({r.blobs:,} blobs in {r.packs:,} packs).")
+                    "problems": list(r.problems), "lost": list(r.lost)})
     else:
-        print(f"Backup {r.backup_id}: {len(r.problems)} problem(s):")
-        for p in r.problems:
-            print(f"  {p}")
+        if r.ok:
+            what = "structure and data" if r.read_data else "structure"
+            print(f"Backup {r.backup_id}: {what} OK ({r.blobs:,} blobs in {r.packs:,} packs).")
+        else:
+            print(f"Backup {r.backup_id}: {len(r.problems)} problem(s):")
+            for p in r.problems:
+                print(f"  {p}")
+        for lost in r.lost:
+            print(f"  lost: backup {lost} is indexed here but gone from the destination (marked missing)")
     return 0 if r.ok else 1
 
 
 def cmd_restore(args, ctx) -> int:
+    from dataclasses import replace
+
     from core.app import backups
     from core.cli.passwords import owner_passphrase
 
@@ -186,9 +244,10 @@ def cmd_restore(args, ctx) -> int:
                                     suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes,
                                     accept_conditions=args.accept_conditions)
     backups.check_restore(request)        # refuse a bad request before asking for a passphrase
-    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
+    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id, args))
     with progress() as reporter:
-        outcome = backups.restore_backup(ctx, request.with_passphrase(passphrase), reporter=reporter)
+        outcome = backups.restore_backup(ctx, replace(request.with_passphrase(passphrase), keys=_key_files(args)),
+                                         reporter=reporter)
     plan, r = outcome.plan, outcome.result
     if args.json:
         data = {"plan": plan.to_json(), "applied": r is not None,
@@ -219,7 +278,7 @@ def cmd_restore(args, ctx) -> int:
         print(f"Files into {f.target}: {len(f.restored):,} restored, {len(f.skipped):,} skipped (live data kept), "
               f"{len(f.removed):,} removed first, {len(f.failed):,} failed.")
         for p, why in f.failed[:50]:
-            print(f"  failed: {p}: {why}", file=sys.stderr)
+            print(f"  failed: {printable(p, limit=400)}: {printable(why, limit=400)}", file=sys.stderr)
     if r.suspended:
         print(f"Account {r.account} is suspended.")
     return 0 if r.ok else 1
@@ -250,7 +309,7 @@ def print_restore_plan(plan, limit: int = 20) -> None:
         for title, paths in (("removed first", [p.decode("utf-8", "backslashreplace") for p in f.remove]),
                              ("skipped", f.paths("skip")), ("refused", [f"{p}: {why}" for p, why in f.refused])):
             for p in paths[:limit]:
-                print(f"    {title}: {p}")
+                print(f"    {title}: {printable(p, limit=400)}")       # names from the backup, escaped
             if len(paths) > limit:
                 print(f"    … and {len(paths) - limit:,} more {title}")
     if plan.suspend:
@@ -262,7 +321,7 @@ def cmd_download(args, ctx) -> int:
     from core.cli.passwords import get_password, secret_from_file
 
     passphrase = None
-    if _needs_owner_key(ctx, args.id):
+    if _needs_owner_key(ctx, args.id, args):
         if args.passphrase_file:
             passphrase = secret_from_file(args.passphrase_file, "passphrase")
         else:
@@ -283,7 +342,7 @@ def cmd_download(args, ctx) -> int:
     with progress() as reporter:
         made = backups.download_backup(ctx, backups.DownloadBackup(
             args.id, args.items, paths=tuple(args.path), out_dir=args.out, overwrite=args.force,
-            bundle_password=password, passphrase=passphrase), reporter=reporter)
+            bundle_password=password, passphrase=passphrase, keys=_key_files(args)), reporter=reporter)
     if args.json:
         print_json([d.as_dict() for d in made])
     else:

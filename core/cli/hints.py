@@ -41,6 +41,13 @@ HINTS: dict[str, str] = {
     "queue_item_needs_secret": "Run it directly instead: 'unitvault backup restore' or 'unitvault backup download' "
                                "ask for the passphrase.",
     "connections_destination_missing": "Add --destination D.",
+    "app_key_missing": "Give --recovery-key FILE or --account-key FILE.",
+    "no_recovery_slot": "Give the account's exported key with --account-key FILE.",
+    "owner_key_file_missing": "Give it with --owner-key-file FILE.",
+    "account_key_missing": "Or reset the key: 'unitvault account key reset USERNAME'.",
+    "typed_confirmation_needed": "Type the username at the prompt, or add --confirm USERNAME.",
+    "account_key_not_made": "Back the account up once first: 'unitvault backup now USERNAME --destination D'.",
+    "not_a_regular_file": "Choose another file name.",
 }
 
 

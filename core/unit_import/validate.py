@@ -65,7 +65,10 @@ class ValidationResult:
 
 
 def _loc(section: str, index: int, key: str | None) -> str:
-    return f"{section}[{index}]" + (f" ({key})" if key else "")
+    """A record's place for a problem line; the key comes from the source, so it is escaped."""
+    from core.support.text import printable
+
+    return f"{section}[{index}]" + (f" ({printable(key, limit=80)})" if key else "")
 
 
 def _key_of(section: str, wire) -> str | None:

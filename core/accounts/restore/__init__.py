@@ -107,14 +107,15 @@ def apply_restore(ctx, snap, plan: AccountRestorePlan, reporter: Reporter | None
 
 def restore_backup(ctx, backup_id: str, *, items: str | ItemSelection, mode: str = "merge", paths=None,
                    to: str | None = None, suspend: bool = False, passphrase: str | None = None, destination=None,
-                   reporter: Reporter | None = None) -> RestoreResult:
+                   reporter: Reporter | None = None, credentials=None) -> RestoreResult:
     """Open, plan and apply in one call (engine tests and scripts; the app's use case shows the plan first)."""
     from core.accounts.opened import open_backup
 
     reporter = reporter or Reporter()
     selection = items if isinstance(items, ItemSelection) else parse_restore_items(items)
     check_mode(mode)
-    with open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter) as snap:
+    with open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter,
+                     credentials=credentials) as snap:
         plan = plan_restore(ctx, snap, selection, mode=mode, paths=paths, to=to, suspend=suspend, reporter=reporter)
         return apply_restore(ctx, snap, plan, reporter)
 
