@@ -61,7 +61,7 @@ def _checked_target(ctx, kind: str, req):
             raise InvalidInputError("A unit download needs a password for its bundle.", kind="bundle_password_missing")
         check_password(req.bundle_password)
     entry = catalog.backups.get(req.backup_id)
-    if entry.encryption == "owner" and not req.passphrase:
+    if entry.encryption == "owner" and not (req.passphrase or req.keys.owner_key_file):
         raise PassphraseRequired(f"Backup {entry.id} is encrypted with its owner's key; the owner's passphrase is "
                                  "needed to queue it.", data={"account": entry.account_id})
     return catalog.accounts.find(entry.account_id), entry.destination

@@ -37,7 +37,18 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, PurePath):
         return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):     # e.g. KeyFiles: paths, never contents
+        if secret_fields(type(value)):
+            raise InvalidInputError(f"A request holding a {type(value).__name__} cannot be queued.")
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
+
+
+def _rebuilt(f, value):
+    factory = f.default_factory if f.default_factory is not dataclasses.MISSING else None
+    if isinstance(value, dict) and isinstance(factory, type) and dataclasses.is_dataclass(factory):
+        return factory(**{k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
+    return tuple(value) if isinstance(value, list) else value
 
 
 def encode(request) -> tuple[str, dict, dict[str, str]]:
@@ -69,8 +80,7 @@ def decode(kind: str, stored: dict, secrets: dict[str, str] | None = None):
             if secrets.get(f.name) is not None:
                 values[f.name] = secrets[f.name]
         elif f.name in stored:
-            value = stored[f.name]
-            values[f.name] = tuple(value) if isinstance(value, list) else value
+            values[f.name] = _rebuilt(f, stored[f.name])
     try:
         return cls(**values)
     except TypeError:
