@@ -113,3 +113,22 @@ def test_a_job_run_now_queues_the_same_items_and_leaves_the_schedule(qctx, clock
     clock.set("2026-03-02T02:00:00Z")
     assert [x.job for x in schedule.run_due(qctx).runs] == ["vips"]      # the schedule still runs
 
+
+
+def test_an_owner_held_account_is_backed_up_unattended_after_its_first_backup(qctx, clock, tmp_path):
+    from core.app import backups
+    from tests.core.jobs.conftest import add_account, add_destination
+
+    add_account(qctx, tmp_path, "olga", encryption="owner")
+    add_destination(qctx, tmp_path)
+    qctx.catalog.jobs.add(_job("nightly", {"usernames": ["olga"]}))
+    clock.set("2026-03-02T01:00:00Z")
+    schedule.run_due(qctx)
+    (first,) = queue.run_queue(qctx, queue.RunQueue(workers=1)).items
+    assert first.state == "failed" and "passphrase" in first.error and first.attempts == 1   # not retried
+    backups.backup_now(qctx, backups.BackupNow("olga", "repo", "files", "olga's passphrase"))
+    clock.set("2026-03-03T01:00:00Z")
+    schedule.run_due(qctx)
+    (second,) = queue.run_queue(qctx, queue.RunQueue(workers=1)).items
+    assert second.state == "done", second.error
+    assert qctx.catalog.backups.get(second.result["backup_id"]).job == "nightly"
