@@ -120,12 +120,12 @@ def test_sigterm_gives_the_running_item_back(cli, setup, tmp_path):
     from core.app import backups, queue
     from core.app.context import AppContext
 
-    (tmp_path / "alice" / "big.bin").write_bytes(os.urandom(24 << 20))
+    (tmp_path / "alice" / "big.bin").write_bytes(os.urandom(8 << 20))
     (tmp_path / "slow").mkdir()
     ctx = AppContext.from_options(str(cli.home))
     try:
         ctx.catalog.destinations.add(DestinationConfig("slow", "local", {"path": str(tmp_path / "slow"),
-                                                                         "bandwidth_limit": 4 << 20}))
+                                                                         "bandwidth_limit": 1 << 20}))
         item = queue.queue_work(ctx, queue.QueueWork(backups.BackupNow("alice", "slow", "files")))
     finally:
         ctx.close()
