@@ -14,33 +14,28 @@ can read (hashed paths, sizes, times, chunk ids; never names or content).
 from __future__ import annotations
 
 import os
-import stat
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import msgpack
 
 import core
-from core.accounts.chunking import MAX_CHUNK, StreamChunker, chunk_file
+from core.accounts.backup_files import backup_files
+from core.accounts.chunking import StreamChunker
 from core.accounts.crypto import WRITE_ONLY
 from core.accounts.keys import Credentials
 from core.accounts.opened import use_destination
-from core.accounts.packs import Packer, new_id, prepare_blob, refresh_index
+from core.accounts.packs import Packer, new_id, refresh_index
 from core.accounts.repository import BackupHeader, Repository
-from core.accounts.tree import CHUNKS, INODE, MTIME, PATH, SIZE, TYPE, walk
+from core.accounts.tree import CHUNKS, INODE, MTIME, PATH, SIZE, TYPE
 from core.catalog import BackupEntry
 from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
 from core.support.clock import now_iso
+from core.support.names import escape_name
 from core.unit.records import SECTIONS
 
 ITEMS = ("account", "units", "files")
-WORKERS = min(4, os.cpu_count() or 2)
-WINDOW_FILES = 256      # small files in flight (each at most one 4 MiB chunk)
-WINDOW_BYTES = 48 << 20  # and at most this many bytes of them
-WINDOW_CHUNKS = 6       # chunks of a big file in flight
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2      # 2: file entries carry meta (owners, xattrs, links, holes, devices)
 
 
 @dataclass(frozen=True)
@@ -187,6 +182,9 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
     repo.ensure_initialised()
     keys = keys_for_backup(ctx, repo, account, destination_name, credentials)
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
+    condemned = set(repo.read_condemned(account.id))
+    if condemned:       # a prune is about to delete these packs: never refer to them (core/jobs/prune.py)
+        known = {b: loc for b, loc in known.items() if loc[0] not in condemned}
     keys = repo.start_session(keys)
     created = now_iso(ctx.clock)
     sid = new_id()[:16]
@@ -208,10 +206,11 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
             if not os.path.isdir(home):
                 raise BackupError(f"The home directory of {account.username} ({home}) does not exist.")
             previous = _previous_files(repo, keys, catalog, account.id, destination_name)
-            entries, fsize, reused = _backup_files(home, account.excludes, previous, packer, reporter, skipped)
-            files_count = len(entries)
-            size += fsize
-            manifest["files"] = {"root": os.fsencode(home), "entries": entries, "skipped": skipped}
+            got = backup_files(home, account.excludes, previous, packer, reporter, skipped)
+            files_count, reused = len(got.entries), got.reused
+            size += got.size
+            manifest["files"] = {"root": os.fsencode(home), "root_entry": got.root_entry, "entries": got.entries,
+                                 "skipped": skipped}
         reporter.stage("uploading")
         packer.finish()
     except BaseException:
@@ -221,6 +220,7 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
     new_data = packer.uploaded_bytes
     header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
                           job, expires_at)
+    _check_not_condemned(repo, account.id, manifest, packer.known)
     repo.write_meta(keys, account_meta(account))
     if keys.scheme == WRITE_ONLY:
         repo.write_cache(keys, sid, files_cache(keys, manifest))
@@ -231,7 +231,21 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
         expires_at=expires_at))
     reporter.finish()
     return BackupResult(sid, account.username, destination_name, created, items, files_count, reused, size,
-                        new_data, packer.new_blobs, tuple(os.fsdecode(s) for s in skipped))
+                        new_data, packer.new_blobs, tuple(escape_name(s) for s in skipped))
+
+
+def _check_not_condemned(repo, acc: str, manifest: dict, located: dict) -> None:
+    """Just before the backup object is written: if a prune condemned a pack this backup refers to
+    while it ran, stop (the pack may be deleted after the grace; nothing refers to it yet)."""
+    from core.accounts.verify import referenced_blobs
+
+    late = set(repo.read_condemned(acc))
+    if not late:
+        return
+    used = {located[b][0] for b in referenced_blobs(manifest) if b in located}
+    if used & late:
+        raise BackupError("A prune of this destination marked data this backup refers to while it ran; nothing "
+                          "was written. Run the backup again.", kind="prune_during_backup")
 
 
 def _backup_unit(store, name: str, packer: Packer, reporter: Reporter) -> dict:
@@ -268,148 +282,3 @@ def _backup_unit(store, name: str, packer: Packer, reporter: Reporter) -> dict:
             out["sections"][section] = {"count": count, "chunks": chunks}
     out["digest"] = unit_digest(store, unit.id)
     return out
-
-
-def _read_small(broot: bytes, rel: bytes, keys, known):
-    """Worker: read one file no larger than a chunk and prepare its blob. Returns (fstat, blobs) or None."""
-    try:
-        fd = os.open(broot + b"/" + rel, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    try:
-        fst = os.fstat(fd)
-        if not stat.S_ISREG(fst.st_mode):
-            return None
-        blobs = [prepare_blob(keys, part, known) for part in chunk_file(fd, fst.st_size)]
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return fst, blobs
-
-
-def _backup_files(home: str, excludes, previous: dict, packer: Packer, reporter: Reporter,
-                  skipped: list) -> tuple[list, int, int]:
-    reporter.stage("scanning files")
-    listing = []
-    total = 0
-    for rel, kind, st in walk(home, excludes, skipped):
-        listing.append((rel, kind, st))
-        if kind == "f":
-            total += st.st_size
-        if len(listing) % 1000 == 0:
-            reporter.advance(1000)
-    reporter.stage("backing up files", total, "bytes")
-    entries: list = []
-    size = reused = 0
-    broot = os.fsencode(home)
-    keys, known = packer.keys, packer.known
-    window: deque = deque()   # (rel, size, future) of small files being read and sealed by workers, in order
-    in_flight = 0
-
-    def consume(rel, fut):
-        nonlocal size
-        got = fut.result()
-        if got is None:
-            skipped.append(rel)
-            return
-        fst, blobs = got
-        n = 0
-        for bid, sealed, raw in blobs:
-            if sealed is None:
-                if not packer.has(bid):  # known when prepared; the known set only grows within a run
-                    raise BackupError("Internal error: a blob vanished during the backup.")
-            else:
-                packer.add_sealed(bid, sealed, raw)
-            n += raw
-        reporter.advance(n)
-        entries.append([rel, "f", stat.S_IMODE(fst.st_mode), fst.st_mtime_ns, n, fst.st_ino, None,
-                        [b for b, _s, _r in blobs]])
-        size += n
-
-    def drain(limit: int) -> None:
-        nonlocal in_flight
-        while len(window) > limit or (window and in_flight > WINDOW_BYTES):
-            rel, n, fut = window.popleft()
-            in_flight -= n
-            consume(rel, fut)
-
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="uv-seal") as pool:
-        for rel, kind, st in listing:
-            mode = stat.S_IMODE(st.st_mode)
-            if kind == "d":
-                drain(0)
-                entries.append([rel, "d", mode, st.st_mtime_ns, 0, st.st_ino, None, []])
-                continue
-            if kind == "l":
-                drain(0)
-                try:
-                    target = os.readlink(broot + b"/" + rel)
-                except OSError:
-                    skipped.append(rel)
-                    continue
-                entries.append([rel, "l", mode, st.st_mtime_ns, 0, st.st_ino, target, []])
-                continue
-            prev = previous.get(rel)
-            if (prev is not None and prev[1] == "f" and prev[SIZE] == st.st_size and prev[MTIME] == st.st_mtime_ns
-                    and prev[INODE] == st.st_ino and all(packer.has(c) for c in prev[7])):
-                drain(0)
-                entries.append([rel, "f", mode, st.st_mtime_ns, st.st_size, st.st_ino, None, list(prev[7])])
-                size += st.st_size
-                reused += 1
-                reporter.advance(st.st_size)
-                continue
-            if st.st_size <= MAX_CHUNK:
-                window.append((rel, st.st_size, pool.submit(_read_small, broot, rel, keys, known)))
-                in_flight += st.st_size
-                drain(WINDOW_FILES)
-                continue
-            drain(0)
-            got = _backup_big(broot, rel, packer, pool, reporter)
-            if got is None:
-                skipped.append(rel)
-                continue
-            fst, chunks, n = got
-            entries.append([rel, "f", stat.S_IMODE(fst.st_mode), fst.st_mtime_ns, n, fst.st_ino, None, chunks])
-            size += n
-        drain(0)
-    return entries, size, reused
-
-
-def _backup_big(broot: bytes, rel: bytes, packer: Packer, pool, reporter: Reporter):
-    """A file larger than one chunk: this thread reads and cuts, workers hash and seal."""
-    try:
-        fd = os.open(broot + b"/" + rel, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    chunks: list[str] = []
-    pending: deque = deque()
-    n = 0
-
-    def take():
-        nonlocal n
-        bid, sealed, raw = pending.popleft().result()
-        if sealed is None:
-            if not packer.has(bid):   # known when submitted but gone since: cannot happen within a run
-                raise BackupError("Internal error: a blob vanished during the backup.")
-        else:
-            packer.add_sealed(bid, sealed, raw)
-        chunks.append(bid)
-        n += raw
-        reporter.advance(raw)
-
-    try:
-        fst = os.fstat(fd)
-        if not stat.S_ISREG(fst.st_mode):
-            return None
-        for part in chunk_file(fd, fst.st_size):
-            pending.append(pool.submit(prepare_blob, packer.keys, part, packer.known))
-            while len(pending) > WINDOW_CHUNKS:
-                take()
-        while pending:
-            take()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return fst, chunks, n

@@ -67,6 +67,7 @@ MAX_SEALED_MANIFEST = MAX_MANIFEST - 1   # (a ranged read of the cap plus one by
 MAX_PACK = 256 << 20          # no pack this version writes comes near this (16 MiB + one blob)
 MAX_COUNT = 1 << 53
 MAX_LOCK = 4096
+MAX_CONDEMNED = 16 << 20
 JOB_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 
@@ -589,3 +590,39 @@ class Repository:
 
     def list_lock_ids(self, acc: str) -> set[str]:
         return {n for n in self._names(f"accounts/{acc}/locks/") if HEX_RE.match(n)}
+
+    # --- prune's list of condemned packs (core/jobs/prune.py) --------------------------------------
+    @staticmethod
+    def condemned_path(acc: str) -> str:
+        return f"accounts/{acc}/condemned"
+
+    def read_condemned(self, acc: str) -> dict[str, str]:
+        """pack id -> condemned since (ISO). A hint like every clear object: a forged entry can only
+        make a prune consider a pack (deleted only if no backup uses it) or a backup upload again."""
+        from core.support.clock import from_iso
+
+        try:
+            raw = self._get_capped(self.condemned_path(acc), MAX_CONDEMNED)
+        except ObjectNotFoundError:
+            return {}
+        except IntegrityError:
+            return {}
+        try:
+            doc = json.loads(raw)
+            out = {}
+            for pid, since in (doc.get("packs") or {}).items():
+                if HEX_RE.match(str(pid)):
+                    from_iso(str(since))
+                    out[str(pid)] = str(since)
+            return out
+        except (ValueError, AttributeError, TypeError):
+            return {}
+
+    def write_condemned(self, acc: str, packs: dict[str, str]) -> None:
+        if not packs:
+            try:
+                self.dest.delete(self.condemned_path(acc))
+            except ObjectNotFoundError:
+                pass
+            return
+        self.dest.put(self.condemned_path(acc), json.dumps({"format": 1, "packs": packs}, sort_keys=True).encode())

@@ -430,6 +430,29 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
     return RetentionRun(outcome.decisions, tuple(removed), tuple(failed), False)
 
 
+# --- prune --------------------------------------------------------------------------------------------------
+PRUNE_GRACE = "prune/grace_minutes"
+DEFAULT_PRUNE_GRACE = 60
+
+
+@dataclass(frozen=True)
+class PruneDestination:
+    destination: str
+    dry_run: bool = False
+
+
+@use_case("backup.prune", writes=True, target=lambda r: r.destination + (" (dry run)" if r.dry_run else ""))
+def prune_destination(ctx, req: PruneDestination, *, actor, reporter):
+    """Remove the data no backup at the destination uses any more, in two phases (core/jobs/prune.py):
+    unused packs are marked first and deleted by a later prune once the grace is over."""
+    import datetime as _dt
+
+    from core.jobs.prune import prune_destination as prune
+
+    grace = _dt.timedelta(minutes=ctx.catalog.settings.get_int(PRUNE_GRACE, DEFAULT_PRUNE_GRACE))
+    return prune(ctx, req.destination, dry_run=req.dry_run, grace=grace, reporter=reporter)
+
+
 # --- downloads ---------------------------------------------------------------------------------------------
 def download_needs_password(items: str) -> bool:
     """Units are downloaded as bundles, which need a password of their own."""

@@ -99,6 +99,15 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_retention)
 
+    q = sub.add_parser("prune", help="remove data no backup at a destination uses any more",
+                       description="Unused packs are marked first and deleted by a later prune once a grace (one "
+                                   "hour) is over, so a backup running meanwhile, here or on another machine, never "
+                                   "loses data. --dry-run shows every decision.")
+    q.add_argument("destination")
+    q.add_argument("--dry-run", action="store_true", help="show every decision, delete nothing")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_prune)
+
     c = sub.add_parser("condition", help="restore conditions: texts whoever restores must accept")
     cs = c.add_subparsers(dest="condition_command", metavar="ACTION", required=True)
     q = cs.add_parser("add", help="add a condition")
@@ -442,4 +451,27 @@ def cmd_condition_remove(args, ctx) -> int:
 
     backups.remove_condition(ctx, backups.RemoveCondition(args.id))
     print(f"Removed restore condition {args.id}.")
+    return 0
+
+
+def cmd_prune(args, ctx) -> int:
+    from core.app import backups
+
+    with progress() as reporter:
+        r = backups.prune_destination(ctx, backups.PruneDestination(args.destination, args.dry_run), reporter=reporter)
+    if args.json:
+        print_json(r.as_dict())
+        return 0
+    for p in r.plans:
+        if p.skipped:
+            print(f"account {p.account_id}: not pruned: {p.skipped}")
+            continue
+        for d in p.decisions:
+            if d.action != "keep" or args.dry_run:
+                print(f"{d.action:<8} {d.pack_id}  {format_size(d.size):>10}  {d.reason}")
+        print(f"account {p.account_id}: {p.count('keep')} packs kept, {p.count('condemn')} newly marked, "
+              f"{p.count('wait')} waiting for the grace, {p.count('delete')} "
+              f"{'to delete' if args.dry_run else 'deleted'} ({format_size(p.bytes('delete'))})")
+    if args.dry_run:
+        print("Dry run: nothing was changed.")
     return 0

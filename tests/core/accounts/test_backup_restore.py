@@ -64,7 +64,7 @@ def test_second_backup_uploads_about_the_changed_share(ctx, tmp_path, local_dest
 
 def test_unchanged_files_are_not_read_again(ctx, account, local_dest, monkeypatch):
     backup_account(ctx, "alice", "repo", destination=local_dest)
-    import core.accounts.backup as engine
+    import core.accounts.backup_files as engine
 
     def refuse(*a, **k):
         raise AssertionError("an unchanged file was read")
