@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ["bench.bench_store", "bench.bench_bundle", "bench.bench_import", "bench.bench_gui", "bench.bench_accounts"]
+BENCHES = ["bench.bench_store", "bench.bench_bundle", "bench.bench_import", "bench.bench_gui", "bench.bench_accounts",
+           "bench.bench_queue"]
 
 
 def main() -> int:
