@@ -50,12 +50,12 @@ def test_one_record_of_fifteen_million_empty_lists_is_refused_while_decoding():
 
 
 def test_the_container_cap_is_exact_and_the_writer_holds_to_it(tmp_path):
+    import msgpack
+
     from core.bundle import limits as L
     from core.bundle.records import check_record
     from core.bundle.writer import write_bundle
     from core.errors import InvalidRecordError
-
-    import msgpack
 
     # the record's map + the value's array + 10 arrays of 9,998 maps each + 5 empty arrays
     value = [[{} for _ in range(9_998)] for _ in range(10)] + [[] for _ in range(5)]
