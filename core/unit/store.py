@@ -31,7 +31,7 @@ from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.unit import tables as t
 from core.unit.records import SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire, to_wire
 
-HEAD_REVISION = "u0003"
+HEAD_REVISION = "u0004"
 BATCH = 5000
 
 

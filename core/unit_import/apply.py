@@ -21,8 +21,6 @@ import threading
 from dataclasses import dataclass, replace
 from operator import itemgetter
 
-from sqlalchemy import update
-
 from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
 from core.progress import CancelToken, Reporter
 from core.unit.digest import record_hash
@@ -128,8 +126,11 @@ def _wires_from_packed(packed: dict, wanted: dict[str, set[str]]) -> dict[str, d
 
 
 def _marker() -> str:
-    """A unique updated_at stamp: tells, after a crash, whether this import committed."""
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """A unique stamp: its row in import_markers tells, after a crash, whether this import committed."""
+    import secrets as _secrets
+
+    stamp = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return f"{stamp}-{_secrets.token_hex(4)}"
 
 
 def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety_snapshot: bool = True,
@@ -196,7 +197,9 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                 if job is not None:
                     pending = job.result()  # the snapshot is complete and fsynced before anything commits
                 reporter.check()  # last chance to cancel: nothing is committed yet
-                conn.execute(update(_units_table()).where(_units_table().c.id == unit.id).values(updated_at=marker))
+                store.touch(conn, unit.id)
+                if pending is not None:  # start-up cleanup keeps the snapshot iff this row committed
+                    safety.record_marker(conn, marker, unit.id)
         except BaseException:
             if job is not None:
                 pending = job.stop()
@@ -207,7 +210,8 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
             if cache is not None:
                 cache.restore()
         if pending is not None:
-            pending.commit()
+            if pending.commit():
+                safety.forget_marker(store, marker)
     if pending is not None:
         safety.prune(home, unit.id)
     reporter.finish()
@@ -292,12 +296,6 @@ class _SnapshotJob:
         self._abort.cancel()
         self._thread.join()
         return self.pending
-
-
-def _units_table():
-    from core.unit import tables
-
-    return tables.units
 
 
 def _recheck_unit(store, conn, preview: ImportPreview) -> Unit:

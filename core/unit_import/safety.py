@@ -15,9 +15,10 @@ Files, all under the home's ``snapshots/`` (0700):
 
 A snapshot is written (``pending``) inside the import's transaction, before the commit. After the
 commit it becomes ``done``; if the import fails it is deleted. After a crash the next start finds
-it ``pending`` and asks the store: the import set the unit's ``updated_at`` to the snapshot's
-marker in the same transaction, so marker present means committed (keep it), absent means rolled
-back (delete it). Only ``done`` snapshots are listed. The last N per unit are kept (setting
+it ``pending`` and asks the store: the import inserted a row holding the snapshot's unique marker
+into ``import_markers`` in the same transaction, so row present means committed (keep it), absent
+means rolled back (delete it). One row per import: two imports into one unit that both commit
+before any cleanup runs keep both snapshots. Only ``done`` snapshots are listed. The last N per unit are kept (setting
 ``snapshots/keep``, default 10).
 """
 
@@ -145,12 +146,14 @@ class PendingSafetySnapshot:
     def id(self) -> str:
         return self.info.id
 
-    def commit(self) -> None:
-        """The import committed: the snapshot becomes visible (best effort; start-up cleanup finishes it)."""
+    def commit(self) -> bool:
+        """The import committed: the snapshot becomes visible (best effort; start-up cleanup finishes
+        it). True once the sidecar says 'done'."""
         try:
             _write_sidecar(self.home, self.info, state="done", marker=self.marker)
         except OSError:
-            pass
+            return False
+        return True
 
     def discard(self) -> None:
         for p in _paths(self.home, self.info.id):
@@ -309,14 +312,43 @@ def cleanup_leftovers(home, store=None) -> int:
             if verdict is True:
                 with contextlib.suppress(OSError, KeyError, TypeError, ValueError):
                     _write_sidecar(home, _info(home, data), state="done", marker=data.get("marker"))
+                    if store is not None:
+                        forget_marker(store, data.get("marker"))
             elif verdict is False:
                 rm(f"{sid}.json")
                 rm(f"{sid}.uvault")
     return removed
 
 
+def record_marker(conn, marker: str, unit_id: str) -> None:
+    """In the import's transaction: the row that proves, after a crash, that the import committed."""
+    from sqlalchemy import insert
+
+    from core.unit import tables
+
+    conn.execute(insert(tables.import_markers).values(marker=marker, unit_id=unit_id, created_at=_now()))
+
+
+def forget_marker(store, marker: str | None) -> None:
+    """Once the sidecar says 'done' the marker row has served its purpose (best effort)."""
+    if not marker:
+        return
+    from sqlalchemy import delete
+
+    from core.unit import tables
+
+    try:
+        with store.write() as conn:
+            conn.execute(delete(tables.import_markers).where(tables.import_markers.c.marker == marker))
+    except Exception:  # a leftover row costs nothing and is removed by a later cleanup
+        pass
+
+
 def _committed(home, store, data: dict) -> bool | None:
-    """Did the import that wrote this pending snapshot commit? None: cannot tell now."""
+    """Did the import that wrote this pending snapshot commit? None: cannot tell now.
+
+    Decided by the import's own marker row (written in its transaction), never by the unit's state:
+    several imports into one unit may have committed since."""
     own = None
     try:
         if store is None:
@@ -328,11 +360,11 @@ def _committed(home, store, data: dict) -> bool | None:
         from core.unit import tables
 
         with store.read() as conn:
-            row = conn.execute(select(tables.units.c.updated_at).where(
-                tables.units.c.id == data.get("unit_id"))).first()
+            row = conn.execute(select(tables.import_markers.c.marker).where(
+                tables.import_markers.c.marker == str(data.get("marker")))).first()
     except Exception:
         return None
     finally:
         if own is not None:
             own.close()
-    return row is not None and row[0] == data.get("marker")
+    return row is not None

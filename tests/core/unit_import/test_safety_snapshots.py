@@ -129,19 +129,31 @@ def test_cleanup_removes_temp_files_orphans_and_uncommitted(ctx, two_units):
 
 
 def test_cleanup_keeps_a_committed_pending_snapshot(ctx, two_units):
-    from sqlalchemy import update
-
-    from core.unit import tables
-
     marker = "2099-01-01T00:00:00.123456Z"
     pending = _pending(ctx, two_units, "b", marker=marker)
     with two_units.write() as conn:  # what the import's transaction did before the crash
-        conn.execute(update(tables.units).where(tables.units.c.name == "b").values(updated_at=marker))
+        safety.record_marker(conn, marker, two_units.get_unit("b").id)
     assert list_safety_snapshots(ctx.home) == []  # pending: not listed
     assert cleanup_leftovers(ctx.home, two_units) == 0
     (info,) = list_safety_snapshots(ctx.home)
     assert info.id == pending.id
     assert json.loads((ctx.home.snapshots_dir / f"{pending.id}.json").read_text())["state"] == "done"
+
+
+def test_two_committed_imports_into_one_unit_keep_both_snapshots_after_a_crash(ctx, two_units, monkeypatch):
+    """Both imports commit, then the process dies before either sidecar says 'done' (commit() is
+    what runs after the transaction): the next start must keep both snapshots, not only the one
+    whose stamp the unit carries last."""
+    monkeypatch.setattr(safety.PendingSafetySnapshot, "commit", lambda self: None)
+    first = do_import(ctx, unit_wires(two_units, "a"), "b")
+    changed = unit_wires(two_units, "a")
+    changed["config_keys"] = changed["config_keys"][1:]
+    second = do_import(ctx, changed, "b")
+    assert first.snapshot_id and second.snapshot_id
+    assert list_safety_snapshots(ctx.home) == []  # both still pending
+    monkeypatch.undo()
+    assert cleanup_leftovers(ctx.home, two_units) == 0
+    assert {i.id for i in list_safety_snapshots(ctx.home, "b")} == {first.snapshot_id, second.snapshot_id}
 
 
 def test_cleanup_leaves_a_running_import_alone(ctx, two_units):
