@@ -45,6 +45,7 @@ class ImportPreview:
     target_state: TargetState
     other_unit: bool  # the source comes from another unit than the existing target
     plan: RestorePlan
+    snapshot_id: str | None = None  # the safety snapshot this preview restores (None: not a snapshot)
 
     def with_choice(self, mode: str, sections=None) -> ImportPreview:
         """The same preview with another mode/section choice (recomputes only the plan; no I/O)."""
@@ -210,10 +211,9 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
             if cache is not None:
                 cache.restore()
         if pending is not None:
-            if pending.commit():
-                safety.forget_marker(store, marker)
+            pending.commit()
     if pending is not None:
-        safety.prune(home, unit.id)
+        safety.prune(home, unit.id, store)
     reporter.finish()
     final = store.get_unit(unit.name)
     publish(final.name)

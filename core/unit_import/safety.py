@@ -253,8 +253,9 @@ def keep_count(home) -> int:
     return max(1, Settings(home.settings_file).get_int(KEEP_SETTING, DEFAULT_KEEP))
 
 
-def prune(home, unit_id: str) -> list[str]:
-    """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids."""
+def prune(home, unit_id: str, store=None) -> list[str]:
+    """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids. With
+    ``store``, also the unit's marker rows that no snapshot left on disk needs."""
     keep = keep_count(home)
     mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
     removed = []
@@ -263,6 +264,13 @@ def prune(home, unit_id: str) -> list[str]:
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
         removed.append(info.id)
+    if store is not None:
+        markers = set()
+        for p in Path(home.snapshots_dir).glob("*.json"):
+            data = _read_sidecar(p)
+            if data is not None and data.get("unit_id") == unit_id and data.get("marker"):
+                markers.add(str(data["marker"]))
+        forget_markers(store, unit_id, markers)
     return removed
 
 
@@ -312,8 +320,6 @@ def cleanup_leftovers(home, store=None) -> int:
             if verdict is True:
                 with contextlib.suppress(OSError, KeyError, TypeError, ValueError):
                     _write_sidecar(home, _info(home, data), state="done", marker=data.get("marker"))
-                    if store is not None:
-                        forget_marker(store, data.get("marker"))
             elif verdict is False:
                 rm(f"{sid}.json")
                 rm(f"{sid}.uvault")
@@ -329,18 +335,17 @@ def record_marker(conn, marker: str, unit_id: str) -> None:
     conn.execute(insert(tables.import_markers).values(marker=marker, unit_id=unit_id, created_at=_now()))
 
 
-def forget_marker(store, marker: str | None) -> None:
-    """Once the sidecar says 'done' the marker row has served its purpose (best effort)."""
-    if not marker:
-        return
+def forget_markers(store, unit_id: str, keep: set[str]) -> None:
+    """Drop the unit's marker rows except ``keep`` (those of its snapshots still on disk; best effort)."""
     from sqlalchemy import delete
 
     from core.unit import tables
 
+    m = tables.import_markers.c
     try:
         with store.write() as conn:
-            conn.execute(delete(tables.import_markers).where(tables.import_markers.c.marker == marker))
-    except Exception:  # a leftover row costs nothing and is removed by a later cleanup
+            conn.execute(delete(tables.import_markers).where(m.unit_id == unit_id, m.marker.not_in(sorted(keep))))
+    except Exception:  # a leftover row costs nothing; the next prune removes it
         pass
 
 
