@@ -24,7 +24,8 @@ def register(sub) -> None:
 
     q = s.add_parser("seed", help="create a demo unit (content depends only on size and seed)")
     q.add_argument("name")
-    q.add_argument("--size", choices=("small", "medium", "large"), default="small")
+    q.add_argument("--size", choices=("small", "medium", "large", "huge"), default="small",
+                   help="small, medium, large (~106,000 records) or huge (ten times large)")
     q.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_seed)
