@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, Qt, Signal
 
 MASK = "••••••••"
 DisplayRole = Qt.ItemDataRole.DisplayRole
@@ -68,7 +70,12 @@ class UnitsModel(QAbstractTableModel):
 
 class RecordTreeModel(QAbstractItemModel):
     """Two levels: records (top) and their children (applications of a workspace, workspaces of a profile,
-    permissions and mappings of a plugin). ``columns`` and ``child_columns`` are (title, getter) pairs."""
+    permissions and mappings of a plugin). ``columns`` and ``child_columns`` are (title, getter) pairs.
+
+    ``rows`` is any sequence of wire dicts: a list, or the pages of a unit read on demand
+    (``desktop.ops.SectionPages``); children are kept for the rows seen last only."""
+
+    KIDS_KEPT = 2000
 
     def __init__(self, columns: Sequence[tuple[str, Callable[[dict], Any]]],
                  children: Callable[[dict], list] | None = None,
@@ -90,6 +97,8 @@ class RecordTreeModel(QAbstractItemModel):
         kids = self._kids.get(row)
         if kids is None:
             kids = self.children_of(self.rows[row]) if self.children_of else []
+            if len(self._kids) >= self.KIDS_KEPT:
+                self._kids.clear()
             self._kids[row] = kids
         return kids
 
@@ -118,7 +127,13 @@ class RecordTreeModel(QAbstractItemModel):
             return bool(self.rows)
         if parent.internalId() != 0 or self.children_of is None:
             return False
-        return bool(self._children(parent.row()))
+        row = parent.row()
+        loaded = getattr(self.rows, "is_loaded", None)
+        if loaded is not None and row not in self._kids and not loaded(row):
+            # A tree view asks this of every top-level row when it lays out: answering from pages
+            # not read yet would read the whole unit. Expanding reads the page (and finds out).
+            return True
+        return bool(self._children(row))
 
     def columnCount(self, parent=QModelIndex()):  # noqa: N802
         return len(self.columns)
@@ -151,53 +166,89 @@ class RecordTreeModel(QAbstractItemModel):
 class ConfigKeysModel(QAbstractTableModel):
     """Config keys with secret values masked until ``set_revealed(True)``, filtered by key and description.
 
-    Filtering is a list scan in Python (not a QSortFilterProxyModel, which calls ``data()`` per cell and
-    takes most of a second on the large unit's 100,000 keys). Secret values are never searched.
+    ``rows`` is a sequence of wire dicts (a list, or pages read on demand). A filter over up to
+    ``SYNC_LIMIT`` rows is a list scan on the spot; over more (a million-key unit) it runs on a
+    helper thread (``rows.search(needle, stop)``: positions of matching rows, keys and descriptions
+    only) and the view keeps showing the previous result until it arrives. Secret values are never
+    searched.
     """
 
     HEADERS = ("Key", "Value", "Secret", "Description")
+    SYNC_LIMIT = 1_000  # rows scanned on the spot (two pages); more: on a helper thread
+    _found = Signal(int, object)  # (filter generation, positions): from the search thread
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[dict] = []
-        self.shown: list[int] = []  # indexes into rows
+        self.rows: Sequence[dict] = []
+        self.shown: Sequence[int] | None = None  # positions in rows; None: every row
         self.revealed = False
         self.needle = ""
-        self._haystack: list[str] | None = None
+        self.searching = False
+        self._generation = 0
+        self._found.connect(self._apply_found)
 
-    def set_rows(self, rows: list[dict]) -> None:
+    def set_rows(self, rows: Sequence[dict]) -> None:
         self.beginResetModel()
         self.rows = rows
-        self._haystack = None
-        self.shown = self._match(self.needle)
+        self.shown = None
         self.endResetModel()
+        needle, self.needle = self.needle, ""
+        if needle:
+            self.set_filter(needle)
 
     def set_filter(self, text: str) -> None:
         needle = text.strip().lower()
         if needle == self.needle:
             return
-        self.beginResetModel()
         self.needle = needle
-        self.shown = self._match(needle)
+        self._generation += 1
+        if not needle or len(self.rows) <= self.SYNC_LIMIT or not hasattr(self.rows, "search"):
+            self.searching = False
+            self._show(self._match(needle))
+            return
+        self.searching = True
+        generation, rows = self._generation, self.rows
+
+        def search():
+            found = array("l")
+            try:
+                for i in rows.search(needle, stop=lambda: generation != self._generation):
+                    found.append(i)
+            except Exception:  # the unit went away meanwhile: keep showing what is there
+                return
+            if generation == self._generation:
+                self._found.emit(generation, found)
+
+        threading.Thread(target=search, name="unitvault-key-search", daemon=True).start()
+
+    def _apply_found(self, generation: int, found) -> None:
+        if generation == self._generation:
+            self.searching = False
+            self._show(found)
+
+    def _show(self, shown: Sequence[int] | None) -> None:
+        self.beginResetModel()
+        self.shown = shown
         self.endResetModel()
 
-    def _match(self, needle: str) -> list[int]:
+    def _match(self, needle: str) -> list[int] | None:
         if not needle:
-            return list(range(len(self.rows)))
-        if self._haystack is None:
-            self._haystack = [f"{w['key']}\n{w['description']}".lower() for w in self.rows]
-        return [i for i, text in enumerate(self._haystack) if needle in text]
+            return None
+        return [i for i, w in enumerate(self.rows) if needle in f"{w['key']}\n{w['description']}".lower()]
 
     def set_revealed(self, revealed: bool) -> None:
         self.revealed = revealed
-        if self.shown:
-            self.dataChanged.emit(self.index(0, 1), self.index(len(self.shown) - 1, 1))
+        n = self.rowCount()
+        if n:
+            self.dataChanged.emit(self.index(0, 1), self.index(n - 1, 1))
 
     def wire(self, row: int) -> dict:
-        return self.rows[self.shown[row]]
+        return self.rows[row if self.shown is None else self.shown[row]]
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.shown)
+        if parent.isValid():
+            return 0
+        return len(self.rows) if self.shown is None else len(self.shown)
 
     def columnCount(self, parent=QModelIndex()):  # noqa: N802
         return 4
@@ -213,7 +264,7 @@ class ConfigKeysModel(QAbstractTableModel):
         return short_json(wire["value"])
 
     def data(self, index, role=DisplayRole):
-        wire = self.rows[self.shown[index.row()]]
+        wire = self.wire(index.row())
         col = index.column()
         if role == RawRole:
             return wire

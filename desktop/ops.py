@@ -27,79 +27,113 @@ def list_units(ctx) -> Task:
     return fn
 
 
+# Records per page of a unit browser: about 5,000 rows of the store each (a workspace brings its
+# applications along, a plugin its permissions and mappings), a few milliseconds to read.
+PAGE = {"plugins": 100, "workspaces": 40, "profiles": 200, "config_keys": 500}
+
+
+class SectionPages:
+    """One section of a unit for the browser, read a page at a time (a sequence: ``len()`` and
+    ``[i]``): the page's first key comes from ``key_marks`` (read once, on the worker lane), a page
+    is one indexed range read (a few milliseconds), and only the last few pages stay in memory, so a
+    million-record unit costs what a thousand-record one does."""
+
+    KEEP = 16  # pages cached
+
+    def __init__(self, store, unit_id: str, section: str, total: int, marks: list[str], page: int):
+        self.store, self.unit_id, self.section = store, unit_id, section
+        self.total, self.marks, self.page = total, marks, page
+        self._cache: dict[int, list[dict]] = {}
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, i: int) -> dict:
+        if i < 0:
+            i += self.total
+        if not 0 <= i < self.total:
+            raise IndexError(i)
+        p, r = divmod(i, self.page)
+        rows = self._cache.pop(p, None)
+        if rows is None:
+            rows = list(self.store.iter_wire(self.unit_id, self.section, start=self.marks[p], limit=self.page))
+            while len(self._cache) >= self.KEEP:
+                self._cache.pop(next(iter(self._cache)))
+        self._cache[p] = rows  # most recently used last
+        if r >= len(rows):  # the unit changed under the browser: show what is there
+            raise IndexError(i)
+        return rows[r]
+
+    def search(self, needle: str, stop=None):
+        """Positions of the config keys matching ``needle`` (key or description), for a search on a
+        helper thread; values are never read."""
+        return self.store.search_config_keys(self.unit_id, needle, stop=stop)
+
+    def is_loaded(self, i: int) -> bool:
+        """Whether row ``i`` is in a page held now (reading it costs nothing)."""
+        return i // self.page in self._cache
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
 @dataclass(frozen=True)
 class UnitData:
     unit: Any
     counts: Any
-    sections: dict[str, list[dict]]
-    workspace_names: dict[str, str]
+    sections: dict[str, Any]  # section -> SectionPages (or a list of wire dicts)
+    workspace_names: Any  # a mapping from workspace id to name, read on demand
+
+
+class WorkspaceNames:
+    """Workspace id -> name for the profiles tab, looked up on demand (few at a time) and cached."""
+
+    def __init__(self, store, unit_id: str, keep: int = 4096):
+        self.store, self.unit_id, self.keep = store, unit_id, keep
+        self._cache: dict[str, str] = {}
+
+    def get(self, ws_id: str, default=None):
+        name = self._cache.get(ws_id)
+        if name is None:
+            wire = next(iter(self.store.iter_wire(self.unit_id, "workspaces", start=ws_id, limit=1)), None)
+            if wire is None or wire["id"] != ws_id:
+                return default
+            if len(self._cache) >= self.keep:
+                self._cache.clear()
+            name = self._cache[ws_id] = wire["name"]
+        return name
+
+    def values(self):
+        return list(self._cache.values())
 
 
 def load_unit(ctx, name: str) -> Task:
-    """Every record of a unit for the browser. Building ~1M small containers would trigger repeated
-    full collections of the cyclic GC (each scanning everything, GIL held: 100-200 ms stalls of the
-    GUI thread on the large unit), so the GC is paused while building and the result is frozen out
-    of its reach afterwards (it holds no cycles; refcounting frees it)."""
+    """A unit for the browser: its counts and, per section, the first key of every page. Records are
+    read a page at a time when a view shows them (``SectionPages``), so memory does not grow with
+    the unit."""
     def fn(reporter: Reporter) -> UnitData:
-        import gc
-
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            return _load(reporter)
-        finally:
-            gc.freeze()
-            if was:
-                gc.enable()
-
-    def _load(reporter: Reporter) -> UnitData:
         store = ctx.units
         unit = store.get_unit(name)
-        sections: dict[str, list[dict]] = {}
+        sections: dict[str, Any] = {}
         with store.read() as conn:
             counts = store.counts(unit.id, conn)
-            reporter.stage("read", sum(counts.as_dict().values()) - counts.applications)
+            reporter.stage("read", len(SECTIONS))
             for section in SECTIONS:
-                rows = []
-                for wire in store.iter_wire(unit.id, section, conn):
-                    rows.append(wire)
-                    if len(rows) % 2000 == 0:
-                        reporter.advance(2000)
-                sections[section] = rows
-        names = {w["id"]: w["name"] for w in sections["workspaces"]}
-        return UnitData(unit, counts, sections, names)
+                total, marks = store.key_marks(unit.id, section, PAGE[section], conn)
+                sections[section] = SectionPages(store, unit.id, section, total, marks, PAGE[section])
+                reporter.advance(1)
+        return UnitData(unit, counts, sections, WorkspaceNames(store, unit.id))
     return fn
 
 
 def dispose_later(data: UnitData | None) -> None:
-    """Free a replaced unit's records on a helper thread, a slice at a time: one ``del`` of a 100k-record
-    list would hold the GIL for tens of milliseconds and stall the GUI thread."""
+    """Drop a replaced unit's cached pages."""
     if data is None:
         return
-    _trash().put(data)
-
-
-_TRASH = None
-
-
-def _trash():
-    global _TRASH
-    if _TRASH is None:
-        import queue
-        import threading
-
-        _TRASH = queue.SimpleQueue()
-
-        def drain(q=_TRASH):
-            while True:
-                data = q.get()
-                for rows in data.sections.values():
-                    while rows:
-                        del rows[-500:]
-                del data
-
-        threading.Thread(target=drain, name="unitvault-dispose", daemon=True).start()
-    return _TRASH
+    for pages in data.sections.values():
+        clear = getattr(pages, "clear", None)
+        if clear is not None:
+            clear()
 
 
 def unit_digest(ctx, name: str) -> Task:

@@ -284,3 +284,32 @@ def _decode_slowly(section: str, raw: bytes, first_index: int) -> list[dict]:
             f"Invalid content in section {section}, record {first_index + len(out)}: "
             "the record is cut off at the end of its block.")
     return out
+
+
+def decode_block_unchecked(section: str, raw: bytes, first_index: int) -> list:
+    """The records of a block whose bytes were already checked once (an import's second pass, which
+    compares the sections' SHA-256 with the first pass's at its end): decoded with the reader's caps,
+    the container cap included, but without the canonical, schema and value checks."""
+    up, reset = counting_unpacker()
+    out: list = []
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        up.feed(raw)
+        for obj in up:
+            if type(obj) is not dict:
+                raise _invalid(section, first_index + len(out), "the record is not a map")
+            out.append(obj)
+            reset()
+    except InvalidContentError:
+        raise
+    except _TooManyContainers:
+        raise _too_many(section, first_index + len(out)) from None
+    except Exception as exc:
+        raise InvalidContentError(
+            f"Invalid content in section {section}, record {first_index + len(out)}: "
+            f"it cannot be decoded ({_why(exc)}).") from None
+    finally:
+        if gc_was:
+            gc.enable()
+    return out
