@@ -114,7 +114,7 @@ def main() -> None:
 
     repo.mkdir()
     cat = Catalog.open("sqlite:///" + str(home / "catalog.sqlite3"))
-    cat.add_destination(DestinationConfig("bench", "local", {"path": str(repo)}))
+    cat.destinations.add(DestinationConfig("bench", "local", {"path": str(repo)}))
     cat.close()
 
     results: dict[str, dict] = {}

@@ -69,7 +69,7 @@ def _pump(app, predicate, timeout: float = 600) -> None:
 def run(size: str = "large") -> list[dict]:
     from PySide6.QtWidgets import QWizard
 
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.unit.seed import seed_unit
     from desktop.app import make_app
     from desktop.mainwindow import MainWindow
@@ -153,7 +153,7 @@ def browse(size: str = "huge") -> list[dict]:
 
     from PySide6.QtWidgets import QApplication
 
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.unit.seed import seed_unit
     from desktop.app import make_app
     from desktop.mainwindow import MainWindow

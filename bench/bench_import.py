@@ -92,8 +92,8 @@ def _ideal_insert(db_path: str, src_unit: str, target_unit: str) -> float:
 
 
 def main() -> dict:
+    from core.app.context import AppContext
     from core.bundle import default_kdf, export_unit
-    from core.context import AppContext
     from core.home import AppHome
     from core.unit.seed import seed_unit
 

@@ -100,8 +100,8 @@ def ideal_insert(db_path: str, src_unit: str, target_unit: str) -> float:
 
 def measure(size: str, work: Path) -> dict:
     from bench.ideal_pipeline import _argon2, ideal_export, ideal_read
+    from core.app.context import AppContext
     from core.bundle import default_kdf
-    from core.context import AppContext
     from core.home import AppHome
     from core.unit.seed import seed_unit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.context import AppContext
+from core.app.context import AppContext
 from core.logsetup import get_logger, setup_logging
 
 log = get_logger("desktop")
@@ -16,13 +16,9 @@ def ensure_demo(ctx: AppContext) -> None:
 
     Only once per home: a user who deletes every unit does not get the demo back on the next start.
     """
-    from core.unit.seed import seed_unit
+    from core.app.units import seed_first_start
 
-    if ctx.settings.get("app/first_start_done"):
-        return
-    if not ctx.units.list_units():
-        seed_unit(ctx.units, "demo", "small", 0, display_name="Demo unit")
-    ctx.settings.set("app/first_start_done", 1)
+    seed_first_start(ctx)
 
 
 def make_app(argv: list[str] | None = None):

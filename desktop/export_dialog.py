@@ -35,13 +35,9 @@ from desktop.icons import icon
 from desktop.passphrase import generate as generate_passphrase
 from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, human_size
 
-MIN_PASSWORD = 4  # the floor our users know from Naviga; the strength meter advises beyond it
-
 
 def default_file_name(unit: str) -> str:
-    from core.bundle.export import DEFAULT_TEMPLATE, bundle_name
-
-    return bundle_name(DEFAULT_TEMPLATE, unit)
+    return ops.default_bundle_name(unit)
 
 
 class ExportDialog(QDialog):
@@ -73,9 +69,8 @@ class ExportDialog(QDialog):
         ub = QVBoxLayout(units_box)
         self.units = QListWidget()
         self.units.setAccessibleName("Units to export")
-        counts = self.ctx.units.all_counts()
-        for unit in self.ctx.units.list_units():
-            c = counts.get(unit.id)
+        for summary in ops.unit_summaries(self.ctx):
+            unit, c = summary.unit, summary.counts
             text = f"{unit.name} — {unit.display_name}"
             if c:
                 text += f" · {c.plugins} plugins, {c.workspaces} workspaces, {c.config_keys:,} keys"
@@ -125,7 +120,7 @@ class ExportDialog(QDialog):
             recovery_text = "A recovery slot for the organisation's key will be added."
         elif self.recovery_error is not None:
             note_text = "Keep the password safe: without it the bundle cannot be opened by anyone."
-            recovery_text = f"The configured recovery key cannot be used: {self.recovery_error.message}"
+            recovery_text = f"The configured recovery key cannot be used: {self.recovery_error}"
         else:
             note_text = "Keep the password safe: without it the bundle cannot be opened by anyone."
             recovery_text = "No recovery key is configured: only the password will open the bundle."
@@ -216,10 +211,11 @@ class ExportDialog(QDialog):
         if not names:
             return "Choose at least one unit."
         if self.recovery_error is not None:
-            return (f"{self.recovery_error.message} Configure another recovery key, or clear it "
+            return (f"{self.recovery_error} Configure another recovery key, or clear it "
                     "(unitvault recovery-key clear).")
-        if len(pw) < MIN_PASSWORD:
-            return f"The password needs at least {MIN_PASSWORD} characters."
+        feedback = ops.password_feedback(pw)
+        if not feedback.ok:      # the floor our users know from Naviga; the meter advises beyond it
+            return feedback.problem
         if pw != confirm:
             return "The two passwords differ." if confirm else "Type the password again to confirm it."
         dest = self.destination.text().strip()
@@ -361,7 +357,7 @@ class ExportDialog(QDialog):
         self.verify_button.setEnabled(False)
         self.verify_progress.show()
         self.verify_label.setText("Verifying…")
-        handle = self.runner.run(ops.verify_bundles(self.written, self.password.text()), name="verify",
+        handle = self.runner.run(ops.verify_bundles(self.ctx, self.written, self.password.text()), name="verify",
                                  lane="pool", on_success=self._verified, on_failure=self._verify_failed)
         handle.cancelled.connect(lambda: (self.verify_label.setText("Verification cancelled."),
                                           self.verify_button.setEnabled(True)))

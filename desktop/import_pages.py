@@ -150,7 +150,7 @@ class PreviewPage(QWizardPage):
         self.created.setText(html.escape(v.created.replace("T", " ")))
         self.version.setText(html.escape(v.app_version))
         self.counts.setText(_counts_text(v.counts))
-        names = [u.name for u in self.w.ctx.units.list_units()]
+        names = ops.unit_names(self.w.ctx)
         self.target.blockSignals(True)
         self.target.clear()
         self.target.addItems(names)
@@ -438,7 +438,7 @@ class DonePage(QWizardPage):
         r = self.w.result
         self.undo_button.setEnabled(False)
         self.undo_progress.show()
-        self.handle = self.w.runner.run(ops.undo(self.w.ctx, r.unit.name), name="undo",
+        self.handle = self.w.runner.run(ops.undo_import(self.w.ctx, r.snapshot_id), name="undo",
                                         on_success=self._undone, on_failure=self._failed)
         self.handle.cancelled.connect(lambda: (self.undo_progress.hide(), self.undo_button.setEnabled(True)))
         self.undo_progress.attach(self.handle)

@@ -105,7 +105,7 @@ class ChoosePage(QWizardPage):
         if path is not None and path.is_file():
             self._checked_path = str(path)
             self.info.setText("Reading the file header…")
-            self.w.runner.run(ops.read_header(path), name="read header", lane="pool",
+            self.w.runner.run(ops.read_header(self.w.ctx, path), name="read header", lane="pool",
                               on_success=lambda h, p=str(path): self._header(p, h, None),
                               on_failure=lambda e, p=str(path): self._header(p, None, e))
         else:

@@ -43,34 +43,28 @@ def _save(widget, out: Path, name: str) -> None:
     print(out / f"{name}.png")
 
 
-def _edit_demo(ctx) -> None:
-    """A few live edits after the export, so the preview has something to show."""
-    from sqlalchemy import update
+def _drift_demo(ctx) -> None:
+    """A few live edits after the export, so the preview has something to show: the demo unit takes
+    the content of a drifted twin (an import of the twin's bundle), keeping its own id."""
+    from core.app import bundles, imports, units
 
-    from core.unit import tables as t
-
-    unit = ctx.units.get_unit("demo")
-    keys = sorted(ctx.units.section_keys(unit.id, "config_keys"))
-    plugins = sorted(ctx.units.section_keys(unit.id, "plugins"))
-    with ctx.units.write() as conn:
-        ctx.units.delete_keys(conn, unit.id, "config_keys", keys[:12])
-        ctx.units.delete_keys(conn, unit.id, "plugins", plugins[:1])
-        conn.execute(update(t.config_keys).where(t.config_keys.c.unit_id == unit.id,
-                                                 t.config_keys.c.key.in_(keys[20:23]))
-                     .values(value='"changed on the live unit"'))
-        conn.execute(update(t.plugins).where(t.plugins.c.unit_id == unit.id, t.plugins.c.id == plugins[3])
-                     .values(version="9.9.9", enabled=False))
+    units.seed_unit(ctx, units.SeedUnit("demo-drift", "small", 0, drift=3))
+    twin = ctx.home.root / "demo-drift.uvault"
+    bundles.export_units(ctx, bundles.ExportUnits(bundles.ExportTarget(("demo-drift",), twin), PASSWORD))
+    plan = imports.preview_import(ctx, imports.PreviewImport(twin, bundles.BundleKey(PASSWORD), into="demo"))
+    imports.apply_import(ctx, imports.ApplyImport(plan, safety_snapshot=False, other_unit_confirmed=True))
+    units.delete_unit(ctx, units.DeleteUnit("demo-drift", confirmed=True))
+    twin.unlink()
 
 
 def render(out: Path, *, dark: bool = True) -> None:
     from PySide6.QtCore import QSize
     from PySide6.QtWidgets import QWizard
 
-    from core.bundle import export_unit
-    from core.context import AppContext
+    from core.app import bundles, settings, units
+    from core.app.context import AppContext
     from core.logsetup import setup_logging
     from core.progress import ProgressState
-    from core.unit.seed import seed_unit
     from desktop.app import ensure_demo, make_app
     from desktop.mainwindow import MainWindow
     from desktop.taskman import TaskRunner
@@ -83,20 +77,13 @@ def render(out: Path, *, dark: bool = True) -> None:
     ctx.settings.set("kdf/m_kib", 65536)
     ctx.settings.set("kdf/t", 2)
     ensure_demo(ctx)
-    seed_unit(ctx.units, "helpdesk-north", "small", 7, display_name="Helpdesk North")
-    seed_unit(ctx.units, "helpdesk-south", "small", 8, display_name="Helpdesk South")
-    from core.bundle import default_kdf, format_private_key, format_public_key, generate_recovery_key
-
+    units.seed_unit(ctx, units.SeedUnit("helpdesk-north", "small", 7, display_name="Helpdesk North"))
+    units.seed_unit(ctx, units.SeedUnit("helpdesk-south", "small", 8, display_name="Helpdesk South"))
     # the organisation's recovery key is configured: exports add its slot, the wizard can use its file
-    private, public = generate_recovery_key()
-    ctx.settings.set("recovery/public_key", format_public_key(public))
-    key_file = tmp / "recovery-kit" / "recovery.key"
-    key_file.parent.mkdir()
-    key_file.write_text(format_private_key(private) + "\n")
+    key_file = settings.create_recovery_key(ctx, settings.CreateRecoveryKey(tmp / "recovery-kit", use=True)).private_key_file
     bundle = tmp / "demo-2026-11-20.uvault"
-    export_unit(ctx.units, "demo", bundle, password=PASSWORD, recovery_public_key=public,
-                kdf=default_kdf(ctx.settings))
-    _edit_demo(ctx)
+    bundles.export_units(ctx, bundles.ExportUnits(bundles.ExportTarget(("demo",), bundle), PASSWORD))
+    _drift_demo(ctx)
 
     runner = TaskRunner()
     window = MainWindow(ctx, runner)

@@ -13,6 +13,13 @@ for _var in ("UNITVAULT_HOME", "UNITVAULT_DB", "UNITVAULT_CATALOG_DB", "UNITVAUL
     os.environ.pop(_var, None)
 
 
+def write_secret(path, text: str):
+    """A password or key file as a careful user keeps it: readable by its owner only."""
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture
 def home(tmp_path):
     from core.home import AppHome
@@ -22,7 +29,7 @@ def home(tmp_path):
 
 @pytest.fixture
 def ctx(home):
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     context = AppContext(home)
     yield context

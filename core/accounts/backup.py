@@ -8,7 +8,6 @@ last, so an interrupted run leaves no snapshot and the next run reuses what was 
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import stat
 from collections import deque
@@ -19,12 +18,14 @@ import msgpack
 
 import core
 from core.accounts.chunking import MAX_CHUNK, StreamChunker, chunk_file
+from core.accounts.opened import use_destination
 from core.accounts.packs import Packer, new_id, prepare_blob, refresh_index
 from core.accounts.repository import BackupHeader, Repository
 from core.accounts.tree import INODE, MTIME, SIZE, walk
 from core.catalog import BackupEntry
 from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
+from core.support.clock import now_iso
 from core.unit.records import SECTIONS
 
 ITEMS = ("account", "units", "files")
@@ -60,17 +61,6 @@ def parse_items(text) -> tuple[str, ...]:
     return tuple(i for i in ITEMS if i in parts)
 
 
-def now_iso() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def open_destination_for(ctx, name: str):
-    from core.destinations import open_destination
-
-    config = ctx.catalog.get_destination(name)
-    return open_destination(config, ctx.secrets)
-
-
 def account_meta(account) -> dict:
     return {"id": account.id, "username": account.username, "email": account.email, "home_dir": account.home_dir,
             "units": list(account.units), "excludes": list(account.excludes), "status": account.status,
@@ -79,7 +69,7 @@ def account_meta(account) -> dict:
 
 def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> dict:
     """path -> entry of the newest complete snapshot with files at this destination (or {})."""
-    for entry in reversed(catalog.list_backups(account_id, destination)):
+    for entry in reversed(catalog.backups.list(account_id, destination)):
         if "files" in entry.items and entry.status == "complete":
             try:
                 _h, manifest = repo.read_backup(keys, entry.id)
@@ -94,19 +84,24 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
-    account = catalog.get_account(account_name)
+    account = catalog.accounts.get(account_name)
     if account.status == "deleted":
         raise BackupError(f"The account {account_name!r} was deleted.")
-    catalog.get_destination(destination_name)
-    dest = destination if destination is not None else open_destination_for(ctx, destination_name)
+    catalog.destinations.get(destination_name)
+    with use_destination(ctx, destination_name, destination) as dest:
+        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind)
+
+
+def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str) -> BackupResult:
+    catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
     repo.ensure_initialised()
     keys = repo.open_or_create_keys(account.id, account.encryption, ctx.secrets, passphrase)
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
-    created = now_iso()
+    created = now_iso(ctx.clock)
     sid = new_id()[:16]
-    while catalog.find_backup(sid):
+    while catalog.backups.find(sid):
         sid = new_id()[:16]
     manifest: dict = {"format": MANIFEST_FORMAT, "id": sid, "account": account.id, "created": created,
                       "app_version": core.__version__, "items": list(items)}
@@ -138,7 +133,7 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
     repo.write_meta(keys, account_meta(account))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
-    catalog.add_backup(BackupEntry(
+    catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
         "complete", files_count, {"username": account.username, "units": list(account.units)}))
     reporter.finish()

@@ -11,19 +11,21 @@ from __future__ import annotations
 import json
 import os
 import tarfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.accounts.opened import open_backup
-from core.accounts.restore import BackupUnitSource, find_unit_items, parse_restore_items
+from core.accounts.restore.plan import check_rel_path, entry_ok, parse_restore_items, selected
+from core.accounts.restore.units import BackupUnitSource, find_unit_items
 from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, SIZE, TARGET, TYPE
 from core.errors import AlreadyExistsError, InvalidInputError
 from core.fsutil import atomic_write_bytes, atomic_writer
 from core.progress import Reporter
+from core.support.clock import timestamp
 from core.unit.records import SECTIONS
 
 DEFAULT_TTL_DAYS = 7
+TTL_SETTING = "downloads/ttl_days"
 REGISTRY = "downloads.json"
 
 
@@ -64,7 +66,7 @@ def _save(home, items: list[Download]) -> None:
 
 
 def ttl_seconds(ctx) -> float:
-    return ctx.settings.get_int("downloads/ttl_days", DEFAULT_TTL_DAYS) * 86400
+    return ctx.settings.get_int(TTL_SETTING, DEFAULT_TTL_DAYS) * 86400
 
 
 def list_downloads(ctx) -> list[Download]:
@@ -73,7 +75,7 @@ def list_downloads(ctx) -> list[Download]:
 
 def expire_downloads(ctx, now: float | None = None) -> list[str]:
     """Remove expired downloads; returns the paths removed or forgotten."""
-    now = time.time() if now is None else now
+    now = timestamp(ctx.clock) if now is None else now
     items = _load(ctx.home)
     if not items:
         return []
@@ -128,7 +130,7 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
     out.mkdir(parents=True, exist_ok=True)
     snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
     made: list[Download] = []
-    now = time.time()
+    now = timestamp(ctx.clock)
     ttl = ttl_seconds(ctx)
     try:
         if selection.units:
@@ -149,7 +151,8 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
         if selection.files:
             target = out / f"{backup_id}-files.tar.zst"
             if target.exists() and not overwrite:
-                raise AlreadyExistsError(f"The file {target} already exists.", hint="Remove it or choose another --out.")
+                raise AlreadyExistsError(f"The file {target} already exists.", kind="file_exists",
+                                         data={"path": str(target)})
             _write_tar(snap, target, paths, reporter)
             made.append(Download(str(target), backup_id, "files", target.stat().st_size, now, now + ttl))
     finally:
@@ -162,11 +165,9 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
 def _write_tar(snap, target: Path, paths, reporter: Reporter) -> None:
     import zstandard
 
-    from core.accounts.restore import _entry_ok, _selected, check_rel_path
-
     wanted = [os.fsencode(p).strip(b"/") for p in paths] if paths else None
     entries = [e for e in snap.manifest.get("files", {}).get("entries", [])
-               if _entry_ok(e) and _selected(e[PATH], wanted)]    # malformed entries are left out, like unsafe names
+               if entry_ok(e) and selected(e[PATH], wanted)]    # malformed entries are left out, like unsafe names
     reporter.stage("packing files", sum(e[SIZE] for e in entries if e[TYPE] == "f"), "bytes")
     reader = snap.reader()
     try:

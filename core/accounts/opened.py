@@ -1,11 +1,33 @@
-"""Opening a snapshot by id alone: the catalog says where it is; the repository gives its manifest."""
+"""Destinations and backups opened for the length of a ``with`` block.
+
+``use_destination`` yields the destination a backup lives at and closes it at the end (a long-lived
+worker never leaks SFTP sessions); a destination passed in by the caller (tests, a worker's shared
+connection) is used as it is and left open. ``open_backup`` finds a backup by id alone: the catalog
+says where it is; the repository gives its manifest.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from core.accounts.packs import BlobReader, refresh_index
 from core.accounts.repository import BackupHeader, Repository
+
+
+@contextlib.contextmanager
+def use_destination(ctx, name: str, destination=None) -> Iterator[object]:
+    if destination is not None:
+        yield destination
+        return
+    from core.destinations import open_destination
+
+    dest = open_destination(ctx.catalog.destinations.get(name), ctx.secrets)
+    try:
+        yield dest
+    finally:
+        dest.close()
 
 
 @dataclass
@@ -17,34 +39,38 @@ class OpenBackup:
     manifest: dict
     locations: dict         # blob id -> (pack, offset, length, raw)
     destination: object
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     def reader(self, prefetch=None) -> BlobReader:
         return BlobReader(self.repo, self.keys, self.locations, prefetch=prefetch)
 
     def close(self) -> None:
-        close = getattr(self.destination, "close", None)
-        if self._owns and close:
-            close()
+        self._stack.close()
 
-    _owns: bool = False
+    def __enter__(self) -> OpenBackup:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destination=None,
-                  reporter=None) -> OpenBackup:
-    from core.accounts.backup import open_destination_for
-
-    entry = ctx.catalog.get_backup(backup_id)
-    owns = destination is None
-    dest = destination if destination is not None else open_destination_for(ctx, entry.destination)
-    repo = Repository(dest, entry.destination)
-    repo.check()
-    keys = repo.unlock(entry.account_id, ctx.secrets, passphrase)
-    header, manifest = repo.read_backup(keys, backup_id)
-    locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)
-    snap = OpenBackup(entry, repo, keys, header, manifest, locations, dest)
-    snap._owns = owns
-    return snap
+                reporter=None) -> OpenBackup:
+    """The backup, unlocked and indexed; close it (or use it as a context manager) when done."""
+    entry = ctx.catalog.backups.get(backup_id)
+    stack = contextlib.ExitStack()
+    try:
+        dest = stack.enter_context(use_destination(ctx, entry.destination, destination))
+        repo = Repository(dest, entry.destination)
+        repo.check()
+        keys = repo.unlock(entry.account_id, ctx.secrets, passphrase)
+        header, manifest = repo.read_backup(keys, backup_id)
+        locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)
+    except BaseException:
+        stack.close()
+        raise
+    return OpenBackup(entry, repo, keys, header, manifest, locations, dest, stack)
 
 
 def needs_passphrase(ctx, backup_id: str) -> bool:
-    return ctx.catalog.get_backup(backup_id).encryption == "owner"
+    return ctx.catalog.backups.get(backup_id).encryption == "owner"

@@ -93,7 +93,7 @@ class Packer:
         parts.clear()
         self.repo.write_pack(self.keys.account_id, pack_id, data)
         self.repo.write_index(self.keys, pack_id, entries)
-        self.catalog.add_pack(self.destination, self.keys.account_id, pack_id, entries)
+        self.catalog.blobs.add_pack(self.destination, self.keys.account_id, pack_id, entries)
         with self._lock:
             self.uploaded_bytes += len(data)
         self.on_uploaded(len(data))
@@ -130,19 +130,19 @@ def refresh_index(repo, keys: AccountKeys, catalog, destination: str, reporter=N
     blob id -> (pack id, offset, length, raw size)."""
     acc = keys.account_id
     listed = repo.list_index_ids(acc)
-    cached = catalog.known_packs(destination, acc)
+    cached = catalog.blobs.known_packs(destination, acc)
     gone = cached - listed
     if gone:
-        catalog.forget_packs(destination, acc, gone)
+        catalog.blobs.forget_packs(destination, acc, gone)
     new = sorted(listed - cached)
     if new and reporter is not None:
         reporter.stage("reading index", len(new))
     for pid in new:
         entries = repo.read_index(keys, pid)
-        catalog.add_pack(destination, acc, pid, entries)
+        catalog.blobs.add_pack(destination, acc, pid, entries)
         if reporter is not None:
             reporter.advance()
-    return catalog.known_blobs(destination, acc)
+    return catalog.blobs.known_blobs(destination, acc)
 
 
 class BlobReader:

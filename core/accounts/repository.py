@@ -26,8 +26,8 @@ from core.errors import (
     NewerVersionError,
     NotFoundError,
     ObjectNotFoundError,
-    UnitvaultError,
 )
+from core.support.strict_msgpack import unpackb
 
 MARKER = "unitvault-repo.json"
 REPO_FORMAT = "unitvault-repository"
@@ -45,14 +45,9 @@ def app_secret_name(account_id: str) -> str:
 
 def _unpackb(data: bytes, name: str):
     try:
-        return msgpack.unpackb(data, raw=False, strict_map_key=True, max_bin_len=MAX_MANIFEST,
-                               max_str_len=MAX_MANIFEST, ext_hook=_refuse_ext)
+        return unpackb(data, max_len=MAX_MANIFEST)
     except Exception:
         raise IntegrityError(f"The object {name} does not decode.", details=[name]) from None
-
-
-def _refuse_ext(code, data):
-    raise ValueError("extension types are not allowed")
 
 
 @dataclass(frozen=True)
@@ -199,10 +194,10 @@ class Repository:
             register_secret(passphrase)   # whoever called (CLI, GUI), it never reaches a log
         app_key = secrets.get(app_secret_name(acc)) if doc.get("mode") == "app" and secrets is not None else None
         if doc.get("mode") == "owner" and passphrase is None:
-            from core.errors import WrongPasswordError
+            from core.errors import PassphraseRequired
 
-            raise WrongPasswordError(f"Account {acc} uses an owner-held key; its passphrase is needed.",
-                                     hint="Give the owner's passphrase (--password-file, --password-stdin or a prompt).")
+            raise PassphraseRequired(f"Account {acc} uses an owner-held key; its owner's passphrase is needed.",
+                                     data={"account": acc})
         return unwrap_data_key(doc, acc, app_key=app_key, passphrase=passphrase)
 
     def create_key(self, acc: str, mode: str, secrets, passphrase: str | None = None,
@@ -221,10 +216,9 @@ class Repository:
                 app_key = os.urandom(32)
                 secrets.set(app_secret_name(acc), app_key)
         elif not passphrase:
-            from core.errors import WrongPasswordError
+            from core.errors import PassphraseRequired
 
-            raise WrongPasswordError("An owner-held key needs the owner's passphrase.",
-                                     hint="Give the owner's passphrase (--password-file, --password-stdin or a prompt).")
+            raise PassphraseRequired("An owner-held key needs the owner's passphrase.", data={"account": acc})
         doc = wrap_data_key(acc, data_key, mode=mode, app_key=app_key, passphrase=passphrase, kdf=kdf)
         self.dest.put(self.key_path(acc), json.dumps(doc, sort_keys=True, indent=1).encode() + b"\n")
         return AccountKeys.from_data_key(acc, data_key)
@@ -296,67 +290,3 @@ class Repository:
         if not isinstance(manifest, dict):
             raise IntegrityError(f"The object {path} does not decode.", details=[path])
         return header, manifest
-
-
-# --- rediscovery -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScanResult:
-    destination: str
-    accounts: tuple[str, ...]          # account UUIDs found
-    unknown_accounts: tuple[str, ...]  # found but not in the catalog (orphans, next issue)
-    backups_found: int
-    backups_added: int
-    problems: tuple[str, ...]
-
-
-def scan_destination(ctx, name: str, *, destination=None, reporter=None) -> ScanResult:
-    """Rediscover every account and snapshot stored at ``name`` into the catalog's index."""
-    from core.catalog import BackupEntry
-
-    catalog = ctx.catalog
-    catalog.get_destination(name)
-    if destination is None:
-        from core.accounts.backup import open_destination_for
-
-        dest = open_destination_for(ctx, name)
-    else:
-        dest = destination
-    repo = Repository(dest, name)
-    problems: list[str] = []
-    found = added = 0
-    unknown: list[str] = []
-    try:
-        if not repo.check():
-            return ScanResult(name, (), (), 0, 0, ())
-        accounts = repo.list_accounts()
-        for acc in accounts:
-            known = catalog.find_account(acc)
-            username = known.username if known else ""
-            units: list = list(known.units) if known else []
-            if known is None:
-                unknown.append(acc)
-                try:   # an app-held key this installation holds can name the account
-                    keys = repo.unlock(acc, ctx.secrets)
-                    meta = repo.read_meta(keys)
-                    username, units = str(meta.get("username", "")), list(meta.get("units", []))
-                except UnitvaultError:
-                    pass
-            for sid in repo.list_backup_ids(acc):
-                found += 1
-                try:
-                    h, _head, _body = repo.read_backup_header(acc, sid)
-                except UnitvaultError as exc:
-                    problems.append(exc.message)
-                    continue
-                entry = BackupEntry(h.id, acc, name, h.created, h.kind, h.items, h.size, h.new_data, True,
-                                      h.encryption, "complete", h.files, {"username": username, "units": units})
-                if catalog.add_backup(entry):
-                    added += 1
-                if reporter is not None:
-                    reporter.advance()
-    finally:
-        if destination is None:
-            close = getattr(dest, "close", None)
-            if close:
-                close()
-    return ScanResult(name, tuple(accounts), tuple(unknown), found, added, tuple(problems))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.accounts.opened import use_destination
 from core.accounts.packs import refresh_index
 from core.accounts.repository import Repository
 from core.errors import IntegrityError, ObjectNotFoundError, UnitvaultError
@@ -36,15 +37,12 @@ def referenced_blobs(manifest: dict) -> list[str]:
 
 def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: str | None = None,
                     destination=None, reporter: Reporter | None = None) -> VerifyResult:
-    from core.accounts.backup import open_destination_for
-
     reporter = reporter or Reporter()
-    entry = ctx.catalog.get_backup(backup_id)
-    dest = destination if destination is not None else open_destination_for(ctx, entry.destination)
-    repo = Repository(dest, entry.destination)
-    acc = entry.account_id
-    problems: list[str] = []
-    try:
+    entry = ctx.catalog.backups.get(backup_id)
+    with use_destination(ctx, entry.destination, destination) as dest:
+        repo = Repository(dest, entry.destination)
+        acc = entry.account_id
+        problems: list[str] = []
         repo.check()
         keys = repo.unlock(acc, ctx.secrets, passphrase)
         try:
@@ -53,7 +51,7 @@ def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: s
             return _done(ctx, entry, read_data, 0, 0, [exc.message])
         reporter.stage("checking structure")
         # Re-read every index from the destination: the catalog's cache is not evidence.
-        ctx.catalog.forget_packs(entry.destination, acc)
+        ctx.catalog.blobs.forget_packs(entry.destination, acc)
         try:
             locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)
         except IntegrityError as exc:
@@ -94,11 +92,6 @@ def verify_backup(ctx, backup_id: str, *, read_data: bool = False, passphrase: s
                         problems.append(exc.message)
                 reporter.advance()
         return _done(ctx, entry, read_data, len(blobs), len(by_pack), problems)
-    finally:
-        if destination is None:
-            close = getattr(dest, "close", None)
-            if close:
-                close()
 
 
 def _readable_locations(repo, keys, problems: list[str]) -> dict:
@@ -117,7 +110,7 @@ def _done(ctx, entry, read_data, blobs, packs, problems) -> VerifyResult:
     status = "complete" if not problems else "damaged"
     if entry.status != status:
         try:
-            ctx.catalog.set_backup_status(entry.id, status)
+            ctx.catalog.backups.set_status(entry.id, status)
         except UnitvaultError:
             pass
     return VerifyResult(entry.id, read_data, blobs, packs, tuple(problems))

@@ -224,8 +224,12 @@ def load_recovery_identity(path) -> bytes:
     return key
 
 
+RECOVERY_SETTING = "recovery/public_key"                 # the organisation's public key, text form
+KDF_SETTINGS = ("kdf/m_kib", "kdf/t", "kdf/p")             # calibrated Argon2id parameters
+
+
 def configured_recovery_public_key(settings) -> bytes | None:
-    text = settings.get("recovery/public_key")
+    text = settings.get(RECOVERY_SETTING)
     return parse_public_key(text) if text else None
 
 
@@ -243,8 +247,8 @@ def default_kdf(settings=None) -> KdfParams:
     d = spec_default_kdf()
     if settings is None:
         return d
-    kdf = KdfParams(settings.get_int("kdf/m_kib", d.m_kib), settings.get_int("kdf/t", d.t),
-                    settings.get_int("kdf/p", d.p))
+    m, t, p = KDF_SETTINGS
+    kdf = KdfParams(settings.get_int(m, d.m_kib), settings.get_int(t, d.t), settings.get_int(p, d.p))
     try:
         check_writer_kdf(kdf)
     except InvalidInputError:

@@ -6,7 +6,6 @@ temporary name in the target directory, fsynced and renamed; an error or a cance
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from core.bundle.payload import block_frame, compressor, frame
 from core.bundle.records import check_record, pack_record
 from core.errors import AlreadyExistsError, InvalidContentError, InvalidInputError, InvalidRecordError
 from core.progress import Reporter
+from core.support.clock import now_iso
 from core.unit.records import SECTIONS
 
 
@@ -33,17 +33,17 @@ class WriteResult:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return now_iso(timespec="seconds")
 
 
 def check_out_path(out_path, overwrite: bool) -> Path:
     path = Path(out_path)
     if path.is_dir():
-        raise InvalidInputError(f"{path} is a directory.", hint="Give a file name, or use --out-dir.")
+        raise InvalidInputError(f"{path} is a folder, not a file name.", kind="out_is_folder", data={"path": str(path)})
     if not path.parent.is_dir():
         raise InvalidInputError(f"The folder {path.parent} does not exist.")
     if not overwrite and (path.exists() or path.is_symlink()):
-        raise AlreadyExistsError(f"The file {path} already exists.", hint="Use --force to replace it.")
+        raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists", data={"path": str(path)})
     return path
 
 
@@ -162,7 +162,8 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
             fh.write(encode_footer(fh.tell() + L.FOOTER_SIZE))
             size = fh.tell()
     except FileExistsError:
-        raise AlreadyExistsError(f"The file {path} already exists.", hint="Use --force to replace it.") from None
+        raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists",
+                                 data={"path": str(path)}) from None
     except OSError as exc:
         raise InvalidInputError(f"The bundle could not be written to {path} ({exc.strerror or type(exc).__name__}).") from None
     reporter.finish()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 ACTIVE, SUSPENDED, DELETED = "active", "suspended", "deleted"
 ENCRYPTION_MODES = ("app", "owner")
+
+
+def dumps(value) -> str:
+    """Lists and maps are stored as compact, sorted JSON text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Account:
 
 @dataclass(frozen=True)
 class BackupEntry:
-    """One snapshot as the catalog indexes it (the manifest itself lives at the destination)."""
+    """One backup as the catalog indexes it (the manifest itself lives at the destination)."""
 
     id: str
     account_id: str

@@ -1,5 +1,5 @@
 """SQLAlchemy Core tables of the catalog: the app's own database of accounts, destinations, and the
-index of the snapshots stored at those destinations. Lists and maps are stored as JSON text."""
+index of the backups stored at those destinations. Lists and maps are stored as JSON text."""
 
 from __future__ import annotations
 
@@ -36,15 +36,15 @@ destinations = Table(
     Column("created_at", String(40), nullable=False),
 )
 
-snapshots = Table(
-    "snapshots", metadata,
+backups = Table(
+    "backups", metadata,
     Column("id", String(32), primary_key=True),            # random hex, unique across accounts/destinations
     Column("account_id", String(36), nullable=False),      # no FK: orphans (unknown accounts) are indexed too
     Column("destination", String(64), nullable=False),
     Column("created_at", String(40), nullable=False),
-    Column("kind", String(16), nullable=False),            # manual | scheduled (next issue)
+    Column("kind", String(16), nullable=False),            # manual | scheduled | on-demand
     Column("items", Text, nullable=False),                 # JSON list: account, units, files
-    Column("size", BigInteger, nullable=False),            # logical bytes of the snapshot
+    Column("size", BigInteger, nullable=False),            # logical bytes of the backup
     Column("new_data", BigInteger, nullable=False),        # bytes uploaded by the run that made it
     Column("encrypted", Boolean, nullable=False),
     Column("encryption", String(16), nullable=False),      # app | owner
@@ -52,7 +52,7 @@ snapshots = Table(
     Column("file_count", BigInteger, nullable=False),
     Column("info", Text, nullable=False),                  # JSON: username, units, counts
 )
-Index("ix_snapshots_account", snapshots.c.account_id, snapshots.c.created_at)
+Index("ix_backups_account", backups.c.account_id, backups.c.created_at)
 
 # A cache of the repository's pack indexes (the destination's listing is the truth): which packs
 # were read, and where each blob lives.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from core.errors import ConfirmationRequired, InvalidInputError
+from core.cli.output import print_json, print_table
 
 
 def register(sub) -> None:
@@ -60,19 +60,6 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_delete)
 
 
-def _home_dir(path: str) -> str:
-    import os
-
-    if not path:
-        raise InvalidInputError("The home directory must not be empty.")
-    return os.path.abspath(os.path.expanduser(path))
-
-
-def _check_units(ctx, names) -> None:
-    for n in names:
-        ctx.units.get_unit(n)
-
-
 def show_account(account) -> None:
     print(f"{account.username} ({account.status})")
     print(f"  uuid        {account.id}")
@@ -85,11 +72,11 @@ def show_account(account) -> None:
 
 
 def cmd_add(args, ctx) -> int:
-    from core.cli.output import print_json
+    from core.app import accounts
 
-    _check_units(ctx, args.unit)
-    account = ctx.catalog.add_account(args.username, _home_dir(args.home_dir), email=args.email, units=args.unit,
-                                      excludes=args.exclude, encryption=args.encryption)
+    account = accounts.add_account(ctx, accounts.AddAccount(
+        args.username, args.home_dir, email=args.email, units=tuple(args.unit), excludes=tuple(args.exclude),
+        encryption=args.encryption))
     if args.json:
         print_json(account.as_dict())
     else:
@@ -98,23 +85,23 @@ def cmd_add(args, ctx) -> int:
 
 
 def cmd_list(args, ctx) -> int:
-    from core.cli.output import print_json, print_table
+    from core.app import accounts
 
-    accounts = ctx.catalog.list_accounts(include_deleted=args.all)
+    items = accounts.list_accounts(ctx, accounts.ListAccounts(include_deleted=args.all))
     if args.json:
-        print_json([a.as_dict() for a in accounts])
-    elif not accounts:
+        print_json([a.as_dict() for a in items])
+    elif not items:
         print("No accounts yet. Add one with: unitvault account add USERNAME --home-dir PATH")
     else:
         print_table(["USERNAME", "STATUS", "UNITS", "ENCRYPTION", "HOME", "UUID"],
-                    [[a.username, a.status, ",".join(a.units) or "-", a.encryption, a.home_dir, a.id] for a in accounts])
+                    [[a.username, a.status, ",".join(a.units) or "-", a.encryption, a.home_dir, a.id] for a in items])
     return 0
 
 
 def cmd_show(args, ctx) -> int:
-    from core.cli.output import print_json
+    from core.app import accounts
 
-    account = ctx.catalog.get_account(args.username)
+    account = accounts.show_account(ctx, accounts.AccountRef(args.username))
     if args.json:
         print_json(account.as_dict())
     else:
@@ -122,24 +109,18 @@ def cmd_show(args, ctx) -> int:
     return 0
 
 
-def cmd_edit(args, ctx) -> int:
-    from core.cli.output import print_json
+def _opt(values) -> tuple | None:
+    return None if values is None else tuple(values)
 
-    account = ctx.catalog.get_account(args.username)
-    units = None
-    if args.unit is not None or args.add_unit or args.remove_unit:
-        units = set(args.unit if args.unit is not None else account.units)
-        units |= set(args.add_unit)
-        units -= set(args.remove_unit)
-        _check_units(ctx, set(args.add_unit) | set(args.unit or []))
-    excludes = None
-    if args.no_excludes or args.exclude is not None or args.add_exclude or args.remove_exclude:
-        excludes = [] if args.no_excludes else list(args.exclude if args.exclude is not None else account.excludes)
-        excludes += [x for x in args.add_exclude if x not in excludes]
-        excludes = [x for x in excludes if x not in args.remove_exclude]
-    account = ctx.catalog.edit_account(account.id, username=args.rename, email=args.email,
-                                       home_dir=_home_dir(args.home_dir) if args.home_dir else None,
-                                       units=sorted(units) if units is not None else None, excludes=excludes)
+
+def cmd_edit(args, ctx) -> int:
+    from core.app import accounts
+
+    account = accounts.edit_account(ctx, accounts.EditAccount(
+        args.username, rename=args.rename, email=args.email, home_dir=args.home_dir, units=_opt(args.unit),
+        add_units=tuple(args.add_unit), remove_units=tuple(args.remove_unit), excludes=_opt(args.exclude),
+        add_excludes=tuple(args.add_exclude), remove_excludes=tuple(args.remove_exclude),
+        clear_excludes=args.no_excludes))
     if args.json:
         print_json(account.as_dict())
     else:
@@ -148,16 +129,16 @@ def cmd_edit(args, ctx) -> int:
 
 
 def cmd_status(args, ctx) -> int:
-    account = ctx.catalog.set_account_status(args.username, args.status)
+    from core.app import accounts
+
+    account = accounts.set_account_status(ctx, accounts.SetAccountStatus(args.username, args.status == "suspended"))
     print(f"Account {account.username} is {account.status}.")
     return 0
 
 
 def cmd_delete(args, ctx) -> int:
-    account = ctx.catalog.get_account(args.username)
-    if not args.yes:
-        raise ConfirmationRequired(f"Deleting account {account.username!r} needs --yes.",
-                                   hint="Its backups stay at the destinations.")
-    ctx.catalog.delete_account(account.id)
+    from core.app import accounts
+
+    account = accounts.delete_account(ctx, accounts.DeleteAccount(args.username, confirmed=args.yes))
     print(f"Deleted account {account.username}; its backups stay at the destinations.", file=sys.stderr)
     return 0

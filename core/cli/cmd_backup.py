@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from core.cli.output import print_json, print_table, progress
+from core.support.sizes import format_size
+
 
 def register(sub) -> None:
     from core.cli.passwords import add_password_options
@@ -44,6 +47,8 @@ def register(sub) -> None:
                    help="merge: live data wins where both exist; terminate: remove what is restored first (needs --yes)")
     q.add_argument("--suspend", action="store_true", help="suspend the account afterwards")
     q.add_argument("--to", metavar="DIR", help="restore files into DIR instead of the home directory")
+    q.add_argument("--dry-run", action="store_true", help="show the plan (what is restored, kept, skipped and "
+                                                         "removed) and change nothing")
     q.add_argument("--yes", action="store_true", help="confirm a terminate restore")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
@@ -67,90 +72,56 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_downloads_list)
 
 
-def _expire(ctx) -> None:
-    from core.accounts.download import expire_downloads
+def _needs_owner_key(ctx, backup_id: str) -> bool:
+    from core.app import backups
 
-    expire_downloads(ctx)
-
-
-def _owner_passphrase(args, ctx, encryption: str) -> str | None:
-    if encryption != "owner":
-        return None
-    from core.cli.passwords import get_password
-
-    return get_password(args, prompt="Owner's passphrase: ")
-
-
-def _progress():
-    from core.cli.output import TerminalProgress
-    from core.progress import Reporter
-
-    bar = TerminalProgress()
-    return bar, Reporter(bar)
-
-
-def _human(n: int) -> str:
-    for suffix in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or suffix == "GiB":
-            return f"{n:.0f} {suffix}" if suffix == "B" else f"{n:.1f} {suffix}"
-        n /= 1024
-    return str(n)
+    return backups.show_backup(ctx, backups.BackupRef(backup_id)).encryption == "owner"
 
 
 def cmd_now(args, ctx) -> int:
-    from core.accounts.backup import backup_account, parse_items
-    from core.cli.output import print_json
+    from core.app import accounts, backups
+    from core.cli.passwords import owner_passphrase
 
-    _expire(ctx)
-    items = parse_items(args.items)
-    account = ctx.catalog.get_account(args.account)
-    ctx.catalog.get_destination(args.destination)
-    passphrase = _owner_passphrase(args, ctx, account.encryption)
-    bar, reporter = _progress()
-    try:
-        r = backup_account(ctx, account.id, args.destination, items=items, passphrase=passphrase, reporter=reporter)
-    finally:
-        bar.close()
+    account = accounts.show_account(ctx, accounts.AccountRef(args.account))
+    passphrase = owner_passphrase(args, account.encryption == "owner")
+    with progress() as reporter:
+        r = backups.backup_now(ctx, backups.BackupNow(args.account, args.destination, args.items, passphrase),
+                               reporter=reporter)
     if args.json:
         print_json({"id": r.backup_id, "account": r.account, "destination": r.destination, "time": r.created,
                     "items": list(r.items), "files": r.files, "reused_files": r.reused_files, "size": r.size,
                     "new_data": r.new_data, "skipped": list(r.skipped)})
     else:
         print(f"Backup {r.backup_id} of {r.account} at {r.destination}: {r.files:,} entries, "
-              f"{_human(r.size)}, {_human(r.new_data)} new.")
+              f"{format_size(r.size)}, {format_size(r.new_data)} new.")
         if r.skipped:
             print(f"Skipped {len(r.skipped)} unreadable or special files.", file=sys.stderr)
     return 0
 
 
 def cmd_list(args, ctx) -> int:
-    from core.cli.output import print_json, print_table
+    from core.app import backups
 
-    _expire(ctx)
-    account = ctx.catalog.get_account(args.account)
-    snaps = ctx.catalog.list_backups(account.id, args.destination)
+    listing = backups.list_backups(ctx, backups.ListBackups(args.account, args.destination))
+    items = listing.backups
     if args.json:
-        print_json([s.as_dict() for s in snaps])
-    elif not snaps:
-        print(f"No backups of {account.username} yet.")
+        print_json([b.as_dict() for b in items])
+    elif not items:
+        print(f"No backups of {listing.account.username} yet.")
     else:
         print_table(["ID", "TIME", "KIND", "ITEMS", "SIZE", "NEW DATA", "ENCRYPTION", "DESTINATION", "STATUS"],
-                    [[s.id, s.created_at, s.kind, ",".join(s.items), _human(s.size), _human(s.new_data),
-                      s.encryption, s.destination, s.status] for s in snaps])
+                    [[b.id, b.created_at, b.kind, ",".join(b.items), format_size(b.size), format_size(b.new_data),
+                      b.encryption, b.destination, b.status] for b in items])
     return 0
 
 
 def cmd_verify(args, ctx) -> int:
-    from core.accounts.verify import verify_backup
-    from core.cli.output import print_json
+    from core.app import backups
+    from core.cli.passwords import owner_passphrase
 
-    entry = ctx.catalog.get_backup(args.id)
-    passphrase = _owner_passphrase(args, ctx, entry.encryption)
-    bar, reporter = _progress()
-    try:
-        r = verify_backup(ctx, args.id, read_data=args.read_data, passphrase=passphrase, reporter=reporter)
-    finally:
-        bar.close()
+    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
+    with progress() as reporter:
+        r = backups.verify_backup(ctx, backups.VerifyBackup(args.id, args.read_data, passphrase), reporter=reporter)
     if args.json:
         print_json({"id": r.backup_id, "ok": r.ok, "read_data": r.read_data, "blobs": r.blobs, "packs": r.packs,
                     "problems": list(r.problems)})
@@ -165,97 +136,124 @@ def cmd_verify(args, ctx) -> int:
 
 
 def cmd_restore(args, ctx) -> int:
-    from core.accounts.restore import parse_restore_items, restore_backup
-    from core.cli.output import print_json
-    from core.errors import ConfirmationRequired
+    from core.app import backups
+    from core.cli.passwords import owner_passphrase
 
-    _expire(ctx)
-    selection = parse_restore_items(args.items)
-    if args.mode == "terminate" and not args.yes:
-        raise ConfirmationRequired("A terminate restore removes what it restores first and needs --yes.")
-    entry = ctx.catalog.get_backup(args.id)
-    passphrase = _owner_passphrase(args, ctx, entry.encryption)
-    bar, reporter = _progress()
-    try:
-        r = restore_backup(ctx, args.id, items=selection, mode=args.mode, paths=args.path or None, to=args.to,
-                             suspend=args.suspend, yes=args.yes, passphrase=passphrase, reporter=reporter)
-    finally:
-        bar.close()
-    f = r.files
+    request = backups.RestoreBackup(args.id, args.items, args.mode, paths=tuple(args.path), to=args.to,
+                                    suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes)
+    backups.check_restore(request)        # refuse a bad request before asking for a passphrase
+    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
+    with progress() as reporter:
+        outcome = backups.restore_backup(ctx, request.with_passphrase(passphrase), reporter=reporter)
+    plan, r = outcome.plan, outcome.result
     if args.json:
-        print_json({"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
-                    "units": [{"name": n, "result": w} for n, w in r.units], "suspended": r.suspended,
-                    "files": None if f is None else {"target": f.target, "restored": f.restored,
-                                                     "skipped": list(f.skipped),
-                                                     "failed": [{"path": p, "reason": w} for p, w in f.failed]},
-                    "ok": r.ok})
-    else:
-        if r.account_restored:
-            print(f"Restored the settings of account {r.account}.")
-        for name, what in r.units:
-            print(f"Unit {name}: {what}.")
-        if f is not None:
-            print(f"Files into {f.target}: {f.restored:,} restored, {len(f.skipped):,} skipped (live data kept), "
-                  f"{len(f.failed):,} failed.")
-            for p, why in f.failed[:50]:
-                print(f"  failed: {p}: {why}", file=sys.stderr)
-        if r.suspended:
-            print(f"Account {r.account} is suspended.")
+        data = {"plan": plan.to_json(), "applied": r is not None}
+        if r is not None:
+            f = r.files
+            data |= {"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
+                     "units": [{"name": n, "result": w} for n, w in r.units], "suspended": r.suspended,
+                     "files": None if f is None else {
+                         "target": f.target, "restored": len(f.restored), "restored_paths": list(f.restored),
+                         "skipped": list(f.skipped), "removed": list(f.removed),
+                         "failed": [{"path": p, "reason": w} for p, w in f.failed]},
+                     "ok": r.ok}
+        print_json(data)
+        return 0 if outcome.ok else 1
+    print_restore_plan(plan)
+    if r is None:
+        print("Dry run: nothing was changed.")
+        return 0
+    if r.account_restored:
+        print(f"Restored the settings of account {r.account}.")
+    for name, what in r.units:
+        print(f"Unit {name}: {what}.")
+    f = r.files
+    if f is not None:
+        print(f"Files into {f.target}: {len(f.restored):,} restored, {len(f.skipped):,} skipped (live data kept), "
+              f"{len(f.removed):,} removed first, {len(f.failed):,} failed.")
+        for p, why in f.failed[:50]:
+            print(f"  failed: {p}: {why}", file=sys.stderr)
+    if r.suspended:
+        print(f"Account {r.account} is suspended.")
     return 0 if r.ok else 1
 
 
-def cmd_download(args, ctx) -> int:
-    from core.accounts.download import download_backup
-    from core.accounts.restore import parse_restore_items
-    from core.cli.output import print_json
-    from core.cli.passwords import get_password, read_secret_file
+def print_restore_plan(plan, limit: int = 20) -> None:
+    print(f"Plan:    restore backup {plan.backup_id} of {plan.account} ({plan.mode})")
+    s = plan.settings
+    if s is not None:
+        if s.action == "create":
+            print("  account settings: the account is added again with its saved id")
+        elif not s.changes:
+            print("  account settings: unchanged")
+        for field, old, new in s.changes:
+            print(f"  account {field}: {old!r} -> {new!r}")
+    for u in plan.units:
+        t = u.preview.plan.totals
+        verb = "replace" if u.preview.plan.mode == "replace" else "merge"
+        new = " (a new unit)" if u.preview.target is None else ""
+        print(f"  unit {u.name}{new}: {verb} {', '.join(u.sections)}: {t['added']:,} added, {t['removed']:,} removed, "
+              f"{t['changed']:,} changed")
+    f = plan.files
+    if f is not None:
+        c = f.counts()
+        print(f"  files into {f.target}: {c['restore']:,} restored ({format_size(f.bytes_to_write)}), "
+              f"{c['keep']:,} folders kept, {c['skip']:,} skipped (live data kept), {len(f.remove):,} removed first, "
+              f"{len(f.refused):,} refused")
+        for title, paths in (("removed first", [p.decode("utf-8", "backslashreplace") for p in f.remove]),
+                             ("skipped", f.paths("skip")), ("refused", [f"{p}: {why}" for p, why in f.refused])):
+            for p in paths[:limit]:
+                print(f"    {title}: {p}")
+            if len(paths) > limit:
+                print(f"    … and {len(paths) - limit:,} more {title}")
+    if plan.suspend:
+        print(f"  then suspend the account {plan.account}")
 
-    _expire(ctx)
-    selection = parse_restore_items(args.items)
-    entry = ctx.catalog.get_backup(args.id)
+
+def cmd_download(args, ctx) -> int:
+    from core.app import backups
+    from core.cli.passwords import get_password, secret_from_file
+
     passphrase = None
-    if entry.encryption == "owner":
+    if _needs_owner_key(ctx, args.id):
         if args.passphrase_file:
-            passphrase = read_secret_file(args.passphrase_file, "passphrase")
+            passphrase = secret_from_file(args.passphrase_file, "passphrase")
         else:
             import getpass
 
-            from core.errors import InvalidInputError
+            from core.errors import PassphraseRequired
 
             if not sys.stdin.isatty():
-                raise InvalidInputError("This account's key is held by its owner; give the passphrase.",
-                                        hint="Use --passphrase-file.")
+                raise PassphraseRequired("This account's key is held by its owner; give the passphrase.",
+                                         hint="Use --passphrase-file.")
             passphrase = getpass.getpass("Owner's passphrase: ")
         from core.logsetup import register_secret
 
         register_secret(passphrase)
-    password = get_password(args, confirm=True, prompt="Password for the bundle: ") if selection.units else None
-    bar, reporter = _progress()
-    try:
-        made = download_backup(ctx, args.id, items=args.items, out_dir=args.out, bundle_password=password,
-                                 passphrase=passphrase, paths=args.path or None, overwrite=args.force,
-                                 reporter=reporter)
-    finally:
-        bar.close()
+    password = None
+    if backups.download_needs_password(args.items):
+        password = get_password(args, confirm=True, prompt="Password for the bundle: ")
+    with progress() as reporter:
+        made = backups.download_backup(ctx, backups.DownloadBackup(
+            args.id, args.items, paths=tuple(args.path), out_dir=args.out, overwrite=args.force,
+            bundle_password=password, passphrase=passphrase), reporter=reporter)
     if args.json:
         print_json([d.as_dict() for d in made])
     else:
         for d in made:
-            print(f"{d.path} ({_human(d.size)}, expires {d.as_dict()['expires']})")
+            print(f"{d.path} ({format_size(d.size)}, expires {d.as_dict()['expires']})")
     return 0
 
 
 def cmd_downloads_list(args, ctx) -> int:
-    from core.accounts.download import list_downloads
-    from core.cli.output import print_json, print_table
+    from core.app import backups
 
-    _expire(ctx)
-    items = list_downloads(ctx)
+    items = backups.list_downloads(ctx)
     if args.json:
         print_json([d.as_dict() for d in items])
     elif not items:
         print("No downloads.")
     else:
         print_table(["PATH", "BACKUP", "KIND", "SIZE", "EXPIRES"],
-                    [[d.path, d.backup_id, d.kind, _human(d.size), d.as_dict()["expires"]] for d in items])
+                    [[d.path, d.backup_id, d.kind, format_size(d.size), d.as_dict()["expires"]] for d in items])
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from core.cli.output import print_json, progress
 from core.cli.passwords import add_password_options
 
 
@@ -69,106 +70,61 @@ def _warn(text: str) -> None:
     sys.stderr.write(f"unitvault: warning: {text}\n")
 
 
-def _reporter():
-    from core.cli.output import TerminalProgress
-    from core.progress import Reporter
-
-    bar = TerminalProgress()
-    return bar, Reporter(bar)
-
-
 def cmd_export(args, ctx) -> int:
     from pathlib import Path
 
-    from core.bundle import (
-        DEFAULT_TEMPLATE,
-        configured_recovery_public_key,
-        default_kdf,
-        export_unit,
-        export_units,
-        password_strength,
-    )
-    from core.bundle.export import check_template
-    from core.bundle.writer import check_out_path
-    from core.cli.output import print_json
+    from core.app import bundles
     from core.cli.passwords import get_password
-    from core.errors import InvalidInputError
 
-    if args.out and len(args.units) > 1:
-        raise InvalidInputError("--out takes one unit; use --out-dir for several.")
-    if args.out and args.name_template:
-        raise InvalidInputError("--name-template goes with --out-dir.")
-    template = args.name_template or DEFAULT_TEMPLATE
-    if args.out_dir:
-        check_template(template)
-        if not Path(args.out_dir).is_dir():
-            raise InvalidInputError(f"The folder {args.out_dir} does not exist.")
-    else:
-        check_out_path(args.out, args.force)          # refuse before asking for a password
-        ctx.units.get_unit(args.units[0])
-    recovery = None if args.no_recovery else configured_recovery_public_key(ctx.settings)
+    target = bundles.ExportTarget(tuple(args.units), Path(args.out or args.out_dir), folder=bool(args.out_dir),
+                                  name_template=args.name_template, overwrite=args.force)
+    bundles.check_export(ctx, target)            # refuse before asking for a password
     password = get_password(args, confirm=True)
-    score, advice = password_strength(password)
-    if score < 2:
-        _warn(f"weak password. {advice}")
-    kdf = default_kdf(ctx.settings)
-    bar, reporter = _reporter()
-    try:
-        if args.out:
-            written = [export_unit(ctx.units, args.units[0], args.out, password=password,
-                                   recovery_public_key=recovery, kdf=kdf, overwrite=args.force, reporter=reporter)]
-            failed = []
-        else:
-            batch = export_units(ctx.units, args.units, args.out_dir, name_template=template, password=password,
-                                 recovery_public_key=recovery, kdf=kdf, overwrite=args.force, reporter=reporter)
-            written, failed = batch.written, batch.failed
-    finally:
-        bar.close()
+    feedback = bundles.password_feedback(password)
+    if feedback.weak:
+        _warn(f"weak password. {feedback.advice}")
+    with progress() as reporter:
+        result = bundles.export_units(ctx, bundles.ExportUnits(target, password, recovery=not args.no_recovery),
+                                      reporter=reporter)
     if args.json:
-        print_json({"written": [{"unit": w.unit_name, "path": str(w.path), "size": w.size,
-                                 "counts": w.counts} for w in written],
-                    "failed": [{"unit": n, "error": e.message} for n, e in failed]})
+        print_json(result.to_json())
     else:
-        for w in written:
-            print(f"Wrote {w.path} ({w.size:,} bytes, {sum(v for k, v in w.counts.items() if k != 'applications'):,} records).")
-    for name, exc in failed:
-        line = exc.message + (f" {exc.hint}" if exc.hint else "")
-        sys.stderr.write(f"unitvault: error: {name}: {line}\n")
-    return 1 if failed else 0
+        for w in result.written:
+            records = sum(v for k, v in w.counts.items() if k != "applications")
+            print(f"Wrote {w.path} ({w.size:,} bytes, {records:,} records).")
+    from core.cli.hints import cli_hint
+
+    for name, exc in result.failed:
+        hint = cli_hint(exc)
+        sys.stderr.write(f"unitvault: error: {name}: {exc.message}{' ' + hint if hint else ''}\n")
+    return 0 if result.ok else 1
 
 
 def cmd_inspect(args, ctx) -> int:
-    from core.bundle import load_recovery_identity, open_bundle, read_header
-    from core.cli.output import print_json
+    from core.app import bundles
     from core.cli.passwords import get_password, has_password_source
 
     if getattr(args, "recovery_key", None):
-        identity = load_recovery_identity(args.recovery_key)
-        bundle = open_bundle(args.file, recovery_identity=identity)
+        key = bundles.BundleKey(recovery_key_file=args.recovery_key)
     elif has_password_source(args):
-        bundle = open_bundle(args.file, password=get_password(args, check_floor=False))
+        key = bundles.BundleKey(get_password(args, check_floor=False))
     else:
-        header = read_header(args.file)
-        if args.json:
-            print_json(header.as_json())
-        else:
-            _print_header(header)
-            print("Give a password (--password-file, --password-stdin) or --recovery-key to check the content.")
-        return 0
-    bar, reporter = _reporter()
-    try:
-        manifest = bundle.scan(reporter)
-    finally:
-        bar.close()
+        key = bundles.BundleKey()
+    with progress() as reporter:
+        found = bundles.inspect_bundle(ctx, bundles.InspectBundle(args.file, key), reporter=reporter)
     if args.json:
-        print_json({**bundle.header.as_json(), "manifest": manifest.as_json()})
-    else:
-        _print_header(bundle.header)
-        print(f"unit            {manifest.unit_name} ({manifest.unit_id})")
-        print(f"created         {manifest.created} by Unitvault {manifest.app_version}")
-        for k, v in manifest.as_json()["counts"].items():
-            print(f"  {k:<14}{v:>9,}")
-        print("OK: every chunk authenticates, the manifest matches the data and every record is valid.")
+        print_json(found.to_json())
+        return 0
+    _print_header(found.header)
+    if found.manifest is None:
+        print("Give a password (--password-file, --password-stdin) or --recovery-key to check the content.")
+        return 0
+    manifest = found.manifest
+    print(f"unit            {manifest.unit_name} ({manifest.unit_id})")
+    print(f"created         {manifest.created} by Unitvault {manifest.app_version}")
+    for k, v in manifest.as_json()["counts"].items():
+        print(f"  {k:<14}{v:>9,}")
+    print("OK: every chunk authenticates, the manifest matches the data and every record is valid.")
     return 0
 
 
@@ -181,111 +137,78 @@ def _print_header(header) -> None:
     print(f"file size       {header.file_size:,} bytes")
 
 
+def _print_kdf(kdf) -> None:
+    print(f"Argon2id {kdf.m_kib // 1024} MiB, {kdf.t} passes, {kdf.p} lanes "
+          f"({'calibrated' if kdf.calibrated else 'spec default'}).")
+
+
 def cmd_kdf_calibrate(args, ctx) -> int:
-    from core.bundle import calibrate_kdf
-    from core.cli.output import print_json
+    from core.app import settings
 
     sys.stderr.write("Measuring Argon2id on this machine (a few seconds)...\n")
-    kdf = calibrate_kdf()
-    ctx.settings.set("kdf/m_kib", kdf.m_kib)
-    ctx.settings.set("kdf/t", kdf.t)
-    ctx.settings.set("kdf/p", kdf.p)
+    kdf = settings.calibrate_kdf(ctx)
     if args.json:
-        print_json(kdf.as_json())
+        print_json(kdf.to_json())
     else:
         print(f"Stored: Argon2id {kdf.m_kib // 1024} MiB, {kdf.t} passes, {kdf.p} lanes.")
     return 0
 
 
 def cmd_kdf_show(args, ctx) -> int:
-    from core.bundle import default_kdf
-    from core.cli.output import print_json
+    from core.app import settings
 
-    kdf = default_kdf(ctx.settings)
-    calibrated = ctx.settings.get("kdf/m_kib") is not None
+    kdf = settings.show_kdf(ctx)
     if args.json:
-        print_json({**kdf.as_json(), "calibrated": calibrated})
+        print_json(kdf.to_json())
     else:
-        print(f"Argon2id {kdf.m_kib // 1024} MiB, {kdf.t} passes, {kdf.p} lanes "
-              f"({'calibrated' if calibrated else 'spec default'}).")
+        _print_kdf(kdf)
     return 0
 
 
 def cmd_kdf_reset(args, ctx) -> int:
-    for key in ("kdf/m_kib", "kdf/t", "kdf/p"):
-        ctx.settings.set(key, None)
+    from core.app import settings
+
+    settings.reset_kdf(ctx)
     print("Exports use the spec's default key-derivation parameters.")
     return 0
 
 
 def cmd_recovery_create(args, ctx) -> int:
-    from pathlib import Path
+    from core.app import settings
 
-    from core.bundle import format_private_key, format_public_key, generate_recovery_key
-    from core.bundle.kit import recovery_kit_html
-    from core.cli.output import print_json
-    from core.errors import AlreadyExistsError, InvalidInputError
-    from core.fsutil import atomic_write_bytes
-
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InvalidInputError(f"{out} is not a folder.")
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"recovery.key": out / "recovery.key", "recovery.pub": out / "recovery.pub",
-             "recovery-kit.html": out / "recovery-kit.html"}
-    if not args.force:
-        taken = [str(p) for p in files.values() if p.exists()]
-        if taken:
-            raise AlreadyExistsError(f"The file {taken[0]} already exists.", hint="Use --force to replace it.")
-    private, public = generate_recovery_key()
-    sec, pub = format_private_key(private), format_public_key(public)
-    from core.logsetup import register_secret
-
-    register_secret(sec)
-    atomic_write_bytes(files["recovery.key"], (
-        "# Unitvault recovery key. Keep it offline; it opens every bundle exported with its public key.\n"
-        f"# public key: {pub}\n{sec}\n").encode())
-    atomic_write_bytes(files["recovery.pub"], f"{pub}\n".encode(), mode=0o644)
-    atomic_write_bytes(files["recovery-kit.html"], recovery_kit_html(private, public).encode("utf-8"))
-    if args.use:
-        ctx.settings.set("recovery/public_key", pub)
+    made = settings.create_recovery_key(ctx, settings.CreateRecoveryKey(args.out, overwrite=args.force, use=args.use))
     if args.json:
-        print_json({"public_key": pub, "files": {k: str(v) for k, v in files.items()}, "configured": args.use})
+        print_json(made.to_json())
     else:
-        print(f"Wrote {files['recovery.key']}, {files['recovery.pub']} and {files['recovery-kit.html']}.")
+        print(f"Wrote {made.private_key_file}, {made.public_key_file} and {made.kit_file}.")
         print("Print the kit and keep it safe; remove recovery.key from this computer if it does not need it.")
-        if not args.use:
-            print(f"Configure exports with: unitvault recovery-key use {files['recovery.pub']}")
+        if not made.configured:
+            print(f"Configure exports with: unitvault recovery-key use {made.public_key_file}")
     return 0
 
 
 def cmd_recovery_use(args, ctx) -> int:
-    from core.bundle import format_public_key, parse_public_key
-    from core.cli.passwords import read_secret_file
+    from core.app import settings
 
-    text = read_secret_file(args.public_key_file, "public key")
-    if "UVSEC1-" in "".join(text.split()).upper():
-        from core.errors import InvalidInputError
-
-        raise InvalidInputError("That file holds the private recovery key; give the public key (recovery.pub).")
-    pub = format_public_key(parse_public_key(text))
-    ctx.settings.set("recovery/public_key", pub)
-    print(f"Exports now add a recovery slot for {pub}.")
+    status = settings.use_recovery_key(ctx, settings.UseRecoveryKey(args.public_key_file))
+    print(f"Exports now add a recovery slot for {status.public_key}.")
     return 0
 
 
 def cmd_recovery_show(args, ctx) -> int:
-    from core.cli.output import print_json
+    from core.app import settings
 
-    pub = ctx.settings.get("recovery/public_key")
+    status = settings.recovery_key_status(ctx)
     if args.json:
-        print_json({"public_key": pub})
+        print_json({"public_key": status.public_key})
     else:
-        print(pub or "No recovery key is configured.")
+        print(status.public_key or status.problem or "No recovery key is configured.")
     return 0
 
 
 def cmd_recovery_clear(args, ctx) -> int:
-    ctx.settings.set("recovery/public_key", None)
+    from core.app import settings
+
+    settings.clear_recovery_key(ctx)
     print("New exports will have no recovery slot.")
     return 0

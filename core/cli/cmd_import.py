@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
+from core.cli.output import print_json, print_table, progress
 from core.cli.passwords import add_password_options
 
 
@@ -59,52 +60,36 @@ def _common(p) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _reporter():
-    from core.cli.output import TerminalProgress
-    from core.progress import Reporter
-
-    bar = TerminalProgress()
-    return bar, Reporter(bar)
-
-
 # --- commands --------------------------------------------------------------------------------------
 def cmd_import(args, ctx) -> int:
-    from core.bundle import load_recovery_identity
+    from core.app import imports
+    from core.app.bundles import BundleKey
     from core.cli.passwords import get_password
-    from core.unit.records import parse_sections
-    from core.unit.store import check_unit_name
-    from core.unit_import import apply_import, open_source, preview_import
 
-    check_unit_name(args.into)
-    sections = parse_sections(args.sections) if args.sections else None
     if getattr(args, "recovery_key", None):
-        source = open_source(args.file, recovery_identity=load_recovery_identity(args.recovery_key))
+        key = BundleKey(recovery_key_file=args.recovery_key)
     else:
-        source = open_source(args.file, password=get_password(args, check_floor=False))
-    bar, reporter = _reporter()
-    try:
-        preview = preview_import(ctx.units, source, args.into, mode=args.mode, sections=sections, reporter=reporter)
-    finally:
-        bar.close()
+        key = BundleKey(get_password(args, check_floor=False))
+    request = imports.PreviewImport(args.file, key, into=args.into, mode=args.mode, sections=args.sections)
+    with progress() as reporter:
+        plan = imports.preview_import(ctx, request, reporter=reporter)
 
-    def apply(reporter):
-        return apply_import(ctx.units, ctx.home, ctx.secrets, source, preview,
-                            safety_snapshot=not args.no_safety_snapshot,
-                            allow_other_unit=args.allow_other_unit or not args.yes, reporter=reporter)
+    def apply(reporter, typed: bool):
+        return imports.apply_import(ctx, imports.ApplyImport(plan, safety_snapshot=not args.no_safety_snapshot,
+                                                             other_unit_confirmed=args.allow_other_unit or typed),
+                                    reporter=reporter)
 
-    return _confirm_and_apply(args, preview, apply, verb="import")
+    return _confirm_and_apply(args, plan.preview, apply, verb="import")
 
 
 def cmd_snapshots_list(args, ctx) -> int:
-    from core.cli.output import print_json, print_table
-    from core.unit_import import list_safety_snapshots
+    from core.app import imports
 
-    _finish_interrupted_imports(ctx)
-    items = list_safety_snapshots(ctx.home, args.unit)
+    items = imports.list_safety_snapshots(ctx, imports.ListSafetySnapshots(args.unit))
     if args.json:
         print_json([i.to_json() for i in items])
     elif not items:
-        print("No snapshots yet." if args.unit is None else f"No snapshots of unit {args.unit}.")
+        print("No safety snapshots yet." if args.unit is None else f"No safety snapshots of unit {args.unit}.")
     else:
         print_table(["ID", "UNIT", "CREATED", "SECTIONS", "SIZE", "REASON"],
                     [[i.id, i.unit_name, i.created[:19].replace("T", " "), ",".join(i.sections), f"{i.size:,}",
@@ -113,57 +98,44 @@ def cmd_snapshots_list(args, ctx) -> int:
 
 
 def cmd_snapshots_restore(args, ctx) -> int:
-    from core.unit_import.undo import preview_safety_snapshot, restore_safety_snapshot
+    from core.app import imports
 
-    _finish_interrupted_imports(ctx)
-    bar, reporter = _reporter()
-    try:
-        info, _source, preview = preview_safety_snapshot(ctx.units, ctx.home, ctx.secrets, args.id, reporter)
-    finally:
-        bar.close()
-
-    def apply(reporter):
-        return restore_safety_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter, preview=preview,
-                                allow_other_unit=args.allow_other_unit or not args.yes)
-
-    return _confirm_and_apply(args, preview, apply, verb="restore", label=f"snapshot {info.id}")
+    with progress() as reporter:
+        plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(snapshot_id=args.id, undo=False),
+                                               reporter=reporter)
+    return _apply_snapshot(args, ctx, plan, verb="restore", label=f"safety snapshot {plan.info.id}")
 
 
 def cmd_undo(args, ctx) -> int:
-    from core.unit_import.undo import latest_undoable, preview_safety_snapshot, undo
+    from core.app import imports
 
-    _finish_interrupted_imports(ctx)
-    info = latest_undoable(ctx.home, args.unit)
-    bar, reporter = _reporter()
-    try:
-        info, _source, preview = preview_safety_snapshot(ctx.units, ctx.home, ctx.secrets, info.id, reporter)
-    finally:
-        bar.close()
-
-    def apply(reporter):
-        return undo(ctx.units, ctx.home, ctx.secrets, args.unit, reporter, preview=preview,
-                    allow_other_unit=args.allow_other_unit or not args.yes)
-
-    if not preview.plan.has_changes and not args.dry_run:
-        # The unit already holds this snapshot (an undo cut short before it was recorded): record it,
-        # as core's undo() does, so the next undo walks further back instead of stopping here.
-        from core.unit_import.safety import mark_undone
-
-        mark_undone(ctx.home, info)
-
-    return _confirm_and_apply(args, preview, apply, verb="undo", label=f"snapshot {info.id} ({info.reason})")
+    with progress() as reporter:
+        plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(unit=args.unit), reporter=reporter)
+    return _apply_snapshot(args, ctx, plan, verb="undo", label=f"safety snapshot {plan.info.id} ({plan.info.reason})")
 
 
-def _finish_interrupted_imports(ctx) -> None:
-    """Snapshots are chosen by their sidecars, which an import killed right after its commit left
-    'pending': the store's first use (AppContext.units) settles them, so it must come first."""
-    _ = ctx.units
+def _apply_snapshot(args, ctx, plan, *, verb: str, label: str) -> int:
+    from core.app import imports
+
+    if not plan.preview.plan.has_changes and not args.dry_run:
+        # The unit already holds it (an undo cut short before it was recorded): the use case records
+        # it, so the next undo walks further back instead of stopping here.
+        imports.restore_safety_snapshot(ctx, imports.RestoreSafetySnapshot(plan))
+
+    def apply(reporter, typed: bool):
+        done = imports.restore_safety_snapshot(
+            ctx, imports.RestoreSafetySnapshot(plan, other_unit_confirmed=args.allow_other_unit or typed),
+            reporter=reporter)
+        return done.result
+
+    return _confirm_and_apply(args, plan.preview, apply, verb=verb, label=label)
 
 
 # --- shared flow -----------------------------------------------------------------------------------
 def _confirm_and_apply(args, preview, apply, *, verb: str, label: str | None = None) -> int:
-    from core.cli.output import print_json
-    from core.errors import ConfirmationRequired, OtherUnitError
+    """Show the plan; stop for a dry run or when nothing changes; without --yes, a terminal user types
+    the unit's name (which also confirms a source from another unit); then apply."""
+    from core.app.imports import confirmation_needed
 
     out = {"preview": preview.to_json()}
     if not args.json:
@@ -178,25 +150,20 @@ def _confirm_and_apply(args, preview, apply, *, verb: str, label: str | None = N
         else:
             print("Dry run: nothing was changed.")
         return 0
-    if preview.other_unit and args.yes and not args.allow_other_unit:
-        v = preview.validation
-        raise OtherUnitError(f"The source comes from unit {v.source_unit_name!r}, not from unit "
-                             f"{preview.target_name!r}; nothing was changed.",
-                             hint="Check the preview (--dry-run), then add --allow-other-unit.")
+    typed = False
     if not args.yes:
         if not sys.stdin.isatty():
-            raise ConfirmationRequired(f"Changing unit {preview.target_name!r} needs --yes when not on a terminal; "
-                                       "nothing was changed.", hint="Check the plan with --dry-run first.")
+            raise confirmation_needed(verb, preview.target_name)
         sys.stderr.write(f"Type the unit name ({preview.target_name}) to {verb}, or anything else to stop: ")
         sys.stderr.flush()
         answer = sys.stdin.readline().strip()
         if answer != preview.target_name:
+            from core.errors import ConfirmationRequired
+
             raise ConfirmationRequired("The name did not match; nothing was changed.")
-    bar, reporter = _reporter()
-    try:
-        result = apply(reporter)
-    finally:
-        bar.close()
+        typed = True
+    with progress() as reporter:
+        result = apply(reporter, typed)
     if args.json:
         print_json(out | {"applied": True, "result": result.to_json()})
     else:

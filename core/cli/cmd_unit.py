@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from core.errors import ConfirmationRequired
+from core.cli.output import print_json, print_table, progress
 
 
 def register(sub) -> None:
@@ -27,6 +26,8 @@ def register(sub) -> None:
     q.add_argument("--size", choices=("small", "medium", "large", "huge"), default="small",
                    help="small, medium, large (~106,000 records) or huge (ten times large)")
     q.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    q.add_argument("--drift", type=int, default=0, metavar="N",
+                   help="N small live edits on top (a unit that differs from its undrifted twin in a few fields)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_seed)
 
@@ -40,87 +41,59 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_digest)
 
 
-def unit_json(unit, counts) -> dict:
-    return {"id": unit.id, "name": unit.name, "display_name": unit.display_name, "counts": counts.as_dict()}
-
-
 def cmd_list(args, ctx) -> int:
-    from core.cli.output import print_json, print_table
-    from core.unit.records import SectionCounts
+    from core.app import units
 
-    units = ctx.units.list_units()
-    counts = ctx.units.all_counts()
-    items = [unit_json(u, counts.get(u.id, SectionCounts())) for u in units]
+    items = [u.to_json() for u in units.list_units(ctx)]
     if args.json:
         print_json(items)
     elif not items:
         print("No units yet. Create a demo one with: unitvault unit seed demo")
     else:
         print_table(["NAME", "PLUGINS", "WORKSPACES", "APPLICATIONS", "PROFILES", "CONFIG KEYS", "DISPLAY NAME"],
-                    [[i["name"], *i["counts"].values(), i["display_name"]] for i in items])
+                    [[i["name"], *(f"{v:,}" for v in i["counts"].values()), i["display_name"]] for i in items])
     return 0
 
 
 def cmd_show(args, ctx) -> int:
-    from core.cli.output import print_json
+    from core.app import units
 
-    unit = ctx.units.get_unit(args.name)
-    data = unit_json(unit, ctx.units.counts(unit.id))
+    summary = units.show_unit(ctx, units.UnitRef(args.name))
+    data = summary.to_json()
     if args.json:
         print_json(data)
     else:
-        print(f"{unit.name} ({unit.display_name})")
-        print(f"  id       {unit.id}")
-        print(f"  created  {unit.created_at}   updated {unit.updated_at}")
+        u = summary.unit
+        print(f"{u.name} ({u.display_name})")
+        print(f"  id       {u.id}")
+        print(f"  created  {u.created_at}   updated {u.updated_at}")
         for k, v in data["counts"].items():
             print(f"  {k:<13}{v:>9,}")
     return 0
 
 
 def cmd_seed(args, ctx) -> int:
-    from core.cli.output import TerminalProgress, print_json
-    from core.unit.seed import SIZES, seed_unit
+    from core.app import units
 
-    spec = SIZES[args.size]
-    total = spec.plugins + spec.workspaces + spec.profiles + spec.config_keys
-    bar = TerminalProgress()
-    done = 0
-
-    def on_batch(n):
-        nonlocal done
-        from core.progress import ProgressState
-
-        done += n
-        bar(ProgressState("seeding", done, total))
-
-    try:
-        unit = seed_unit(ctx.units, args.name, args.size, args.seed, on_batch=on_batch)
-    finally:
-        bar.close()
-    data = unit_json(unit, ctx.units.counts(unit.id))
+    with progress() as reporter:
+        summary = units.seed_unit(ctx, units.SeedUnit(args.name, args.size, args.seed, drift=args.drift), reporter=reporter)
     if args.json:
-        print_json(data)
+        print_json(summary.to_json())
     else:
-        print(f"Created unit {unit.name} ({args.size}, seed {args.seed}).")
+        print(f"Created unit {summary.unit.name} ({args.size}, seed {args.seed}).")
     return 0
 
 
 def cmd_delete(args, ctx) -> int:
-    unit = ctx.units.get_unit(args.name)
-    if not args.yes:
-        raise ConfirmationRequired(f"Deleting unit {unit.name!r} needs --yes.")
-    with ctx.units.write() as conn:
-        ctx.units.delete_unit(conn, unit.id)
+    from core.app import units
+
+    unit = units.delete_unit(ctx, units.DeleteUnit(args.name, confirmed=args.yes))
     print(f"Deleted unit {unit.name}.", file=sys.stderr)
     return 0
 
 
 def cmd_digest(args, ctx) -> int:
-    from core.unit.digest import unit_digest
+    from core.app import units
 
-    unit = ctx.units.get_unit(args.name)
-    sys.stdout.write(unit_digest(ctx.units, unit.id) + "\n")
+    sys.stdout.write(units.unit_digest(ctx, units.UnitRef(args.name)) + "\n")
     return 0
-
-
-_ = argparse

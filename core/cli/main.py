@@ -1,7 +1,8 @@
 """``unitvault``: argument parsing, the app context, and the one place that maps errors to exit codes.
 
 Command groups live in ``core/cli/cmd_*.py``; each defines ``register(subparsers)`` and sets
-``func(args, ctx) -> int`` on its parsers. They import heavy libraries inside their handlers so that
+``func(args, ctx) -> int`` on its parsers. A handler parses its arguments into one use case's request
+(core/app/), calls it and renders the result; nothing else. Handlers import inside themselves so that
 ``unitvault --help`` stays fast.
 
 Exit codes: 0 success; 1 error or refusal (one line on stderr, no traceback); 2 usage.
@@ -44,14 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Parser(argparse.ArgumentParser):
-    pass
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.logsetup import setup_logging
 
     ctx = None
@@ -67,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("\nunitvault: cancelled\n")
         return 1
     except UnitvaultError as exc:
-        line = exc.message + (f" {exc.hint}" if exc.hint else "")
+        from core.cli.hints import cli_hint
+
+        hint = cli_hint(exc)
+        line = exc.message + (f" {hint}" if hint else "")
         sys.stderr.write(f"unitvault: error: {redact(line)}\n")
         for detail in exc.details[:20]:
             sys.stderr.write(f"  {redact(detail)}\n")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 
-from core.progress import ProgressState
+from core.progress import ProgressState, Reporter
+from core.support.sizes import format_size
 
 
 def print_json(value) -> None:
@@ -23,13 +26,7 @@ def print_table(headers: list[str], rows: list[list]) -> None:
 
 
 def _human(n: float, unit: str) -> str:
-    if unit != "bytes":
-        return f"{int(n):,}"
-    for suffix in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or suffix == "TiB":
-            return f"{n:.0f} {suffix}" if suffix == "B" else f"{n:.1f} {suffix}"
-        n /= 1024
-    return str(n)
+    return format_size(n) if unit == "bytes" else f"{int(n):,}"
 
 
 class TerminalProgress:
@@ -66,3 +63,13 @@ class TerminalProgress:
         if self.enabled and self._drawn:
             self.stream.write("\r" + " " * 79 + "\r")
             self.stream.flush()
+
+
+@contextlib.contextmanager
+def progress() -> Iterator[Reporter]:
+    """A reporter drawing a progress bar on stderr (on a TTY), cleared at the end. Ctrl-C cancels."""
+    bar = TerminalProgress()
+    try:
+        yield Reporter(bar)
+    finally:
+        bar.close()

@@ -1,7 +1,8 @@
-"""Where passwords come from on the command line: ``--password-file F``, ``--password-stdin``,
+"""Where secrets come from on the command line: ``--password-file F``, ``--password-stdin``,
 ``UNITVAULT_PASSWORD``, or an interactive prompt (asked twice when setting one). Never argv.
 
-Files (and stdin) have one trailing newline stripped, nothing else.
+Files (and stdin) have one trailing newline stripped, nothing else; a file is read only up to 64 KiB,
+and one that others may read gets a warning.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import sys
 
 from core.errors import InvalidInputError
 from core.logsetup import register_secret
+from core.support.secretfiles import read_secret_file, readable_by_others, strip_one_newline
 
-MIN_PASSWORD = 4
+MAX_STDIN_SECRET = 64 * 1024
 
 
 def add_password_options(parser: argparse.ArgumentParser, *, recovery: bool = False) -> None:
@@ -26,22 +28,18 @@ def add_password_options(parser: argparse.ArgumentParser, *, recovery: bool = Fa
         src.add_argument("--recovery-key", metavar="FILE", help="use the organisation's recovery key FILE instead of a password")
 
 
-def strip_one_newline(text: str) -> str:
-    if text.endswith("\r\n"):
-        return text[:-2]
-    if text.endswith("\n"):
-        return text[:-1]
-    return text
+def secret_from_file(path: str, what: str = "password") -> str:
+    if readable_by_others(path):
+        sys.stderr.write(f"unitvault: warning: the {what} file {path} can be read by other users; "
+                         f"make it private (chmod 600).\n")
+    return read_secret_file(path, what)
 
 
-def read_secret_file(path: str, what: str = "password") -> str:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return strip_one_newline(fh.read())
-    except FileNotFoundError:
-        raise InvalidInputError(f"The {what} file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read the {what} file {path} ({type(exc).__name__}).") from None
+def read_stdin_secret() -> str:
+    line = sys.stdin.readline(MAX_STDIN_SECRET + 1)
+    if len(line) > MAX_STDIN_SECRET:
+        raise InvalidInputError("The secret on standard input is longer than 64 KiB.")
+    return strip_one_newline(line)
 
 
 def has_password_source(args: argparse.Namespace) -> bool:
@@ -51,11 +49,12 @@ def has_password_source(args: argparse.Namespace) -> bool:
 
 def get_password(args: argparse.Namespace, *, confirm: bool = False, prompt: str = "Password: ",
                  check_floor: bool = True) -> str:
-    """The password from the first source given; prompts only on a TTY."""
+    """The password from the first source given; prompts only on a TTY. ``check_floor`` refuses a
+    password below the floor every new bundle password must reach (before any work is done)."""
     if getattr(args, "password_file", None):
-        password = read_secret_file(args.password_file)
+        password = secret_from_file(args.password_file)
     elif getattr(args, "password_stdin", False):
-        password = strip_one_newline(sys.stdin.readline())
+        password = read_stdin_secret()
     elif os.environ.get("UNITVAULT_PASSWORD"):
         password = os.environ["UNITVAULT_PASSWORD"]
     elif sys.stdin.isatty():
@@ -68,6 +67,15 @@ def get_password(args: argparse.Namespace, *, confirm: bool = False, prompt: str
         raise InvalidInputError("No password given.",
                                 hint="Use --password-file, --password-stdin or UNITVAULT_PASSWORD.")
     register_secret(password)
-    if check_floor and len(password) < MIN_PASSWORD:
-        raise InvalidInputError(f"The password must have at least {MIN_PASSWORD} characters.")
+    if check_floor:
+        from core.app.bundles import check_password
+
+        check_password(password)
     return password
+
+
+def owner_passphrase(args: argparse.Namespace, needed: bool) -> str | None:
+    """The owner's passphrase when the backup's key is held by its owner (same sources as a password)."""
+    if not needed:
+        return None
+    return get_password(args, prompt="Owner's passphrase: ", check_floor=False)

@@ -54,7 +54,7 @@ def check_config(config: DestinationConfig) -> DestinationConfig:
                 raise InvalidInputError("The S3 endpoint must be an http:// or https:// URL.")
             if parts.username or parts.password:
                 raise InvalidInputError("The S3 endpoint URL must not contain credentials.",
-                                        hint="Give the secret with --secret-file or --secret-stdin.")
+                                        hint="The secret access key is kept in the secrets store, never in the URL.")
         prefix = str(params.get("prefix") or "").strip("/")
         if prefix:
             from core.destinations.base import check_key

@@ -64,7 +64,7 @@ class S3Destination(ExistsViaStat):
                 return ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
             if code == "NoSuchBucket" or (code in ("404", "NotFound") and key is None):
                 return PermanentDestinationError(f"The bucket {self.bucket!r} does not exist at {where}.",
-                                                 hint="Create the bucket first, or fix the destination's --bucket.")
+                                                 hint="Create the bucket first, or fix the destination's bucket name.")
             if code in _AUTH_CODES or status == 403:
                 return PermanentDestinationError(
                     f"{where} refused the credentials (access key or secret) for bucket {self.bucket!r}.",

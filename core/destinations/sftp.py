@@ -83,7 +83,8 @@ class SFTPDestination(ExistsViaStat):
             return PermanentDestinationError(
                 f"The host key of {server} {why}; refusing to connect.",
                 hint=f"Check the server's fingerprint (ssh-keyscan -p {self.port} {self.host}) and add it to "
-                     "the known_hosts file, or pin it with --host-key.")
+                     "the known_hosts file, or pin the server's key in the destination.", kind="host_key_unknown",
+                data={"host": self.host, "port": self.port})
         if isinstance(exc, (asyncssh.PermissionDenied, PermissionError)) and what == "connect":
             return PermanentDestinationError(
                 f"{_cap(server)} refused the key {self.key_file} for user {self.user!r}.",
@@ -127,7 +128,8 @@ class SFTPDestination(ExistsViaStat):
             raise PermanentDestinationError(
                 f"The known_hosts file {path} of destination {self.name!r} does not exist, so the server "
                 "cannot be verified.",
-                hint="Create it with ssh-keyscan (after checking the fingerprint) or pin the key with --host-key.")
+                hint="Create it with ssh-keyscan (after checking the fingerprint) or pin the server's key in the "
+                     "destination.", kind="known_hosts_missing", data={"path": path})
         return path
 
     def _get_fs(self):

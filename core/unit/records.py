@@ -15,9 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import InvalidInputError
+
 SECTIONS: tuple[str, ...] = ("plugins", "workspaces", "profiles", "config_keys")
 COUNT_KEYS: tuple[str, ...] = ("plugins", "workspaces", "applications", "profiles", "config_keys")
 UNIT_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+UNIT_NAME_HINT = "Use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit."
+
+
+def check_unit_name(name: str) -> str:
+    """The one unit-name rule (store, bundles, imports, the GUI's name fields)."""
+    if not isinstance(name, str) or not UNIT_NAME_RE.match(name):
+        raise InvalidInputError(f"Invalid unit name {name!r}.", hint=UNIT_NAME_HINT, kind="invalid_unit_name")
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +189,7 @@ def from_wire(section: str, wire: dict) -> Record:
 
 def parse_sections(text: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"plugins,profiles"`` -> ordered tuple of known section names; None -> all."""
-    from core.errors import InvalidInputError
+
 
     if text is None:
         return SECTIONS

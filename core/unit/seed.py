@@ -150,9 +150,38 @@ def generate(size: str, seed: int = 0) -> dict[str, Iterator[dict]]:
     return {"plugins": plugins(), "workspaces": workspaces(), "profiles": profiles(), "config_keys": config_keys()}
 
 
-def seed_unit(store, name: str, size: str = "small", seed: int = 0, display_name: str | None = None, on_batch=None):
-    """Create unit ``name`` filled with demo content, in one transaction."""
-    sections = generate(size, seed)
+def drifted(sections: dict[str, Iterator[dict]], drift: int) -> dict[str, Iterator[dict]]:
+    """The same demo content as it looks after ``drift`` small live edits (deterministic): every 40th
+    config key from the 3rd is gone and the next one has a new value; one plugin in each 20 has a new
+    version and is disabled, one in each 50 is gone. A unit seeded with drift shows a realistic,
+    field-level difference against a bundle of the undrifted unit."""
+    if drift <= 0:
+        return sections
+
+    def config_keys():
+        for i, wire in enumerate(sections["config_keys"]):
+            if i % 40 == 3 and i // 40 < drift:
+                continue
+            if i % 40 == 4 and i // 40 < drift:
+                wire = {**wire, "value": "changed on the live unit", "secret": False}
+            yield wire
+
+    def plugins():
+        for i, wire in enumerate(sections["plugins"]):
+            if i % 50 == 1 and i // 50 < drift:
+                continue
+            if i % 20 == 3 and i // 20 < drift:
+                wire = {**wire, "version": "9.9.9", "enabled": False}
+            yield wire
+
+    return {**sections, "plugins": plugins(), "config_keys": config_keys()}
+
+
+def seed_unit(store, name: str, size: str = "small", seed: int = 0, display_name: str | None = None, on_batch=None,
+              drift: int = 0):
+    """Create unit ``name`` filled with demo content (``drift`` small live edits, see ``drifted``), in
+    one transaction."""
+    sections = drifted(generate(size, seed), drift)
     with store.write() as conn:
         unit = store.create_unit(conn, name, display_name)
         for section in ("plugins", "workspaces", "profiles", "config_keys"):

@@ -13,7 +13,6 @@ calls (or bump the revision in the same transaction).
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import secrets as _secrets
 import uuid
 from collections.abc import Iterable, Iterator
@@ -25,30 +24,23 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from core.db import open_database, read_transaction, write_transaction
-from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from core.errors import AlreadyExistsError, NotFoundError
+from core.support import clock
 from core.unit import tables as t
-from core.unit.records import SECTIONS, UNIT_NAME_RE, Record, SectionCounts, Unit, from_wire, to_wire
+from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
 
 HEAD_REVISION = "u0004"
 BATCH = 5000
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return clock.now_iso(timespec="seconds")
 
 
 def dumps(value: Any) -> str:
     """Compact JSON for a stored value. Callers pass schema-validated records (the schemas refuse NaN
     and infinities, which JSON cannot carry); orjson is ~5x faster than json here."""
     return _orjson_dumps(value).decode("utf-8")
-
-
-def check_unit_name(name: str) -> str:
-    if not isinstance(name, str) or not UNIT_NAME_RE.match(name):
-        raise InvalidInputError(
-            f"Invalid unit name {name!r}.",
-            hint="Use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit.")
-    return name
 
 
 def _unit(row) -> Unit:

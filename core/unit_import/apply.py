@@ -16,7 +16,6 @@ removed again. After commit, a "unit changed" event is published.
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import hashlib
 import itertools
@@ -27,9 +26,9 @@ from operator import itemgetter
 
 from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError, UnitvaultError
 from core.progress import CancelToken, Reporter
+from core.support.clock import now_iso
 from core.unit.digest import record_hash
-from core.unit.records import SECTIONS, Unit, wire_key
-from core.unit.store import check_unit_name
+from core.unit.records import SECTIONS, Unit, check_unit_name, wire_key
 from core.unit_import.compare import DIFF_LIMIT, Comparison, ValidationResult, compare
 from core.unit_import.hashes import gc_paused
 from core.unit_import.plan import RestorePlan, compute_plan
@@ -151,8 +150,7 @@ def _marker() -> str:
     """A unique stamp: its row in import_markers tells, after a crash, whether this import committed."""
     import secrets as _secrets
 
-    stamp = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    return f"{stamp}-{_secrets.token_hex(4)}"
+    return f"{now_iso()}-{_secrets.token_hex(4)}"
 
 
 def _separate_reader(store) -> bool:
@@ -174,8 +172,8 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
         v = preview.validation
         raise OtherUnitError(
             f"The source comes from unit {v.source_unit_name!r} ({v.source_unit_id}), not from unit "
-            f"{preview.target_name!r}; importing it needs explicit permission.",
-            hint="Pass --allow-other-unit after checking the preview.")
+            f"{preview.target_name!r}; importing it needs explicit permission.", kind="other_unit_unconfirmed",
+            data={"source": v.source_unit_name, "target": preview.target_name})
     if not plan.has_changes:
         reporter.check()
         return ImportResult(preview.target, None, plan.digest_before, plan.digest_after, plan)

@@ -101,9 +101,9 @@ def _new_id() -> str:
 
 
 def _now() -> str:
-    import datetime as dt
+    from core.support.clock import now_iso
 
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return now_iso()
 
 
 # --- locking -------------------------------------------------------------------------------------------

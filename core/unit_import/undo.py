@@ -62,8 +62,8 @@ def latest_undoable(home, unit_name: str) -> SafetySnapshot:
     for info in list_safety_snapshots(home, unit_name):
         if info.kind != "undo" and not info.undone:
             return info
-    raise NotFoundError(f"Unit {unit_name!r} has no snapshot left to undo.",
-                        hint="List snapshots with 'unitvault snapshots list'.")
+    raise NotFoundError(f"Unit {unit_name!r} has no safety snapshot left to undo.", kind="nothing_to_undo",
+                        data={"unit": unit_name})
 
 
 def undo(store, home, secrets, unit_name: str, reporter: Reporter | None = None, *,

@@ -9,6 +9,7 @@ import tarfile
 import pytest
 
 from core.destinations import DestinationConfig
+from tests.conftest import write_secret
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
 
@@ -22,7 +23,7 @@ def setup(cli, tmp_path):
     assert cli("unit", "seed", "shop")[0] == 0
     assert cli("account", "add", "alice", "--home-dir", str(home_dir), "--unit", "shop")[0] == 0
     cat = Catalog.open("sqlite:///" + str(tmp_path / "home" / "catalog.sqlite3"))
-    cat.add_destination(DestinationConfig("repo", "local", {"path": str(repo)}))
+    cat.destinations.add(DestinationConfig("repo", "local", {"path": str(repo)}))
     cat.close()
     return home_dir
 
@@ -51,6 +52,34 @@ def test_backup_list_verify_restore(cli, setup, tmp_path):
     assert rc == 1 and "--yes" in err
     rc, out, err = cli("backup", "verify", "0123456789abcdef")
     assert rc == 1 and "No backup" in err
+
+
+def test_restore_dry_run_prints_the_plan_and_the_restore_does_exactly_that(cli, setup, tmp_path):
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--items", "files", "--json")
+    bid = json.loads(out)["id"]
+    target = tmp_path / "t"
+    target.mkdir()
+    (target / "stray.txt").write_text("live only")
+    sub = next(p for p in sorted(setup.iterdir()) if p.is_dir() and not p.is_symlink())
+    (target / sub.name).mkdir()
+    before = snapshot_of(target)
+    args = ("backup", "restore", bid, "--items", "files", "--mode", "terminate", "--to", str(target))
+    rc, out, err = cli(*args, "--dry-run")
+    assert rc == 0, err
+    assert "Dry run: nothing was changed." in out and "removed first: stray.txt" in out
+    assert snapshot_of(target) == before
+    rc, out, err = cli(*args, "--dry-run", "--json")
+    planned = json.loads(out)
+    assert planned["applied"] is False and snapshot_of(target) == before
+    files = planned["plan"]["files"]
+    assert sorted(files["remove_paths"]) == sorted(["stray.txt", sub.name]) and files["skip"] == 0
+    rc, out, err = cli(*args, "--yes", "--json")
+    assert rc == 0, err
+    done = json.loads(out)
+    assert done["applied"] is True
+    assert sorted(done["files"]["restored_paths"]) == sorted(files["restore_paths"])
+    assert sorted(done["files"]["removed"]) == sorted(files["remove_paths"])
+    assert snapshot_of(target) == snapshot_of(setup)
 
 
 def test_verify_exit_code_on_damage(cli, setup, tmp_path):
@@ -89,7 +118,7 @@ def test_downloads_expire_after_the_ttl(cli, setup, tmp_path):
     import time
 
     from core.accounts.download import expire_downloads
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--json")
     sid = json.loads(out)["id"]
@@ -110,7 +139,7 @@ def test_downloads_expire_after_the_ttl(cli, setup, tmp_path):
 
 def test_owner_held_account_asks_for_the_passphrase(cli, tmp_path, setup):
     pw = tmp_path / "pw"
-    pw.write_text("owner secret\n")
+    write_secret(pw, "owner secret\n")
     assert cli("account", "add", "olga", "--home-dir", str(setup), "--encryption", "owner")[0] == 0
     rc, out, err = cli("backup", "now", "olga", "--destination", "repo", "--items", "files")
     assert rc == 1 and ("passphrase" in err.lower() or "password" in err.lower())
@@ -119,7 +148,7 @@ def test_owner_held_account_asks_for_the_passphrase(cli, tmp_path, setup):
     assert rc == 0, err
     sid = json.loads(out)["id"]
     bad = tmp_path / "bad"
-    bad.write_text("not it\n")
+    write_secret(bad, "not it\n")
     rc, out, err = cli("backup", "verify", sid, "--password-file", str(bad))
     assert rc == 1 and "passphrase" in err
     assert "not it" not in err and "owner secret" not in err
@@ -129,7 +158,7 @@ def test_owner_held_account_asks_for_the_passphrase(cli, tmp_path, setup):
 
 def test_download_units_as_bundles_that_import_back(cli, setup, tmp_path):
     pw = tmp_path / "pw"
-    pw.write_text("bundle pass\n")
+    write_secret(pw, "bundle pass\n")
     rc, out, _ = cli("backup", "now", "alice", "--destination", "repo", "--items", "units", "--json")
     sid = json.loads(out)["id"]
     rc, out, err = cli("backup", "download", sid, "--items", "units:shop", "--out", str(tmp_path / "dl"),

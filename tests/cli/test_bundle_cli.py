@@ -7,6 +7,7 @@ import json
 import pytest
 
 from core.cli.main import main
+from tests.conftest import write_secret
 
 PASSWORD = "correct horse battery staple"
 
@@ -23,7 +24,7 @@ def env(tmp_path, monkeypatch):
     for k, v in (("kdf/m_kib", 65536), ("kdf/t", 2), ("kdf/p", 1)):
         s.set(k, v)
     pw = tmp_path / "pw"
-    pw.write_text(PASSWORD + "\n")
+    write_secret(pw, PASSWORD + "\n")
     return {"home": home, "pw": pw, "tmp": tmp_path}
 
 
@@ -92,7 +93,7 @@ def test_wrong_password_is_one_line_with_the_word_password(env, capsys):
     out = env["tmp"] / "demo.uvault"
     run(env, "export", "demo", "--out", str(out), "--password-file", str(env["pw"]))
     bad = env["tmp"] / "bad"
-    bad.write_text("not it\n")
+    write_secret(bad, "not it\n")
     capsys.readouterr()
     assert run(env, "inspect", str(out), "--password-file", str(bad)) == 1
     lines = capsys.readouterr().err.strip().splitlines()
@@ -162,3 +163,24 @@ def test_password_never_on_argv(env):
     with pytest.raises(SystemExit) as info:
         run(env, "export", "demo", "--out", "x.uvault", "--password", PASSWORD)
     assert info.value.code == 2
+
+
+def test_a_password_file_others_can_read_is_used_with_a_warning(env, capsys):
+    loose = env["tmp"] / "loose"
+    loose.write_text(PASSWORD + "\n")
+    loose.chmod(0o644)
+    out = env["tmp"] / "demo.uvault"
+    assert run(env, "export", "demo", "--out", str(out), "--password-file", str(loose)) == 0
+    err = capsys.readouterr().err
+    assert "can be read by other users" in err and PASSWORD not in err
+    assert run(env, "inspect", str(out), "--password-file", str(env["pw"])) == 0
+
+
+def test_a_huge_password_file_is_refused_without_reading_it_whole(env, capsys):
+    huge = env["tmp"] / "huge"
+    with open(huge, "wb") as fh:
+        fh.truncate(1 << 30)               # a sparse 1 GiB file: reading it whole would show in memory
+    huge.chmod(0o600)
+    out = env["tmp"] / "demo.uvault"
+    assert run(env, "export", "demo", "--out", str(out), "--password-file", str(huge)) == 1
+    assert "larger than 64 KiB" in capsys.readouterr().err and not out.exists()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import json
 import sys
-import types
 
 import pytest
+
+from tests.conftest import write_secret
 
 
 def _json(out: str):
@@ -37,7 +38,7 @@ def test_local_add_list_test_remove(cli, tmp_path):
 
     (folder / "keep-me").write_bytes(b"backup data")
     rc, _, err = cli("destination", "remove", "usb")
-    assert rc == 1 and "needs --yes" in err
+    assert rc == 1 and "needs confirmation" in err and "--yes" in err
     rc, _, err = cli("destination", "remove", "usb", "--yes")
     assert rc == 0 and "left in place" in err
     assert (folder / "keep-me").read_bytes() == b"backup data"
@@ -56,7 +57,7 @@ def test_add_refuses_duplicates_stray_options_and_bad_names(cli, tmp_path):
     rc, _, err = cli("destination", "add", "../evil", "--type", "local", "--path", str(tmp_path / "c"))
     assert rc == 1 and "Invalid destination name" in err
     rc, _, err = cli("destination", "add", "c", "--type", "local")
-    assert rc == 1 and "needs --path" in err
+    assert rc == 1 and "needs a path" in err and "Add --path" in err
     rc, _, err = cli("destination", "add", "d", "--type", "local", "--path", str(tmp_path / "d"),
                      "--bandwidth-limit", "fast")
     assert rc == 1 and "Invalid bandwidth limit" in err
@@ -68,7 +69,7 @@ def test_add_refuses_duplicates_stray_options_and_bad_names(cli, tmp_path):
 @pytest.mark.server
 def test_s3_secret_from_file_never_reaches_catalog_or_log(cli, tmp_path, s3_server):
     secret_file = tmp_path / "secret.txt"
-    secret_file.write_text(s3_server.secret_access_key + "-not-checked-by-moto\n")
+    write_secret(secret_file, s3_server.secret_access_key + "-not-checked-by-moto\n")
     rc, out, err = cli("destination", "add", "offsite", "--type", "s3", "--endpoint", s3_server.endpoint,
                        "--bucket", s3_server.bucket, "--prefix", "/cli/", "--access-key-id",
                        s3_server.access_key_id, "--secret-file", str(secret_file), "--bandwidth-limit", "50M",
@@ -157,22 +158,22 @@ def test_sftp_add_needs_an_existing_key_and_known_hosts(cli, tmp_path):
     assert rc == 1 and "known_hosts file" in err
 
 
-def test_scan_calls_the_repository_and_prints_what_it_found(cli, tmp_path, monkeypatch):
-    seen = []
-
-    def scan_destination(ctx, name):
-        seen.append((type(ctx).__name__, name))
-        return {"accounts": ["alice", "bob"], "snapshots": 3}
-
-    fake = types.ModuleType("core.accounts.repository")
-    fake.scan_destination = scan_destination
-    monkeypatch.setitem(sys.modules, "core.accounts.repository", fake)
+def test_scan_finds_the_backups_another_installation_made(cli, tmp_path):
+    """A fresh home that knows nothing but the destination rediscovers every backup stored there."""
+    home = tmp_path / "alice-home"
+    home.mkdir()
+    (home / "notes.txt").write_text("hello")
     assert cli("destination", "add", "usb", "--type", "local", "--path", str(tmp_path / "d"))[0] == 0
-    rc, out, err = cli("destination", "scan", "usb")
+    assert cli("account", "add", "alice", "--home-dir", str(home))[0] == 0
+    for _ in range(2):
+        assert cli("backup", "now", "alice", "--destination", "usb", "--items", "files")[0] == 0
+    other = ["--home", str(tmp_path / "other-home")]
+    assert cli(*other, "destination", "add", "usb", "--type", "local", "--path", str(tmp_path / "d"))[0] == 0
+    rc, out, err = cli(*other, "destination", "scan", "usb", "--json")
     assert rc == 0, err
-    assert seen == [("AppContext", "usb")]
-    assert "accounts: 2" in out and "alice" in out and "snapshots: 3" in out
-    rc, out, _ = cli("destination", "scan", "usb", "--json")
-    assert _json(out) == {"accounts": ["alice", "bob"], "snapshots": 3}
+    data = _json(out)
+    assert data["backups_found"] == 2 and data["backups_added"] == 2 and len(data["unknown_accounts"]) == 1
+    rc, out, _ = cli(*other, "destination", "scan", "usb")
+    assert rc == 0 and "backups found: 2" in out and "backups added: 0" in out
     rc, _, err = cli("destination", "scan", "nothere")
     assert rc == 1 and "No destination named" in err

@@ -10,6 +10,7 @@ import pytest
 
 from core.bundle import KdfParams, export_unit
 from core.bundle import limits as L
+from tests.conftest import write_secret
 
 PASSWORD = "correct horse battery staple"
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -20,7 +21,7 @@ def setup(cli, tmp_path):
     """Units a and b (small demo content) and a password bundle of a."""
     assert cli("unit", "seed", "a", "--seed", "1")[0] == 0
     assert cli("unit", "seed", "b", "--seed", "2")[0] == 0
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     ctx = AppContext.from_options(str(cli.home))
     try:
@@ -29,7 +30,7 @@ def setup(cli, tmp_path):
     finally:
         ctx.close()
     pw = tmp_path / "pw"
-    pw.write_text(PASSWORD + "\n")
+    write_secret(pw, PASSWORD + "\n")
     cli.bundle, cli.pw = str(tmp_path / "a.uvault"), str(pw)
     return cli
 
@@ -56,7 +57,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(setup):
 def test_without_a_terminal_and_without_yes_it_refuses(setup):
     before = digest(setup, "b")
     rc, out, err = imp(setup, "--into", "b", "--allow-other-unit")
-    assert rc == 1 and "needs --yes" in err
+    assert rc == 1 and "needs confirmation" in err and "--yes" in err
     assert digest(setup, "b") == before
 
 
@@ -91,7 +92,7 @@ def test_json_output(setup):
 def test_wrong_password_fails_cleanly(setup, tmp_path):
     before = digest(setup, "b")
     bad = tmp_path / "bad"
-    bad.write_text("not the password")
+    write_secret(bad, "not the password")
     rc, out, err = setup("import", setup.bundle, "--password-file", str(bad), "--into", "b", "--yes",
                          "--allow-other-unit")
     assert rc == 1 and err.startswith("unitvault: error:") and "not the password" not in err
@@ -136,7 +137,7 @@ def test_snapshots_list_restore_and_undo(setup):
     assert snap["id"] in out and "before importing 'a'" in out
 
     rc, out, err = setup("undo", "b")
-    assert rc == 1 and "needs --yes" in err and digest(setup, "b") == after
+    assert rc == 1 and "needs confirmation" in err and "--yes" in err and digest(setup, "b") == after
     rc, out, err = setup("undo", "b", "--dry-run")
     assert rc == 0 and "Dry run" in out and digest(setup, "b") == after
     rc, out, err = setup("undo", "b", "--yes")
@@ -157,7 +158,7 @@ def test_no_safety_snapshot(setup):
     rc, out, _ = setup("snapshots", "list", "--json")
     assert json.loads(out) == []
     rc, _, err = setup("undo", "b", "--yes")
-    assert rc == 1 and "no snapshot left to undo" in err
+    assert rc == 1 and "no safety snapshot left to undo" in err
 
 
 def test_recovery_key(cli, tmp_path):
@@ -190,7 +191,7 @@ def _crash_after_commit(cli, snapshot_id):
 @pytest.fixture
 def crashed(setup, tmp_path):
     """b imported a (snapshot s1), then c, killed right after the second import committed (s2 pending)."""
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     assert setup("unit", "seed", "c", "--seed", "3")[0] == 0
     ctx = AppContext.from_options(str(setup.home))
@@ -239,7 +240,7 @@ def test_json_on_a_terminal_shows_the_plan_before_asking(setup, monkeypatch):
 def test_undo_walks_back_after_a_crash_before_the_undo_was_recorded(setup, tmp_path):
     """An undo killed after its commit but before it marked its snapshot undone: the next undo finds
     the unit already equal to that snapshot; it must record it and let the one after walk back."""
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.home import AppHome
 
     original = digest(setup, "b")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.settings import Settings
+from tests.conftest import write_secret
 
 PASSWORD = "Pw-canary-7c1e9b"
 WRONG = "Wrong-canary-55aa01"
@@ -21,9 +22,9 @@ def test_passwords_never_reach_the_home_or_stderr(cli, tmp_path):
     for key, value in (("kdf/m_kib", 65536), ("kdf/t", 2), ("kdf/p", 1)):
         settings.set(key, value)
     good = tmp_path / "good.pw"
-    good.write_text(PASSWORD + "\n")
+    write_secret(good, PASSWORD + "\n")
     bad = tmp_path / "bad.pw"
-    bad.write_text(WRONG + "\n")
+    write_secret(bad, WRONG + "\n")
     bundle = tmp_path / "demo.uvault"
 
     outputs = []

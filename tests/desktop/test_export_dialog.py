@@ -57,7 +57,7 @@ def test_single_export_then_verify(window, qtbot, tmp_path, fast_kdf):
     d.destination.setText(str(tmp_path / "demo.uvault"))
     with qtbot.waitSignal(d.exported, timeout=WAIT_MS) as sig:
         qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
-    assert Path(sig.args[0].path) == tmp_path / "demo.uvault"
+    assert [Path(w.path) for w in sig.args[0].written] == [tmp_path / "demo.uvault"]
     assert d.stack.currentIndex() == 2 and "1 bundle written" in d.result_title.text()
     with qtbot.waitSignal(d.verified, timeout=WAIT_MS) as sig:
         qtbot.mouseClick(d.verify_button, Qt.MouseButton.LeftButton)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.context import AppContext
+from core.app.context import AppContext
 from core.home import AppHome
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWizard
 
+from core.app.context import AppContext
 from core.bundle import default_kdf, export_unit
-from core.context import AppContext
 from core.home import AppHome
 from core.unit.digest import unit_digest
 from core.unit.seed import seed_unit

@@ -25,6 +25,7 @@ from core.bundle import KdfParams, export_unit
 from core.bundle import limits as L
 from core.unit.digest import unit_digest
 from core.unit.seed import seed_unit
+from tests.conftest import write_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "trial password"
@@ -32,7 +33,7 @@ PASSWORD = "trial password"
 
 def make_template(base: Path, size: str) -> dict:
     """A home with unit 'target' (seed 2) and a bundle of seed-1 content of the same size."""
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.home import AppHome
 
     home = base / "home"
@@ -47,7 +48,7 @@ def make_template(base: Path, size: str) -> dict:
             ctx.units.delete_unit(conn, source.id)
     finally:
         ctx.close()
-    (base / "pw").write_text(PASSWORD)
+    write_secret(base / "pw", PASSWORD)
     return {"home": home, "bundle": base / "source.uvault", "pw": base / "pw", "old": old, "new": new}
 
 
@@ -62,7 +63,7 @@ def start_import(t: dict, home: Path) -> subprocess.Popen:
 
 def check_after(t: dict, home: Path) -> str:
     """Open the home as the next start would; return "old" or "new" after checking the invariants."""
-    from core.context import AppContext
+    from core.app.context import AppContext
     from core.home import AppHome
     from core.unit_import import list_safety_snapshots
 

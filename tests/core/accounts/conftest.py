@@ -43,12 +43,12 @@ def account(ctx, tmp_path):
 
     home_dir = make_tree(tmp_path / "alice-home", files=200, big=1)
     seed_unit(ctx.units, "shop", "small", 3)
-    return ctx.catalog.add_account("alice", str(home_dir), email="alice@example.org", units=["shop"])
+    return ctx.catalog.accounts.add("alice", str(home_dir), email="alice@example.org", units=["shop"])
 
 
 @pytest.fixture
 def local_dest(ctx, tmp_path):
     root = tmp_path / "repo"
     root.mkdir()
-    ctx.catalog.add_destination(DestinationConfig("repo", "local", {"path": str(root)}))
+    ctx.catalog.destinations.add(DestinationConfig("repo", "local", {"path": str(root)}))
     return CountingDestination(LocalDestination("repo", root))

@@ -10,14 +10,14 @@ import pytest
 from core.accounts.backup import backup_account
 from core.accounts.opened import open_backup
 from core.accounts.restore import restore_backup
-from core.errors import ConfirmationRequired, WrongPasswordError
+from core.errors import PassphraseRequired, WrongPasswordError
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
 
 def test_backup_then_restore_is_identical(ctx, account, local_dest, tmp_path):
     result = backup_account(ctx, "alice", "repo", destination=local_dest)
     assert result.files > 200 and result.new_data > 0
-    listed = ctx.catalog.list_backups(account.id)
+    listed = ctx.catalog.backups.list(account.id)
     assert [s.id for s in listed] == [result.backup_id]
     out = tmp_path / "restored"
     r = restore_backup(ctx, result.backup_id, items="files", to=str(out), destination=local_dest)
@@ -40,7 +40,7 @@ def test_objects_are_encrypted_and_names_are_keyed(ctx, account, local_dest, tmp
 
 def test_second_backup_uploads_about_the_changed_share(ctx, tmp_path, local_dest):
     home_dir = make_tree(tmp_path / "h", files=400, big=1, big_size=8 << 20, seed=5)
-    ctx.catalog.add_account("bob", str(home_dir))
+    ctx.catalog.accounts.add("bob", str(home_dir))
     first = backup_account(ctx, "bob", "repo", destination=local_dest)
     # change 1% of the small files and a few bytes in the middle of the big one
     small = sorted(p for p in home_dir.rglob("file*.txt"))[:4]
@@ -82,7 +82,7 @@ def test_excludes_follow_gitignore_rules(ctx, tmp_path, local_dest):
     (home_dir / "debug.log").write_text("l")
     (home_dir / "sub").mkdir()
     (home_dir / "sub" / "other.log").write_text("l")
-    ctx.catalog.add_account("carol", str(home_dir), excludes=["cache/", "*.log", "!sub/other.log"])
+    ctx.catalog.accounts.add("carol", str(home_dir), excludes=["cache/", "*.log", "!sub/other.log"])
     r = backup_account(ctx, "carol", "repo", destination=local_dest, items="files")
     out = tmp_path / "out"
     restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest)
@@ -100,13 +100,11 @@ def test_merge_keeps_live_data_and_terminate_replaces(ctx, account, local_dest):
     assert (home / "empty.txt").exists()                         # what was missing comes back
     assert (home / "new-live.txt").exists()
     assert "dup-a.txt" in m.files.skipped
-    with pytest.raises(ConfirmationRequired):
-        restore_backup(ctx, r.backup_id, items="files", mode="terminate", destination=local_dest)
-    restore_backup(ctx, r.backup_id, items="files", mode="terminate", yes=True, suspend=True,
+    restore_backup(ctx, r.backup_id, items="files", mode="terminate", suspend=True,
                      destination=local_dest)
     assert (home / "dup-a.txt").read_text() == "same content\n" * 100
     assert not (home / "new-live.txt").exists()
-    assert ctx.catalog.get_account("alice").status == "suspended"
+    assert ctx.catalog.accounts.get("alice").status == "suspended"
 
 
 def test_restore_chosen_paths_only(ctx, account, local_dest, tmp_path):
@@ -121,15 +119,15 @@ def test_restore_chosen_paths_only(ctx, account, local_dest, tmp_path):
 
 def test_owner_held_key_needs_the_passphrase(ctx, tmp_path, local_dest):
     home_dir = make_tree(tmp_path / "h", files=20, big=0)
-    ctx.catalog.add_account("olga", str(home_dir), encryption="owner")
-    with pytest.raises(WrongPasswordError):
+    ctx.catalog.accounts.add("olga", str(home_dir), encryption="owner")
+    with pytest.raises(PassphraseRequired):       # missing is not wrong
         backup_account(ctx, "olga", "repo", destination=local_dest)
     r = backup_account(ctx, "olga", "repo", destination=local_dest, passphrase="correct horse")
-    assert ctx.secrets.get(f"account-key.{ctx.catalog.get_account('olga').id}") is None  # the app holds nothing
+    assert ctx.secrets.get(f"account-key.{ctx.catalog.accounts.get('olga').id}") is None  # the app holds nothing
     with pytest.raises(WrongPasswordError):
         restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                          passphrase="wrong")
-    with pytest.raises(WrongPasswordError):
+    with pytest.raises(PassphraseRequired):
         restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
     restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
                      passphrase="correct horse")
@@ -138,7 +136,7 @@ def test_owner_held_key_needs_the_passphrase(ctx, tmp_path, local_dest):
 
 def test_interrupted_backup_leaves_no_snapshot_and_rerun_resumes(ctx, tmp_path, local_dest):
     home_dir = make_tree(tmp_path / "h", files=50, big=3, big_size=7 << 20, seed=9)
-    account = ctx.catalog.add_account("dave", str(home_dir))
+    account = ctx.catalog.accounts.add("dave", str(home_dir))
     from core.accounts import packs
 
     old = packs.PACK_TARGET
@@ -148,7 +146,7 @@ def test_interrupted_backup_leaves_no_snapshot_and_rerun_resumes(ctx, tmp_path, 
         with pytest.raises(Exception) as info:
             backup_account(ctx, "dave", "repo", destination=local_dest)
         assert "cut" in str(info.value)
-        assert ctx.catalog.list_backups(account.id) == []
+        assert ctx.catalog.backups.list(account.id) == []
         assert not list((tmp_path / "repo").rglob("snapshots/*"))
         uploaded_before = local_dest.put_bytes
         assert uploaded_before > 0
@@ -180,17 +178,17 @@ def test_unit_item_streams_the_same_records(ctx, account, local_dest):
 
 def test_account_settings_restore(ctx, account, local_dest):
     r = backup_account(ctx, "alice", "repo", destination=local_dest, items="account")
-    ctx.catalog.edit_account("alice", email="changed@example.org", units=[])
+    ctx.catalog.accounts.edit("alice", email="changed@example.org", units=[])
     restore_backup(ctx, r.backup_id, items="account", mode="merge", destination=local_dest)
-    a = ctx.catalog.get_account("alice")
+    a = ctx.catalog.accounts.get("alice")
     assert a.email == "changed@example.org" and a.units == ("shop",)
-    restore_backup(ctx, r.backup_id, items="account", mode="terminate", yes=True, destination=local_dest)
-    assert ctx.catalog.get_account("alice").email == "alice@example.org"
+    restore_backup(ctx, r.backup_id, items="account", mode="terminate", destination=local_dest)
+    assert ctx.catalog.accounts.get("alice").email == "alice@example.org"
 
 
 def test_scan_rediscovers_snapshots_in_a_fresh_catalog(ctx, account, local_dest, tmp_path):
-    from core.accounts.repository import scan_destination
-    from core.context import AppContext
+    from core.accounts.scan import scan_destination
+    from core.app.context import AppContext
     from core.destinations import DestinationConfig
     from core.home import AppHome
 
@@ -198,11 +196,11 @@ def test_scan_rediscovers_snapshots_in_a_fresh_catalog(ctx, account, local_dest,
     r2 = backup_account(ctx, "alice", "repo", destination=local_dest, items="files")
     fresh = AppContext(AppHome.resolve(tmp_path / "fresh-home"))
     try:
-        fresh.catalog.add_destination(DestinationConfig("repo", "local", {"path": str(tmp_path / "repo")}))
+        fresh.catalog.destinations.add(DestinationConfig("repo", "local", {"path": str(tmp_path / "repo")}))
         res = scan_destination(fresh, "repo")
         assert res.accounts == (account.id,) and res.unknown_accounts == (account.id,)
         assert (res.backups_found, res.backups_added) == (2, 2)
-        ids = [s.id for s in fresh.catalog.list_backups(account.id)]
+        ids = [s.id for s in fresh.catalog.backups.list(account.id)]
         assert sorted(ids) == sorted([r1.backup_id, r2.backup_id])
         assert scan_destination(fresh, "repo").backups_added == 0
     finally:
@@ -215,8 +213,8 @@ def test_backup_restore_on_every_destination(ctx, any_destination, tmp_path):
 
     home_dir = make_tree(tmp_path / "h", files=60, big=1, big_size=5 << 20, seed=2)
     seed_unit(ctx.units, "tiny", "small", 1)
-    ctx.catalog.add_account("eve", str(home_dir), units=["tiny"])
-    ctx.catalog.add_destination(any_destination.config)
+    ctx.catalog.accounts.add("eve", str(home_dir), units=["tiny"])
+    ctx.catalog.destinations.add(any_destination.config)
     dest = any_destination.open(retries=2, retry_base_delay=0.05)
     r = backup_account(ctx, "eve", any_destination.config.name, destination=dest)
     out = tmp_path / "o"
@@ -237,7 +235,7 @@ def test_units_restore_to_the_same_digest(ctx, account, local_dest):
     with ctx.units.write() as conn:
         ctx.units.wipe_section(conn, unit.id, "config_keys")
     assert unit_digest(ctx.units, unit.id) != before
-    res = restore_backup(ctx, r.backup_id, items="units:shop", mode="terminate", yes=True,
+    res = restore_backup(ctx, r.backup_id, items="units:shop", mode="terminate",
                            destination=local_dest)
     assert res.units == (("shop", "replaced"),)
     assert unit_digest(ctx.units, unit.id) == before

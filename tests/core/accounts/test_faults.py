@@ -36,7 +36,7 @@ def proxied(request, tmp_path, fault_proxy, ctx):
         params.update(endpoint=f"http://127.0.0.1:{proxy.port}")
         config = DestinationConfig("faulty", "s3", params)
         secrets.set(secret_name("faulty"), server.secret_access_key.encode())
-    ctx.catalog.add_destination(config)
+    ctx.catalog.destinations.add(config)
     return config, secrets, proxy
 
 
@@ -66,7 +66,7 @@ def small_packs(monkeypatch):
 def test_cut_mid_upload_and_download_complete_after_retries(ctx, proxied, tmp_path, small_packs):
     config, secrets, proxy = proxied
     home_dir = make_tree(tmp_path / "h", files=30, big=1, big_size=2 << 20, seed=4)
-    ctx.catalog.add_account("frank", str(home_dir))
+    ctx.catalog.accounts.add("frank", str(home_dir))
     dest = open_destination(config, secrets, retries=5, **FAST)
     try:
         dest.put("warmup", b"x")
@@ -84,7 +84,7 @@ def test_cut_mid_upload_and_download_complete_after_retries(ctx, proxied, tmp_pa
 def test_failed_backup_leaves_no_snapshot_and_rerun_resumes(ctx, proxied, tmp_path, small_packs):
     config, secrets, proxy = proxied
     home_dir = make_tree(tmp_path / "h", files=30, big=2, big_size=2 << 20, seed=6)
-    account = ctx.catalog.add_account("gina", str(home_dir))
+    account = ctx.catalog.accounts.add("gina", str(home_dir))
     inner = open_destination(config, secrets, retries=0)
     dest = _GoesDownAfter(inner, proxy, puts=3)
     try:
@@ -93,7 +93,7 @@ def test_failed_backup_leaves_no_snapshot_and_rerun_resumes(ctx, proxied, tmp_pa
         assert info.value.message and "Traceback" not in info.value.message
     finally:
         inner.close()
-    assert ctx.catalog.list_backups(account.id) == []
+    assert ctx.catalog.backups.list(account.id) == []
     proxy.clear()
     dest = open_destination(config, secrets, retries=3, **FAST)
     try:

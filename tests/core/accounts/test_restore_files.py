@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core.accounts import restore as restore_mod
 from core.accounts.backup import backup_account
 from core.accounts.opened import open_backup
+from core.accounts.restore import files as restore_mod
 from core.accounts.restore import restore_backup
 from tests.core.accounts.treegen import make_tree, snapshot_of
 
@@ -31,7 +31,7 @@ def _leftovers(root: Path) -> list[str]:
 
 def test_large_files_written_in_pieces_are_identical(ctx, tmp_path, local_dest, small_pieces):
     home = make_tree(tmp_path / "h", files=120, big=2, big_size=6 << 20, seed=5)
-    ctx.catalog.add_account("bob", str(home))
+    ctx.catalog.accounts.add("bob", str(home))
     r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
     out = tmp_path / "out"
     res = restore_backup(ctx, r.backup_id, items="files", to=str(out), destination=local_dest)
@@ -42,7 +42,7 @@ def test_large_files_written_in_pieces_are_identical(ctx, tmp_path, local_dest, 
 
 def test_damaged_blob_inside_a_large_file_names_it_and_leaves_nothing(ctx, tmp_path, local_dest, small_pieces):
     home = make_tree(tmp_path / "h", files=40, big=1, big_size=9 << 20, seed=6)
-    ctx.catalog.add_account("bob", str(home))
+    ctx.catalog.accounts.add("bob", str(home))
     r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
     snap = open_backup(ctx, r.backup_id, destination=local_dest)
     big = next(e for e in snap.manifest["files"]["entries"] if e[0] == b"big0.bin")
@@ -63,7 +63,7 @@ def test_damaged_blob_inside_a_large_file_names_it_and_leaves_nothing(ctx, tmp_p
 
 def test_merge_into_existing_directories_keeps_live_files(ctx, tmp_path, local_dest, small_pieces):
     home = make_tree(tmp_path / "h", files=60, big=1, big_size=1 << 20, seed=7)
-    ctx.catalog.add_account("bob", str(home))
+    ctx.catalog.accounts.add("bob", str(home))
     r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
     out = tmp_path / "out"
     sub = next(p for p in sorted(home.iterdir()) if p.is_dir() and not p.is_symlink() and any(p.glob("*.txt")))
@@ -87,7 +87,7 @@ def test_cancel_mid_restore_leaves_no_temp_files(ctx, tmp_path, local_dest, smal
     from core.progress import CancelToken, Reporter
 
     home = make_tree(tmp_path / "h", files=80, big=2, big_size=2 << 20, seed=8)
-    ctx.catalog.add_account("bob", str(home))
+    ctx.catalog.accounts.add("bob", str(home))
     r = backup_account(ctx, "bob", "repo", destination=local_dest, items="files")
     token = CancelToken()
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_secret
+
 ROOT = Path(__file__).resolve().parents[3]
 UV = [sys.executable, "-m", "core"]
 
@@ -25,7 +27,7 @@ def test_peak_memory_is_flat_between_small_and_large_units(tmp_path):
     home = tmp_path / "home"
     base = UV + ["--home", str(home)]
     pw = tmp_path / "pw"
-    pw.write_text("correct horse battery staple\n")
+    write_secret(pw, "correct horse battery staple\n")
     peaks = {}
     for size in ("small", "large"):
         subprocess.run(base + ["unit", "seed", size, "--size", size], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)

@@ -12,6 +12,7 @@ import core.errors as errors
 from core.bundle import keys, open_bundle, parse_private_key
 from core.unit.digest import digest_sections
 from core.unit.records import SECTIONS
+from tests.conftest import write_secret
 
 from .conftest import listing
 
@@ -92,7 +93,7 @@ def test_bad_vector_through_cli_inspect(name, tmp_path, capsys):
     home = tmp_path / "home"
     args = ["--home", str(home), "inspect", str(VECTORS / name)]
     if "password" in entry:
-        (tmp_path / "pw").write_text(entry["password"] + "\n")
+        write_secret(tmp_path / "pw", entry["password"] + "\n")
         args += ["--password-file", str(tmp_path / "pw")]
     else:
         (tmp_path / "rk").write_text(entry["recovery_key"] + "\n")

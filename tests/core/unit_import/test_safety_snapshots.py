@@ -204,7 +204,7 @@ def test_cleanup_leaves_a_running_import_alone(ctx, two_units):
 
 
 def test_cleanup_runs_when_the_store_is_first_used(ctx, two_units, home):
-    from core.context import AppContext
+    from core.app.context import AppContext
 
     (home.snapshots_dir / ".x.part").write_bytes(b"")
     other = AppContext(home)

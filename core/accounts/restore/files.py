@@ -1,10 +1,9 @@
-"""``backup restore``: account settings, units (whole or per section) and files from one snapshot.
+"""The file writer of an account restore: executes a ``FilesPlan`` (plan.py) in the target.
 
-File restores never write outside the target: names are checked (no '..', no absolute paths, no empty
-parts), every parent is opened relative to its parent with O_NOFOLLOW (a symlink planted in the target
-is refused, never followed), each file is written under a temp name then renamed, and symlinks are
-recreated as links with their original target. ``terminate`` removes what is restored first;
-``merge`` keeps live data where both exist.
+Never writes outside the target: every parent is opened relative to its parent with O_NOFOLLOW (a
+symlink planted in the target is refused, never followed), each file is written under a temp name,
+made durable in groups, then renamed, and symlinks are recreated as links with their original target.
+``read_live`` is the read-only look at the target the plan is computed from.
 """
 
 from __future__ import annotations
@@ -17,113 +16,83 @@ import stat
 import threading
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from core.accounts.opened import open_backup
-from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, TARGET, TYPE
-from core.errors import ConfirmationRequired, IntegrityError, InvalidInputError, NotFoundError, UnitvaultError
+from core.accounts.restore.plan import KEEP, RESTORE, SKIP, FilesPlan, LiveTree
+from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, SIZE, TARGET, TYPE
+from core.errors import IntegrityError
 from core.progress import Reporter
-from core.unit.records import SECTIONS
 
-MODES = ("merge", "terminate")
 WRITERS = 6                   # threads creating and writing files (creation, not bandwidth, is the cost)
 PIECE = 4 << 20               # files up to this size are written whole by one worker; larger ones in pieces
 BATCH_FILES = 16              # small files per worker task (and at most PIECE bytes)
 SYNC_BYTES = 128 << 20        # written files are made durable (syncfs) and renamed in groups of this size
 SYNC_FILES = 8192             # or of this many files
-WINDOW_TASKS = 32            # worker tasks in flight (batches of small files, pieces of large ones)
+WINDOW_TASKS = 32             # worker tasks in flight (batches of small files, pieces of large ones)
 WINDOW_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
-class ItemSelection:
-    account: bool = False
-    units: dict = field(default_factory=dict)   # unit name (or "*") -> tuple of sections
-    files: bool = False
-
-
-def parse_restore_items(text: str) -> ItemSelection:
-    """``account,units[:UNIT[/SECTION]],files`` (units may repeat with different names/sections)."""
-    if not text:
-        raise InvalidInputError("Choose what to restore with --items.", hint="Use account, units[:UNIT[/SECTION]], files.")
-    account = files = False
-    units: dict[str, set] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if part == "account":
-            account = True
-        elif part == "files":
-            files = True
-        elif part == "units" or part.startswith("units:"):
-            rest = part[6:] if part.startswith("units:") else ""
-            name, _, section = rest.partition("/")
-            name = name or "*"
-            if section and section not in SECTIONS:
-                raise InvalidInputError(f"Unknown section {section!r}.", hint=f"Use one of {', '.join(SECTIONS)}.")
-            units.setdefault(name, set()).update([section] if section else SECTIONS)
-        else:
-            raise InvalidInputError(f"Unknown restore item {part!r}.", hint="Use account, units[:UNIT[/SECTION]], files.")
-    return ItemSelection(account, {k: tuple(s for s in SECTIONS if s in v) for k, v in units.items()}, files)
-
-
-@dataclass(frozen=True)
 class FileRestoreResult:
-    restored: int
-    skipped: tuple[str, ...]
+    restored: tuple[str, ...]              # paths written (or, for directories, whose attributes were set)
+    skipped: tuple[str, ...]               # live data kept
     failed: tuple[tuple[str, str], ...]    # (path, reason)
     target: str
+    removed: tuple[str, ...] = ()          # terminate: what was removed first
 
 
-@dataclass(frozen=True)
-class RestoreResult:
-    backup_id: str
-    account: str
-    account_restored: bool
-    units: tuple[tuple[str, str], ...]      # (unit name, what happened)
-    files: FileRestoreResult | None
-    suspended: bool
+def read_live(target: str, entries, wanted: list[bytes] | None) -> LiveTree:
+    """What the target holds at the paths the plan needs (read only: one listing per directory, never
+    through a symlink). Directories below a live symlink or file are not looked into."""
+    broot = os.fsencode(target)
+    try:
+        st = os.lstat(broot)
+    except FileNotFoundError:
+        return LiveTree(False, {})
+    if not stat.S_ISDIR(st.st_mode):
+        return LiveTree(True, {}, ())
+    listings: dict[bytes, dict[bytes, str] | None] = {}
+    kinds: dict[bytes, str] = {}
 
-    @property
-    def ok(self) -> bool:
-        return self.files is None or not self.files.failed
+    def listing(rel_dir: bytes) -> dict[bytes, str] | None:
+        if rel_dir in listings:
+            return listings[rel_dir]
+        if rel_dir:
+            parent, _, name = rel_dir.rpartition(b"/")
+            up = listing(parent)
+            if up is None or up.get(name) != "d":
+                listings[rel_dir] = None
+                return None
+        found: dict[bytes, str] = {}
+        try:
+            with os.scandir(broot + b"/" + rel_dir if rel_dir else broot) as it:
+                for d in it:
+                    if d.is_symlink():
+                        found[d.name] = "l"
+                    elif d.is_dir(follow_symlinks=False):
+                        found[d.name] = "d"
+                    elif d.is_file(follow_symlinks=False):
+                        found[d.name] = "f"
+                    else:
+                        found[d.name] = "o"
+        except OSError:
+            found = {}
+        listings[rel_dir] = found
+        return found
 
+    def look(rel: bytes) -> None:
+        parent, _, name = rel.rpartition(b"/")
+        got = listing(parent)
+        if got is not None and name in got:
+            kinds[rel] = got[name]
 
-# --- names -------------------------------------------------------------------------------------
-def check_rel_path(path: bytes) -> list[bytes]:
-    if not isinstance(path, bytes) or not path or path.startswith(b"/") or b"\x00" in path:
-        raise ValueError("unsafe name")
-    parts = path.split(b"/")
-    if any(p in (b"", b".", b"..") for p in parts):
-        raise ValueError("unsafe name")
-    return parts
-
-
-def _selected(path: bytes, wanted: list[bytes] | None) -> bool:
-    if wanted is None:
-        return True
-    return any(path == w or path.startswith(w + b"/") for w in wanted)
-
-
-_MAX_NS = 1 << 62
-
-
-def _entry_ok(e) -> bool:
-    """The shape a restore relies on (a manifest is authenticated, but a restore never trusts it)."""
-    if not isinstance(e, (list, tuple)) or len(e) < 8:
-        return False
-    path, kind, mode, mtime, size, _inode, target, chunks = e[:8]
-    if not isinstance(path, bytes) or kind not in ("d", "f", "l"):
-        return False
-    if not all(type(v) is int for v in (mode, mtime, size)) or not 0 <= mode <= 0o7777:
-        return False
-    if size < 0 or not -_MAX_NS < mtime < _MAX_NS:
-        return False
-    if kind == "l" and (not isinstance(target, bytes) or not target or b"\x00" in target):
-        return False
-    if kind == "f" and (not isinstance(chunks, (list, tuple)) or not all(isinstance(c, str) for c in chunks)):
-        return False
-    return True
+    for w in wanted or ():
+        parts = w.split(b"/")
+        for depth in range(1, len(parts) + 1):
+            look(b"/".join(parts[:depth]))
+    for e in entries:
+        look(e[PATH])
+    return LiveTree(True, kinds, tuple(sorted(listing(b"") or ())))
 
 
 class _Dirs:
@@ -203,72 +172,46 @@ def _is_empty_dir(fd: int) -> bool:
         return next(it, None) is None
 
 
-def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporter: Reporter | None = None) -> FileRestoreResult:
-    """Files are checked and their blobs authenticated on the calling thread; creating and writing them
-    runs on worker threads (small files whole, large files in pieces written at their offsets), so
-    file creation, writing and decryption overlap. In directories this restore created itself nothing
-    can already exist, so no per-file lookup is made there."""
+def restore_files(snap, plan: FilesPlan, *, reporter: Reporter | None = None) -> FileRestoreResult:
+    """Execute ``plan`` (see plan.py). Files are checked and their blobs authenticated on the calling
+    thread; creating and writing them runs on worker threads (small files whole, large files in pieces
+    written at their offsets), so file creation, writing and decryption overlap. In directories this
+    restore created itself nothing can already exist, so no per-file lookup is made there."""
     reporter = reporter or Reporter()
-    files = snap.manifest.get("files")
-    if files is None:
-        raise NotFoundError(f"Snapshot {snap.entry.id} holds no files.")
-    wanted = None
-    if paths:
-        wanted = []
-        for p in paths:
-            p = os.fsencode(p).strip(b"/")
-            try:
-                check_rel_path(p)
-            except ValueError:
-                raise InvalidInputError(f"The path {os.fsdecode(p)!r} is not a relative path inside the home directory.") from None
-            wanted.append(p)
-    entries = []
-    malformed: list[tuple[str, str]] = []
-    for i, e in enumerate(files.get("entries", [])):
-        if not _entry_ok(e):
-            path = e[PATH] if isinstance(e, (list, tuple)) and e and isinstance(e[PATH], bytes) else None
-            if path is None or _selected(path, wanted):
-                shown = os.fsdecode(path) if path is not None else f"<entry {i}>"
-                malformed.append((shown, "malformed entry in the snapshot (refused)"))
-        elif _selected(e[PATH], wanted):
-            entries.append(e)
-    if wanted is not None and not entries and not malformed:
-        raise NotFoundError("None of the chosen paths is in the snapshot.")
+    target, mode = plan.target, plan.mode
+    skipped: list[str] = []
+    failed: list[tuple[str, str]] = list(plan.refused)
+    restored: list[str] = []
+    removed: list[str] = []
     os.makedirs(target, exist_ok=True)
     root_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
     dirs = _Dirs(root_fd)
-    skipped: list[str] = []
-    failed: list[tuple[str, str]] = list(malformed)
-    restored = 0
     dir_attrs: list[tuple[list[bytes], int, int]] = []
     try:
         if mode == "terminate":
             reporter.stage("removing")
-            if wanted is None:
-                for name in os.listdir(root_fd):
-                    _remove(name if isinstance(name, bytes) else os.fsencode(name), root_fd)
-            else:
-                for w in wanted:
-                    parts = w.split(b"/")
-                    try:
-                        _remove(parts[-1], dirs.open(parts[:-1], create=False))
-                    except FileNotFoundError:
-                        pass
-                    except OSError as exc:
-                        failed.append((os.fsdecode(w), f"cannot remove: {exc.strerror}"))
+            for rel in plan.remove:
+                parts = rel.split(b"/")
+                try:
+                    _remove(parts[-1], dirs.open(parts[:-1], create=False))
+                    removed.append(os.fsdecode(rel))
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    failed.append((os.fsdecode(rel), f"cannot remove: {exc.strerror}"))
         if _is_empty_dir(root_fd):
             dirs.fresh.add(())
+        todo = [e for e, a in zip(plan.entries, plan.actions, strict=True) if a == RESTORE]
         order: list[str] = []
         seen = set()
-        for e in entries:
+        for e in todo:
             for c in e[CHUNKS]:
                 loc = snap.locations.get(c)
                 if loc and loc[0] not in seen:
                     seen.add(loc[0])
                     order.append(loc[0])
         reader = snap.reader(prefetch=order)
-        total = sum(e[4] for e in entries if e[TYPE] == "f")
-        reporter.stage("restoring files", total, "bytes")
+        reporter.stage("restoring files", plan.bytes_to_write, "bytes")
         pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="uv-restore")
         window: deque = deque()     # (shown, bytes, future, what): what = "file", "piece" or a _BigFile's end
         in_flight = [0]
@@ -280,7 +223,6 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
         def commit() -> None:
             """Make the pending files durable (one syncfs of the target's filesystem), then give them
             their final names: a crash never leaves a partly written file under its final name."""
-            nonlocal restored
             if not pending:
                 return
             try:
@@ -295,7 +237,7 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                     try:
                         pfd = dirs.open(parent, create=False)
                         os.rename(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
-                        restored += 1
+                        restored.append(shown_)
                     except OSError as exc:
                         failed.append((shown_, exc.strerror or type(exc).__name__))
                         _unlink_pending(dirs, parent, tmp)
@@ -307,7 +249,6 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
             pending_bytes[0] += item[-1]
 
         def drain(limit: int) -> None:
-            nonlocal restored
             while len(window) > limit or (window and in_flight[0] > WINDOW_BYTES):
                 shown_, size_, fut, what = window.popleft()
                 in_flight[0] -= size_
@@ -337,14 +278,16 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                 drain(WINDOW_TASKS)
 
         try:
-            for e in entries:
+            for e, action in zip(plan.entries, plan.actions, strict=True):
                 path = e[PATH]
                 shown = os.fsdecode(path)
-                try:
-                    parts = check_rel_path(path)
-                except ValueError:
-                    failed.append((shown, "unsafe name in the snapshot (refused)"))
+                if action == SKIP:
+                    skipped.append(shown)
+                    reporter.advance(e[SIZE] if e[TYPE] == "f" else 0)
                     continue
+                if action == KEEP:          # a live directory, reused as it is (merge)
+                    continue
+                parts = path.split(b"/")    # checked by the plan
                 try:
                     parent = tuple(parts[:-1])
                     pfd = dirs.open(parts[:-1])
@@ -361,14 +304,15 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                         if existing is None:
                             os.mkdir(name, 0o700, dir_fd=pfd)
                             dirs.fresh.add(tuple(parts))
-                            dir_attrs.append((parts, e[MODE], e[MTIME]))
-                            restored += 1
-                        elif mode == "terminate":
-                            dir_attrs.append((parts, e[MODE], e[MTIME]))
+                        elif mode == "merge":       # appeared since the plan: live data wins
+                            skipped.append(shown)
+                            continue
+                        dir_attrs.append((parts, e[MODE], e[MTIME]))
+                        restored.append(shown)
                         continue
-                    if existing is not None and mode == "merge":
+                    if existing is not None and mode == "merge":   # appeared since the plan: live data wins
                         skipped.append(shown)
-                        reporter.advance(e[4] if kind == "f" else 0)
+                        reporter.advance(e[SIZE] if kind == "f" else 0)
                         continue
                     if existing is not None and stat.S_ISDIR(existing.st_mode):
                         _remove(name, pfd)
@@ -381,7 +325,7 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
                         except BaseException:
                             _silent_unlink(tmp, pfd)
                             raise
-                        restored += 1
+                        restored.append(shown)
                         continue
                     if e[4] <= PIECE:
                         # Small files, in batches: their packs are fetched here; a worker authenticates the
@@ -461,7 +405,7 @@ def restore_files(snap, target: str, *, paths=None, mode: str = "merge", reporte
         dirs.close()
         os.close(root_fd)
     reporter.finish()
-    return FileRestoreResult(restored, tuple(skipped), tuple(failed), str(target))
+    return FileRestoreResult(tuple(restored), tuple(skipped), tuple(failed), str(target), tuple(removed))
 
 
 def _write_all(fd: int, parts, offset: int | None = None, reporter=None) -> None:
@@ -626,143 +570,3 @@ def _silent_unlink(name: bytes, dir_fd: int) -> None:
         os.unlink(name, dir_fd=dir_fd)
     except OSError:
         pass
-
-
-# --- units ---------------------------------------------------------------------------------------
-class BackupUnitSource:
-    """A RecordSource (core.unit_import) over one unit stored in a snapshot."""
-
-    def __init__(self, snap, unit_item: dict, sections=SECTIONS):
-        self.snap = snap
-        self.item = unit_item
-        self.sections = tuple(sections)
-        self.source_unit_id = unit_item["unit_id"]
-        self.source_unit_name = unit_item["name"]
-        self.created = snap.header.created
-        self.app_version = snap.manifest.get("app_version", "")
-        self.counts = {s: unit_item["sections"][s]["count"] for s in SECTIONS}
-
-    def expected_counts(self) -> dict[str, int]:
-        return {s: self.counts[s] for s in self.sections}
-
-    def records(self, reporter=None):
-        import msgpack
-
-        reader = self.snap.reader()
-        try:
-            for section in SECTIONS:   # insert order matters: workspaces before profiles
-                if section not in self.sections:
-                    continue
-                unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, max_buffer_size=64 << 20,
-                                            ext_hook=_refuse_ext)
-                for c in self.item["sections"][section]["chunks"]:
-                    if reporter is not None:
-                        reporter.check()
-                    unpacker.feed(reader.get(c))
-                    for wire in unpacker:
-                        yield section, wire
-        finally:
-            reader.close()
-
-
-def _refuse_ext(code, data):
-    raise ValueError("extension types are not allowed")
-
-
-def find_unit_items(manifest: dict, selection: ItemSelection) -> list[tuple[dict, tuple]]:
-    units = manifest.get("units")
-    if units is None:
-        raise NotFoundError("The snapshot holds no units.")
-    out = []
-    for name, sections in selection.units.items():
-        if name == "*":
-            out.extend((u, sections) for u in units)
-            continue
-        match = [u for u in units if u["name"] == name]
-        if not match:
-            raise NotFoundError(f"The snapshot holds no unit named {name!r}.")
-        out.append((match[0], sections))
-    return out
-
-
-def restore_units(ctx, snap, selection: ItemSelection, mode: str, reporter: Reporter) -> list[tuple[str, str]]:
-    from core import unit_import as imp
-
-    done = []
-    for item, sections in find_unit_items(snap.manifest, selection):
-        source = BackupUnitSource(snap, item, sections)
-        preview = imp.preview_import(ctx.units, source, item["name"], mode="replace" if mode == "terminate" else "merge",
-                                     sections=sections)
-        imp.apply_import(ctx.units, ctx.home, ctx.secrets, source, preview, safety_snapshot=True,
-                         allow_other_unit=True, reporter=reporter)
-        done.append((item["name"], "replaced" if mode == "terminate" else "merged"))
-    return done
-
-
-def restore_account_settings(ctx, snap, mode: str) -> None:
-    saved = snap.manifest.get("account_settings")
-    if saved is None:
-        raise NotFoundError("The snapshot holds no account settings.")
-    cat = ctx.catalog
-    live = cat.find_account(saved["id"])
-    if live is None or live.status == "deleted":
-        if live is None:
-            cat.add_account(saved["username"], saved["home_dir"], email=saved.get("email", ""),
-                            units=saved.get("units", []), excludes=saved.get("excludes", []),
-                            encryption=saved.get("encryption", "app"), account_id=saved["id"])
-            return
-        raise InvalidInputError(f"The account {saved['username']!r} was deleted; its settings cannot be restored onto it.")
-    if mode == "terminate":
-        cat.edit_account(live.id, email=saved.get("email", ""), home_dir=saved["home_dir"],
-                         units=saved.get("units", []), excludes=saved.get("excludes", []))
-    else:  # merge: live values win; only what is missing is added
-        cat.edit_account(live.id, email=live.email or saved.get("email", ""),
-                         units=sorted(set(live.units) | set(saved.get("units", []))),
-                         excludes=list(live.excludes) + [x for x in saved.get("excludes", []) if x not in live.excludes])
-
-
-# --- the operation --------------------------------------------------------------------------------
-def restore_backup(ctx, backup_id: str, *, items: str | ItemSelection, mode: str = "merge", paths=None,
-                     to: str | None = None, suspend: bool = False, yes: bool = False,
-                     passphrase: str | None = None, destination=None,
-                     reporter: Reporter | None = None) -> RestoreResult:
-    reporter = reporter or Reporter()
-    if mode not in MODES:
-        raise InvalidInputError(f"Unknown restore mode {mode!r}.", hint="Use merge or terminate.")
-    selection = items if isinstance(items, ItemSelection) else parse_restore_items(items)
-    if paths and not selection.files:
-        raise InvalidInputError("--path chooses files; add 'files' to --items.")
-    if mode == "terminate" and not yes:
-        raise ConfirmationRequired("A terminate restore removes what it restores first and needs --yes.")
-    entry = ctx.catalog.get_backup(backup_id)
-    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
-    try:
-        account = ctx.catalog.find_account(entry.account_id)
-        account_done = False
-        if selection.account:
-            restore_account_settings(ctx, snap, mode)
-            account_done = True
-            account = ctx.catalog.find_account(entry.account_id)
-        units_done: list = []
-        if selection.units:
-            units_done = restore_units(ctx, snap, selection, mode, reporter)
-        files_result = None
-        if selection.files:
-            target = to
-            if target is None:
-                if account is None or account.status == "deleted":
-                    raise InvalidInputError("The account is not in the catalog; choose a target with --to.")
-                target = account.home_dir
-            files_result = restore_files(snap, target, paths=paths, mode=mode, reporter=reporter)
-        suspended = False
-        if suspend and account is not None and account.status != "deleted":
-            ctx.catalog.set_account_status(account.id, "suspended")
-            suspended = True
-    finally:
-        snap.close()
-    name = account.username if account else entry.info.get("username", entry.account_id)
-    return RestoreResult(backup_id, name, account_done, tuple(units_done), files_result, suspended)
-
-
-__all__ = ["restore_backup", "restore_files", "parse_restore_items", "BackupUnitSource", "RestoreResult",
-           "FileRestoreResult", "UnitvaultError"]

@@ -1,20 +1,25 @@
-"""What every CLI command and the desktop app share: the home, and lazily opened stores."""
+"""The wiring every use case gets: the home, lazily opened stores, the secrets, the clock and the
+signed-in actor. The CLI makes one per command; the desktop app one per window."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
+from core.app.actor import LOCAL_ADMIN, Actor
 from core.home import AppHome
 from core.settings import Settings
+from core.support.clock import SYSTEM_CLOCK, Clock
 
 
 class AppContext:
-    def __init__(self, home: AppHome):
+    def __init__(self, home: AppHome, *, clock: Clock = SYSTEM_CLOCK, actor: Actor = LOCAL_ADMIN):
         self.home = home
+        self.clock = clock
+        self.actor = actor
 
     @classmethod
-    def from_options(cls, home=None, db=None, catalog=None) -> AppContext:
-        return cls(AppHome.resolve(home, db, catalog))
+    def from_options(cls, home=None, db=None, catalog=None, **kw) -> AppContext:
+        return cls(AppHome.resolve(home, db, catalog), **kw)
 
     @cached_property
     def settings(self) -> Settings:
@@ -43,7 +48,7 @@ class AppContext:
     def catalog(self):
         from core.catalog import Catalog
 
-        return Catalog.open(self.home.catalog_url)
+        return Catalog.open(self.home.catalog_url, clock=self.clock)
 
     @cached_property
     def secrets(self):

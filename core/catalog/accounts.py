@@ -1,0 +1,156 @@
+"""Accounts and the units they own. A deleted account keeps its row (its UUID is never reused) and
+frees its username; its backups stay in the index and at the destinations."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from core.catalog import tables as t
+from core.catalog.database import Aggregate
+from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, dumps
+from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+
+USERNAME_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
+
+
+def check_username(name: str) -> str:
+    if not isinstance(name, str) or not USERNAME_RE.match(name):
+        raise InvalidInputError(f"Invalid username {name!r}.",
+                                hint="Use 1-32 lowercase letters, digits, '_', '.' or '-', starting with a letter or '_'.")
+    return name
+
+
+def check_excludes(patterns: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for p in patterns:
+        if not isinstance(p, str) or not p.strip() or "\n" in p or "\x00" in p:
+            raise InvalidInputError("An exclude pattern is empty or contains a line break.")
+        out.append(p)
+    try:
+        import pathspec
+
+        pathspec.PathSpec.from_lines("gitignore", out)
+    except Exception:
+        raise InvalidInputError("An exclude pattern is not a valid gitignore-style glob.") from None
+    return tuple(out)
+
+
+def check_encryption(mode: str) -> str:
+    if mode not in ENCRYPTION_MODES:
+        raise InvalidInputError(f"Unknown encryption mode {mode!r}.", hint="Use 'app' or 'owner'.")
+    return mode
+
+
+class Accounts(Aggregate):
+    def _account(self, c: Connection, row) -> Account:
+        units = tuple(r.unit_name for r in c.execute(
+            select(t.account_units.c.unit_name).where(t.account_units.c.account_id == row.id)
+            .order_by(t.account_units.c.unit_name)))
+        return Account(row.id, row.username, row.email, row.home_dir, row.status,
+                       tuple(json.loads(row.excludes)), row.encryption, units, row.created_at, row.updated_at)
+
+    def _reload(self, c: Connection, account_id: str) -> Account:
+        return self._account(c, c.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one())
+
+    def _find_active(self, c: Connection, username: str):
+        return c.execute(select(t.accounts).where(t.accounts.c.username == username,
+                                                  t.accounts.c.status != DELETED)).first()
+
+    def add(self, username: str, home_dir: str, *, email: str = "", units: Iterable[str] = (),
+            excludes: Iterable[str] = (), encryption: str = "app", account_id: str | None = None,
+            conn: Connection | None = None) -> Account:
+        check_username(username)
+        check_encryption(encryption)
+        excludes = check_excludes(excludes)
+        with self._conn(conn, write=True) as c:
+            if self._find_active(c, username):
+                raise AlreadyExistsError(f"An account named {username!r} already exists.")
+            if account_id:
+                account_id = str(uuid.UUID(account_id))
+                if c.execute(select(t.accounts.c.id).where(t.accounts.c.id == account_id)).first():
+                    raise AlreadyExistsError(f"The account UUID {account_id} is already in use.")
+            stamp = self.catalog.now()
+            new_id = account_id or str(uuid.uuid4())
+            c.execute(insert(t.accounts).values(
+                id=new_id, username=username, email=email or "", home_dir=str(home_dir), status=ACTIVE,
+                excludes=dumps(list(excludes)), encryption=encryption, created_at=stamp, updated_at=stamp))
+            for unit in sorted(set(units)):
+                c.execute(insert(t.account_units).values(account_id=new_id, unit_name=unit))
+            return self._reload(c, new_id)
+
+    def list(self, *, include_deleted: bool = False, conn: Connection | None = None) -> list[Account]:
+        with self._conn(conn) as c:
+            q = select(t.accounts).order_by(t.accounts.c.username, t.accounts.c.created_at)
+            if not include_deleted:
+                q = q.where(t.accounts.c.status != DELETED)
+            return [self._account(c, r) for r in c.execute(q).all()]
+
+    def find(self, name_or_id: str, conn: Connection | None = None) -> Account | None:
+        """An account by username (active or suspended) or by UUID (any status)."""
+        with self._conn(conn) as c:
+            row = self._find_active(c, name_or_id)
+            if row is None:
+                row = c.execute(select(t.accounts).where(t.accounts.c.id == name_or_id)).first()
+            return self._account(c, row) if row else None
+
+    def get(self, name_or_id: str, conn: Connection | None = None) -> Account:
+        account = self.find(name_or_id, conn)
+        if account is None:
+            raise NotFoundError(f"No account named {name_or_id!r}.", kind="account_not_found",
+                                data={"name": name_or_id})
+        return account
+
+    def edit(self, name_or_id: str, *, username: str | None = None, email: str | None = None,
+             home_dir: str | None = None, units: Iterable[str] | None = None,
+             excludes: Iterable[str] | None = None, encryption: str | None = None,
+             conn: Connection | None = None) -> Account:
+        with self._conn(conn, write=True) as c:
+            account = self.get(name_or_id, c)
+            values: dict = {}
+            if username is not None and username != account.username:
+                check_username(username)
+                if self._find_active(c, username):
+                    raise AlreadyExistsError(f"An account named {username!r} already exists.")
+                values["username"] = username
+            if email is not None:
+                values["email"] = email
+            if home_dir is not None:
+                values["home_dir"] = str(home_dir)
+            if excludes is not None:
+                values["excludes"] = dumps(list(check_excludes(excludes)))
+            if encryption is not None:
+                values["encryption"] = check_encryption(encryption)
+            values["updated_at"] = self.catalog.now()
+            c.execute(update(t.accounts).where(t.accounts.c.id == account.id).values(**values))
+            if units is not None:
+                c.execute(delete(t.account_units).where(t.account_units.c.account_id == account.id))
+                for unit in sorted(set(units)):
+                    c.execute(insert(t.account_units).values(account_id=account.id, unit_name=unit))
+            return self._reload(c, account.id)
+
+    def set_status(self, name_or_id: str, status: str, conn: Connection | None = None) -> Account:
+        if status not in (ACTIVE, SUSPENDED):
+            raise InvalidInputError(f"Unknown account status {status!r}.")
+        with self._conn(conn, write=True) as c:
+            account = self.get(name_or_id, c)
+            if account.status == DELETED:
+                raise NotFoundError(f"The account {account.username!r} was deleted.")
+            c.execute(update(t.accounts).where(t.accounts.c.id == account.id)
+                      .values(status=status, updated_at=self.catalog.now()))
+            return self._reload(c, account.id)
+
+    def delete(self, name_or_id: str, conn: Connection | None = None) -> Account:
+        """Mark the account deleted: the row stays (its UUID is never reused), the username is free
+        again, and its backups stay in the index and at the destinations."""
+        with self._conn(conn, write=True) as c:
+            account = self.get(name_or_id, c)
+            stamp = self.catalog.now()
+            c.execute(update(t.accounts).where(t.accounts.c.id == account.id)
+                      .values(status=DELETED, deleted_at=stamp, updated_at=stamp))
+            return self._reload(c, account.id)

@@ -1,0 +1,71 @@
+"""The backup index: one row per backup stored at a destination (the manifest lives there)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from core.catalog import tables as t
+from core.catalog.database import Aggregate
+from core.catalog.records import BackupEntry, dumps
+from core.errors import NotFoundError
+
+
+class BackupIndex(Aggregate):
+    @staticmethod
+    def _entry(r) -> BackupEntry:
+        return BackupEntry(r.id, r.account_id, r.destination, r.created_at, r.kind, tuple(json.loads(r.items)),
+                           int(r.size), int(r.new_data), bool(r.encrypted), r.encryption, r.status,
+                           int(r.file_count), json.loads(r.info))
+
+    def add(self, entry: BackupEntry, conn: Connection | None = None) -> bool:
+        """Index a backup; returns False when it was already indexed (left unchanged)."""
+        b = t.backups
+        with self._conn(conn, write=True) as c:
+            if c.execute(select(b.c.id).where(b.c.id == entry.id)).first():
+                return False
+            c.execute(insert(b).values(
+                id=entry.id, account_id=entry.account_id, destination=entry.destination,
+                created_at=entry.created_at, kind=entry.kind, items=dumps(list(entry.items)), size=entry.size,
+                new_data=entry.new_data, encrypted=entry.encrypted, encryption=entry.encryption,
+                status=entry.status, file_count=entry.file_count, info=dumps(entry.info)))
+            return True
+
+    def list(self, account_id: str | None = None, destination: str | None = None,
+             conn: Connection | None = None) -> list[BackupEntry]:
+        """Oldest first."""
+        b = t.backups
+        q = select(b).order_by(b.c.created_at, b.c.id)
+        if account_id is not None:
+            q = q.where(b.c.account_id == account_id)
+        if destination is not None:
+            q = q.where(b.c.destination == destination)
+        with self._conn(conn) as c:
+            return [self._entry(r) for r in c.execute(q)]
+
+    def find(self, backup_id: str, conn: Connection | None = None) -> BackupEntry | None:
+        with self._conn(conn) as c:
+            r = c.execute(select(t.backups).where(t.backups.c.id == backup_id)).first()
+        return self._entry(r) if r else None
+
+    def get(self, backup_id: str, conn: Connection | None = None) -> BackupEntry:
+        entry = self.find(backup_id, conn)
+        if entry is None:
+            raise NotFoundError(f"No backup with id {backup_id!r}.", kind="backup_not_found",
+                                data={"id": backup_id})
+        return entry
+
+    def set_status(self, backup_id: str, status: str, conn: Connection | None = None) -> None:
+        with self._conn(conn, write=True) as c:
+            c.execute(update(t.backups).where(t.backups.c.id == backup_id).values(status=status))
+
+    def remove(self, backup_id: str, conn: Connection | None = None) -> None:
+        with self._conn(conn, write=True) as c:
+            c.execute(delete(t.backups).where(t.backups.c.id == backup_id))
+
+    def forget_destination(self, destination: str, conn: Connection | None = None) -> int:
+        """Drop every backup indexed at ``destination`` (the destination itself is untouched)."""
+        with self._conn(conn, write=True) as c:
+            return c.execute(delete(t.backups).where(t.backups.c.destination == destination)).rowcount

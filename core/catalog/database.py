@@ -1,0 +1,79 @@
+"""The catalog: the app's own database, one aggregate per module.
+
+``Catalog`` opens the database (SQLAlchemy Core; SQLite by default, any URL the unit store accepts),
+runs the Alembic migrations under ``core/catalog/migrations`` when the stored revision is not the
+head, and hands out one object per aggregate:
+
+- ``catalog.accounts``      accounts and the units they own (core/catalog/accounts.py)
+- ``catalog.destinations``  where backups go; configs only, never secrets (destinations.py)
+- ``catalog.backups``       the index of the backups stored at destinations (backups.py)
+- ``catalog.blobs``         a cache of the destinations' pack indexes (blobs.py)
+
+Every method runs in one transaction of its own, or on the connection it is given, so a use case can
+change several aggregates atomically: ``with catalog.write() as c: ...(conn=c)``. Any backend must
+pass tests/core/catalog/test_catalog_contract.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from sqlalchemy.engine import Connection, Engine
+
+from core.db import open_database, read_transaction, write_transaction
+from core.support.clock import SYSTEM_CLOCK, Clock, now_iso
+
+HEAD_REVISION = "c0002"
+VERSION_TABLE = "catalog_alembic_version"
+
+
+class Catalog:
+    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK):
+        from core.catalog.accounts import Accounts
+        from core.catalog.backups import BackupIndex
+        from core.catalog.blobs import BlobCache
+        from core.catalog.destinations import Destinations
+
+        self.engine = engine
+        self.clock = clock
+        self.accounts = Accounts(self)
+        self.destinations = Destinations(self)
+        self.backups = BackupIndex(self)
+        self.blobs = BlobCache(self)
+
+    @classmethod
+    def open(cls, url: str, clock: Clock = SYSTEM_CLOCK) -> Catalog:
+        return cls(open_database(url, "the catalog", "core.catalog:migrations", HEAD_REVISION, VERSION_TABLE), clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def now(self) -> str:
+        return now_iso(self.clock)
+
+    # --- transactions ----------------------------------------------------------------------------
+    def read(self) -> contextlib.AbstractContextManager[Connection]:
+        return read_transaction(self.engine)
+
+    def write(self) -> contextlib.AbstractContextManager[Connection]:
+        """One write transaction; rolls back on any exception."""
+        return write_transaction(self.engine, "The catalog")
+
+    @contextlib.contextmanager
+    def use(self, conn: Connection | None, write: bool = False):
+        """``conn`` when the caller has a transaction open, else a new one."""
+        if conn is not None:
+            yield conn
+        else:
+            with (self.write() if write else self.read()) as c:
+                yield c
+
+
+class Aggregate:
+    """Base of the per-aggregate objects: the catalog's transactions and clock."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    def _conn(self, conn: Connection | None, write: bool = False):
+        return self.catalog.use(conn, write)

@@ -1,0 +1,49 @@
+"""What the command line advises for each kind of error: core says what went wrong (``kind`` and
+``data``); only the shell knows its flags and commands. An error whose kind is not here shows core's
+own hint, which never names a flag."""
+
+from __future__ import annotations
+
+HINTS: dict[str, str] = {
+    "file_exists": "Use --force to replace it.",
+    "out_is_folder": "Give a file name, or use --out-dir for a folder.",
+    "one_file_many_units": "Use --out-dir for several units.",
+    "template_without_folder": "--name-template goes with --out-dir.",
+    "folder_missing": "Create the folder first.",
+    "password_too_short": "Choose a longer password.",
+    "owner_passphrase_missing": "Give the owner's passphrase with --password-file, --password-stdin or at the prompt.",
+    "other_unit_unconfirmed": "Check the preview (--dry-run), then add --allow-other-unit.",
+    "confirm_change": "Check the plan with --dry-run, then add --yes (or run it on a terminal to type the name).",
+    "confirm_delete": "Add --yes to confirm.",
+    "confirm_terminate": "Check the plan with --dry-run, then add --yes.",
+    "nothing_to_undo": "List safety snapshots with 'unitvault snapshots list'.",
+    "account_not_found": "List accounts with 'unitvault account list'.",
+    "destination_not_found": "List destinations with 'unitvault destination list'.",
+    "destination_exists": "Remove it first, or choose another name.",
+    "backup_not_found": "List backups with 'unitvault backup list ACCOUNT'.",
+    "restore_items_missing": "Choose with --items.",
+    "paths_need_files": "--path chooses files; add 'files' to --items.",
+    "restore_target_needed": "Choose where the files go with --to DIR.",
+    "destination_secret_missing": "Give it with --secret-file F or --secret-stdin.",
+    "bundle_password_missing": "Give it with --password-file, --password-stdin or at the prompt.",
+    "home_dir_missing": "Create the folder first, or give the right --home-dir.",
+    "host_key_unknown": "Or pin the key when adding the destination: --host-key 'TYPE BASE64'.",
+    "known_hosts_missing": "Give another file with --known-hosts F, or pin the key with --host-key.",
+    "no_recovery_key": "Create one with 'unitvault recovery-key create --out DIR --use'.",
+}
+
+
+def option_names(names) -> str:
+    return ", ".join("--" + str(n).replace("_", "-") for n in names)
+
+
+def cli_hint(exc) -> str:
+    """The advice to print after ``exc``'s message: core's own hint (never about flags), then ours."""
+    kind = getattr(exc, "kind", "")
+    data = getattr(exc, "data", {}) or {}
+    if kind == "destination_option_unused":
+        return f"{option_names(data.get('options', []))} cannot be used with --type {data.get('type')}."
+    if kind == "destination_option_missing":
+        return f"Add {option_names([data.get('option', '')])}."
+    own, core_hint = HINTS.get(kind, ""), getattr(exc, "hint", "")
+    return " ".join(h for h in (core_hint, own) if h)

@@ -1,0 +1,34 @@
+"""Catalogs written by older versions open and keep their rows."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from core.catalog import Catalog
+from core.catalog.database import VERSION_TABLE
+from core.db import make_engine
+
+
+def test_c0001_snapshot_index_becomes_the_backup_index(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "old.sqlite3")
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "core.catalog:migrations")
+    cfg.attributes["engine"] = engine
+    cfg.attributes["version_table"] = VERSION_TABLE
+    command.upgrade(cfg, "c0001")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO snapshots (id, account_id, destination, created_at, kind, items, size, new_data, "
+                       "encrypted, encryption, status, file_count, info) VALUES ('ab12ab12ab12ab12', 'acc', 'd1', "
+                       "'2026-01-01T00:00:00Z', 'manual', :items, 7, 7, 1, 'app', 'complete', 3, '{}')"),
+                  {"items": '["files"]'})
+    engine.dispose()
+    cat = Catalog.open(url)
+    try:
+        entry = cat.backups.get("ab12ab12ab12ab12")
+        assert (entry.items, entry.size, entry.file_count) == (("files",), 7, 3)
+        assert [b.id for b in cat.backups.list("acc")] == ["ab12ab12ab12ab12"]
+    finally:
+        cat.close()
