@@ -33,6 +33,7 @@ from core.unit.digest import record_hash
 from core.unit.records import COUNT_KEYS, SECTIONS, SectionCounts, Unit
 from core.unit_import.diffs import RecordChange, field_diff
 from core.unit_import.hashes import gc_paused
+from core.unit_import.live import open_live
 
 MAX_DETAILS = 200
 KNOWN_FORMAT_VERSION = 1
@@ -226,34 +227,33 @@ def _piece(key: str, h: bytes) -> bytes:
 
 # --- per-section merge join ------------------------------------------------------------------------------
 class _Section:
-    """Merge-joins one section: source records fed in key order against the live unit's stream."""
+    """Merge-joins one section: source records fed in key order against the live unit's stream of
+    ``(key, hash, assignments)`` (core/unit_import/live.py)."""
 
-    def __init__(self, section: str, target: Iterator[dict] | None, digests: _Digests, ctx: _Context):
+    def __init__(self, section: str, target: Iterator[tuple] | None, digests: _Digests, ctx: _Context):
         self.section = section
-        self.key_name = "key" if section == "config_keys" else "id"
         self.target = target
         self.digests = digests
         self.ctx = ctx
-        self.pending: tuple[str, bytes, dict] | None = None  # the next live record not yet matched
+        self.pending: tuple[str, bytes] | None = None  # the next live record not yet matched
         self.n_src = self.n_tgt = self.added = self.removed = self.differ = self.same = 0
         self.keys: dict[str, list[str]] = {"added": [], "removed": [], "differ": []}
         self.complete = True
-        self.diffs: list[RecordChange] = []
+        self.differing: list[tuple[str, dict]] = []  # (key, source wire) of the first records that differ
         self._next_target()
 
     def _next_target(self) -> None:
-        if self.target is None:
+        item = next(self.target, None) if self.target is not None else None
+        if item is None:
             self.pending = None
             return
-        wire = next(self.target, None)
-        if wire is None:
-            self.pending = None
-            return
-        key = wire[self.key_name]
-        h = record_hash(self.section, wire)
+        key, h, refs = item
         self.n_tgt += 1
-        self.ctx.live_record(self.section, key, wire)
-        self.pending = (key, h, wire)
+        if self.section == "workspaces":
+            self.ctx.live_ws.add(hash(key))
+        elif refs:
+            self.ctx.live_refs(key, refs)
+        self.pending = (key, h)
 
     def _note(self, kind: str, key: str) -> None:
         keys = self.keys[kind]
@@ -267,7 +267,7 @@ class _Section:
             keys.append(key)
 
     def _live_only(self) -> None:
-        key, h, _ = self.pending
+        key, h = self.pending
         self.removed += 1
         self._note("removed", key)
         self.digests.pair(None, _piece(key, h))
@@ -280,14 +280,14 @@ class _Section:
             self._live_only()
         piece = _piece(key, h)
         if self.pending is not None and self.pending[0] == key:
-            _, th, twire = self.pending
+            th = self.pending[1]
             if th == h:
                 self.same += 1
             else:
                 self.differ += 1
                 self._note("differ", key)
-                if len(self.diffs) < self.ctx.diff_limit:
-                    self.diffs.append(RecordChange(key, field_diff(self.section, twire, wire)))
+                if len(self.differing) < self.ctx.diff_limit:
+                    self.differing.append((key, wire))
             self.digests.pair(piece, _piece(key, th))
             self._next_target()
             return True
@@ -299,9 +299,11 @@ class _Section:
     def finish(self) -> SectionFacts:
         while self.pending is not None:
             self._live_only()
+        live = self.ctx.live_wires(self.section, [k for k, _ in self.differing])
+        diffs = tuple(RecordChange(k, field_diff(self.section, live[k], w)) for k, w in self.differing if k in live)
         return SectionFacts(self.section, self.n_src, self.n_tgt, self.added, self.removed, self.differ, self.same,
                             tuple(self.keys["added"]), tuple(self.keys["removed"]), tuple(self.keys["differ"]),
-                            self.complete, tuple(self.diffs))
+                            self.complete, diffs)
 
 
 class _RefStats:
@@ -326,13 +328,18 @@ class _Context:
         self.clash_count = 0
         self._lookup: list[tuple[str, str]] = []  # (new workspace, application id) to look up
 
-    def live_record(self, section: str, key: str, wire: dict) -> None:
-        if section == "workspaces":
-            self.live_ws.add(hash(key))
-        elif section == "profiles":
-            for wid in wire["workspaces"]:
-                f = hash(wid)
-                self.ref("live", key, wid, f in self.src_ws, f in self.live_ws, False)
+    def live_refs(self, pid: str, refs: list[str]) -> None:
+        for wid in refs:
+            f = hash(wid)
+            self.ref("live", pid, wid, f in self.src_ws, f in self.live_ws, False)
+
+    def live_wires(self, section: str, keys: list[str]) -> dict[str, dict]:
+        """The live records of a few keys (the field diffs of the first records that differ)."""
+        out = {}
+        for key in keys:
+            for wire in self.store.iter_wire(self.unit.id, section, self.conn, start=key, limit=1):
+                out[key] = wire
+        return out
 
     def ref(self, origin: str, pid: str, wid: str, in_src: bool, in_live: bool, new: bool) -> None:
         if in_src and in_live:
@@ -414,15 +421,18 @@ def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_mem
     digests = _Digests(present)
     try:
         with gc_paused(), _reading(store, unit) as conn:
-            revision = store.revision(unit.id, conn) if conn is not None else None  # first, in the same read
-            ctx = _Context(store, conn, unit, diff_limit)
-            return _run(store, conn, unit, revision, source, reporter, ctx, digests, present, check_schema,
-                        in_memory)
+            live = open_live(store, unit, conn)
+            try:
+                ctx = _Context(store, conn, unit, diff_limit)
+                return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory)
+            finally:
+                if live is not None:
+                    live.close()
     finally:
         digests.abandon()
 
 
-def _run(store, conn, unit, revision, source, reporter, ctx, digests, present, check_schema, in_memory):
+def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory):
     app_fps: set[int] = set()
     app_suspects: set[int] = set()
     n_apps = 0
@@ -436,12 +446,9 @@ def _run(store, conn, unit, revision, source, reporter, ctx, digests, present, c
     held: list = []  # in-memory mode: the current section's records, sorted at its end
     state = {"join": None, "section": None, "rank": -1, "prev": None}
 
-    def live(section):
-        return store.iter_wire(unit.id, section, conn) if conn is not None else None
-
     def open_section(section: str) -> None:
         digests.start(section)
-        state["join"] = _Section(section, live(section), digests, ctx)
+        state["join"] = _Section(section, live.section(section) if live is not None else None, digests, ctx)
         state["section"] = section
         state["prev"] = None
 
@@ -597,7 +604,7 @@ def _run(store, conn, unit, revision, source, reporter, ctx, digests, present, c
         created=source.created, app_version=source.app_version, format_version=fmt, sections=present,
         counts=counts, digest=source_digest, stream_hashes={s: h.digest() for s, h in stream_sha.items()},
         bundle_sha256=bundle_sha)
-    comparison = Comparison(unit, revision, facts, all_digests, before if unit is not None else None,
+    comparison = Comparison(unit, live.revision if live is not None else None, facts, all_digests, before if unit is not None else None,
                             ctx.ref_classes(), tuple(ctx.clashes), ctx.clash_count)
     return validation, comparison
 

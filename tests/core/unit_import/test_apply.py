@@ -404,3 +404,28 @@ def test_a_source_out_of_key_order_gives_the_same_plan(ctx, two_units):
     assert one.plan == two.plan and one.validation.digest == two.validation.digest
     apply_import(two_units, ctx.home, ctx.secrets, MemorySource(backwards), two, allow_other_unit=True)
     assert digest(two_units, "b") == one.plan.digest_after
+
+
+def test_the_live_side_read_by_a_helper_process_gives_the_same_preview(ctx, two_units, monkeypatch):
+    """Big units are read and hashed by a helper process on its own read transaction (its revision
+    is the one apply checks); the preview is the same as when read in-process."""
+    from core.unit_import import live
+
+    wires = mutate(unit_wires(two_units, "a"))
+    wires["config_keys"][3]["value"] = "changed"
+    src = MemorySource(wires)
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    here = preview_import(two_units, src, "b")
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "1")
+    spawned = []
+    real = live.Helper.__init__
+    monkeypatch.setattr(live.Helper, "__init__", lambda self, *a: spawned.append(1) or real(self, *a))
+    there = preview_import(two_units, src, "b")
+    assert spawned and there.plan == here.plan and there.comparison.revision == here.comparison.revision
+    with two_units.write() as conn:  # a write after the helper's read: apply refuses
+        two_units.touch(conn, there.target.id)
+    with pytest.raises(PlanRefusedError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, there, allow_other_unit=True)
+    again = preview_import(two_units, src, "b")
+    apply_import(two_units, ctx.home, ctx.secrets, src, again, allow_other_unit=True)
+    assert digest(two_units, "b") == again.plan.digest_after

@@ -1,0 +1,172 @@
+"""The live unit's side of a preview: each record's key and hash, in key order, section by section.
+
+Reading a unit and hashing its records costs about as much as validating the bundle, and both are
+Python-bound, so for a big unit the live side runs in a helper process (``python -m
+core.unit_import.live``) on its own read transaction, streaming ``(key, hash, assignments)`` to the
+preview over a pipe while the preview validates the source on the other core. The helper reads the
+unit's change counter first in its transaction, and that is the revision the import checks under
+its write lock, so what the helper hashed is exactly what apply proves unchanged.
+
+Small units (the helper's start-up would cost more than it saves), in-memory stores (another
+process cannot see them) and frozen builds read in-process, in the preview's own read transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from core.errors import StoreError
+from core.unit.digest import record_hash
+from core.unit.records import SECTIONS
+
+HELPER_MIN_RECORDS = 50_000  # below this a unit is read in-process
+_BATCH = 2000
+_HELPER_ENV = "UNITVAULT_IMPORT_HELPER"  # "0": never start the helper process; "1": always
+
+
+class InProcess:
+    """The live side read in the preview's own read transaction."""
+
+    def __init__(self, store, unit_id: str, conn):
+        self.store, self.unit_id, self.conn = store, unit_id, conn
+        self.revision = store.revision(unit_id, conn)  # first, in the same read transaction
+
+    def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
+        key_name = "key" if section == "config_keys" else "id"
+        profiles = section == "profiles"
+        for wire in self.store.iter_wire(self.unit_id, section, self.conn):
+            yield wire[key_name], record_hash(section, wire), (wire["workspaces"] if profiles else None)
+
+    def close(self) -> None:
+        pass
+
+
+class Helper:
+    """The live side read by a helper process; ``section()`` must be called in section order."""
+
+    def __init__(self, url: str, unit_id: str):
+        import msgpack
+
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # The URL (which may hold a password) goes through the pipe, never the command line.
+        self.proc.stdin.write(json.dumps({"url": url, "unit_id": unit_id}).encode() + b"\n")
+        self.proc.stdin.close()
+        self._items = iter(msgpack.Unpacker(self.proc.stdout, raw=False, use_list=True,
+                                            max_buffer_size=64 << 20))
+        first = self._next()
+        if first[0] != "revision":
+            raise self._failed()
+        self.revision = first[1]
+        self._current: list | None = None
+
+    def _next(self):
+        try:
+            return next(self._items)
+        except StopIteration:
+            raise self._failed() from None
+        except Exception:
+            raise self._failed() from None
+
+    def _failed(self) -> StoreError:
+        self.close()
+        err = self.proc.stderr.read().decode(errors="replace").strip().splitlines() if self.proc.stderr else []
+        return StoreError("The unit could not be read for the preview.",
+                          details=[err[-1]] if err else [])
+
+    def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
+        index = SECTIONS.index(section)
+        while True:
+            item = self._current or self._next()
+            self._current = None
+            if item[0] == "end" or item[1] > index:
+                self._current = item
+                return
+            if item[1] < index:
+                continue
+            yield from item[2]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        with contextlib.suppress(Exception):
+            self.proc.stdout.close()
+
+
+def open_live(store, unit, conn):
+    """The live side of ``unit`` (None: no unit), in a helper process when that pays."""
+    if unit is None:
+        return None
+    if _use_helper(store, unit, conn):
+        try:
+            return Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+        except StoreError:
+            pass  # e.g. the helper cannot start here: read in-process instead
+    return InProcess(store, unit.id, conn)
+
+
+def _use_helper(store, unit, conn) -> bool:
+    choice = os.environ.get(_HELPER_ENV)
+    if choice == "0" or getattr(sys, "frozen", False):
+        return False
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return False
+    if choice == "1":
+        return True
+    c = store.counts(unit.id, conn)
+    return c.plugins + c.workspaces + c.profiles + c.config_keys >= HELPER_MIN_RECORDS
+
+
+def _helper_main() -> int:
+    import gc
+
+    import msgpack
+
+    from core.unit.store import UnitStore
+
+    gc.disable()  # millions of short-lived containers: the collector would only rescan them
+    request = json.loads(sys.stdin.readline())
+    out = sys.stdout.buffer
+    pack = msgpack.Packer(use_bin_type=True).pack
+    store = UnitStore(_engine(request["url"]))
+    try:
+        with store.read() as conn:
+            live = InProcess(store, request["unit_id"], conn)
+            out.write(pack(["revision", live.revision]))
+            for index, section in enumerate(SECTIONS):
+                batch = []
+                for item in live.section(section):
+                    batch.append(item)
+                    if len(batch) >= _BATCH:
+                        out.write(pack(["section", index, batch]))
+                        batch = []
+                if batch:
+                    out.write(pack(["section", index, batch]))
+        out.write(pack(["end"]))
+        out.flush()
+    except BrokenPipeError:  # the preview stopped reading (cancelled, or failed)
+        return 0
+    except Exception as exc:
+        print(f"{type(exc).__name__}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def _engine(url: str):
+    from core.db import make_engine
+
+    return make_engine(url)
+
+
+if __name__ == "__main__":
+    sys.exit(_helper_main())
