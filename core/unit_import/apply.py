@@ -200,7 +200,8 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                     write = functools.partial(
                         _write_snapshot, store, home, secrets, unit, snap_sections, revision,
                         reason=reason or f"before importing {preview.validation.source_unit_name!r}",
-                        kind=kind, marker=marker, digest=plan.digest_before)
+                        kind=kind, marker=marker, digest=plan.digest_before,
+                        records=sum(plan.section(s).target_count for s in snap_sections))
                     if _separate_reader(store):
                         # Its own read transaction sees the committed unit (the one the preview compared,
                         # as the revision proved) while this transaction deletes and inserts.
@@ -235,17 +236,24 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
 
 
 def _write_snapshot(store, home, secrets, unit, sections, revision, *, reason, kind, marker, digest,
-                    reporter, conn=None):
-    """The affected sections, streamed from the store into a pending safety snapshot."""
+                    reporter, conn=None, records: int = 0):
+    """The affected sections, streamed from the store into a pending safety snapshot: by a helper
+    process for a big unit (its own read transaction; this thread only waits), else here."""
     import contextlib
 
-    from core.unit_import import safety
+    from core.unit_import import live, safety
 
+    kw = {"reason": reason, "kind": kind, "marker": marker, "digest": digest, "reporter": reporter}
+    if conn is None and live.helper_pays(store, records):
+        def writer(path, key):
+            return live.write_snapshot(store, unit, tuple(sections), revision, path, key, reporter)
+
+        return safety.write_pending(home, secrets, unit, dict.fromkeys(sections, ()), writer=writer, **kw)
     with (contextlib.nullcontext(conn) if conn is not None else store.read()) as c:
         if conn is None and store.revision(unit.id, c) != revision:
             raise _changed_since_preview()
         return safety.write_pending(home, secrets, unit, {s: store.iter_wire(unit.id, s, c) for s in sections},
-                                    reason=reason, kind=kind, marker=marker, digest=digest, reporter=reporter)
+                                    **kw)
 
 
 # SQLite's page cache for an import's transaction (KiB). The default 2 MiB makes SQLite spill dirty

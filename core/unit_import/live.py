@@ -1,4 +1,6 @@
-"""The live unit's side of a preview: each record's key and hash, in key order, section by section.
+"""The live unit read by a helper process: a preview's live side, and an import's safety snapshot.
+
+The preview's live side: each record's key and hash, in key order, section by section.
 
 Reading a unit and hashing its records costs about as much as validating the bundle, and both are
 Python-bound, so for a big unit the live side runs in a helper process (``python -m
@@ -7,8 +9,12 @@ preview over a pipe while the preview validates the source on the other core. Th
 unit's change counter first in its transaction, and that is the revision the import checks under
 its write lock, so what the helper hashed is exactly what apply proves unchanged.
 
+The safety snapshot of a big unit is written by a helper process too (``write_snapshot``): it
+reads the committed unit on its own read transaction (checking the revision the import holds the
+write lock on) and encrypts it into the snapshot file while the import deletes and inserts.
+
 Small units (the helper's start-up would cost more than it saves), in-memory stores (another
-process cannot see them) and frozen builds read in-process, in the preview's own read transaction.
+process cannot see them) and frozen builds do this in-process.
 """
 
 from __future__ import annotations
@@ -100,6 +106,101 @@ class Helper:
             self.proc.stdout.close()
 
 
+def helper_pays(store, records: int) -> bool:
+    """Whether a helper process is worth starting for a unit of ``records`` top-level records."""
+    choice = os.environ.get(_HELPER_ENV)
+    if choice == "0" or getattr(sys, "frozen", False):
+        return False
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return False
+    return choice == "1" or records >= HELPER_MIN_RECORDS
+
+
+def write_snapshot(store, unit, sections: tuple[str, ...], revision: int, path, key: bytes, reporter) -> int:
+    """Write the snapshot bundle of ``sections`` of the committed ``unit`` to ``path`` in a helper
+    process; returns its size. ``reporter``: cancel checks (a cancel stops the helper, which removes
+    its temporary file). Raises what the helper raised (by class), e.g. PlanRefusedError when the
+    unit's revision is not ``revision``."""
+    import time
+
+    from core import errors
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live", "snapshot"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    try:
+        proc.stdin.write(json.dumps({"url": store.engine.url.render_as_string(hide_password=False),
+                                     "unit_id": unit.id, "unit_name": unit.name, "sections": list(sections),
+                                     "revision": revision, "path": str(path), "key": key.hex()}).encode() + b"\n")
+        proc.stdin.flush()
+        while proc.poll() is None:
+            try:
+                reporter.check()
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    proc.stdin.write(b"cancel\n")
+                    proc.stdin.flush()
+                proc.wait()
+                raise
+            time.sleep(0.02)
+        answer = json.loads(proc.stdout.read() or b"{}")
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if "size" in answer:
+        return int(answer["size"])
+    cls = getattr(errors, str(answer.get("error")), None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.UnitvaultError)):
+        cls = errors.StoreError
+    raise cls(answer.get("message") or "The safety snapshot could not be written.")
+
+
+def _snapshot_main() -> int:
+    import gc
+    import threading
+
+    from core.bundle import write_bundle
+    from core.errors import PlanRefusedError, UnitvaultError
+    from core.progress import CancelToken, Reporter
+    from core.unit.records import Unit
+    from core.unit.store import UnitStore
+
+    gc.disable()
+    request = json.loads(sys.stdin.readline())
+    token = CancelToken()
+
+    def watch():  # "cancel", or the importer gone: stop at the next block
+        sys.stdin.readline()
+        token.cancel()
+
+    threading.Thread(target=watch, daemon=True).start()
+    store = UnitStore(_engine(request["url"]))
+    try:
+        with store.read() as conn:
+            if store.revision(request["unit_id"], conn) != request["revision"]:
+                raise PlanRefusedError("The unit changed since the preview; nothing was imported.")
+            unit = Unit(request["unit_id"], request["unit_name"], request["unit_name"], "", "")
+            result = write_bundle(request["path"], unit_id=unit.id, unit_name=unit.name,
+                                  sections={s: store.iter_wire(unit.id, s, conn) for s in request["sections"]},
+                                  raw_key=bytes.fromhex(request["key"]), overwrite=False, validate=False,
+                                  reporter=Reporter(None, token))
+        answer = {"size": result.size}
+    except UnitvaultError as exc:
+        answer = {"error": type(exc).__name__, "message": exc.message}
+    except Exception as exc:
+        answer = {"error": "StoreError", "message": f"The safety snapshot could not be written ({type(exc).__name__})."}
+    finally:
+        store.close()
+    sys.stdout.write(json.dumps(answer))
+    sys.stdout.flush()
+    return 0 if "size" in answer else 1
+
+
 def open_live(store, unit, conn):
     """The live side of ``unit`` (None: no unit), in a helper process when that pays."""
     if unit is None:
@@ -113,16 +214,12 @@ def open_live(store, unit, conn):
 
 
 def _use_helper(store, unit, conn) -> bool:
-    choice = os.environ.get(_HELPER_ENV)
-    if choice == "0" or getattr(sys, "frozen", False):
+    if not helper_pays(store, HELPER_MIN_RECORDS):
         return False
-    url = store.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return False
-    if choice == "1":
+    if os.environ.get(_HELPER_ENV) == "1":
         return True
     c = store.counts(unit.id, conn)
-    return c.plugins + c.workspaces + c.profiles + c.config_keys >= HELPER_MIN_RECORDS
+    return helper_pays(store, c.plugins + c.workspaces + c.profiles + c.config_keys)
 
 
 def _helper_main() -> int:
@@ -169,4 +266,4 @@ def _engine(url: str):
 
 
 if __name__ == "__main__":
-    sys.exit(_helper_main())
+    sys.exit(_snapshot_main() if sys.argv[1:] == ["snapshot"] else _helper_main())

@@ -167,9 +167,11 @@ def _write_sidecar(home, info: SafetySnapshot, *, state: str, marker: str | None
 
 
 def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str, marker: str,
-                  digest: str | None, reporter=None) -> PendingSafetySnapshot:
+                  digest: str | None, reporter=None, writer=None) -> PendingSafetySnapshot:
     """Write the bundle of ``sections`` ({section: iterable of wire, or PackedRecords}) and a
-    pending sidecar. ``reporter``: cancel checks (and progress) of the bundle writer."""
+    pending sidecar. ``reporter``: cancel checks (and progress) of the bundle writer. ``writer(path,
+    key)``, if given, writes the bundle of those sections itself (e.g. in a helper process) and
+    returns its size."""
     from core.bundle import write_bundle
 
     key = safety_snapshot_key(secrets)
@@ -181,9 +183,12 @@ def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str
     try:
         # validate=False: a snapshot records the unit exactly as it is (the store's own records); its
         # restore validates them like any bundle's.
-        result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
-                              raw_key=key, overwrite=False, validate=False, reporter=reporter)
-        size = getattr(result, "size", None) or bundle_path.stat().st_size
+        if writer is not None:
+            size = writer(bundle_path, key)
+        else:
+            result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
+                                  raw_key=key, overwrite=False, validate=False, reporter=reporter)
+            size = getattr(result, "size", None) or bundle_path.stat().st_size
         pending.info = info = SafetySnapshot(snapshot_id, unit.name, unit.id, info.created, info.sections, size,
                                            reason, kind, False, digest, bundle_path)
         _write_sidecar(home, info, state="pending", marker=marker)

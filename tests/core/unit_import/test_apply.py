@@ -406,9 +406,10 @@ def test_a_source_out_of_key_order_gives_the_same_plan(ctx, two_units):
     assert digest(two_units, "b") == one.plan.digest_after
 
 
-def test_the_live_side_read_by_a_helper_process_gives_the_same_preview(ctx, two_units, monkeypatch):
+def test_helper_processes_give_the_same_preview_and_a_snapshot_that_restores(ctx, two_units, monkeypatch):
     """Big units are read and hashed by a helper process on its own read transaction (its revision
-    is the one apply checks); the preview is the same as when read in-process."""
+    is the one apply checks), and their safety snapshot is written by one; the preview is the same
+    as when read in-process."""
     from core.unit_import import live
 
     wires = mutate(unit_wires(two_units, "a"))
@@ -426,6 +427,12 @@ def test_the_live_side_read_by_a_helper_process_gives_the_same_preview(ctx, two_
         two_units.touch(conn, there.target.id)
     with pytest.raises(PlanRefusedError):
         apply_import(two_units, ctx.home, ctx.secrets, src, there, allow_other_unit=True)
+    before = digest(two_units, "b")
     again = preview_import(two_units, src, "b")
-    apply_import(two_units, ctx.home, ctx.secrets, src, again, allow_other_unit=True)
+    result = apply_import(two_units, ctx.home, ctx.secrets, src, again, allow_other_unit=True)
     assert digest(two_units, "b") == again.plan.digest_after
+    from core.unit_import import undo  # the snapshot a helper process wrote restores the unit
+
+    assert result.snapshot_id
+    undo(two_units, ctx.home, ctx.secrets, "b", allow_other_unit=True)
+    assert digest(two_units, "b") == before
