@@ -13,11 +13,13 @@ calls (or bump the revision in the same transaction).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets as _secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from orjson import OPT_SORT_KEYS
 from orjson import dumps as _orjson_dumps
 from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
 from sqlalchemy import delete, func, insert, select, update
@@ -27,6 +29,7 @@ from core.db import open_database, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, NotFoundError
 from core.support import clock
 from core.unit import tables as t
+from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
 
 HEAD_REVISION = "u0004"
@@ -152,6 +155,20 @@ class UnitStore:
         with self._conn(conn) as c:
             yield from _READERS[section](c, unit_id, start, limit)
 
+    def iter_hashes(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[tuple]:
+        """``(key, record hash, workspace ids of a profile or None)`` for every record of a section, in
+        key order: what an import compares. Equal to hashing ``iter_wire``'s records
+        (``core.unit.digest.record_hash``); config keys, nearly all of a big unit, are hashed from
+        their stored JSON without decoding it unless it holds an object (keys to sort)."""
+        with self._conn(conn) as c:
+            if section == "config_keys":
+                yield from _hash_config_keys(c, unit_id)
+                return
+            profiles = section == "profiles"
+            key_name = "key" if section == "config_keys" else "id"
+            for wire in _READERS[section](c, unit_id, None, None):
+                yield wire[key_name], record_hash(section, wire), (wire["workspaces"] if profiles else None)
+
     def key_marks(self, unit_id: str, section: str, every: int,
                   conn: Connection | None = None) -> tuple[int, list[str]]:
         """The section's record count and every ``every``-th key in key order (the first keys of a
@@ -160,7 +177,7 @@ class UnitStore:
         marks: list[str] = []
         n = 0
         with self._conn(conn) as c:
-            for (key,) in c.execute(_stream(select(col).where(table.c.unit_id == unit_id).order_by(_by_key(c, col)))):
+            for (key,) in _run(c, select(col).where(table.c.unit_id == unit_id).order_by(_by_key(c, col))):
                 if n % every == 0:
                     marks.append(key)
                 n += 1
@@ -178,8 +195,7 @@ class UnitStore:
         k = t.config_keys.c
         needle = needle.lower()
         with self._conn(conn) as c:
-            rows = c.execute(_stream(select(k.key, k.description).where(k.unit_id == unit_id)
-                                     .order_by(_by_key(c, k.key))))
+            rows = _run(c, select(k.key, k.description).where(k.unit_id == unit_id).order_by(_by_key(c, k.key)))
             for i, (key, description) in enumerate(rows):
                 if i % 4096 == 0 and stop is not None and stop():
                     return
@@ -253,6 +269,19 @@ def _stream(q):
     return q.execution_options(yield_per=2000)
 
 
+def _run(c: Connection, q):
+    """Rows of a select as plain tuples. On SQLite the compiled statement goes straight to the
+    driver's cursor (inside the same transaction): reading a million records, SQLAlchemy's per-row
+    processing would cost about as much as SQLite itself."""
+    if c.dialect.name == "sqlite":
+        compiled = q.compile(dialect=c.dialect)
+        params = [compiled.params[k] for k in compiled.positiontup] if compiled.positiontup else ()
+        cur = c.connection.driver_connection.cursor()
+        cur.arraysize = 2000
+        return cur.execute(str(compiled), params)
+    return c.execute(_stream(q))
+
+
 def _page(c: Connection, q, col, start: str | None, limit: int | None):
     if start is not None:
         q = q.where(col >= start)
@@ -263,7 +292,7 @@ def _page(c: Connection, q, col, start: str | None, limit: int | None):
 def _read_plugins(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
     p = t.plugins.c
     q = select(p.id, p.name, p.version, p.enabled, p.config, p.permissions, p.mappings).where(p.unit_id == unit_id)
-    for r in c.execute(_page(c, q, p.id, start, limit)):
+    for r in _run(c, _page(c, q, p.id, start, limit)):
         yield {"id": r[0], "name": r[1], "version": r[2], "enabled": bool(r[3]), "config": _loads(r[4]),
                "permissions": _loads(r[5]), "mappings": _loads(r[6])}
 
@@ -272,15 +301,15 @@ def _read_workspaces(c: Connection, unit_id: str, start=None, limit=None) -> Ite
     w, a = t.workspaces.c, t.applications.c
     # Two streams sorted the same way by the database, merge-joined (the foreign key guarantees every
     # application has its workspace). A page reads its workspaces first, then their applications.
-    workspaces = c.execute(_page(c, select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id),
-                                 w.id, start, limit))
+    workspaces = _run(c, _page(c, select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id),
+                               w.id, start, limit))
     q = select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config).where(a.unit_id == unit_id)
     if limit is not None:
-        workspaces = workspaces.all()
+        workspaces = workspaces.fetchall()
         if not workspaces:
             return
         q = q.where(a.workspace_id >= workspaces[0][0], a.workspace_id <= workspaces[-1][0])
-    apps = c.execute(_stream(q.order_by(_by_key(c, a.workspace_id), a.position, _by_key(c, a.id))))
+    apps = _run(c, q.order_by(_by_key(c, a.workspace_id), a.position, _by_key(c, a.id)))
     pending = next(apps, None)
     for r in workspaces:
         wid = r[0]
@@ -296,15 +325,15 @@ def _read_workspaces(c: Connection, unit_id: str, start=None, limit=None) -> Ite
 
 def _read_profiles(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
     p, pw = t.profiles.c, t.profile_workspaces.c
-    profiles = c.execute(_page(c, select(p.id, p.name, p.description).where(p.unit_id == unit_id), p.id,
-                               start, limit))
+    profiles = _run(c, _page(c, select(p.id, p.name, p.description).where(p.unit_id == unit_id), p.id,
+                             start, limit))
     q = select(pw.profile_id, pw.workspace_id).where(pw.unit_id == unit_id)
     if limit is not None:
-        profiles = profiles.all()
+        profiles = profiles.fetchall()
         if not profiles:
             return
         q = q.where(pw.profile_id >= profiles[0][0], pw.profile_id <= profiles[-1][0])
-    links = c.execute(_stream(q.order_by(_by_key(c, pw.profile_id), pw.position)))
+    links = _run(c, q.order_by(_by_key(c, pw.profile_id), pw.position))
     pending = next(links, None)
     for r in profiles:
         pid = r[0]
@@ -317,10 +346,26 @@ def _read_profiles(c: Connection, unit_id: str, start=None, limit=None) -> Itera
         yield {"id": pid, "name": r[1], "description": r[2], "workspaces": assigned}
 
 
+def _hash_config_keys(c: Connection, unit_id: str) -> Iterator[tuple]:
+    # A config key's canonical form (core/unit/digest.py: sorted keys, compact) is
+    # {"description":…,"key":…,"secret":…,"value":…}; the stored value is orjson's compact text of
+    # the value, which is already canonical unless it holds an object (whose keys must be sorted).
+    k = t.config_keys.c
+    q = select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id).order_by(_by_key(c, k.key))
+    sha = hashlib.sha256
+    for key, value, secret, description in _run(c, q):
+        v = value.encode()
+        if b"{" in v:
+            v = _orjson_dumps(_loads(v), option=OPT_SORT_KEYS)
+        yield key, sha(b'{"description":' + _orjson_dumps(description) + b',"key":' + _orjson_dumps(key)
+                       + (b',"secret":true,"value":' if secret else b',"secret":false,"value":') + v
+                       + b"}").digest(), None
+
+
 def _read_config_keys(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
     k = t.config_keys.c
     q = select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id)
-    for r in c.execute(_page(c, q, k.key, start, limit)):
+    for r in _run(c, _page(c, q, k.key, start, limit)):
         yield {"key": r[0], "value": _loads(r[1]), "secret": bool(r[2]), "description": r[3]}
 
 

@@ -27,7 +27,6 @@ import sys
 from collections.abc import Iterator
 
 from core.errors import StoreError
-from core.unit.digest import record_hash
 from core.unit.records import SECTIONS
 
 HELPER_MIN_RECORDS = 50_000  # below this a unit is read in-process
@@ -43,10 +42,7 @@ class InProcess:
         self.revision = store.revision(unit_id, conn)  # first, in the same read transaction
 
     def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
-        key_name = "key" if section == "config_keys" else "id"
-        profiles = section == "profiles"
-        for wire in self.store.iter_wire(self.unit_id, section, self.conn):
-            yield wire[key_name], record_hash(section, wire), (wire["workspaces"] if profiles else None)
+        return self.store.iter_hashes(self.unit_id, section, self.conn)
 
     def close(self) -> None:
         pass
