@@ -137,7 +137,7 @@ class _Digests:
         self.states: dict[tuple[str, frozenset], _State] = {("replace", frozenset()): base,
                                                             ("merge", frozenset()): merge}
         self.source = _State(base.h.copy())  # the source as a fresh unit
-        self.bufs = {"s": bytearray(), "t": bytearray(), "m": bytearray()}
+        self._s, self._t, self._m = bytearray(), bytearray(), bytearray()  # source, live, merged pieces
         self.section: str | None = None
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
@@ -176,24 +176,35 @@ class _Digests:
 
     def pair(self, src: bytes | None, tgt: bytes | None) -> None:
         """One key's piece (``key \\0 hash``) in the source and in the live unit (None: absent)."""
-        b = self.bufs
         if src is not None:
-            b["s"] += src
+            self._s += src
         if tgt is not None:
-            b["t"] += tgt
-            b["m"] += tgt
-        elif src is not None:
-            b["m"] += src
-        if len(b["m"]) >= _FLUSH or len(b["s"]) >= _FLUSH:
+            self._t += tgt
+            self._m += tgt
+        else:
+            self._m += src
+        if len(self._m) >= _FLUSH:
+            self._flush()
+
+    def source_only(self, src: bytes) -> None:
+        self._s += src
+        self._m += src
+        if len(self._m) >= _FLUSH:
+            self._flush()
+
+    def live_only(self, tgt: bytes) -> None:
+        self._t += tgt
+        self._m += tgt
+        if len(self._m) >= _FLUSH:
             self._flush()
 
     def _flush(self) -> None:
         if self.section is None:
             return
-        data = {k: bytes(v) for k, v in self.bufs.items()}
-        if not any(data.values()):
+        data = {"s": bytes(self._s), "t": bytes(self._t), "m": bytes(self._m)}
+        if not data["m"]:  # every piece goes to the merged stream
             return
-        for v in self.bufs.values():
+        for v in (self._s, self._t, self._m):
             v.clear()
         s = self.section
         job = [(st, data["t"] if s not in chosen else data["s"] if mode == "replace" else data["m"])
@@ -269,8 +280,9 @@ class _Section:
     def _live_only(self) -> None:
         key, h = self.pending
         self.removed += 1
-        self._note("removed", key)
-        self.digests.pair(None, _piece(key, h))
+        if self.complete or len(self.keys["removed"]) < SAMPLE:
+            self._note("removed", key)
+        self.digests.live_only(key.encode("utf-8") + b"\0" + h)
         self._next_target()
 
     def source(self, key: str, h: bytes, wire: dict) -> bool:
@@ -292,8 +304,9 @@ class _Section:
             self._next_target()
             return True
         self.added += 1
-        self._note("added", key)
-        self.digests.pair(piece, None)
+        if self.complete or len(self.keys["added"]) < SAMPLE:
+            self._note("added", key)
+        self.digests.source_only(piece)
         return False
 
     def finish(self) -> SectionFacts:
