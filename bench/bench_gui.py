@@ -157,6 +157,7 @@ def browse(size: str = "huge") -> list[dict]:
     from core.unit.seed import seed_unit
     from desktop.app import make_app
     from desktop.mainwindow import MainWindow
+    from desktop.models import RawRole
     from desktop.taskman import TaskRunner
 
     app = QApplication.instance() or make_app()
@@ -215,9 +216,14 @@ def browse(size: str = "huge") -> list[dict]:
         phase(f"browse: show the {title} tab", lambda tab=tab: view.tabs.setCurrentIndex(tab), lambda: True)
         go, done = scroll(widget)
         phase(f"browse: scroll {title} end-middle-start", go, done)
-    phase("browse: expand a workspace at the end",
-          lambda: view.workspaces_view.expand(view.workspaces.index(view.workspaces.rowCount() - 1, 0)),
-          lambda: True)
+    def expand_last():
+        tree, last = view.workspaces_view, view.workspaces.index(view.workspaces.rowCount() - 1, 0)
+        tree.expand(last)  # a workspace, or (a huge unit) the last range of workspaces
+        n = view.workspaces.rowCount(last)
+        if view.workspaces.data(last, RawRole) is None and n:
+            tree.expand(view.workspaces.index(n - 1, 0, last))
+
+    phase("browse: expand the last workspace", expand_last, lambda: True)
     phase("browse: search the config keys", lambda: (view.keys_search.setText("auth.a"), view.apply_key_filter()),
           lambda: not view.keys.searching)
     print(f"  matches: {view.keys.rowCount():,} of {len(view.keys.rows):,}", flush=True)

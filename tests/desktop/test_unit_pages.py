@@ -67,3 +67,33 @@ def test_a_search_over_many_keys_runs_aside_and_finds_what_a_scan_finds(demo_ctx
     assert [model.wire(i)["key"] for i in range(model.rowCount())] == expected
     model.set_filter("")
     assert not model.searching and model.rowCount() == len(keys)
+
+
+def test_many_records_are_grouped_in_ranges_a_tree_view_lays_out_cheaply(qtbot):
+    from PySide6.QtWidgets import QTreeView
+
+    rows = [{"name": f"w{i}", "applications": [{"name": f"a{i}-{j}"} for j in range(i % 3)]} for i in range(2500)]
+    model = RecordTreeModel([("Workspace", lambda w: w["name"])], children=lambda w: w["applications"],
+                            child_columns=[lambda a: a["name"]], noun="Workspaces")
+    model.GROUP_AT, model.GROUP = 1000, 1000
+    model.set_rows(rows)
+    assert model.rowCount() == 3
+    assert [model.data(model.index(i, 0)) for i in range(3)] == [
+        "Workspaces 1–1,000", "Workspaces 1,001–2,000", "Workspaces 2,001–2,500"]
+    last_range = model.index(2, 0)
+    assert model.rowCount(last_range) == 500
+    record = model.index(498, 0, last_range)
+    assert model.data(record) == "w2498" and model.parent(record) == last_range
+    assert model.rowCount(record) == 2498 % 3 == 2
+    child = model.index(1, 0, record)
+    assert model.data(child) == "a2498-1" and model.parent(child) == record
+    assert model.parent(model.parent(child)) == last_range
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    view.expand(last_range)
+    view.expand(record)
+    qtbot.waitExposed(view)
+    model.set_rows(rows[:10])  # few records: at the top level again
+    assert model.rowCount() == 10 and model.data(model.index(3, 0)) == "w3"
