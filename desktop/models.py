@@ -81,7 +81,7 @@ class RecordTreeModel(QAbstractItemModel):
     laid out when it is expanded."""
 
     KIDS_KEPT = 2000
-    GROUP_AT = 10_000
+    GROUP_AT = 5_000
     GROUP = 1000
 
     def __init__(self, columns: Sequence[tuple[str, Callable[[dict], Any]]],

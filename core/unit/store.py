@@ -172,15 +172,15 @@ class UnitStore:
     def key_marks(self, unit_id: str, section: str, every: int,
                   conn: Connection | None = None) -> tuple[int, list[str]]:
         """The section's record count and every ``every``-th key in key order (the first keys of a
-        browser's pages), reading only the key index."""
+        browser's pages), numbered by the database (a window function over the key index), so a
+        million keys cost Python only their marks."""
         table, col = _KEYCOL[section]
-        marks: list[str] = []
-        n = 0
         with self._conn(conn) as c:
-            for (key,) in _run(c, select(col).where(table.c.unit_id == unit_id).order_by(_by_key(c, col))):
-                if n % every == 0:
-                    marks.append(key)
-                n += 1
+            n = c.execute(select(func.count()).select_from(table).where(table.c.unit_id == unit_id)).scalar()
+            numbered = select(col.label("k"), func.row_number().over(order_by=_by_key(c, col)).label("n")).where(
+                table.c.unit_id == unit_id).subquery()
+            marks = [k for (k,) in _run(c, select(numbered.c.k).where((numbered.c.n - 1) % every == 0)
+                                        .order_by(numbered.c.n))]
         return n, marks
 
     def iter_records(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[Record]:
