@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 SYS_STAMP := $(VENV)/.system-packages
 
-.PHONY: run test trials bench lint screenshots clean system-packages
+.PHONY: run test trials bench lint screenshots clean system-packages desktop-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,14 +19,28 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# System packages the tests need: OpenSSH's server (SFTP tests) and restic (benchmark peer).
-system-packages:
+# System packages the tests need: OpenSSH's server (SFTP tests), a real X server and a keyboard
+# driver for it (the desktop test on a real display), and the X11 libraries of Qt's xcb platform.
+system-packages: $(STAMP)
 	@if ! command -v sshd >/dev/null 2>&1 && ! test -x /usr/sbin/sshd; then \
 		echo "Installing openssh-server (needed by the SFTP tests)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server >/dev/null; \
 	fi
+	@if ! command -v Xvfb >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1; then \
+		echo "Installing xvfb and xdotool (needed by the desktop test on a real X server)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq xvfb xdotool >/dev/null; \
+	fi
+	@packaging/qt-xcb-deps.sh $(BIN)/python
 
-run: $(STAMP)
+# Qt's xcb platform needs X11 libraries a fresh desktop may lack (libxcb-cursor0 and others):
+# installed here when apt-get is there, named otherwise.
+desktop-packages: $(STAMP)
+	@packaging/qt-xcb-deps.sh $(BIN)/python
+
+run: $(STAMP) desktop-packages
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
+		echo "No display: run this from a desktop session (DISPLAY or WAYLAND_DISPLAY is not set)." >&2; exit 1; \
+	fi
 	$(BIN)/unitvault-desktop
 
 test: $(TEST_STAMP) system-packages

@@ -108,7 +108,10 @@ def _validator(kind: str, backend: str | None = None):
 
 
 def _location(path) -> str:
-    return "/" + "/".join(str(p) for p in path) if path else "(record)"
+    """Where in a record a rule failed; property names come from the record, so they are escaped."""
+    from core.support.text import printable
+
+    return printable("/" + "/".join(str(p) for p in path), limit=120) if path else "(record)"
 
 
 def record_errors(kind: str, record: object, limit: int = 20, *, backend: str | None = None) -> list[str]:

@@ -2,12 +2,17 @@
 
 A user's own cancel shows nothing. An exception that is not a ``UnitvaultError`` is a bug: it gets a
 report dialog with the traceback and the path of the log file.
+
+Hints name the GUI's own controls. An error whose ``kind`` is in ``KIND_HINTS`` gets the GUI's hint
+for that kind, whatever core put in ``hint``; a hint from core that names a command-line flag or
+command is never shown (the class's GUI hint, if any, takes its place).
 """
 
 from __future__ import annotations
 
+import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -33,6 +38,9 @@ class ErrorInfo:
     detail: str = ""
     unexpected: bool = False
 
+    def with_hint(self, hint: str) -> ErrorInfo:
+        return replace(self, hint=hint)
+
 
 # Titles per class; the message and the hint come from the error itself (core owns the wording).
 _TITLES: tuple[tuple[type, str, str], ...] = (
@@ -43,10 +51,12 @@ _TITLES: tuple[tuple[type, str, str], ...] = (
     (E.DamagedBundleError, "Damaged bundle", ""),
     (E.TruncatedBundleError, "Incomplete bundle", ""),
     (E.InvalidContentError, "Invalid bundle content", ""),
+    (E.PassphraseRequired, "Passphrase needed", ""),
     (E.PlanRefusedError, "This import cannot be done", "Choose other sections or the merge mode."),
-    (E.OtherUnitError, "Bundle from another unit", "Confirm that you want to import into a different unit."),
+    (E.OtherUnitError, "Bundle from another unit",
+     "Check the preview's target unit; the import asks before it puts another unit's content there."),
     (E.NotFoundError, "Not found", ""),
-    (E.AlreadyExistsError, "Already exists", "Choose another name, or allow overwriting."),
+    (E.AlreadyExistsError, "Already exists", "Choose another name or folder."),
     (E.InvalidInputError, "Check your input", ""),
     (E.InvalidRecordError, "Invalid record", ""),
     (E.StoreError, "Unit store problem", "Nothing was changed. Check free disk space and try again."),
@@ -57,7 +67,41 @@ _TITLES: tuple[tuple[type, str, str], ...] = (
     (E.IntegrityError, "Integrity problem", ""),
 )
 
+# The GUI's own advice per error kind (core/errors.py); it wins over any hint core gives.
+KIND_HINTS: dict[str, str] = {
+    "file_exists": "Choose another destination, or tick \u201cReplace existing files of the same name\u201d "
+                   "to overwrite it.",
+    "out_is_folder": "Type a file name after the folder, or tick several units to write one bundle each into it.",
+    "one_file_many_units": "Several units go into a folder, one bundle each: choose a folder as the destination.",
+    "folder_missing": "Choose an existing folder with Browse\u2026",
+    "password_too_short": "Type a longer password, or press Generate passphrase.",
+    "bundle_password_missing": "Type the bundle's password, or choose \u201cUse a recovery key file instead\u201d.",
+    "owner_passphrase_missing": "Type the owner's passphrase in the \u201cOwner passphrase\u201d field; "
+                                "the app does not keep it.",
+    "other_unit_unconfirmed": "Check the target unit on the Preview page; the wizard asks before it puts another "
+                              "unit's content there.",
+    "confirm_change": "Type the unit's name on the Confirm page to enable Import.",
+    "nothing_to_undo": "Every safety snapshot of this unit has been restored already.",
+    "private_key_given": "Choose recovery.pub, the public half of the key; keep recovery.key offline.",
+}
+
+# A hint written for the terminal: it names a flag ("--force") or a command ("unitvault snapshots list").
+_CLI_WORDING = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*|\bunitvault [a-z]")
+
 MAX_DETAIL_LINES = 50
+
+
+def names_cli(text: str) -> bool:
+    """Does ``text`` name a command-line flag or command? (never shown in the GUI)"""
+    return bool(_CLI_WORDING.search(text or ""))
+
+
+def wrong_password_hint(has_recovery_slot: bool) -> str:
+    """A wrong password: the recovery key is offered only when the bundle has a recovery slot."""
+    if has_recovery_slot:
+        return ("Check the password (it is case-sensitive), or go back and choose “Use a recovery key file "
+                "instead”: this bundle has a recovery slot.")
+    return "Check the password (it is case-sensitive). This bundle has no recovery slot, so only its password opens it."
 
 
 def describe(exc: BaseException) -> ErrorInfo | None:
@@ -73,11 +117,22 @@ def describe(exc: BaseException) -> ErrorInfo | None:
         details = list(exc.details)
         if len(details) > MAX_DETAIL_LINES:
             details = details[:MAX_DETAIL_LINES] + [f"... and {len(exc.details) - MAX_DETAIL_LINES} more."]
-        return ErrorInfo(title, exc.message, exc.hint or fallback_hint, "\n".join(details))
+        hint = KIND_HINTS.get(getattr(exc, "kind", "") or "")
+        if hint is None:
+            hint = exc.hint if exc.hint and not names_cli(exc.hint) else fallback_hint
+        message = exc.message if not names_cli(exc.message) else _without_cli(exc.message)
+        return ErrorInfo(title, message, hint, "\n".join(details))
     return ErrorInfo("Unexpected error",
                      "Unitvault ran into a problem it did not expect; nothing more was done.",
                      "Please report it with the details below and the log file.",
                      "".join(traceback.format_exception(exc)), unexpected=True)
+
+
+def _without_cli(message: str) -> str:
+    """Drop the sentences of a message that speak to a terminal user."""
+    sentences = re.split(r"(?<=[.!?])\s+", message)
+    kept = [x for x in sentences if not names_cli(x)]
+    return " ".join(kept) or message
 
 
 class ReportDialog(QDialog):

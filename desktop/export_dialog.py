@@ -11,11 +11,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -23,17 +25,18 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from core.logsetup import register_secret
-from desktop import ops
+from desktop import fmt, ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
 from desktop.passphrase import generate as generate_passphrase
-from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, human_size
+from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, fit_to_screen, no_auto_default
 
 
 def default_file_name(unit: str) -> str:
@@ -52,33 +55,71 @@ class ExportDialog(QDialog):
         self.handle = None
         self.setWindowTitle("Export units")
         self.setWindowIcon(icon("export"))
-        self.resize(660, 600)
+        self.resize(680, 640)
         layout = QVBoxLayout(self)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
+        self._folder = self._base_folder()  # where bundles go: kept as the user types or browses
+        self._file_name: str | None = None  # a file name the user typed for ``_file_unit``, else automatic
+        self._file_unit: str | None = None
+        self._mode: str | None = None
         self._build_setup(selected or [])
         self._build_progress()
         self._build_result()
+        no_auto_default(self)
+        self.stack.currentChanged.connect(self._page_changed)
+        self._page_changed(0)
         self._update()
+        fit_to_screen(self)
+
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        if self.stack.currentIndex() == 0:  # typing belongs in the password (the units come chosen)
+            (self.password if self.chosen_units() else self.units).setFocus()
+
+    def _page_changed(self, index: int) -> None:
+        """Enter presses the page's main button: Export (only when the export can start), nothing
+        while it runs, Close on the result."""
+        default = {0: self.export_button, 2: self.done_button}.get(index)
+        for button in (self.export_button, self.done_button):
+            button.setDefault(button is default)
+        if index == 2:
+            self.done_button.setFocus()
 
     # --- page 1: choices -------------------------------------------------------------------------------
     def _build_setup(self, selected: list[str]) -> None:
         page = QWidget()
-        layout = QVBoxLayout(page)
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # The choices scroll when the screen is small; the status line and the buttons never do.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
+        self.setup_scroll = scroll
         units_box = QGroupBox("&Units to export (one bundle per unit)")
         ub = QVBoxLayout(units_box)
         self.units = QListWidget()
         self.units.setAccessibleName("Units to export")
         for summary in ops.unit_summaries(self.ctx):
             unit, c = summary.unit, summary.counts
-            text = f"{unit.name} — {unit.display_name}"
+            # Each name isolated, so a right-to-left name cannot pull the counts into its own order
+            text = f"{fmt.name(unit.name)} — {fmt.name(unit.display_name)}"
             if c:
-                text += f" · {c.plugins} plugins, {c.workspaces} workspaces, {c.config_keys:,} keys"
+                text += (f" · {fmt.count(c.plugins, 'plugin')}, {fmt.count(c.workspaces, 'workspace')}, "
+                         f"{fmt.count(c.config_keys, 'key')}")
             item = QListWidgetItem(text)
+            item.setToolTip(f"{unit.name} — {unit.display_name}")
             item.setData(Qt.ItemDataRole.UserRole, unit.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if unit.name in selected else Qt.CheckState.Unchecked)
             self.units.addItem(item)
+        self.units.setMinimumHeight(60)
         self.units.setMaximumHeight(130)
         self.units.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.units.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -123,7 +164,8 @@ class ExportDialog(QDialog):
             recovery_text = f"The configured recovery key cannot be used: {self.recovery_error}"
         else:
             note_text = "Keep the password safe: without it the bundle cannot be opened by anyone."
-            recovery_text = "No recovery key is configured: only the password will open the bundle."
+            recovery_text = ("No recovery key is configured: only the password will open the bundle. "
+                             "An organisation recovery key can be set up on the Settings page.")
         note = QLabel(note_text)
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -150,20 +192,19 @@ class ExportDialog(QDialog):
         self.overwrite = QCheckBox("&Replace existing files of the same name")
         layout.addWidget(self.overwrite)
 
+        layout.addStretch(1)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setObjectName("exportStatus")
-        layout.addWidget(self.status)
+        outer.addWidget(self.status)
         buttons = QDialogButtonBox()
         self.export_button = buttons.addButton("E&xport", QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.setIcon(icon("export"))
-        self.export_button.setDefault(True)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.export_button.clicked.connect(self.start_export)
         close.clicked.connect(self.reject)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         self.stack.addWidget(page)
-        self._last_mode: str | None = None
 
     def _check_all(self, on: bool) -> None:
         for i in range(self.units.count()):
@@ -184,26 +225,40 @@ class ExportDialog(QDialog):
         return Path(last) if last and Path(last).is_dir() else Path.home()
 
     def _update(self) -> None:
+        """The destination shows a file for one unit, a folder for several. The folder is the one the
+        user typed or browsed to, kept across switches; a file's name follows its unit until the user
+        types another."""
         names = self.chosen_units()
         mode = "file" if len(names) == 1 else "folder"
-        if mode != self._last_mode or (mode == "file" and self._auto_dest):
-            self._auto_dest = True
+        rewrite = mode != self._mode
+        if mode == "file" and names[0] != self._file_unit:
+            self._file_unit, self._file_name = names[0], None
+            rewrite = True
+        if rewrite:
+            text = str(self._folder / (self._file_name or default_file_name(names[0]))) if mode == "file" \
+                else str(self._folder)
             self.dest_label.setText("File:" if mode == "file" else "Folder:")
-            text = str(self._base_folder() / default_file_name(names[0])) if mode == "file" \
-                else str(self._base_folder())
             self.destination.blockSignals(True)
             self.destination.setText(text)
             self.destination.blockSignals(False)
-            self._last_mode = mode
+            self._mode = mode
         problem = self._problem()
         self.status.setText(problem)
         self.export_button.setEnabled(not problem)
 
-    _auto_dest = True  # the destination follows the chosen unit until the user edits it
-
-    def _destination_edited(self, *_) -> None:
-        self._auto_dest = False
-        self._update()
+    def _destination_edited(self, text: str) -> None:
+        text = text.strip()
+        if text:
+            path = Path(text).expanduser()
+            if self._mode == "file":
+                self._folder = path.parent
+                auto = default_file_name(self._file_unit) if self._file_unit else None
+                self._file_name = None if path.name == auto else path.name
+            else:
+                self._folder = path
+        problem = self._problem()
+        self.status.setText(problem)
+        self.export_button.setEnabled(not problem)
 
     def _problem(self) -> str:
         names = self.chosen_units()
@@ -211,8 +266,7 @@ class ExportDialog(QDialog):
         if not names:
             return "Choose at least one unit."
         if self.recovery_error is not None:
-            return (f"{self.recovery_error} Configure another recovery key, or clear it "
-                    "(unitvault recovery-key clear).")
+            return f"{self.recovery_error} Change or clear the recovery key on the Settings page."
         feedback = ops.password_feedback(pw)
         if not feedback.ok:      # the floor our users know from Naviga; the meter advises beyond it
             return feedback.problem
@@ -250,7 +304,6 @@ class ExportDialog(QDialog):
         else:
             path = QFileDialog.getExistingDirectory(self, "Export bundles into", self.destination.text())
         if path:
-            self._auto_dest = False
             self.destination.setText(path)
 
     # --- page 2: progress ------------------------------------------------------------------------------
@@ -274,9 +327,10 @@ class ExportDialog(QDialog):
         self.settings.set_last_folder(dest if dest.is_dir() else dest.parent)
         self.progress_title.setText(f"<h3>Exporting {len(names)} unit{'s' if len(names) > 1 else ''}…</h3>")
         self.stack.setCurrentIndex(1)
+        self.destination_used = dest
         self.handle = self.runner.run(
             ops.export_units(self.ctx, names, dest, password, overwrite=self.overwrite.isChecked()),
-            name="export", on_success=self._exported, on_failure=self._failed)
+            name="export", activity="An export", on_success=self._exported, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
 
@@ -290,6 +344,7 @@ class ExportDialog(QDialog):
         if info is not None and not info.unexpected:
             self.status.setText(error_html(info))
         show_error(self, exc, self.ctx.home.log_file)
+        self.export_button.setEnabled(not self._problem())
 
     # --- page 3: result ----------------------------------------------------------------------------------
     def _build_result(self) -> None:
@@ -297,6 +352,13 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(page)
         self.result_title = QLabel("<h3>Export finished</h3>")
         layout.addWidget(self.result_title)
+        self.folder_label = QLabel("")
+        self.folder_label.setObjectName("resultFolder")
+        self.folder_label.setWordWrap(True)
+        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        layout.addWidget(self.folder_label)
         self.result_list = QListWidget()
         self.result_list.setAccessibleName("Written bundles")
         self.result_list.setWordWrap(True)
@@ -309,12 +371,18 @@ class ExportDialog(QDialog):
         self.verify_progress = ProgressPanel()
         self.verify_progress.hide()
         layout.addWidget(self.verify_progress)
+        self.open_note = QLabel("")
+        self.open_note.setObjectName("openNote")
+        self.open_note.setWordWrap(True)
+        self.open_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.open_note.hide()
+        layout.addWidget(self.open_note)
         buttons = QDialogButtonBox()
         self.verify_button = buttons.addButton("&Verify now", QDialogButtonBox.ButtonRole.ActionRole)
         self.verify_button.setIcon(icon("check"))
         self.show_button = buttons.addButton("&Show in folder", QDialogButtonBox.ButtonRole.ActionRole)
         self.show_button.setIcon(icon("folder"))
-        done = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.done_button = done = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.verify_button.clicked.connect(self.verify_now)
         self.show_button.clicked.connect(self.show_in_folder)
         done.clicked.connect(self.accept)
@@ -330,9 +398,11 @@ class ExportDialog(QDialog):
         for w in written:
             c = w.counts
             counts = c.as_dict() if hasattr(c, "as_dict") else dict(c)
-            item = QListWidgetItem(icon("check"), f"{Path(w.path).name}\n{human_size(w.size)} · "
-                                   f"{counts.get('plugins', 0)} plugins, {counts.get('workspaces', 0)} workspaces, "
-                                   f"{counts.get('profiles', 0)} profiles, {counts.get('config_keys', 0):,} keys")
+            item = QListWidgetItem(icon("check"), f"{Path(w.path).name}\n{fmt.size(w.size)} · "
+                                   f"{fmt.count(counts.get('plugins', 0), 'plugin')}, "
+                                   f"{fmt.count(counts.get('workspaces', 0), 'workspace')}, "
+                                   f"{fmt.count(counts.get('profiles', 0), 'profile')}, "
+                                   f"{fmt.count(counts.get('config_keys', 0), 'key')}")
             item.setToolTip(str(w.path))
             self.result_list.addItem(item)
         for f in failed:
@@ -344,21 +414,33 @@ class ExportDialog(QDialog):
         self.result_title.setText(
             f"<h3>{n} bundle{'s' if n != 1 else ''} written"
             + (f", {len(failed)} failed" if failed else "") + "</h3>")
+        folders = sorted({str(p.parent) for p in self.written})
+        self.folder_label.setText(("Written to " + ", ".join(folders)) if folders else "")
+        self.open_note.hide()
         self.verify_button.setEnabled(bool(self.written))
         self.show_button.setEnabled(bool(self.written))
         self.stack.setCurrentIndex(2)
         self.exported.emit(result)
 
     def show_in_folder(self) -> None:
-        if self.written:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written[0].parent)))
+        if not self.written:
+            return
+        folder = str(self.written[0].parent)
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+            self.open_note.setText(f"Opened {folder} in the file manager.")
+        else:
+            QApplication.clipboard().setText(folder)
+            self.open_note.setText(f"No file manager could be opened here. The bundles are in {folder} "
+                                   "(the path is copied to the clipboard).")
+        self.open_note.show()
 
     def verify_now(self) -> None:
         self.verify_button.setEnabled(False)
         self.verify_progress.show()
         self.verify_label.setText("Verifying…")
         handle = self.runner.run(ops.verify_bundles(self.ctx, self.written, self.password.text()), name="verify",
-                                 lane="pool", on_success=self._verified, on_failure=self._verify_failed)
+                                 lane="pool", activity="A verification", on_success=self._verified,
+                                 on_failure=self._verify_failed)
         handle.cancelled.connect(lambda: (self.verify_label.setText("Verification cancelled."),
                                           self.verify_button.setEnabled(True)))
         self.verify_progress.attach(handle)

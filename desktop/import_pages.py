@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QTreeWidget,
@@ -23,19 +24,44 @@ from PySide6.QtWidgets import (
 )
 
 from core.unit.records import SECTIONS, UNIT_NAME_RE
-from desktop import ops
+from desktop import fmt, ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
 from desktop.import_wizard import error_label
-from desktop.plan_view import SECTION_TITLES, fill_tree, section_line, summaries
-from desktop.widgets import ProgressPanel
+from desktop.plan_view import SECTION_TITLES, fill_tree, summaries
+from desktop.widgets import ElidedLabel, ProgressPanel
 
 
 def _counts_text(counts) -> str:
     d = counts.as_dict() if hasattr(counts, "as_dict") else dict(counts)
-    return (f"{d.get('plugins', 0):,} plugins, {d.get('workspaces', 0):,} workspaces "
-            f"({d.get('applications', 0):,} applications), {d.get('profiles', 0):,} profiles, "
-            f"{d.get('config_keys', 0):,} config keys")
+    return (f"{fmt.count(d.get('plugins', 0), 'plugin')}, {fmt.count(d.get('workspaces', 0), 'workspace')} "
+            f"({fmt.count(d.get('applications', 0), 'application')}), {fmt.count(d.get('profiles', 0), 'profile')}, "
+            f"{fmt.count(d.get('config_keys', 0), 'config key')}")
+
+
+def section_line(s) -> str:
+    """One section's counts in a sentence, numbers in the user's format (desktop/fmt.py)."""
+    n = fmt.number
+    if s.action == "keep":
+        return f"not imported: its {n(s.target_count)} records stay as they are"
+    parts = [f"{n(s.added)} added"]
+    if s.action == "replace":
+        parts += [f"{n(s.removed)} removed", f"{n(s.changed)} changed"]
+    else:
+        parts += [f"{n(s.kept)} differ (live kept)"]
+    parts.append(f"{n(s.unchanged)} unchanged")
+    return ", ".join(parts)
+
+
+def no_snapshot_reason(plan, chose_snapshot: bool) -> str:
+    """Why an import kept no safety snapshot, in the words of the page that shows it."""
+    if plan.creates_unit:
+        return "the unit is new, so nothing was there to overwrite"
+    if not plan.has_changes:
+        return "the unit already matched the bundle, so nothing was changed"
+    if not chose_snapshot:
+        return "you chose not to keep one"
+    return "nothing the import changed needed one"
 
 
 class PreviewPage(QWizardPage):
@@ -55,7 +81,7 @@ class PreviewPage(QWizardPage):
         top = QHBoxLayout()
         bundle_box = QGroupBox("Bundle")
         bf = QFormLayout(bundle_box)
-        self.source = QLabel()
+        self.source = ElidedLabel()
         self.created = QLabel()
         self.version = QLabel()
         self.counts = QLabel()
@@ -123,7 +149,7 @@ class PreviewPage(QWizardPage):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(250)
         self.debounce.timeout.connect(lambda: self.request(True))
-        self.target.currentTextChanged.connect(lambda *_: self.debounce.start())
+        self.target.currentTextChanged.connect(self._target_edited)
         self.mode_group.buttonToggled.connect(lambda b, on: on and self.request(False))
         self.setTabOrder(self.target, self.replace)
         self.setTabOrder(self.replace, self.merge)
@@ -132,6 +158,15 @@ class PreviewPage(QWizardPage):
             self.setTabOrder(prev, box)
             prev = box
         self.setTabOrder(prev, self.tree)
+
+    def _target_edited(self, *_) -> None:
+        """The plan shown is for the old name until the new one is read: Next waits for it (else Enter
+        right after typing would confirm one unit's name and import into another)."""
+        if self.w.preview is not None and self.w.preview.target_name != self.target_name():
+            self.w.preview = None
+            self.status.setText("Reading the unit…")
+            self.completeChanged.emit()
+        self.debounce.start()
 
     # --- choices -----------------------------------------------------------------------------------
     def mode(self) -> str:
@@ -143,11 +178,20 @@ class PreviewPage(QWizardPage):
     def target_name(self) -> str:
         return self.target.currentText().strip()
 
+    def focus_input(self) -> None:
+        """The target's name is what one types here; Enter goes Next once the plan is shown. The name
+        is not selected: the combo box takes selected text for an inline completion, which Enter would
+        only accept."""
+        edit = self.target.lineEdit()
+        edit.setFocus()
+        edit.deselect()
+        edit.end(False)
+
     def initializePage(self) -> None:  # noqa: N802
         v = self.w.validated.validation
-        self.source.setText(f"<b>{html.escape(v.source_unit_name)}</b>")
-        self.source.setToolTip(f"Unit id {v.source_unit_id}")
-        self.created.setText(html.escape(v.created.replace("T", " ")))
+        self.source.setFullText(v.source_unit_name)
+        self.source.setToolTip(f"{v.source_unit_name} (unit id {v.source_unit_id})")
+        self.created.setText(html.escape(fmt.date_time(v.created)))
         self.version.setText(html.escape(v.app_version))
         self.counts.setText(_counts_text(v.counts))
         names = ops.unit_names(self.w.ctx)
@@ -245,21 +289,24 @@ class PreviewPage(QWizardPage):
             self.notice.hide()
             return
         if preview.target is None:
-            self.target_state.setText(f"A new unit <b>{html.escape(self.target_name())}</b> will be created.")
+            self.target_state.setText(f"A new unit <b>{fmt.html_name(self.target_name())}</b> will be created.")
+            self.target_state.setToolTip("")
         else:
-            self.target_state.setText(f"Existing unit <b>{html.escape(preview.target.display_name)}</b>.")
+            self.target_state.setText(f"Existing unit <b>{fmt.html_name(preview.target.display_name)}</b>.")
+            self.target_state.setToolTip(preview.target.display_name)
         if preview.other_unit:
             v = self.w.validated.validation
             self.notice.setText(
-                f"⚠ This bundle comes from another unit: “{v.source_unit_name}” (id {v.source_unit_id}), not "
-                f"“{preview.target.name if preview.target else self.target_name()}”. Importing it puts that "
-                "unit's content here. Check the target before you continue.")
+                f"⚠ This bundle comes from another unit: “{fmt.name(v.source_unit_name)}” (id {v.source_unit_id}), "
+                f"not “{fmt.name(preview.target.name if preview.target else self.target_name())}”. Importing it "
+                "puts that unit's content here. Check the target before you continue.")
             self.notice.show()
         else:
             self.notice.hide()
 
     def isComplete(self) -> bool:  # noqa: N802
-        return self.w.preview is not None and self.error_exc is None and bool(self.sections())
+        return (self.w.preview is not None and self.w.preview.target_name == self.target_name()
+                and self.error_exc is None and bool(self.sections()))
 
 
 class ConfirmPage(QWizardPage):
@@ -279,6 +326,11 @@ class ConfirmPage(QWizardPage):
         self.snapshot = QCheckBox("Keep a &safety snapshot of what is overwritten (lets you undo this import)")
         self.snapshot.setChecked(True)
         layout.addWidget(self.snapshot)
+        self.snapshot_note = QLabel("")
+        self.snapshot_note.setObjectName("snapshotNote")
+        self.snapshot_note.setWordWrap(True)
+        self.snapshot_note.hide()
+        layout.addWidget(self.snapshot_note)
         self.type_label = QLabel("")
         self.type_label.setWordWrap(True)
         self.typed = QLineEdit()
@@ -295,24 +347,24 @@ class ConfirmPage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802
         preview = self.w.preview
         mode = self.w.preview_page.mode()
-        name = html.escape(self.target_name())
+        name = fmt.html_name(self.target_name())
         lines = []
         new = preview.target is None
-        lines.append(f"Import <b>{html.escape(self.w.validated.validation.source_unit_name)}</b> from "
-                     f"{html.escape(self.w.path.name)} into {'the new' if new else 'unit'} <b>{name}</b>, "
+        lines.append(f"Import <b>{fmt.html_name(self.w.validated.validation.source_unit_name)}</b> from "
+                     f"{fmt.html_name(self.w.path.name)} into {'the new' if new else 'unit'} <b>{name}</b>, "
                      f"mode <b>{mode}</b>.")
         rows = []
         for s in summaries(preview.plan, chosen_only=False):
             title = SECTION_TITLES[s.section]
             if s.action == "replace" and not new:
-                rows.append(f"<li><b>{title}</b>: its {s.target_count:,} current records are replaced by the "
-                            f"bundle's {s.source_count:,} ({section_line(s)}).</li>")
+                rows.append(f"<li><b>{title}</b>: its {fmt.number(s.target_count)} current records are replaced "
+                            f"by the bundle's {fmt.number(s.source_count)} ({section_line(s)}).</li>")
             else:
                 rows.append(f"<li><b>{title}</b>: {section_line(s)}.</li>")
         lines.append("<ul>" + "".join(rows) + "</ul>")
         if mode == "replace" and not new:
             wiped = sum(s.removed + s.changed for s in summaries(preview.plan))
-            lines.append(f"<b>{wiped:,} records of {name} will be deleted or overwritten.</b> "
+            lines.append(f"<b>{fmt.number(wiped)} records of {name} will be deleted or overwritten.</b> "
                          "Sections not chosen stay as they are.")
         elif mode == "merge":
             lines.append("Nothing is deleted or overwritten in merge mode.")
@@ -322,8 +374,22 @@ class ConfirmPage(QWizardPage):
         self.setSubTitle("Check what will happen, then type the unit's name to enable Import.")
         self.type_label.setText(f"&Type <b>{name}</b> to enable Import:")
         self.typed.clear()
-        self.snapshot.setEnabled(not new)
-        self.snapshot.setChecked(True)
+        # A snapshot holds what the import overwrites: with nothing to overwrite none is kept, and
+        # the box says so instead of showing a tick that the result would contradict.
+        needed = not new and preview.plan.has_changes
+        self.snapshot.setEnabled(needed)
+        self.snapshot.setChecked(needed)
+        if needed:
+            self.snapshot_note.hide()
+        else:
+            reason = ("the unit is new, so nothing is there to overwrite" if new else
+                      "the unit already matches the bundle, so the import changes nothing")
+            self.snapshot_note.setText(f"No safety snapshot will be kept: {reason}.")
+            self.snapshot_note.show()
+
+    def focus_input(self) -> None:
+        """Typing the unit's name is what this page asks for; Enter then imports."""
+        self.typed.setFocus()
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.typed.text().strip() == self.target_name() and self.w.preview is not None
@@ -352,6 +418,10 @@ class ImportPage(QWizardPage):
     def running(self) -> bool:
         return self.handle is not None and not self.handle.done
 
+    def focus_input(self) -> None:
+        """Nothing to type: focus rests on the page, so Enter and Space press nothing while it runs."""
+        self.setFocus()
+
     def initializePage(self) -> None:  # noqa: N802
         self.ok = False
         self.error.hide()
@@ -362,7 +432,7 @@ class ImportPage(QWizardPage):
             ops.apply(self.w.ctx, self.w.validated, preview,
                       safety_snapshot=self.w.confirm_page.snapshot.isChecked(),
                       allow_other_unit=bool(preview.other_unit)),
-            name="import", on_success=self._ok, on_failure=self._failed)
+            name="import", activity="An import", on_success=self._ok, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
 
@@ -394,20 +464,24 @@ class ImportPage(QWizardPage):
 
 
 class DonePage(QWizardPage):
-    """What changed, and Undo (restores the safety snapshot)."""
+    """What changed, and Undo: it restores exactly the safety snapshot this import kept, after
+    showing what that restore would change and asking; Enter on this page finishes."""
 
     def __init__(self, wizard):
         super().__init__()
         self.w = wizard
         self.handle = None
+        self.undo_plan = None  # what Undo would restore, once read (core/app: imports.SnapshotPlan)
+        self.confirm_box: QMessageBox | None = None
         self.setTitle("Done")
         layout = QVBoxLayout(self)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.summary)
-        self.undo_button = QPushButton(icon("undo"), "&Undo this import")
+        self.undo_button = QPushButton(icon("undo"), "&Undo this import…")
         self.undo_button.setAccessibleName("Undo this import")
+        self.undo_button.setAutoDefault(False)  # Enter finishes; Undo is pressed on purpose only
         self.undo_button.clicked.connect(self.undo)
         row = QHBoxLayout()
         row.addWidget(self.undo_button)
@@ -419,35 +493,112 @@ class DonePage(QWizardPage):
         self.undo_message = QLabel("")
         self.undo_message.setWordWrap(True)
         layout.addWidget(self.undo_message)
-        layout.addStretch(1)
+        self.undo_tree = QTreeWidget()
+        self.undo_tree.setHeaderLabels(["Change", "Details"])
+        self.undo_tree.setColumnWidth(0, 300)
+        self.undo_tree.setAccessibleName("What Undo restores")
+        self.undo_tree.setUniformRowHeights(True)
+        self.undo_tree.hide()
+        layout.addWidget(self.undo_tree, 1)
+        self.stretch = QLabel("")
+        layout.addWidget(self.stretch, 1)
 
     def initializePage(self) -> None:  # noqa: N802
         r = self.w.result
         rows = "".join(f"<li><b>{SECTION_TITLES[s.section]}</b>: {section_line(s)}</li>"
                        for s in summaries(r.plan, chosen_only=False))
         snap = getattr(r, "snapshot_id", None)
-        self.summary.setText(
-            f"<p><b>Imported into {html.escape(r.unit.name)}.</b></p><ul>{rows}</ul>"
-            + (f"<p>A safety snapshot was kept ({html.escape(str(snap))}); Undo puts the unit back as it was.</p>"
-               if snap else "<p>No safety snapshot was kept, so this import cannot be undone here.</p>"))
-        self.setSubTitle("The import committed. Open views have been reloaded.")
+        if snap:
+            kept = (f"<p>A safety snapshot was kept ({html.escape(str(snap))}); <i>Undo this import</i> puts "
+                    "the unit back as it was, after showing you what it restores.</p>")
+        else:
+            reason = no_snapshot_reason(r.plan, self.w.confirm_page.snapshot.isChecked())
+            kept = f"<p>No safety snapshot was kept: {html.escape(reason)}. This import cannot be undone here.</p>"
+        self.summary.setText(f"<p><b>Imported into {fmt.html_name(r.unit.name)}.</b></p><ul>{rows}</ul>" + kept)
+        self.setSubTitle("The import committed. Open views have been reloaded. Press Enter to finish.")
         self.undo_button.setEnabled(bool(snap))
         self.undo_message.setText("")
+        self.undo_tree.hide()
+        self.stretch.show()
+        self.undo_plan = None
 
+    def focus_input(self) -> None:
+        self.w.button(QWizard.WizardButton.FinishButton).setFocus()
+
+    # --- 1. read the snapshot and plan its restore ------------------------------------------------------
     def undo(self) -> None:
-        r = self.w.result
+        snap = getattr(self.w.result, "snapshot_id", None)
+        if not snap:
+            return
         self.undo_button.setEnabled(False)
+        self.undo_message.setText("Reading the safety snapshot and comparing it with the unit…")
         self.undo_progress.show()
-        self.handle = self.w.runner.run(ops.undo_import(self.w.ctx, r.snapshot_id), name="undo",
-                                        on_success=self._undone, on_failure=self._failed)
-        self.handle.cancelled.connect(lambda: (self.undo_progress.hide(), self.undo_button.setEnabled(True)))
+        self.handle = self.w.runner.run(ops.preview_undo(self.w.ctx, snap), name="preview undo",
+                                        activity="An undo", on_success=self._previewed, on_failure=self._failed)
+        self.handle.cancelled.connect(self._not_undone)
         self.undo_progress.attach(self.handle)
+
+    def _previewed(self, undo_plan) -> None:
+        self.undo_progress.hide()
+        self.undo_plan = undo_plan
+        plan = undo_plan.preview.plan
+        fill_tree(self.undo_tree, plan)
+        self.undo_tree.show()
+        self.stretch.hide()
+        unit = fmt.html_name(undo_plan.info.unit_name)
+        if not plan.has_changes:
+            self.undo_message.setText(f"{unit} already is as it was before this import: there is nothing to undo.")
+            self.undo_button.setEnabled(False)
+            return
+        rows = "".join(f"<li><b>{SECTION_TITLES[s.section]}</b>: {section_line(s)}</li>"
+                       for s in summaries(plan))
+        self.undo_message.setText(f"<b>Undo restores safety snapshot {html.escape(undo_plan.info.id)}</b> "
+                                  f"(taken {html.escape(fmt.date_time(undo_plan.info.created))}):"
+                                  f"<ul>{rows}</ul>")
+        box = QMessageBox(QMessageBox.Icon.Question, "Undo this import?",
+                          f"Put unit {fmt.name(undo_plan.info.unit_name)} back as it was before this import?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("undoConfirm")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText("These changes restore it (the wizard lists each record):\n"
+                               + "\n".join(f"• {SECTION_TITLES[s.section]}: {section_line(s)}"
+                                            for s in summaries(plan)))
+        self.undo_yes = box.addButton("&Undo the import", QMessageBox.ButtonRole.DestructiveRole)
+        self.undo_no = box.addButton("&Keep the import", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(self.undo_no)  # Enter keeps what is there
+        box.setEscapeButton(self.undo_no)
+        box.finished.connect(lambda _r, b=box: self._answered(b.clickedButton() is self.undo_yes))
+        self.confirm_box = box
+        box.open()
+
+    # --- 2. restore it, if confirmed ----------------------------------------------------------------------
+    def _answered(self, yes: bool) -> None:
+        self.confirm_box = None
+        if not yes:
+            self._not_undone()
+            return
+        self.undo_button.setEnabled(False)
+        self.undo_message.setText("Restoring the safety snapshot…")
+        self.undo_progress.show()
+        undo_plan = self.undo_plan
+        self.handle = self.w.runner.run(ops.undo(self.w.ctx, undo_plan), name="undo", activity="An undo",
+                                        on_success=self._undone, on_failure=self._failed)
+        self.handle.cancelled.connect(self._not_undone)
+        self.undo_progress.attach(self.handle)
+
+    def _not_undone(self) -> None:
+        self.undo_progress.hide()
+        self.undo_button.setEnabled(True)
+        self.undo_message.setText("Not undone: the import stays.")
+        self.focus_input()
 
     def _undone(self, _result) -> None:
         self.undo_progress.hide()
-        self.undo_message.setText(f"<b>Undone.</b> {html.escape(self.w.result.unit.name)} is back to how it was "
+        self.undo_button.setEnabled(False)
+        self.undo_message.setText(f"<b>Undone.</b> {fmt.html_name(self.w.result.unit.name)} is back to how it was "
                                   "before the import.")
         self.w.undone.emit(self.w.result.unit.name)
+        self.focus_input()
 
     def _failed(self, exc: BaseException) -> None:
         self.undo_progress.hide()
@@ -457,3 +608,4 @@ class DonePage(QWizardPage):
             self.undo_message.setText(error_html(info))
             if info.unexpected:
                 show_error(self, exc, self.w.ctx.home.log_file)
+        self.focus_input()

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop import ops
-from desktop.errors import describe, error_html, show_error
+from desktop import fmt, ops
+from desktop.errors import describe, error_html, show_error, wrong_password_hint
 from desktop.icons import icon
 from desktop.mainwindow import BUNDLE_SUFFIX, bundle_paths
-from desktop.widgets import PasswordField, ProgressPanel
+from desktop.widgets import PasswordField, ProgressPanel, no_auto_default
 
 P_CHOOSE, P_PASSWORD, P_VALIDATE, P_PREVIEW, P_CONFIRM, P_IMPORT, P_DONE = range(7)
 
@@ -126,14 +126,18 @@ class ChoosePage(QWizardPage):
                     show_error(self, exc, self.w.ctx.home.log_file)
         else:
             kdf = getattr(header, "kdf", None)
-            text = f"Unitvault bundle, format version {header.format_version}, {header.file_size:,} bytes"
+            text = (f"Unitvault bundle, format version {header.format_version}, "
+                    f"{fmt.size(header.file_size)}")
             if kdf is not None:
-                text += f"; password key derivation uses {kdf.m_kib // 1024} MiB"
+                text += f"; password key derivation uses {fmt.number(kdf.m_kib // 1024)} MiB"
             self.info.setText(text + ".")
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.header is not None and self.header_error is None
+
+    def focus_input(self) -> None:
+        self.path.setFocus()
 
     def validatePage(self) -> bool:  # noqa: N802
         path = self.chosen()
@@ -236,12 +240,12 @@ class PasswordPage(QWizardPage):
         self.setSubTitle(f"Type the password of {name}" + (", or use the organisation's recovery key file."
                                                            if has_recovery else "."))
         self._set_note()
-        # QWizard focuses the page's first child (the radio button) after this; the input comes first
-        QTimer.singleShot(0, self._focus_input)
 
-    def _focus_input(self) -> None:
-        if self.w.currentPage() is self:
-            (self.key_path if self.recovery_chosen() else self.password).setFocus()
+    def focus_input(self) -> None:
+        """The input comes first (also after Back from a wrong password), its text selected to retype."""
+        edit = self.key_path if self.recovery_chosen() else self.password.edit
+        edit.setFocus()
+        edit.selectAll()
 
     def isComplete(self) -> bool:  # noqa: N802
         if self.recovery_chosen():
@@ -302,6 +306,23 @@ class ValidatePage(QWizardPage):
     def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running check
         if self.handle is not None and not self.handle.done:
             self.handle.cancel()
+        self._back_on_enter(False)
+
+    def focus_input(self) -> None:
+        """Nothing to type here: while the check runs Enter does nothing (Next is disabled); once it
+        passed, focus is on Next; after a failure, on Back (see ``_failed``)."""
+        if self.ok:
+            self.w.button(QWizard.WizardButton.NextButton).setFocus()
+        elif self.handle is not None and self.handle.done:
+            self.w.button(QWizard.WizardButton.BackButton).setFocus()
+
+    def _back_on_enter(self, on: bool) -> None:
+        """After a failed check Enter goes Back, where the password waits selected for retyping."""
+        back = self.w.button(QWizard.WizardButton.BackButton)
+        if on:
+            back.setDefault(True)
+        elif back.isDefault():
+            back.setDefault(False)
 
     def _ok(self, validated) -> None:
         self.w.validated = validated
@@ -309,26 +330,42 @@ class ValidatePage(QWizardPage):
         v = validated.validation
         self.progress.hide()
         self.result.setText(f"<b>The bundle is authentic and valid.</b> It holds unit "
-                            f"<b>{html.escape(v.source_unit_name)}</b>, exported {html.escape(v.created)} by "
-                            f"Unitvault {html.escape(v.app_version)}.")
+                            f"<b>{fmt.html_name(v.source_unit_name)}</b>, exported "
+                            f"{html.escape(fmt.date_time(v.created))} by Unitvault {html.escape(v.app_version)}. "
+                            "Press Enter to see what an import would change.")
         self.completeChanged.emit()
+        self.focus_input()
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.hide()
         info = describe(exc)
         if info is None:
             return
+        from core.errors import WrongPasswordError
+
+        if isinstance(exc, WrongPasswordError):
+            header = self.w.choose_page.header
+            if self.w.password_page.recovery_chosen():
+                info = info.with_hint("The file must hold the organisation recovery key this bundle was exported "
+                                      "for; the bundle's password opens it too.")
+            else:
+                info = info.with_hint(wrong_password_hint(header is not None and "recovery" in header.slots))
         what = "recovery key file" if self.w.password_page.recovery_chosen() else "password"
-        back = f" Go back to try another {what} or bundle." if not info.unexpected else ""
-        self.error.setText(error_html(info) + back)
+        back = f" Press Enter to go back and try another {what}, or another bundle." if not info.unexpected else ""
+        self.error.setText(error_html(info) + html.escape(back))
         self.error.show()
         if info.unexpected:
             show_error(self, exc, self.w.ctx.home.log_file)
         self.completeChanged.emit()
+        if not info.unexpected:
+            self._back_on_enter(True)
+        self.focus_input()
 
     def _cancelled(self) -> None:
         self.progress.hide()
         self.result.setText("Validation cancelled. Go back to start again.")
+        self._back_on_enter(True)
+        self.focus_input()
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.ok
@@ -340,6 +377,7 @@ class ImportWizard(QWizard):
     bundle_chosen = Signal(object)
     imported = Signal(object)
     undone = Signal(str)
+    page_ready = Signal(int)  # a page is shown and its focus placed: keys typed now reach it
 
     def __init__(self, ctx, runner, settings, parent: QWidget | None = None, *, target: str | None = None,
                  path: Path | None = None):
@@ -370,8 +408,22 @@ class ImportWizard(QWizard):
                                     self.confirm_page, self.import_page, self.done_page)):
             self.setPage(pid, page)
         self.setStartId(P_CHOOSE)
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                      QWizard.WizardButton.CommitButton, QWizard.WizardButton.FinishButton,
+                      QWizard.WizardButton.CancelButton):
+            self.button(which)  # created now, so the next line reaches them
+        no_auto_default(self)
+        self.currentIdChanged.connect(lambda _id: QTimer.singleShot(0, self._focus_page))
         if path is not None:
             self.choose_page.path.setText(str(path))
+
+    def _focus_page(self) -> None:
+        """Every page puts focus where typing belongs (QWizard would focus its first child)."""
+        page = self.currentPage()
+        focus = getattr(page, "focus_input", None)
+        if focus is not None and self.isVisible():
+            focus()
+        self.page_ready.emit(self.currentId())
 
     # --- drag and drop onto the wizard ---------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -22,7 +23,7 @@ from desktop.gui_settings import GuiSettings
 from desktop.icons import icon
 from desktop.taskman import TaskRunner
 from desktop.units_page import UnitsPage
-from desktop.widgets import ComingSoonPage
+from desktop.widgets import ComingSoonPage, fit_to_screen
 
 BUNDLE_SUFFIX = ".uvault"
 PAGES = (("units", "Units", "units"), ("accounts", "Account backups", "accounts"), ("queue", "Queue", "queue"),
@@ -35,6 +36,15 @@ def bundle_paths(mime) -> list[Path]:
         return []
     return [Path(u.toLocalFile()) for u in mime.urls()
             if u.isLocalFile() and u.toLocalFile().lower().endswith(BUNDLE_SUFFIX)]
+
+
+def quit_question(activities: list[str]) -> str:
+    """"An import is running: cancel it and quit?" for the operations still running."""
+    if len(activities) == 1:
+        return f"{activities[0]} is running: cancel it and quit?"
+    names = [a[0].lower() + a[1:] for a in activities]
+    listed = ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed[0].upper()}{listed[1:]} are running: cancel them and quit?"
 
 
 def _coming_soon(key: str) -> QWidget:
@@ -69,7 +79,10 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx, runner: TaskRunner | None = None):
         super().__init__()
         self.ctx = ctx
-        self.runner = runner or TaskRunner(self)
+        # No parent: the runner must outlive the tasks whose results come back to this window.
+        self.runner = runner or TaskRunner()
+        self.quit_box: QMessageBox | None = None
+        self._quit_confirmed = False
         self.settings = GuiSettings(ctx.home.settings_file)
         self.setWindowTitle("Unitvault")
         self.setWindowIcon(icon("app"))
@@ -83,15 +96,15 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName("Sections")
         self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setFixedWidth(190)
+        self.sidebar.setFixedWidth(176)
         self.pages = QStackedWidget()
         self.units_page = UnitsPage(self.runner, ctx)
         for key, title, icon_name in PAGES:
             item = QListWidgetItem(icon(icon_name), title)
             item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setSizeHint(QSize(170, 36))
+            item.setSizeHint(QSize(160, 36))
             self.sidebar.addItem(item)
-            self.pages.addWidget(self.units_page if key == "units" else _coming_soon(key))
+            self.pages.addWidget(self._page(key))
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
         layout.addWidget(self.sidebar)
@@ -112,7 +125,19 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
+        fit_to_screen(self)  # a size remembered on a larger screen (or from a too-wide window) is cut to this one
         self.units_page.reload()
+        self.units_page.search.setFocus()
+
+    def _page(self, key: str) -> QWidget:
+        if key == "units":
+            return self.units_page
+        if key == "settings":
+            from desktop.settings_page import SettingsPage
+
+            self.settings_page = SettingsPage(self.ctx, self.runner)
+            return self.settings_page
+        return _coming_soon(key)
 
     # --- actions, menus, toolbar ---------------------------------------------------------------------
     def _action(self, text: str, icon_name: str | None, slot, shortcut=None, tip: str = "") -> QAction:
@@ -251,7 +276,18 @@ class MainWindow(QMainWindow):
     def _on_unit_changed(self, name: str) -> None:
         self.units_page.reload(keep=name)
 
+    def changeEvent(self, event):  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.units_page.check_for_changes()  # back from the terminal: show what the CLI changed
+
+    # --- quitting ----------------------------------------------------------------------------------------
     def closeEvent(self, event):  # noqa: N802
+        running = self.runner.activities()
+        if running and not self._quit_confirmed:
+            event.ignore()
+            self._ask_to_quit(running)
+            return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         if self._unsubscribe:
             try:
@@ -259,6 +295,30 @@ class MainWindow(QMainWindow):
             except Exception:  # noqa: BLE001 - best effort on shutdown
                 pass
             self._unsubscribe = None
-        self.runner.cancel_all()
-        self.runner.wait_idle(10_000)
+        self.units_page.watch_timer.stop()
+        self.runner.shutdown()
         super().closeEvent(event)
+
+    def _ask_to_quit(self, running: list[str]) -> None:
+        if self.quit_box is not None:
+            self.quit_box.raise_()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit Unitvault?", quit_question(running),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("quitQuestion")
+        box.setInformativeText("A cancelled operation changes nothing; one that is already committing finishes "
+                               "first.")
+        self.quit_yes = box.addButton("&Cancel and quit", QMessageBox.ButtonRole.DestructiveRole)
+        self.quit_no = box.addButton("&Keep working", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(self.quit_no)
+        box.setEscapeButton(self.quit_no)
+        box.finished.connect(lambda _r, b=box: self._quit_answered(b.clickedButton() is self.quit_yes))
+        self.quit_box = box
+        box.open()
+
+    def _quit_answered(self, yes: bool) -> None:
+        self.quit_box = None
+        if yes:
+            self._quit_confirmed = True
+            self.statusBar().showMessage("Cancelling…")
+            self.close()

@@ -21,8 +21,10 @@ def short_json(value: Any, limit: int = 120) -> str:
 
 
 def short_time(stamp: str) -> str:
-    """ISO 8601 UTC -> 'YYYY-MM-DD HH:MM:SS UTC' (no fractions)."""
-    return stamp.replace("T", " ").rstrip("Z").split(".")[0] + " UTC" if stamp else ""
+    """An ISO 8601 stamp as the app writes every date (desktop.fmt: the user's locale, local time)."""
+    from desktop.fmt import date_time
+
+    return date_time(stamp)
 
 
 class UnitsModel(QAbstractTableModel):
@@ -55,17 +57,23 @@ class UnitsModel(QAbstractTableModel):
             return unit
         if role == Qt.ItemDataRole.TextAlignmentRole and 2 <= col <= 6:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (0, 1):
+            return unit.name if col == 0 else unit.display_name
         if role not in (DisplayRole, Qt.ItemDataRole.EditRole):
             return None
         if col == 0:
             return unit.name
         if col == 1:
             return unit.display_name
-        if col == 7:
-            return short_time(unit.updated_at)
+        if col == 7:  # sorted by the stamp itself, shown in the user's format
+            return unit.updated_at if role == Qt.ItemDataRole.EditRole else short_time(unit.updated_at)
         n = getattr(counts, ("plugins", "workspaces", "applications", "profiles", "config_keys")[col - 2], 0) \
             if counts else 0
-        return n if role == Qt.ItemDataRole.EditRole else f"{n:,}"
+        if role == Qt.ItemDataRole.EditRole:
+            return n
+        from desktop.fmt import number
+
+        return number(n)
 
 
 class RecordTreeModel(QAbstractItemModel):
@@ -107,7 +115,10 @@ class RecordTreeModel(QAbstractItemModel):
     def _children(self, row: int) -> list:
         kids = self._kids.get(row)
         if kids is None:
-            kids = self.children_of(self.rows[row]) if self.children_of else []
+            try:
+                kids = self.children_of(self.rows[row]) if self.children_of else []
+            except IndexError:  # the unit changed under the view (it reloads on the change event)
+                return []
             if len(self._kids) >= self.KIDS_KEPT:
                 self._kids.clear()
             self._kids[row] = kids
@@ -183,6 +194,12 @@ class RecordTreeModel(QAbstractItemModel):
     def data(self, index, role=DisplayRole):
         if not index.isValid():
             return None
+        try:
+            return self._data(index, role)
+        except IndexError:  # the unit changed under the view (it reloads on the change event)
+            return None
+
+    def _data(self, index, role):
         kind, n = self._level(index)
         if kind == "range":
             if role == DisplayRole and index.column() == 0:
@@ -308,7 +325,10 @@ class ConfigKeysModel(QAbstractTableModel):
         return short_json(wire["value"])
 
     def data(self, index, role=DisplayRole):
-        wire = self.wire(index.row())
+        try:
+            wire = self.wire(index.row())
+        except IndexError:  # the unit changed under the view (it reloads on the change event)
+            return None
         col = index.column()
         if role == RawRole:
             return wire

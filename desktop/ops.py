@@ -165,3 +165,69 @@ def undo_import(ctx, snapshot_id: str) -> Task:
     def fn(reporter: Reporter) -> imports.SnapshotRestored:
         return undo(ctx, preview_undo(ctx, snapshot_id)(reporter))(reporter)
     return fn
+
+
+
+# --- watching the store for changes made elsewhere (the CLI, another window) ----------------------------------
+def unit_revisions(ctx) -> Task:
+    """``{unit id: (name, revision)}``: every committed change to a unit bumps its revision, and a
+    deleted unit drops out, so comparing two answers tells whether the views are stale."""
+    def fn(reporter: Reporter) -> dict[str, tuple[str, int | None]]:
+        return units.unit_revisions(ctx, reporter=reporter)
+    return fn
+
+
+# --- settings: the organisation's recovery key, key derivation, safety snapshots ---------------------------
+RECOVERY_FILES = ("recovery.key", "recovery.pub", "recovery-kit.html")
+
+
+def create_recovery_key(ctx, folder: Path, *, use: bool = True, overwrite: bool = False) -> Task:
+    """Write recovery.key, recovery.pub and the printable recovery-kit.html into ``folder``; with
+    ``use``, new exports add a recovery slot for it."""
+    def fn(reporter: Reporter) -> settings.RecoveryKeyFiles:
+        return settings.create_recovery_key(ctx, settings.CreateRecoveryKey(Path(folder), overwrite=overwrite,
+                                                                            use=use), reporter=reporter)
+    return fn
+
+
+def use_recovery_key(ctx, public_key_file: Path) -> Task:
+    """New exports add a recovery slot for the public key in ``public_key_file`` (recovery.pub)."""
+    def fn(reporter: Reporter) -> str:
+        return settings.use_recovery_key(ctx, settings.UseRecoveryKey(Path(public_key_file)),
+                                         reporter=reporter).public_key
+    return fn
+
+
+def clear_recovery_key(ctx) -> Task:
+    def fn(reporter: Reporter) -> None:
+        settings.clear_recovery_key(ctx, reporter=reporter)
+    return fn
+
+
+def kdf_status(ctx) -> settings.KdfSetting:
+    return settings.show_kdf(ctx)
+
+
+def calibrate_kdf(ctx) -> Task:
+    """Measure Argon2id here (a few seconds) and store parameters taking about half a second to a second."""
+    def fn(reporter: Reporter) -> settings.KdfSetting:
+        return settings.calibrate_kdf(ctx, reporter=reporter)
+    return fn
+
+
+def reset_kdf(ctx) -> Task:
+    def fn(reporter: Reporter) -> settings.KdfSetting:
+        return settings.reset_kdf(ctx, reporter=reporter)
+    return fn
+
+
+def snapshots_kept(ctx) -> int:
+    return settings.show_retention(ctx).snapshots_keep
+
+
+def set_snapshots_kept(ctx, count: int) -> Task:
+    """How many safety snapshots to keep per unit (the oldest beyond it go at the next import)."""
+    def fn(reporter: Reporter) -> int:
+        return settings.set_retention(ctx, settings.SetRetention(snapshots_keep=int(count)),
+                                      reporter=reporter).snapshots_keep
+    return fn

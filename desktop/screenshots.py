@@ -2,6 +2,10 @@
 
 Uses a throwaway home with the demo unit (and a second unit), a real bundle exported from it, and
 the real dialogs driven the way a user would. Run with ``QT_QPA_PLATFORM=offscreen``.
+
+Every page is rendered twice: at 100% on a 1280x720 screen (``NAME.png``), and at 200% scale
+(``QT_SCALE_FACTOR=2``) on a 2560x1440 one, the same 1280x720 logical pixels (``NAME@2x.png``, twice
+the pixels). Each window gets the size it would get on that screen.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PASSWORD = "tulip-anchor-42"
 WAIT_MS = 60_000
+SCREEN = (1280, 720)  # logical pixels, at either scale
+SUFFIX = ""  # "@2x" in the 200% run
 
 
 def _wait(app, predicate, timeout_ms: int = WAIT_MS) -> None:
@@ -39,8 +45,28 @@ def _settle(app, ms: int = 150) -> None:
 
 
 def _save(widget, out: Path, name: str) -> None:
-    widget.grab().save(str(out / f"{name}.png"))
-    print(out / f"{name}.png")
+    path = out / f"{name}{SUFFIX}.png"
+    widget.grab().save(str(path))
+    print(path)
+
+
+def screen_config(scale: int) -> Path:
+    """An offscreen screen of 1280x720 logical pixels at ``scale`` (a JSON file for Qt's offscreen platform)."""
+    import json
+
+    path = Path(tempfile.mkdtemp(prefix="unitvault-screen-")) / "screen.json"
+    w, h = SCREEN
+    path.write_text(json.dumps({"screens": [{"name": f"screen-{scale}x", "x": 0, "y": 0, "width": w * scale,
+                                             "height": h * scale, "logicalDpi": 96, "logicalBaseDpi": 96,
+                                             "dpr": 1}]}))
+    return path
+
+
+def scaled_env(scale: int) -> dict:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen_config(scale)}"
+    env["QT_SCALE_FACTOR"] = str(scale)
+    return env
 
 
 def _drift_demo(ctx) -> None:
@@ -79,6 +105,11 @@ def render(out: Path, *, dark: bool = True) -> None:
     ensure_demo(ctx)
     units.seed_unit(ctx, units.SeedUnit("helpdesk-north", "small", 7, display_name="Helpdesk North"))
     units.seed_unit(ctx, units.SeedUnit("helpdesk-south", "small", 8, display_name="Helpdesk South"))
+    units.seed_unit(ctx, units.SeedUnit("tel-aviv", "small", 9, display_name="מוקד תמיכה תל אביב"))
+    units.seed_unit(ctx, units.SeedUnit(
+        "regional-operations-and-customer-care", "small", 10,
+        display_name="Regional Operations and Customer Care Centre for the Northern and Eastern Districts, "
+                     "including the Islands and the Overseas Territories (Night Shift)"))
     # the organisation's recovery key is configured: exports add its slot, the wizard can use its file
     key_file = settings.create_recovery_key(ctx, settings.CreateRecoveryKey(tmp / "recovery-kit", use=True)).private_key_file
     bundle = tmp / "demo-2026-11-20.uvault"
@@ -87,7 +118,7 @@ def render(out: Path, *, dark: bool = True) -> None:
 
     runner = TaskRunner()
     window = MainWindow(ctx, runner)
-    window.resize(QSize(1180, 760))
+    window.resize(QSize(1180, 680))
     window.show()
     _wait(app, lambda: window.units_page.view.data is not None)
     _settle(app)
@@ -113,6 +144,19 @@ def render(out: Path, *, dark: bool = True) -> None:
         _save(window, out, f"main-{key}")
     window.sidebar.setCurrentRow(0)
 
+    # long and right-to-left names, and the smallest window the units list must work in
+    window.units_page.select("regional-operations-and-customer-care")
+    _wait(app, lambda: window.units_page.view.data is not None
+          and window.units_page.view.data.unit.name == "regional-operations-and-customer-care")
+    _settle(app)
+    _save(window, out, "main-units-long-name")
+    window.resize(QSize(1024, 700))
+    window.units_page.select("tel-aviv")
+    _wait(app, lambda: window.units_page.view.data is not None and window.units_page.view.data.unit.name == "tel-aviv")
+    _settle(app)
+    _save(window, out, "main-units-1024x700-rtl")
+    window.resize(QSize(1180, 680))
+
     about = window.show_about()
     _settle(app)
     _save(about, out, "about")
@@ -120,7 +164,7 @@ def render(out: Path, *, dark: bool = True) -> None:
 
     # export dialog: setup, progress, result with verification
     window.units_page.select("demo")
-    dialog = window.open_export(["demo", "helpdesk-north", "helpdesk-south"])
+    dialog = window.open_export(["demo", "helpdesk-north", "helpdesk-south", "tel-aviv"])
     dialog.password.setText("tulip-anchor-42")
     dialog.confirm.setText("tulip-anchor-42")
     export_dir = tmp / "exports"
@@ -134,7 +178,7 @@ def render(out: Path, *, dark: bool = True) -> None:
     dialog.progress.bar.setValue(430)
     dialog.progress.bar.setFormat("456 of 1,080")
     dialog.progress.eta.setText("about 2 s left")
-    dialog.progress_title.setText("<h3>Exporting 3 units…</h3>")
+    dialog.progress_title.setText("<h3>Exporting 4 units…</h3>")
     _save(dialog, out, "export-2-progress")
     dialog.stack.setCurrentIndex(0)
     dialog.start_export()
@@ -142,11 +186,20 @@ def render(out: Path, *, dark: bool = True) -> None:
     dialog.verify_now()
     _wait(app, lambda: "verified" in dialog.verify_label.text() or "failed" in dialog.verify_label.text())
     _save(dialog, out, "export-3-result")
+    from PySide6.QtGui import QDesktopServices
+
+    opener = QDesktopServices.openUrl
+    QDesktopServices.openUrl = staticmethod(lambda url: False)  # as on a desktop without a file manager
+    try:
+        dialog.show_in_folder()
+    finally:
+        QDesktopServices.openUrl = opener
+    _settle(app)
+    _save(dialog, out, "export-3-result-no-file-manager")
     dialog.close()
 
     # the import wizard, page by page
     wizard = window.open_import(bundle)
-    wizard.resize(QSize(900, 720))
     _wait(app, wizard.choose_page.isComplete)
     _save(wizard, out, "wizard-1-choose")
     wizard.next()
@@ -198,13 +251,48 @@ def render(out: Path, *, dark: bool = True) -> None:
     _settle(app)
     _save(wizard, out, "wizard-7-done")
     wizard.done_page.undo()
+    _wait(app, lambda: wizard.done_page.confirm_box is not None)
+    _settle(app)
+    _save(wizard, out, "wizard-7-undo-plan")
+    _save(wizard.done_page.confirm_box, out, "wizard-7-undo-confirm")
+    wizard.done_page.undo_yes.click()
     _wait(app, lambda: "Undone" in wizard.done_page.undo_message.text())
     _save(wizard, out, "wizard-7-undone")
     wizard.close()
 
+    # a new unit: no safety snapshot, and the page says why
+    wizard = window.open_import(bundle)
+    _wait(app, wizard.choose_page.isComplete)
+    wizard.next()
+    wizard.password_page.password.setText(PASSWORD)
+    wizard.next()
+    _wait(app, lambda: wizard.validate_page.handle.done)
+    wizard.next()
+    _wait(app, wizard.preview_page.isComplete)
+    wizard.preview_page.target.setEditText("demo-copy")
+    _wait(app, lambda: wizard.preview is not None and wizard.preview.target_name == "demo-copy")
+    wizard.next()
+    _settle(app)
+    _save(wizard, out, "wizard-5-confirm-new-unit")
+    wizard.close()
+
+    # quitting while an operation runs asks first
+    window.quit_box = None
+    window._ask_to_quit(["An import"])
+    _settle(app)
+    _save(window.quit_box, out, "quit-question")
+    window.quit_box.done(0)
+
+    # settings: after creating a recovery key
+    window.sidebar.setCurrentRow(4)
+    window.settings_page.create_recovery_key(tmp / "new-recovery-kit")
+    _wait(app, lambda: window.settings_page.kit is not None)
+    _settle(app)
+    _save(window, out, "main-settings-recovery-key-created")
+    window.sidebar.setCurrentRow(0)
+
     # errors: a wrong password, as the validation page shows it; the report dialog for a bug
     wizard = window.open_import(bundle)
-    wizard.resize(QSize(900, 560))
     _wait(app, wizard.choose_page.isComplete)
     wizard.next()
     wizard.password_page.password.setText("not the password")
@@ -251,7 +339,7 @@ def _render_dark(app, ctx, runner, out: Path) -> None:
     clear_cache()
     apply_style(app)
     window = MainWindow(ctx, runner)
-    window.resize(QSize(1180, 760))
+    window.resize(QSize(1180, 680))
     window.show()
     _wait(app, lambda: window.units_page.view.data is not None)
     _settle(app)
@@ -264,9 +352,23 @@ def _render_dark(app, ctx, runner, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Each scale in a child process of its own: the scale and the screen are fixed when Qt starts."""
+    import subprocess
+
+    global SUFFIX
     argv = sys.argv[1:] if argv is None else argv
-    out = Path(argv[0] if argv else "docs/screenshots")
-    render(out)
+    scales = [int(a.split("=", 1)[1]) for a in argv if a.startswith("--scale=")]
+    args = [a for a in argv if not a.startswith("--scale=")]
+    out = Path(args[0] if args else "docs/screenshots")
+    if not scales:
+        for scale in (1, 2):
+            done = subprocess.run([sys.executable, "-m", "desktop.screenshots", str(out), f"--scale={scale}"],
+                                  env=scaled_env(scale))
+            if done.returncode:
+                return done.returncode
+        return 0
+    SUFFIX = "@2x" if scales[0] == 2 else ""
+    render(out, dark=scales[0] == 1)
     return 0
 
 

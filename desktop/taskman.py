@@ -6,6 +6,14 @@ verifying a written file). Each task gets a :class:`core.progress.Reporter`; its
 latest state, and one GUI-thread timer polls every running task about ten times a second. ``cancel()``
 sets the core's cancel token, so the next progress step raises ``Cancelled``.
 
+A task started with ``activity`` ("An import") is an operation the user asked for: closing the main
+window asks before cancelling it. A ``background`` task (watching the store for changes) does not
+make the app look busy.
+
+The runner outlives its tasks: it has no parent, and ``shutdown()`` cancels what runs, waits for the
+lanes to empty and delivers the outcomes before anything is torn down (quitting while a view loaded
+used to end in "Signal source has been deleted").
+
 Never call UI code inside a task function: it runs on a worker thread.
 """
 
@@ -37,9 +45,12 @@ class TaskHandle(QObject):
     finished = Signal()
     _deliver = Signal(str, object)  # from the worker thread; queued to this object's (GUI) thread
 
-    def __init__(self, name: str, parent: QObject | None = None):
+    def __init__(self, name: str, parent: QObject | None = None, *, activity: str | None = None,
+                 background: bool = False):
         super().__init__(parent)
         self.name = name
+        self.activity = activity
+        self.background = background
         self.token = CancelToken()
         self.started = time.monotonic()
         self.stage_started = self.started
@@ -124,6 +135,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
+        self.closed = False
         self.lanes = {"unit": QThreadPool(self), "pool": QThreadPool(self)}
         self.lanes["unit"].setMaxThreadCount(1)
         self.lanes["pool"].setMaxThreadCount(2)
@@ -134,23 +146,33 @@ class TaskRunner(QObject):
 
     def run(self, fn: Callable[[Reporter], Any], *, name: str = "task", lane: str = "unit",
             on_success: Callable[[Any], None] | None = None,
-            on_failure: Callable[[BaseException], None] | None = None) -> TaskHandle:
-        handle = TaskHandle(name)  # no parent: freed when the caller and the lane drop it
+            on_failure: Callable[[BaseException], None] | None = None,
+            activity: str | None = None, background: bool = False) -> TaskHandle:
+        """``activity``: how the quit question names this operation ("An import"); view loads and
+        other work that is safe to drop leave it out. ``background``: not shown as busy."""
+        handle = TaskHandle(name, activity=activity, background=background)  # no parent: freed with its last user
         if on_success:
             handle.succeeded.connect(on_success)
         handle.failed.connect(on_failure if on_failure else self.unhandled_failure.emit)
         handle.finished.connect(lambda h=handle: self._finished(h))
+        was_busy = self.busy
         self.active.add(handle)
         if not self.timer.isActive():
             self.timer.start()
-        if len(self.active) == 1:
+        if self.closed:
+            handle.cancel()  # after shutdown nothing new runs: it ends as cancelled, at once
+        if not was_busy and self.busy:
             self.busy_changed.emit(True)
         self.lanes[lane].start(_Job(handle, fn))
         return handle
 
     @property
     def busy(self) -> bool:
-        return bool(self.active)
+        return any(not h.background for h in self.active)
+
+    def activities(self) -> list[str]:
+        """The running operations the user asked for, as the quit question names them."""
+        return sorted({h.activity for h in self.active if h.activity and not h.done})
 
     def cancel_all(self) -> None:
         for handle in list(self.active):
@@ -160,12 +182,32 @@ class TaskRunner(QObject):
         """Block until every lane is empty (shutdown and tests only; results still arrive by signal)."""
         return all(pool.waitForDone(msecs) for pool in self.lanes.values())
 
+    def shutdown(self) -> None:
+        """Cancel everything, wait until the lanes are empty, and deliver the outcomes, so no task
+        outlives the objects its results go to. Waits as long as the work takes: a cancelled import
+        stops at its next progress step, and a commit in progress must finish."""
+        from PySide6.QtCore import QCoreApplication
+
+        self.closed = True
+        for _round in range(1000):  # a delivery that keeps starting tasks cannot hold the app forever
+            self.cancel_all()
+            for pool in self.lanes.values():
+                pool.waitForDone(-1)
+            # the queued deliveries, while their receivers exist; a delivery may start a follow-up
+            # task (a list read starts its unit's load): that one starts cancelled, and is waited for too
+            QCoreApplication.sendPostedEvents()
+            if not self.active:
+                break
+        self.timer.stop()
+
     def _poll(self) -> None:
         for handle in list(self.active):
             handle.poll()
 
     def _finished(self, handle: TaskHandle) -> None:
+        was_busy = self.busy
         self.active.discard(handle)
         if not self.active:
             self.timer.stop()
+        if was_busy and not self.busy:
             self.busy_changed.emit(False)

@@ -18,19 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop import fmt, ops
 from desktop.icons import icon
-from desktop.models import ConfigKeysModel, RawRole, RecordTreeModel, UnitsModel, short_json, short_time
+from desktop.models import ConfigKeysModel, RawRole, RecordTreeModel, UnitsModel, short_json
 from desktop.taskman import TaskRunner
+from desktop.widgets import ElidedLabel, SearchBox
+
+WATCH_MS = 2000  # how often the units are checked for changes made elsewhere (the CLI, another window)
 
 
 def _search_box(placeholder: str, accessible: str) -> QLineEdit:
-    box = QLineEdit()
-    box.setPlaceholderText(placeholder)
-    box.setAccessibleName(accessible)
-    box.setClearButtonEnabled(True)
-    box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-    return box
+    return SearchBox(placeholder, accessible)
 
 
 def _tree(model, accessible: str) -> QTreeView:
@@ -51,11 +49,23 @@ class UnitView(QWidget):
         self.data: ops.UnitData | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("<h3>No unit selected</h3>")
+        # The display name (cut with "…" when long, whole in its tooltip), then the unit's name
+        self.title = ElidedLabel("No unit selected")
         self.title.setObjectName("unitTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.name_label = QLabel("")
+        self.name_label.setObjectName("unitName")
+        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title)
+        title_row.addWidget(self.name_label)
+        title_row.addStretch(1)
         self.summary = QLabel("Choose a unit in the list to see its content.")
         self.summary.setWordWrap(True)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addWidget(self.summary)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Unit sections")
@@ -94,7 +104,7 @@ class UnitView(QWidget):
         keys_layout = QVBoxLayout(keys_page)
         row = QHBoxLayout()
         self.keys_search = _search_box("Search keys and descriptions", "Search config keys")
-        self.reveal = QPushButton(icon("eye"), "Re&veal secrets")
+        self.reveal = QPushButton(icon("eye"), "Reveal &secrets")
         self.reveal.setCheckable(True)
         self.reveal.setAccessibleName("Reveal secret values")
         self.reveal.toggled.connect(self._set_revealed)
@@ -134,7 +144,7 @@ class UnitView(QWidget):
 
     def _set_revealed(self, on: bool) -> None:
         self.keys.set_revealed(on)
-        self.reveal.setText("Hide secr&ets" if on else "Re&veal secrets")
+        self.reveal.setText("Hide &secrets" if on else "Reveal &secrets")
         self.reveal.setIcon(icon("eye-off" if on else "eye"))
 
     def apply_key_filter(self) -> None:
@@ -144,7 +154,8 @@ class UnitView(QWidget):
     def _update_key_count(self, *args) -> None:
         total = len(self.keys.rows)
         shown = self.keys.rowCount()
-        self.keys_count.setText(f"{shown:,} of {total:,} keys" if shown != total else f"{total:,} keys")
+        self.keys_count.setText(f"{fmt.number(shown)} of {fmt.count(total, 'key')}" if shown != total
+                                else fmt.count(total, "key"))
 
     def show_unit(self, data: ops.UnitData | None) -> None:
         old, self.data = self.data, data
@@ -152,17 +163,20 @@ class UnitView(QWidget):
             old = None
         self.reveal.setChecked(False)
         if data is None:
-            self.title.setText("<h3>No unit selected</h3>")
+            self.title.setFullText("No unit selected")
+            self.name_label.setText("")
             self.summary.setText("Choose a unit in the list to see its content.")
             for model in (self.plugins, self.workspaces, self.profiles, self.keys):
                 model.set_rows([])
             ops.dispose_later(old)
             return
         u, c = data.unit, data.counts
-        self.title.setText(f"<h3>{u.display_name} <small>({u.name})</small></h3>")
+        self.title.setFullText(u.display_name)
+        self.name_label.setText(f"({u.name})")
         self.summary.setText(
-            f"{c.plugins:,} plugins · {c.workspaces:,} workspaces with {c.applications:,} applications · "
-            f"{c.profiles:,} profiles · {c.config_keys:,} config keys · updated {short_time(u.updated_at)}")
+            f"{fmt.count(c.plugins, 'plugin')} · {fmt.count(c.workspaces, 'workspace')} with "
+            f"{fmt.count(c.applications, 'application')} · {fmt.count(c.profiles, 'profile')} · "
+            f"{fmt.count(c.config_keys, 'config key')} · updated {fmt.date_time(u.updated_at)}")
         self.plugins.set_rows(data.sections["plugins"])
         self.workspaces.set_rows(data.sections["workspaces"])
         self.profiles.set_rows(data.sections["profiles"])
@@ -182,6 +196,11 @@ class UnitsPage(QWidget):
         self.runner, self.ctx = runner, ctx
         self.current: str | None = None
         self._loading = None
+        self.revisions: dict | None = None  # {unit id: (name, revision)} the shown list was read at
+        self._watch = None
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(WATCH_MS)
+        self.watch_timer.timeout.connect(self.check_for_changes)
         layout = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Vertical)
         top = QWidget()
@@ -204,16 +223,28 @@ class UnitsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # rows as high as the text needs (the style's default is taller): more units in view
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        # Names take what is left and are cut with "…" (their tooltip has the whole name); the counts
+        # and the date keep their width, so a long name never pushes them out of view.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        self.table.setColumnWidth(0, 130)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         top_layout.addWidget(self.table)
         self.view = UnitView()
         splitter.addWidget(top)
         splitter.addWidget(self.view)
-        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([170, 500])
+        splitter.setSizes([260, 420])
+        splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter)
         self.setTabOrder(self.search, self.table)
         self.setTabOrder(self.table, self.view.tabs)
@@ -222,17 +253,48 @@ class UnitsPage(QWidget):
         rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
         return [self.model.rows[r][0].name for r in sorted(rows)]
 
-    def reload(self, keep: str | None = None) -> None:
+    def reload(self, keep: str | None = None, *, view: bool = True) -> None:
+        """Read the units list again (and the selected unit's records, unless ``view`` is False and
+        that unit is still there). The revisions are read first, on the same lane: a change that
+        lands between the two reads is seen by the next check, never lost."""
         keep = keep or self.current
+        self.runner.run(ops.unit_revisions(self.ctx), name="unit revisions", background=True,
+                        on_success=self._set_revisions, on_failure=lambda exc: None)
         self.runner.run(ops.list_units(self.ctx), name="list units",
-                        on_success=lambda rows: self._set_units(rows, keep))
+                        on_success=lambda rows: self._set_units(rows, keep, view))
+        if not self.watch_timer.isActive():
+            self.watch_timer.start()
 
-    def _set_units(self, rows, keep: str | None) -> None:
+    def _set_revisions(self, revisions) -> None:
+        self.revisions = revisions
+
+    def check_for_changes(self) -> None:
+        """Reload what changed in the store since the list was read: a unit deleted, added or changed
+        by the CLI or another window (each committed change bumps the unit's revision)."""
+        if self._watch is not None and not self._watch.done:
+            return
+        if not self.isVisible() and not self.window().isVisible():
+            return
+        self._watch = self.runner.run(ops.unit_revisions(self.ctx), name="watch units", background=True,
+                                      on_success=self._compare, on_failure=lambda exc: None)
+
+    def _compare(self, revisions) -> None:
+        old = self.revisions
+        if old is None or revisions == old:
+            return
+        self.revisions = revisions
+        current = next(((uid, rev) for uid, rev in old.items() if rev[0] == self.current), None)
+        view = current is None or revisions.get(current[0]) != current[1]
+        self.reload(view=view)
+
+    def _set_units(self, rows, keep: str | None, view: bool = True) -> None:
         self.model.set_units(rows)
         names = [u.name for u, _ in rows]
         target = keep if keep in names else (names[0] if names else None)
         if target is not None:
-            self.select(target, force=True)
+            self.select(target, force=view or target != self.current)
+            if not view and target == self.current:
+                self.loaded.emit()
         else:
             self.current = None
             self.view.show_unit(None)
@@ -264,4 +326,14 @@ class UnitsPage(QWidget):
             if self.current == name:
                 self.view.show_unit(data)
                 self.loaded.emit()
-        self.runner.run(ops.load_unit(self.ctx, name), name=f"load {name}", on_success=done)
+
+        def failed(exc, name=name):
+            from core.errors import NotFoundError
+
+            if isinstance(exc, NotFoundError):  # deleted elsewhere since the list was read
+                if self.current == name:
+                    self.current = None
+                self.reload()
+            else:
+                self.runner.unhandled_failure.emit(exc)
+        self.runner.run(ops.load_unit(self.ctx, name), name=f"load {name}", on_success=done, on_failure=failed)

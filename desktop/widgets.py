@@ -1,12 +1,13 @@
 """Small reusable widgets: a progress panel with ETA and Cancel, a password field with show/hide,
-a strength meter, and a 'coming soon' page."""
+a strength meter, an eliding label, a search box that lets the window's shortcuts through, and a
+'coming soon' page."""
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.progress import ProgressState
+from desktop import fmt
 from desktop.icons import icon
 from desktop.taskman import TaskHandle
 
@@ -44,11 +46,7 @@ def stage_label(stage: str) -> str:
 
 
 def human_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"
+    return fmt.size(n)
 
 
 def eta_text(done: int, total: int | None, elapsed: float) -> str:
@@ -82,6 +80,7 @@ class ProgressPanel(QWidget):
         self.eta.setObjectName("progressEta")
         row.addWidget(self.eta, 1)
         self.cancel_button = QPushButton(icon("error"), cancel_text)
+        self.cancel_button.setAutoDefault(False)  # Enter never cancels; Space or Alt+C does
         self.cancel_button.setAccessibleName("Cancel the running operation")
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.cancel_button)
@@ -107,7 +106,7 @@ class ProgressPanel(QWidget):
             if state.unit == "bytes":
                 self.bar.setFormat(f"{human_size(state.done)} of {human_size(state.total)}")
             else:
-                self.bar.setFormat(f"{state.done:,} of {state.total:,}")
+                self.bar.setFormat(f"{fmt.number(state.done)} of {fmt.number(state.total)}")
             elapsed = time.monotonic() - (self.handle.stage_started if self.handle else time.monotonic())
             self.eta.setText(eta_text(state.done, state.total, elapsed))
         else:
@@ -148,6 +147,9 @@ class PasswordField(QWidget):
         self.edit.addAction(self.toggle, QLineEdit.ActionPosition.TrailingPosition)
         layout.addWidget(self.edit)
         self.setFocusProxy(self.edit)
+        # A label's mnemonic focuses its buddy only if the buddy takes focus itself; with the proxy,
+        # focus then lands in the line edit.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def set_visible(self, visible: bool) -> None:
         self.edit.setEchoMode(QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password)
@@ -188,6 +190,115 @@ class StrengthMeter(QWidget):
         self.bar.setValue(score)
         self.bar.setFormat(self.LABELS[max(0, min(4, score))])
         self.advice.setText(advice)
+
+
+def no_auto_default(root: QWidget) -> None:
+    """Enter presses the dialog's default button, never the focused one (Space still does).
+
+    In a dialog every push button is "auto default": the focused one takes Enter. That made Enter
+    run "Undo this import" on the wizard's last page and "Select all" in the export dialog."""
+    for button in root.findChildren(QPushButton):
+        button.setAutoDefault(False)
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Cut a window's size to the available area of its screen and move it fully onto it.
+
+    A geometry saved on a bigger screen, or by a window that once could not be narrowed, would
+    otherwise put its buttons out of reach. Window frames are not known before the first show; a
+    few pixels are kept free for them."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame = 0 if window.isVisible() else 8
+    title = 0 if window.isVisible() else 32
+    extra_w = max(frame * 2, window.frameGeometry().width() - window.width())
+    extra_h = max(title + frame, window.frameGeometry().height() - window.height())
+    w = min(window.width(), area.width() - extra_w)
+    h = min(window.height(), area.height() - extra_h)
+    if (w, h) != (window.width(), window.height()):
+        window.resize(max(w, window.minimumWidth()), max(h, window.minimumHeight()))
+    pos = window.frameGeometry().topLeft() if window.isVisible() else window.pos()
+    x = min(max(pos.x(), area.left()), area.right() + 1 - window.width() - extra_w)
+    y = min(max(pos.y(), area.top()), area.bottom() + 1 - window.height() - extra_h)
+    if (x, y) != (pos.x(), pos.y()):
+        window.move(max(x, area.left()), max(y, area.top()))
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, cut with "…" to the width it gets; the whole text is its tooltip.
+
+    A long unit name no longer sets the window's minimum width."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        # as wide as the text when there is room, down to a few characters when there is not
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setFullText(text)
+
+    def setFullText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        self._full = text
+        self.setToolTip(text if text else "")
+        self.setAccessibleName(text)
+        self._elide()
+
+    def fullText(self) -> str:  # noqa: N802
+        return self._full
+
+    def _elide(self) -> None:
+        width = max(10, self.contentsRect().width())
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event):  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 40), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        full = self.fontMetrics().horizontalAdvance(self._full) + 2 * self.margin() + 4
+        return QSize(full, hint.height())
+
+
+class SearchBox(QLineEdit):
+    """A search field whose window's shortcuts still work while it has focus.
+
+    A line edit claims Ctrl+E (end of line) and other editing keys before shortcuts see them; keys
+    that an action of this window binds go to the action instead."""
+
+    def __init__(self, placeholder: str, accessible: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setAccessibleName(accessible)
+        self.setClearButtonEnabled(True)
+        self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+
+    def _window_binds(self, event) -> bool:
+        pressed = QKeySequence(event.keyCombination())
+        for action in self.window().findChildren(QAction):
+            if action.isEnabled() and any(s == pressed for s in action.shortcuts()):
+                return True
+        return False
+
+    def event(self, event):  # noqa: D401
+        if event.type() == QEvent.Type.ShortcutOverride and event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier) and self._window_binds(event):
+            event.ignore()
+            return False
+        return super().event(event)
 
 
 class ComingSoonPage(QWidget):

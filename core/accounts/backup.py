@@ -4,36 +4,38 @@ Incremental: a file whose size, mtime_ns and inode match the previous snapshot (
 destination) reuses its chunks without being read; other files are chunked and only blobs the
 repository lacks are uploaded. Packs and their indexes are written first, the snapshot manifest
 last, so an interrupted run leaves no snapshot and the next run reuses what was uploaded.
+
+Keys: a destination that holds backups of the account but lost its key object stops the backup (a
+new key would not open the old backups). Write-only (owner-held) accounts run unattended: content is
+sealed under this run's session key, and what the next run needs is kept in a cache object the app
+can read (hashed paths, sizes, times, chunk ids; never names or content).
 """
 
 from __future__ import annotations
 
 import os
-import stat
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import msgpack
 
 import core
-from core.accounts.chunking import MAX_CHUNK, StreamChunker, chunk_file
+from core.accounts.backup_files import backup_files
+from core.accounts.chunking import StreamChunker
+from core.accounts.crypto import WRITE_ONLY
+from core.accounts.keys import Credentials
 from core.accounts.opened import use_destination
-from core.accounts.packs import Packer, new_id, prepare_blob, refresh_index
+from core.accounts.packs import Packer, new_id, refresh_index
 from core.accounts.repository import BackupHeader, Repository
-from core.accounts.tree import INODE, MTIME, SIZE, walk
+from core.accounts.tree import CHUNKS, INODE, MTIME, PATH, SIZE, TYPE
 from core.catalog import BackupEntry
 from core.errors import BackupError, InvalidInputError, UnitvaultError
 from core.progress import Reporter
 from core.support.clock import now_iso
+from core.support.names import escape_name
 from core.unit.records import SECTIONS
 
 ITEMS = ("account", "units", "files")
-WORKERS = min(4, os.cpu_count() or 2)
-WINDOW_FILES = 256      # small files in flight (each at most one 4 MiB chunk)
-WINDOW_BYTES = 48 << 20  # and at most this many bytes of them
-WINDOW_CHUNKS = 6       # chunks of a big file in flight
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2      # 2: file entries carry meta (owners, xattrs, links, holes, devices)
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,14 @@ def account_meta(account) -> dict:
             "encryption": account.encryption, "created_at": account.created_at}
 
 
-def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> dict:
-    """path -> entry of the newest complete snapshot with files at this destination (or {})."""
+def _previous_files(repo, keys, catalog, account_id: str, destination: str):
+    """path -> entry of the newest complete snapshot with files at this destination (or {}). A
+    write-only account reads the snapshot's cache instead (the app cannot read the manifest)."""
     for entry in reversed(catalog.backups.list(account_id, destination)):
         if "files" in entry.items and entry.status == "complete":
             try:
+                if keys.scheme == WRITE_ONLY:
+                    return CachedFiles(keys, repo.read_cache(keys, entry.id))
                 _h, manifest = repo.read_backup(keys, entry.id)
             except UnitvaultError:
                 continue
@@ -79,8 +84,84 @@ def _previous_files(repo, keys, catalog, account_id: str, destination: str) -> d
     return {}
 
 
+class CachedFiles:
+    """The previous run's files as a write-only account's cache holds them, looked up by path."""
+
+    def __init__(self, keys, cache: dict):
+        self._keys = keys
+        self._by_id: dict[str, list] = {}
+        for row in cache.get("files", []) if isinstance(cache.get("files"), list) else []:
+            if isinstance(row, list) and len(row) == 5 and isinstance(row[0], str) and isinstance(row[4], list):
+                self._by_id[row[0]] = row
+
+    def get(self, rel: bytes):
+        row = self._by_id.get(self._keys.path_id(rel).hex())
+        if row is None:
+            return None
+        entry = [rel, "f", 0, row[2], row[1], row[3], None, row[4]]
+        return entry
+
+
+def files_cache(keys, manifest: dict) -> dict:
+    """What a write-only account's next run (and a structure check) needs from this backup: per file
+    a keyed hash of its path, size, mtime_ns, inode and chunk ids; and every blob the backup uses."""
+    from core.accounts.verify import referenced_blobs
+
+    rows = [[keys.path_id(e[PATH]).hex(), e[SIZE], e[MTIME], e[INODE], list(e[CHUNKS])]
+            for e in (manifest.get("files") or {}).get("entries", []) if e[TYPE] == "f"]
+    return {"format": 1, "files": rows, "blobs": referenced_blobs(manifest)}
+
+
+def keys_for_backup(ctx, repo: Repository, account, destination_name: str, credentials: Credentials):
+    """The account's keys at this destination for writing. A destination that holds backups of the
+    account (by the catalog or by its own listing) but has no key object for it stops the backup:
+    a new key would make every older backup there unrestorable."""
+    from core.bundle.keys import configured_recovery_public_key
+
+    recovery_public = configured_recovery_public_key(ctx.settings) if account.encryption == "app" else None
+    if not repo.has_key(account.id):
+        known = [e.id for e in ctx.catalog.backups.list(account.id, destination_name)]
+        listed = repo.list_backup_ids(account.id)
+        held = len(set(known) | set(listed))
+        if held:
+            raise BackupError(
+                f"The key of account {account.username} is missing from destination {destination_name}, which "
+                f"holds {held} of its backup{'s' if held != 1 else ''}; a new key would leave "
+                f"{'them' if held != 1 else 'it'} unrestorable, so nothing was backed up.",
+                hint="Put the key object back at the destination (accounts/"
+                     f"{account.id}/key), or reset the account's key, which deletes those backups.",
+                kind="account_key_missing", data={"account": account.username, "backups": held})
+        return repo.create_key(account.id, account.encryption, ctx.secrets, credentials=credentials,
+                               recovery_public=recovery_public)
+    return repo.unlock(account.id, ctx.secrets, credentials=credentials, write=True, recovery_public=recovery_public)
+
+
+def backup_needs_owner_secret(ctx, account_name: str, destination_name: str, *, destination=None) -> bool:
+    """True when a backup of this account to this destination needs the owner's passphrase: an
+    owner-held key this installation has not been given yet, or one of format 1."""
+    from core.accounts.keys import OwnerWriter, is_write_only
+    from core.accounts.repository import app_secret_name
+
+    account = ctx.catalog.accounts.get(account_name)
+    if account.encryption != "owner":
+        return False
+    stored = ctx.secrets.get(app_secret_name(account.id))
+    if stored is None or OwnerWriter.from_secret(stored) is None:
+        return True
+    with use_destination(ctx, destination_name, destination) as dest:
+        repo = Repository(dest, destination_name)
+        if not repo.check() or not repo.has_key(account.id):
+            return False
+        return not is_write_only(repo.read_key_doc(account.id))
+
+
 def backup_account(ctx, account_name: str, destination_name: str, *, items=None, passphrase: str | None = None,
-                   reporter: Reporter | None = None, destination=None, kind: str = "manual") -> BackupResult:
+                   reporter: Reporter | None = None, destination=None, kind: str = "on-demand",
+                   job: str | None = None, expires_at: str | None = None,
+                   credentials: Credentials | None = None) -> BackupResult:
+    """One backup of the account at the destination. ``kind`` is "scheduled" (with ``job``) or
+    "on-demand" (with ``expires_at``, its TTL). ``credentials`` (or ``passphrase``): the owner's
+    secret, needed once per installation for an owner-held key."""
     reporter = reporter or Reporter()
     items = parse_items(items)
     catalog = ctx.catalog
@@ -89,16 +170,22 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
         raise BackupError(f"The account {account_name!r} was deleted.")
     catalog.destinations.get(destination_name)
     with use_destination(ctx, destination_name, destination) as dest:
-        return _backup(ctx, account, destination_name, dest, items, passphrase, reporter, kind)
+        return _backup(ctx, account, destination_name, dest, items, Credentials.of(passphrase, credentials),
+                       reporter, kind, job, expires_at)
 
 
-def _backup(ctx, account, destination_name: str, dest, items, passphrase, reporter: Reporter, kind: str) -> BackupResult:
+def _backup(ctx, account, destination_name: str, dest, items, credentials: Credentials, reporter: Reporter,
+            kind: str, job: str | None, expires_at: str | None) -> BackupResult:
     catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
     repo.ensure_initialised()
-    keys = repo.open_or_create_keys(account.id, account.encryption, ctx.secrets, passphrase)
+    keys = keys_for_backup(ctx, repo, account, destination_name, credentials)
     known = refresh_index(repo, keys, catalog, destination_name, reporter)
+    condemned = set(repo.read_condemned(account.id))
+    if condemned:       # a prune is about to delete these packs: never refer to them (core/jobs/prune.py)
+        known = {b: loc for b, loc in known.items() if loc[0] not in condemned}
+    keys = repo.start_session(keys)
     created = now_iso(ctx.clock)
     sid = new_id()[:16]
     while catalog.backups.find(sid):
@@ -119,10 +206,11 @@ def _backup(ctx, account, destination_name: str, dest, items, passphrase, report
             if not os.path.isdir(home):
                 raise BackupError(f"The home directory of {account.username} ({home}) does not exist.")
             previous = _previous_files(repo, keys, catalog, account.id, destination_name)
-            entries, fsize, reused = _backup_files(home, account.excludes, previous, packer, reporter, skipped)
-            files_count = len(entries)
-            size += fsize
-            manifest["files"] = {"root": os.fsencode(home), "entries": entries, "skipped": skipped}
+            got = backup_files(home, account.excludes, previous, packer, reporter, skipped)
+            files_count, reused = len(got.entries), got.reused
+            size += got.size
+            manifest["files"] = {"root": os.fsencode(home), "root_entry": got.root_entry, "entries": got.entries,
+                                 "skipped": skipped}
         reporter.stage("uploading")
         packer.finish()
     except BaseException:
@@ -130,15 +218,34 @@ def _backup(ctx, account, destination_name: str, dest, items, passphrase, report
         raise
     reporter.check()
     new_data = packer.uploaded_bytes
-    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind)
+    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
+                          job, expires_at)
+    _check_not_condemned(repo, account.id, manifest, packer.known)
     repo.write_meta(keys, account_meta(account))
+    if keys.scheme == WRITE_ONLY:
+        repo.write_cache(keys, sid, files_cache(keys, manifest))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
     catalog.backups.add(BackupEntry(
         sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
-        "complete", files_count, {"username": account.username, "units": list(account.units)}))
+        "complete", files_count, {"username": account.username, "units": list(account.units)}, job=job,
+        expires_at=expires_at))
     reporter.finish()
     return BackupResult(sid, account.username, destination_name, created, items, files_count, reused, size,
-                        new_data, packer.new_blobs, tuple(os.fsdecode(s) for s in skipped))
+                        new_data, packer.new_blobs, tuple(escape_name(s) for s in skipped))
+
+
+def _check_not_condemned(repo, acc: str, manifest: dict, located: dict) -> None:
+    """Just before the backup object is written: if a prune condemned a pack this backup refers to
+    while it ran, stop (the pack may be deleted after the grace; nothing refers to it yet)."""
+    from core.accounts.verify import referenced_blobs
+
+    late = set(repo.read_condemned(acc))
+    if not late:
+        return
+    used = {located[b][0] for b in referenced_blobs(manifest) if b in located}
+    if used & late:
+        raise BackupError("A prune of this destination marked data this backup refers to while it ran; nothing "
+                          "was written. Run the backup again.", kind="prune_during_backup")
 
 
 def _backup_unit(store, name: str, packer: Packer, reporter: Reporter) -> dict:
@@ -175,148 +282,3 @@ def _backup_unit(store, name: str, packer: Packer, reporter: Reporter) -> dict:
             out["sections"][section] = {"count": count, "chunks": chunks}
     out["digest"] = unit_digest(store, unit.id)
     return out
-
-
-def _read_small(broot: bytes, rel: bytes, keys, known):
-    """Worker: read one file no larger than a chunk and prepare its blob. Returns (fstat, blobs) or None."""
-    try:
-        fd = os.open(broot + b"/" + rel, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    try:
-        fst = os.fstat(fd)
-        if not stat.S_ISREG(fst.st_mode):
-            return None
-        blobs = [prepare_blob(keys, part, known) for part in chunk_file(fd, fst.st_size)]
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return fst, blobs
-
-
-def _backup_files(home: str, excludes, previous: dict, packer: Packer, reporter: Reporter,
-                  skipped: list) -> tuple[list, int, int]:
-    reporter.stage("scanning files")
-    listing = []
-    total = 0
-    for rel, kind, st in walk(home, excludes, skipped):
-        listing.append((rel, kind, st))
-        if kind == "f":
-            total += st.st_size
-        if len(listing) % 1000 == 0:
-            reporter.advance(1000)
-    reporter.stage("backing up files", total, "bytes")
-    entries: list = []
-    size = reused = 0
-    broot = os.fsencode(home)
-    keys, known = packer.keys, packer.known
-    window: deque = deque()   # (rel, size, future) of small files being read and sealed by workers, in order
-    in_flight = 0
-
-    def consume(rel, fut):
-        nonlocal size
-        got = fut.result()
-        if got is None:
-            skipped.append(rel)
-            return
-        fst, blobs = got
-        n = 0
-        for bid, sealed, raw in blobs:
-            if sealed is None:
-                if not packer.has(bid):  # known when prepared; the known set only grows within a run
-                    raise BackupError("Internal error: a blob vanished during the backup.")
-            else:
-                packer.add_sealed(bid, sealed, raw)
-            n += raw
-        reporter.advance(n)
-        entries.append([rel, "f", stat.S_IMODE(fst.st_mode), fst.st_mtime_ns, n, fst.st_ino, None,
-                        [b for b, _s, _r in blobs]])
-        size += n
-
-    def drain(limit: int) -> None:
-        nonlocal in_flight
-        while len(window) > limit or (window and in_flight > WINDOW_BYTES):
-            rel, n, fut = window.popleft()
-            in_flight -= n
-            consume(rel, fut)
-
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="uv-seal") as pool:
-        for rel, kind, st in listing:
-            mode = stat.S_IMODE(st.st_mode)
-            if kind == "d":
-                drain(0)
-                entries.append([rel, "d", mode, st.st_mtime_ns, 0, st.st_ino, None, []])
-                continue
-            if kind == "l":
-                drain(0)
-                try:
-                    target = os.readlink(broot + b"/" + rel)
-                except OSError:
-                    skipped.append(rel)
-                    continue
-                entries.append([rel, "l", mode, st.st_mtime_ns, 0, st.st_ino, target, []])
-                continue
-            prev = previous.get(rel)
-            if (prev is not None and prev[1] == "f" and prev[SIZE] == st.st_size and prev[MTIME] == st.st_mtime_ns
-                    and prev[INODE] == st.st_ino and all(packer.has(c) for c in prev[7])):
-                drain(0)
-                entries.append([rel, "f", mode, st.st_mtime_ns, st.st_size, st.st_ino, None, list(prev[7])])
-                size += st.st_size
-                reused += 1
-                reporter.advance(st.st_size)
-                continue
-            if st.st_size <= MAX_CHUNK:
-                window.append((rel, st.st_size, pool.submit(_read_small, broot, rel, keys, known)))
-                in_flight += st.st_size
-                drain(WINDOW_FILES)
-                continue
-            drain(0)
-            got = _backup_big(broot, rel, packer, pool, reporter)
-            if got is None:
-                skipped.append(rel)
-                continue
-            fst, chunks, n = got
-            entries.append([rel, "f", stat.S_IMODE(fst.st_mode), fst.st_mtime_ns, n, fst.st_ino, None, chunks])
-            size += n
-        drain(0)
-    return entries, size, reused
-
-
-def _backup_big(broot: bytes, rel: bytes, packer: Packer, pool, reporter: Reporter):
-    """A file larger than one chunk: this thread reads and cuts, workers hash and seal."""
-    try:
-        fd = os.open(broot + b"/" + rel, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    chunks: list[str] = []
-    pending: deque = deque()
-    n = 0
-
-    def take():
-        nonlocal n
-        bid, sealed, raw = pending.popleft().result()
-        if sealed is None:
-            if not packer.has(bid):   # known when submitted but gone since: cannot happen within a run
-                raise BackupError("Internal error: a blob vanished during the backup.")
-        else:
-            packer.add_sealed(bid, sealed, raw)
-        chunks.append(bid)
-        n += raw
-        reporter.advance(raw)
-
-    try:
-        fst = os.fstat(fd)
-        if not stat.S_ISREG(fst.st_mode):
-            return None
-        for part in chunk_file(fd, fst.st_size):
-            pending.append(pool.submit(prepare_blob, packer.keys, part, packer.known))
-            while len(pending) > WINDOW_CHUNKS:
-                take()
-        while pending:
-            take()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return fst, chunks, n

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.accounts.opened import open_backup
-from core.accounts.restore.plan import check_rel_path, entry_ok, parse_restore_items, selected
+from core.accounts.restore.plan import parse_restore_items
 from core.accounts.restore.units import BackupUnitSource, find_unit_items
-from core.accounts.tree import CHUNKS, MODE, MTIME, PATH, SIZE, TARGET, TYPE
+from core.accounts.tarball import write_files_tar
 from core.errors import AlreadyExistsError, InvalidInputError
-from core.fsutil import atomic_write_bytes, atomic_writer
+from core.fsutil import atomic_write_bytes
 from core.progress import Reporter
 from core.support.clock import timestamp
 from core.unit.records import SECTIONS
@@ -100,26 +99,10 @@ def expire_downloads(ctx, now: float | None = None) -> list[str]:
     return gone
 
 
-class _ChunkStream:
-    """A read()-able stream over a file's blobs (for tarfile.addfile)."""
-
-    def __init__(self, reader, chunks):
-        self._reader, self._chunks, self._buf = reader, list(chunks), b""
-
-    def read(self, n: int = -1) -> bytes:
-        while (n < 0 or len(self._buf) < n) and self._chunks:
-            self._buf += self._reader.get(self._chunks.pop(0))
-        if n < 0:
-            out, self._buf = self._buf, b""
-        else:
-            out, self._buf = self._buf[:n], self._buf[n:]
-        return out
-
-
 def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = None,
                       bundle_password: str | None = None, passphrase: str | None = None,
                       paths=None, overwrite: bool = False, destination=None,
-                      reporter: Reporter | None = None) -> list[Download]:
+                      reporter: Reporter | None = None, credentials=None) -> list[Download]:
     reporter = reporter or Reporter()
     selection = parse_restore_items(items)
     if selection.account:
@@ -128,7 +111,8 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
         raise InvalidInputError("A unit download needs a password for its bundle.")
     out = Path(out_dir) if out_dir else Path(ctx.home.downloads_dir)
     out.mkdir(parents=True, exist_ok=True)
-    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter)
+    snap = open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter,
+                       credentials=credentials)
     made: list[Download] = []
     now = timestamp(ctx.clock)
     ttl = ttl_seconds(ctx)
@@ -150,49 +134,17 @@ def download_backup(ctx, backup_id: str, *, items: str, out_dir: str | None = No
                 made.append(Download(str(target), backup_id, "unit", target.stat().st_size, now, now + ttl))
         if selection.files:
             target = out / f"{backup_id}-files.tar.zst"
-            if target.exists() and not overwrite:
+            if overwrite:
+                from core.fsutil import check_replaceable
+
+                check_replaceable(target)
+            elif target.exists() or target.is_symlink():
                 raise AlreadyExistsError(f"The file {target} already exists.", kind="file_exists",
                                          data={"path": str(target)})
-            _write_tar(snap, target, paths, reporter)
+            write_files_tar(snap, target, paths, reporter)
             made.append(Download(str(target), backup_id, "files", target.stat().st_size, now, now + ttl))
     finally:
         snap.close()
     registry = [d for d in _load(ctx.home) if d.path not in {m.path for m in made}]
     _save(ctx.home, registry + made)
     return made
-
-
-def _write_tar(snap, target: Path, paths, reporter: Reporter) -> None:
-    import zstandard
-
-    wanted = [os.fsencode(p).strip(b"/") for p in paths] if paths else None
-    entries = [e for e in snap.manifest.get("files", {}).get("entries", [])
-               if entry_ok(e) and selected(e[PATH], wanted)]    # malformed entries are left out, like unsafe names
-    reporter.stage("packing files", sum(e[SIZE] for e in entries if e[TYPE] == "f"), "bytes")
-    reader = snap.reader()
-    try:
-        with atomic_writer(target, mode=0o600) as fh:
-            zw = zstandard.ZstdCompressor(level=3).stream_writer(fh, closefd=False)
-            with tarfile.open(fileobj=zw, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                for e in entries:
-                    try:
-                        check_rel_path(e[PATH])
-                    except ValueError:
-                        continue
-                    info = tarfile.TarInfo("home/" + os.fsdecode(e[PATH]))
-                    info.mode = e[MODE]
-                    info.mtime = e[MTIME] / 1e9
-                    if e[TYPE] == "d":
-                        info.type = tarfile.DIRTYPE
-                        tar.addfile(info)
-                    elif e[TYPE] == "l":
-                        info.type = tarfile.SYMTYPE
-                        info.linkname = os.fsdecode(e[TARGET])
-                        tar.addfile(info)
-                    else:
-                        info.size = e[SIZE]
-                        tar.addfile(info, _ChunkStream(reader, e[CHUNKS]))
-                        reporter.advance(e[SIZE])
-            zw.flush(zstandard.FLUSH_FRAME)
-    finally:
-        reader.close()

@@ -12,8 +12,10 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from core.accounts.keys import Credentials
 from core.accounts.packs import BlobReader, refresh_index
 from core.accounts.repository import BackupHeader, Repository
+from core.errors import PassphraseRequired
 
 
 @contextlib.contextmanager
@@ -55,16 +57,22 @@ class OpenBackup:
 
 
 def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destination=None,
-                reporter=None) -> OpenBackup:
-    """The backup, unlocked and indexed; close it (or use it as a context manager) when done."""
+                reporter=None, credentials: Credentials | None = None) -> OpenBackup:
+    """The backup, unlocked and indexed; close it (or use it as a context manager) when done.
+
+    ``credentials`` may carry the owner's passphrase or key file, the organisation's recovery key or
+    an exported account key (a fresh installation restoring app-held backups)."""
     entry = ctx.catalog.backups.get(backup_id)
     stack = contextlib.ExitStack()
     try:
         dest = stack.enter_context(use_destination(ctx, entry.destination, destination))
         repo = Repository(dest, entry.destination)
         repo.check()
-        keys = repo.unlock(entry.account_id, ctx.secrets, passphrase)
+        keys = repo.unlock(entry.account_id, ctx.secrets, credentials=Credentials.of(passphrase, credentials))
+        if not keys.can_read_content:
+            raise PassphraseRequired("Reading this backup needs the owner's key; the app can only write it.")
         header, manifest = repo.read_backup(keys, backup_id)
+        mark_authenticated(ctx, entry)
         locations = refresh_index(repo, keys, ctx.catalog, entry.destination, reporter)
     except BaseException:
         stack.close()
@@ -72,5 +80,12 @@ def open_backup(ctx, backup_id: str, *, passphrase: str | None = None, destinati
     return OpenBackup(entry, repo, keys, header, manifest, locations, dest, stack)
 
 
+def mark_authenticated(ctx, entry) -> None:
+    """A backup filed from a clear header (a scan without keys) is known to be real once it opens."""
+    if entry.status == "unverified":
+        ctx.catalog.backups.set_status(entry.id, "complete")
+
+
 def needs_passphrase(ctx, backup_id: str) -> bool:
+    """True when reading the backup needs the owner's passphrase (owner-held keys always do)."""
     return ctx.catalog.backups.get(backup_id).encryption == "owner"

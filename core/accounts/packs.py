@@ -127,9 +127,10 @@ class Packer:
 
 def refresh_index(repo, keys: AccountKeys, catalog, destination: str, reporter=None) -> dict:
     """Bring the catalog's cache of pack indexes in line with the destination's listing; return
-    blob id -> (pack id, offset, length, raw size)."""
+    blob id -> (pack id, offset, length, raw size). An index whose pack is gone describes nothing:
+    its blobs count as missing, so a backup uploads them again instead of referring to lost data."""
     acc = keys.account_id
-    listed = repo.list_index_ids(acc)
+    listed = repo.list_index_ids(acc) & repo.list_pack_ids(acc)
     cached = catalog.blobs.known_packs(destination, acc)
     gone = cached - listed
     if gone:
@@ -146,25 +147,42 @@ def refresh_index(repo, keys: AccountKeys, catalog, destination: str, reporter=N
 
 
 class BlobReader:
-    """Fetch blobs by id: whole packs are downloaded and kept in a small LRU cache."""
+    """Fetch blobs by id. A pack is read by byte range, up to the end of the last blob the
+    authenticated index places in it (whatever follows is never downloaded), and kept in a small LRU
+    cache; with ``prefetch`` (pack ids in first-use order) two downloads run ahead."""
 
     def __init__(self, repo, keys: AccountKeys, locations: dict, *, cache_packs: int = 3, prefetch=None):
         self.repo, self.keys, self.locations = repo, keys, locations
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._max = cache_packs
         self._futures: dict[str, Future] = {}
+        self._extents: dict[str, int] | None = None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="uv-fetch") if prefetch else None
         self.downloaded = 0
         if prefetch:
             self._queue = list(prefetch)
             self._pump()
 
+    def extent(self, pid: str) -> int:
+        """How much of pack ``pid`` the index says is needed: the end of its last located blob."""
+        if self._extents is None:
+            ext: dict[str, int] = {}
+            for p, o, n, _r in self.locations.values():
+                if o + n > ext.get(p, 0):
+                    ext[p] = o + n
+            self._extents = ext
+        return self._extents.get(pid, 0)
+
+    def _read(self, pid: str) -> bytes:
+        return self.repo.read_pack(self.keys.account_id, pid, self.extent(pid))
+
     def _pump(self) -> None:
         while self._pool and self._queue and len(self._futures) < 2:
             pid = self._queue.pop(0)
             if pid in self._cache or pid in self._futures:
                 continue
-            self._futures[pid] = self._pool.submit(self.repo.read_pack, self.keys.account_id, pid)
+            self.extent(pid)          # computed here, on the calling thread
+            self._futures[pid] = self._pool.submit(self._read, pid)
 
     def pack(self, pid: str) -> bytes:
         data = self._cache.get(pid)
@@ -172,7 +190,7 @@ class BlobReader:
             self._cache.move_to_end(pid)
             return data
         fut = self._futures.pop(pid, None)
-        data = fut.result() if fut is not None else self.repo.read_pack(self.keys.account_id, pid)
+        data = fut.result() if fut is not None else self._read(pid)
         self.downloaded += len(data)
         self._cache[pid] = data
         while len(self._cache) > self._max:
@@ -190,9 +208,10 @@ class BlobReader:
         pid, offset, length, raw = loc
         try:
             data = self.pack(pid)
-        except IntegrityError:
+        except IntegrityError as exc:
             path = self.repo.pack_path(self.keys.account_id, pid)
-            raise IntegrityError(f"The object {path} holding blob {blob_id} is missing.", details=[path]) from None
+            what = "truncated" if exc.kind == "pack_truncated" else "missing"
+            raise IntegrityError(f"The object {path} holding blob {blob_id} is {what}.", details=[path]) from None
         if offset + length > len(data):
             name = f"{self.repo.pack_path(self.keys.account_id, pid)} (blob {blob_id})"
             raise IntegrityError(f"The object {name} is truncated.", details=[name])

@@ -7,7 +7,7 @@ the one wrapper that asks the policy, logs, and is where audit entries and queue
 ``context.py`` is the wiring (home, stores, secrets, clock, actor). See docs/architecture.md.
 """
 
-AREAS = ("units", "bundles", "imports", "accounts", "destinations", "backups", "settings")
+AREAS = ("units", "bundles", "imports", "accounts", "destinations", "backups", "settings", "jobs", "tags")
 
 
 def load_all() -> None:

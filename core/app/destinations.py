@@ -239,11 +239,15 @@ def remove_destination(ctx, req: RemoveDestination, *, actor, reporter):
 @dataclass(frozen=True)
 class ScanDestination:
     name: str
+    recovery_key_file: str | None = None      # also authenticate app-held backups this installation has no key for
 
 
 @use_case("destination.scan", writes=True, target=lambda r: r.name)
 def scan_destination(ctx, req: ScanDestination, *, actor, reporter):
-    """Rediscover every account and backup stored at the destination into the catalog's index."""
+    """Rediscover every account and backup stored at the destination into the catalog's index;
+    backups whose header no key here can check are filed "unverified" (core/accounts/scan.py)."""
     from core.accounts.scan import scan_destination as scan
+    from core.app.backups import KeyFiles, credentials
 
-    return scan(ctx, req.name, reporter=reporter)
+    return scan(ctx, req.name, reporter=reporter,
+                credentials=credentials(None, KeyFiles(recovery_key_file=req.recovery_key_file)))

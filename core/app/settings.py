@@ -38,11 +38,11 @@ def show_kdf(ctx, request=None, *, actor, reporter) -> KdfSetting:
 @use_case("settings.kdf-calibrate", writes=True)
 def calibrate_kdf(ctx, request=None, *, actor, reporter) -> KdfSetting:
     """Measure Argon2id here and store parameters that take about 0.5-1 s (never below the floor)."""
+    from core import bundle
     from core.bundle.keys import KDF_SETTINGS
-    from core.bundle.keys import calibrate_kdf as measure
 
     reporter.stage("measuring")
-    kdf = measure()
+    kdf = bundle.calibrate_kdf()
     for key, value in zip(KDF_SETTINGS, (kdf.m_kib, kdf.t, kdf.p), strict=True):
         ctx.settings.set(key, value)
     return _kdf_setting(ctx)
@@ -207,3 +207,54 @@ def set_retention(ctx, req: SetRetention, *, actor, reporter) -> Retention:
             raise InvalidInputError("Downloads live between 1 and 365 days.")
         ctx.settings.set(TTL_SETTING, req.download_ttl_days)
     return _retention(ctx)
+
+
+# --- backups: catalog-wide (shared by every workstation on one catalog) -----------------------------------
+@dataclass(frozen=True)
+class BackupSettings:
+    ondemand_max: int          # on-demand backups an account may have (1-99), unless the account says otherwise
+    ondemand_keep: int         # newest on-demand backups kept per account and destination
+    ondemand_ttl_days: int     # an on-demand backup expires this many days after it was made
+
+    def to_json(self) -> dict:
+        return {"ondemand_max": self.ondemand_max, "ondemand_keep": self.ondemand_keep,
+                "ondemand_ttl_days": self.ondemand_ttl_days}
+
+
+def _backup_settings(ctx) -> BackupSettings:
+    from core.app import backups as b
+
+    s = ctx.catalog.settings
+    return BackupSettings(s.get_int(b.ONDEMAND_MAX, b.DEFAULT_ONDEMAND_MAX),
+                          s.get_int(b.ONDEMAND_KEEP, b.DEFAULT_ONDEMAND_KEEP),
+                          s.get_int(b.ONDEMAND_TTL, b.DEFAULT_ONDEMAND_TTL))
+
+
+@use_case("settings.backups-show")
+def show_backup_settings(ctx, request=None, *, actor, reporter) -> BackupSettings:
+    return _backup_settings(ctx)
+
+
+@dataclass(frozen=True)
+class SetBackupSettings:
+    ondemand_max: int | None = None
+    ondemand_keep: int | None = None
+    ondemand_ttl_days: int | None = None
+
+
+@use_case("settings.backups-set", writes=True)
+def set_backup_settings(ctx, req: SetBackupSettings, *, actor, reporter) -> BackupSettings:
+    from core.app import backups as b
+
+    s = ctx.catalog.settings
+    if req.ondemand_max is not None:
+        s.set(b.ONDEMAND_MAX, b.check_ondemand_max(req.ondemand_max))
+    if req.ondemand_keep is not None:
+        if not 1 <= req.ondemand_keep <= 99:
+            raise InvalidInputError("Keep from 1 to 99 on-demand backups.")
+        s.set(b.ONDEMAND_KEEP, req.ondemand_keep)
+    if req.ondemand_ttl_days is not None:
+        if not 1 <= req.ondemand_ttl_days <= 3650:
+            raise InvalidInputError("On-demand backups live from 1 to 3,650 days.")
+        s.set(b.ONDEMAND_TTL, req.ondemand_ttl_days)
+    return _backup_settings(ctx)

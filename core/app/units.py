@@ -27,6 +27,16 @@ def list_units(ctx, request=None, *, actor, reporter) -> list[UnitSummary]:
     return [UnitSummary(u, counts.get(u.id, SectionCounts())) for u in store.list_units()]
 
 
+@use_case("unit.revisions", quiet=True)
+def unit_revisions(ctx, request=None, *, actor, reporter) -> dict[str, tuple[str, int | None]]:
+    """``{unit id: (name, revision)}``, for views that watch for changes made elsewhere: every
+    committed change to a unit bumps its revision, and a deleted unit drops out. Quiet in the log:
+    the desktop asks every few seconds."""
+    store = ctx.units
+    with store.read() as conn:
+        return {u.id: (u.name, store.revision(u.id, conn)) for u in store.list_units(conn)}
+
+
 @dataclass(frozen=True)
 class UnitRef:
     name: str

@@ -17,6 +17,7 @@ Cross-cutting rules (audit entries, queueing) attach here, once, not in the use 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class UseCase:
     fn: Callable[..., Any]
     writes: bool                                   # changes something (an audit entry will follow)
     target: Callable[[Any], str] | None = None     # what the request acts on, for the log and the policy
+    quiet: bool = False                            # a frequent check (a view watching for changes): debug log
 
     def describe(self, request) -> str:
         if self.target is None or request is None:
@@ -49,9 +51,10 @@ class UseCase:
 REGISTRY: dict[str, UseCase] = {}
 
 
-def use_case(action: str, *, writes: bool = False, target: Callable[[Any], str] | None = None):
+def use_case(action: str, *, writes: bool = False, target: Callable[[Any], str] | None = None,
+             quiet: bool = False):
     def decorate(fn):
-        case = UseCase(action, fn, writes, target)
+        case = UseCase(action, fn, writes, target, quiet)
         if action in REGISTRY:
             raise RuntimeError(f"use case {action} defined twice")
         REGISTRY[action] = case
@@ -75,7 +78,7 @@ def invoke(case: UseCase, ctx, request, *, actor=None, reporter: Reporter | None
     if not decision.ok:
         log.info("refused: %s by %s%s: %s", case.action, actor, suffix, decision.reason)
         raise policy.PermissionDenied(decision.reason, data={"action": case.action})
-    log.info("%s by %s%s", case.action, actor, suffix)
+    log.log(logging.DEBUG if case.quiet else logging.INFO, "%s by %s%s", case.action, actor, suffix)
     started = time.monotonic()
     try:
         result = case.fn(ctx, request, actor=actor, reporter=reporter)

@@ -44,6 +44,10 @@ def check_out_path(out_path, overwrite: bool) -> Path:
         raise InvalidInputError(f"The folder {path.parent} does not exist.")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists", data={"path": str(path)})
+    if overwrite:
+        from core.fsutil import check_replaceable
+
+        check_replaceable(path)        # a device, pipe or link is never replaced, whatever the force
     return path
 
 

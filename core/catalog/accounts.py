@@ -16,6 +16,7 @@ from core.catalog.database import Aggregate
 from core.catalog.records import ACTIVE, DELETED, ENCRYPTION_MODES, SUSPENDED, Account, dumps
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 
+UNCHANGED = object()
 USERNAME_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 
@@ -52,8 +53,11 @@ class Accounts(Aggregate):
         units = tuple(r.unit_name for r in c.execute(
             select(t.account_units.c.unit_name).where(t.account_units.c.account_id == row.id)
             .order_by(t.account_units.c.unit_name)))
+        tags = tuple(r.tag for r in c.execute(
+            select(t.account_tags.c.tag).where(t.account_tags.c.account_id == row.id).order_by(t.account_tags.c.tag)))
         return Account(row.id, row.username, row.email, row.home_dir, row.status,
-                       tuple(json.loads(row.excludes)), row.encryption, units, row.created_at, row.updated_at)
+                       tuple(json.loads(row.excludes)), row.encryption, units, row.created_at, row.updated_at,
+                       row.max_on_demand, row.priority_group, tags)
 
     def _reload(self, c: Connection, account_id: str) -> Account:
         return self._account(c, c.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one())
@@ -109,7 +113,9 @@ class Accounts(Aggregate):
     def edit(self, name_or_id: str, *, username: str | None = None, email: str | None = None,
              home_dir: str | None = None, units: Iterable[str] | None = None,
              excludes: Iterable[str] | None = None, encryption: str | None = None,
-             conn: Connection | None = None) -> Account:
+             max_on_demand=UNCHANGED, priority_group=UNCHANGED, conn: Connection | None = None) -> Account:
+        """``None`` leaves a field alone; ``max_on_demand`` and ``priority_group`` may be cleared, so for
+        them ``UNCHANGED`` (the default) leaves them and ``None`` clears them."""
         with self._conn(conn, write=True) as c:
             account = self.get(name_or_id, c)
             values: dict = {}
@@ -126,6 +132,10 @@ class Accounts(Aggregate):
                 values["excludes"] = dumps(list(check_excludes(excludes)))
             if encryption is not None:
                 values["encryption"] = check_encryption(encryption)
+            if max_on_demand is not UNCHANGED:
+                values["max_on_demand"] = max_on_demand
+            if priority_group is not UNCHANGED:
+                values["priority_group"] = priority_group
             values["updated_at"] = self.catalog.now()
             c.execute(update(t.accounts).where(t.accounts.c.id == account.id).values(**values))
             if units is not None:
@@ -144,6 +154,36 @@ class Accounts(Aggregate):
             c.execute(update(t.accounts).where(t.accounts.c.id == account.id)
                       .values(status=status, updated_at=self.catalog.now()))
             return self._reload(c, account.id)
+
+    # --- reassigned UUIDs ---------------------------------------------------------------------------
+    def aliases(self, account_id: str, conn: Connection | None = None) -> list[str]:
+        with self._conn(conn) as c:
+            return sorted(r.uuid for r in c.execute(select(t.account_aliases.c.uuid)
+                                                    .where(t.account_aliases.c.account_id == account_id)))
+
+    def alias_owner(self, uuid_: str, conn: Connection | None = None) -> str | None:
+        with self._conn(conn) as c:
+            r = c.execute(select(t.account_aliases.c.account_id).where(t.account_aliases.c.uuid == uuid_)).first()
+        return r[0] if r else None
+
+    def add_alias(self, uuid_: str, account_id: str, conn: Connection | None = None) -> None:
+        with self._conn(conn, write=True) as c:
+            c.execute(delete(t.account_aliases).where(t.account_aliases.c.uuid == uuid_))
+            c.execute(insert(t.account_aliases).values(uuid=uuid_, account_id=account_id, created_at=self.catalog.now()))
+
+    def undelete(self, account_id: str, username: str, home_dir: str, conn: Connection | None = None) -> Account:
+        """A deleted account comes back (adopting its orphaned backups) under a username not in use."""
+        check_username(username)
+        with self._conn(conn, write=True) as c:
+            account = self.get(account_id, c)
+            if account.status != DELETED:
+                raise AlreadyExistsError(f"The account {account.username!r} exists and is not deleted.")
+            if self._find_active(c, username):
+                raise AlreadyExistsError(f"An account named {username!r} already exists.")
+            c.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(
+                username=username, home_dir=str(home_dir), status=ACTIVE, deleted_at=None,
+                updated_at=self.catalog.now()))
+            return self._reload(c, account_id)
 
     def delete(self, name_or_id: str, conn: Connection | None = None) -> Account:
         """Mark the account deleted: the row stays (its UUID is never reused), the username is free

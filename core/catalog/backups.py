@@ -18,7 +18,8 @@ class BackupIndex(Aggregate):
     def _entry(r) -> BackupEntry:
         return BackupEntry(r.id, r.account_id, r.destination, r.created_at, r.kind, tuple(json.loads(r.items)),
                            int(r.size), int(r.new_data), bool(r.encrypted), r.encryption, r.status,
-                           int(r.file_count), json.loads(r.info))
+                           int(r.file_count), json.loads(r.info), r.job, bool(r.locked), r.locked_until,
+                           r.lock_reason, r.expires_at)
 
     def add(self, entry: BackupEntry, conn: Connection | None = None) -> bool:
         """Index a backup; returns False when it was already indexed (left unchanged)."""
@@ -30,7 +31,9 @@ class BackupIndex(Aggregate):
                 id=entry.id, account_id=entry.account_id, destination=entry.destination,
                 created_at=entry.created_at, kind=entry.kind, items=dumps(list(entry.items)), size=entry.size,
                 new_data=entry.new_data, encrypted=entry.encrypted, encryption=entry.encryption,
-                status=entry.status, file_count=entry.file_count, info=dumps(entry.info)))
+                status=entry.status, file_count=entry.file_count, info=dumps(entry.info), job=entry.job,
+                locked=entry.locked, locked_until=entry.locked_until, lock_reason=entry.lock_reason,
+                expires_at=entry.expires_at))
             return True
 
     def list(self, account_id: str | None = None, destination: str | None = None,
@@ -56,6 +59,28 @@ class BackupIndex(Aggregate):
             raise NotFoundError(f"No backup with id {backup_id!r}.", kind="backup_not_found",
                                 data={"id": backup_id})
         return entry
+
+    def set_lock(self, backup_id: str, locked: bool, *, until: str | None = None, reason: str | None = None,
+                 conn: Connection | None = None) -> BackupEntry:
+        with self._conn(conn, write=True) as c:
+            self.get(backup_id, c)
+            c.execute(update(t.backups).where(t.backups.c.id == backup_id).values(
+                locked=locked, locked_until=until if locked else None, lock_reason=reason if locked else None))
+            return self.get(backup_id, c)
+
+    def set_account(self, backup_id: str, account_id: str, info: dict, conn: Connection | None = None) -> None:
+        """File the backup under another account (reassignment)."""
+        with self._conn(conn, write=True) as c:
+            c.execute(update(t.backups).where(t.backups.c.id == backup_id).values(account_id=account_id,
+                                                                                  info=dumps(info)))
+
+    def account_ids(self, conn: Connection | None = None) -> dict[str, int]:
+        """account id -> number of indexed backups."""
+        from sqlalchemy import func
+
+        with self._conn(conn) as c:
+            return {r[0]: int(r[1]) for r in c.execute(
+                select(t.backups.c.account_id, func.count()).group_by(t.backups.c.account_id))}
 
     def set_status(self, backup_id: str, status: str, conn: Connection | None = None) -> None:
         with self._conn(conn, write=True) as c:

@@ -8,6 +8,9 @@ head, and hands out one object per aggregate:
 - ``catalog.destinations``  where backups go; configs only, never secrets (destinations.py)
 - ``catalog.backups``       the index of the backups stored at destinations (backups.py)
 - ``catalog.blobs``         a cache of the destinations' pack indexes (blobs.py)
+- ``catalog.jobs``          backup jobs (jobs.py); ``catalog.queue`` the persistent work queue (queue.py)
+- ``catalog.tags``, ``catalog.priorities``, ``catalog.conditions`` (restore conditions), ``catalog.orphans``
+  and ``catalog.settings`` (catalog-wide settings, shared by every workstation on one catalog)
 
 Every method runs in one transaction of its own, or on the connection it is given, so a use case can
 change several aggregates atomically: ``with catalog.write() as c: ...(conn=c)``. Any backend must
@@ -23,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.db import open_database, read_transaction, write_transaction
 from core.support.clock import SYSTEM_CLOCK, Clock, now_iso
 
-HEAD_REVISION = "c0002"
+HEAD_REVISION = "c0003"
 VERSION_TABLE = "catalog_alembic_version"
 
 
@@ -32,7 +35,13 @@ class Catalog:
         from core.catalog.accounts import Accounts
         from core.catalog.backups import BackupIndex
         from core.catalog.blobs import BlobCache
+        from core.catalog.conditions import RestoreConditions
         from core.catalog.destinations import Destinations
+        from core.catalog.jobs import Jobs
+        from core.catalog.orphans import Orphans
+        from core.catalog.priorities import PriorityGroups
+        from core.catalog.settings import CatalogSettings
+        from core.catalog.tags import Tags
 
         self.engine = engine
         self.clock = clock
@@ -40,6 +49,12 @@ class Catalog:
         self.destinations = Destinations(self)
         self.backups = BackupIndex(self)
         self.blobs = BlobCache(self)
+        self.jobs = Jobs(self)
+        self.tags = Tags(self)
+        self.priorities = PriorityGroups(self)
+        self.conditions = RestoreConditions(self)
+        self.orphans = Orphans(self)
+        self.settings = CatalogSettings(self)
 
     @classmethod
     def open(cls, url: str, clock: Clock = SYSTEM_CLOCK) -> Catalog:

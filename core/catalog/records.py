@@ -26,11 +26,15 @@ class Account:
     units: tuple[str, ...]
     created_at: str
     updated_at: str
+    max_on_demand: int | None = None      # None: the global maximum
+    priority_group: str | None = None     # overrides the tags' and the job type's group
+    tags: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {"id": self.id, "username": self.username, "email": self.email, "home_dir": self.home_dir,
                 "status": self.status, "units": list(self.units), "excludes": list(self.excludes),
-                "encryption": self.encryption, "created_at": self.created_at, "updated_at": self.updated_at}
+                "encryption": self.encryption, "created_at": self.created_at, "updated_at": self.updated_at,
+                "max_on_demand": self.max_on_demand, "priority_group": self.priority_group, "tags": list(self.tags)}
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,20 @@ class BackupEntry:
     status: str = "complete"
     file_count: int = 0
     info: dict = field(default_factory=dict, compare=False, hash=False)
+    job: str | None = None                 # the job that made it (None: on demand)
+    locked: bool = False
+    locked_until: str | None = None        # with ``locked``: None means until unlocked
+    lock_reason: str | None = None
+    expires_at: str | None = None          # on-demand backups' TTL
+
+    def lock_active(self, now: str) -> bool:
+        """Locked now: ``now`` and ``locked_until`` are ISO UTC texts of one format, so they compare."""
+        return self.locked and (self.locked_until is None or self.locked_until > now)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "account_id": self.account_id, "username": self.info.get("username", ""),
                 "time": self.created_at, "kind": self.kind, "items": list(self.items), "size": self.size,
                 "new_data": self.new_data, "encrypted": self.encrypted, "encryption": self.encryption,
                 "destination": self.destination, "status": self.status, "files": self.file_count,
-                "units": list(self.info.get("units", []))}
+                "units": list(self.info.get("units", [])), "job": self.job, "locked": self.locked,
+                "locked_until": self.locked_until, "lock_reason": self.lock_reason, "expires_at": self.expires_at}

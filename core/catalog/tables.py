@@ -3,7 +3,19 @@ index of the backups stored at those destinations. Lists and maps are stored as 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -19,6 +31,8 @@ accounts = Table(
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
     Column("deleted_at", String(40), nullable=True),
+    Column("max_on_demand", Integer, nullable=True),       # None: the global maximum (c0003)
+    Column("priority_group", String(32), nullable=True),   # overrides tags and job type (c0003)
 )
 Index("ix_accounts_username", accounts.c.username)
 
@@ -42,7 +56,7 @@ backups = Table(
     Column("account_id", String(36), nullable=False),      # no FK: orphans (unknown accounts) are indexed too
     Column("destination", String(64), nullable=False),
     Column("created_at", String(40), nullable=False),
-    Column("kind", String(16), nullable=False),            # manual | scheduled | on-demand
+    Column("kind", String(16), nullable=False),            # scheduled (by a job) | on-demand | manual (older versions)
     Column("items", Text, nullable=False),                 # JSON list: account, units, files
     Column("size", BigInteger, nullable=False),            # logical bytes of the backup
     Column("new_data", BigInteger, nullable=False),        # bytes uploaded by the run that made it
@@ -51,6 +65,11 @@ backups = Table(
     Column("status", String(16), nullable=False),          # complete | damaged | missing
     Column("file_count", BigInteger, nullable=False),
     Column("info", Text, nullable=False),                  # JSON: username, units, counts
+    Column("job", String(64), nullable=True),              # the job that made it (c0003)
+    Column("locked", Boolean, nullable=False, server_default="0"),
+    Column("locked_until", String(40), nullable=True),     # with locked: None means until unlocked
+    Column("lock_reason", Text, nullable=True),
+    Column("expires_at", String(40), nullable=True),       # on-demand backups' TTL
 )
 Index("ix_backups_account", backups.c.account_id, backups.c.created_at)
 
@@ -73,3 +92,107 @@ known_blobs = Table(
     Column("length", BigInteger, nullable=False),
     Column("raw_size", BigInteger, nullable=False),
 )
+
+# --- account backups II (c0003) ------------------------------------------------------------------------
+priority_groups = Table(
+    "priority_groups", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),              # lower runs first
+)
+
+type_priorities = Table(
+    "type_priorities", metadata,
+    Column("type", String(16), primary_key=True),          # backup | restore | download
+    Column("priority_group", String(32), nullable=False),
+)
+
+tags = Table(
+    "tags", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("color", String(7), nullable=False),            # #RRGGBB
+    Column("priority_group", String(32), nullable=True),
+    Column("created_at", String(40), nullable=False),
+)
+
+account_tags = Table(
+    "account_tags", metadata,
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(64), ForeignKey("tags.name", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("destination", String(64), nullable=False),
+    Column("items", Text, nullable=False),                 # JSON list: account, units, files
+    Column("accounts", Text, nullable=False),              # JSON: {"all": true} | {"usernames": [...]} | {"tag": T}
+    Column("schedule", String(200), nullable=False),       # hourly | daily@HH:MM | weekly@DAY,HH:MM | monthly@D,HH:MM | cron
+    Column("timezone", String(64), nullable=False),
+    Column("keep_last", Integer, nullable=False),
+    Column("keep_daily", Integer, nullable=True),
+    Column("keep_weekly", Integer, nullable=True),
+    Column("keep_monthly", Integer, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("last_scheduled", String(40), nullable=True),   # the latest scheduled run already queued
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+queue_items = Table(
+    "queue_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),            # backup | restore | download
+    Column("state", String(16), nullable=False),           # queued | running | done | failed | cancelled
+    Column("priority", Integer, nullable=False),           # the group's value when queued; lower runs first
+    Column("priority_group", String(32), nullable=False),
+    Column("account_id", String(36), nullable=True),
+    Column("destination", String(64), nullable=True),
+    Column("job", String(64), nullable=True),
+    Column("scheduled_for", String(40), nullable=True),
+    Column("request", Text, nullable=False),               # JSON: the use case's request (never secrets)
+    Column("created_at", String(40), nullable=False),
+    Column("started_at", String(40), nullable=True),
+    Column("finished_at", String(40), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="3"),
+    Column("worker", String(64), nullable=True),
+    Column("lease_until", String(40), nullable=True),
+    Column("stage", String(64), nullable=True),
+    Column("done", BigInteger, nullable=True),
+    Column("total", BigInteger, nullable=True),
+    Column("progress_unit", String(8), nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, server_default="0"),
+    Column("error", Text, nullable=True),
+    Column("result", Text, nullable=True),                 # JSON summary
+    UniqueConstraint("job", "scheduled_for", "account_id", name="uq_queue_scheduled_run"),
+)
+Index("ix_queue_state", queue_items.c.state, queue_items.c.priority, queue_items.c.id)
+
+restore_conditions = Table(
+    "restore_conditions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+orphans = Table(
+    "orphans", metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False),        # the former username (from the backups)
+    Column("first_seen", String(40), nullable=False),
+    Column("empty_since", String(40), nullable=True),      # no backups left since; removed after 14 days
+)
+
+account_aliases = Table(          # backups filed under another UUID that belong to this account (reassigned)
+    "account_aliases", metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+catalog_settings = Table(
+    "catalog_settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+Index("ix_backups_destination_job", backups.c.destination, backups.c.job)

@@ -6,6 +6,7 @@ import sys
 
 from core.cli.output import print_json, print_table, progress
 from core.support.sizes import format_size
+from core.support.text import printable
 
 
 def register(sub) -> None:
@@ -16,13 +17,16 @@ def register(sub) -> None:
                                    "Owner-held keys ask for the owner's passphrase (never on the command line).")
     s = p.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
 
-    q = s.add_parser("now", help="back up an account now")
+    q = s.add_parser("now", help="back up an account now",
+                     description="Back up an account. An owner-held key needs the owner's passphrase (or key "
+                                 "file) the first time at this installation; later backups run unattended.")
     q.add_argument("account")
     q.add_argument("--destination", required=True, metavar="D")
     q.add_argument("--items", default="account,units,files", metavar="ITEMS",
                    help="comma-separated: account, units, files (default: all three)")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
+    _add_key_files(q, recovery=True)
     q.set_defaults(func=cmd_now)
 
     q = s.add_parser("list", help="list an account's backups, oldest first")
@@ -35,7 +39,8 @@ def register(sub) -> None:
     q.add_argument("id")
     q.add_argument("--read-data", action="store_true", help="download and authenticate every blob")
     q.add_argument("--json", action="store_true", help="print JSON")
-    add_password_options(q)
+    add_password_options(q, recovery=True)
+    _add_key_files(q, recovery=False)
     q.set_defaults(func=cmd_verify)
 
     q = s.add_parser("restore", help="restore account settings, units and files from a backup")
@@ -50,8 +55,11 @@ def register(sub) -> None:
     q.add_argument("--dry-run", action="store_true", help="show the plan (what is restored, kept, skipped and "
                                                          "removed) and change nothing")
     q.add_argument("--yes", action="store_true", help="confirm a terminate restore")
+    q.add_argument("--accept-conditions", action="store_true",
+                   help="accept the restore conditions the admin defined (listed by 'unitvault condition list')")
     q.add_argument("--json", action="store_true", help="print JSON")
-    add_password_options(q)
+    add_password_options(q, recovery=True)
+    _add_key_files(q, recovery=False)
     q.set_defaults(func=cmd_restore)
 
     q = s.add_parser("download", help="download units as .uvault bundles and files as .tar.zst")
@@ -63,7 +71,54 @@ def register(sub) -> None:
     q.add_argument("--passphrase-file", metavar="F", help="the owner's passphrase (owner-held keys only)")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
+    _add_key_files(q, recovery=True)
     q.set_defaults(func=cmd_download)
+
+    q = s.add_parser("forget", help="delete one backup (its data goes with the next prune)")
+    q.add_argument("id")
+    q.add_argument("--yes", action="store_true", help="confirm")
+    q.set_defaults(func=cmd_forget)
+
+    q = s.add_parser("lock", help="keep a backup from rotation, TTL, forget and prune")
+    q.add_argument("id")
+    q.add_argument("--until", metavar="DATE", help="YYYY-MM-DD, an ISO time, or 30d / 12h from now "
+                                                    "(default: until unlocked)")
+    q.add_argument("--reason", metavar="TEXT")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_lock, locked=True)
+    q = s.add_parser("unlock", help="let rotation and forget remove a backup again")
+    q.add_argument("id")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_lock, locked=False)
+
+    r = sub.add_parser("retention", help="apply every job's rotation and the on-demand rules")
+    rs = r.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    q = rs.add_parser("run", help="forget the backups retention removes (each decision with its reason)")
+    q.add_argument("--dry-run", action="store_true", help="show every decision, remove nothing")
+    q.add_argument("--destination", metavar="D", help="only this destination")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_retention)
+
+    q = sub.add_parser("prune", help="remove data no backup at a destination uses any more",
+                       description="Unused packs are marked first and deleted by a later prune once a grace (one "
+                                   "hour) is over, so a backup running meanwhile, here or on another machine, never "
+                                   "loses data. --dry-run shows every decision.")
+    q.add_argument("destination")
+    q.add_argument("--dry-run", action="store_true", help="show every decision, delete nothing")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_prune)
+
+    c = sub.add_parser("condition", help="restore conditions: texts whoever restores must accept")
+    cs = c.add_subparsers(dest="condition_command", metavar="ACTION", required=True)
+    q = cs.add_parser("add", help="add a condition")
+    q.add_argument("text")
+    q.set_defaults(func=cmd_condition_add)
+    q = cs.add_parser("list", help="list the conditions")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_condition_list)
+    q = cs.add_parser("remove", help="remove a condition")
+    q.add_argument("id", type=int)
+    q.set_defaults(func=cmd_condition_remove)
 
     d = sub.add_parser("downloads", help="list downloads (they expire after a TTL, 7 days by default)")
     ds = d.add_subparsers(dest="downloads_command", metavar="ACTION", required=True)
@@ -72,21 +127,53 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_downloads_list)
 
 
-def _needs_owner_key(ctx, backup_id: str) -> bool:
+def _add_key_files(q, *, recovery: bool, account_key: bool = True) -> None:
+    g = q.add_argument_group("keys given as files (never stored)")
+    if recovery:
+        g.add_argument("--recovery-key", metavar="FILE",
+                       help="the organisation's recovery key (app-held accounts, e.g. on a new installation)")
+    if account_key:
+        g.add_argument("--account-key", metavar="FILE", help="the account's exported key (its printed kit, typed in)")
+    g.add_argument("--owner-key-file", metavar="FILE", help="the owner's key file, for an owner who uses one instead "
+                                                             "of a passphrase")
+
+
+def _key_files(args):
+    from core.app.backups import KeyFiles
+    from core.support.secretfiles import readable_by_others
+
+    for what, path in (("recovery key", getattr(args, "recovery_key", None)),
+                       ("account key", getattr(args, "account_key", None)),
+                       ("owner key", getattr(args, "owner_key_file", None))):
+        if path and readable_by_others(path):
+            sys.stderr.write(f"unitvault: warning: the {what} file {path} can be read by other users; "
+                             "make it private (chmod 600).\n")
+    return KeyFiles(recovery_key_file=getattr(args, "recovery_key", None),
+                    account_key_file=getattr(args, "account_key", None),
+                    owner_key_file=getattr(args, "owner_key_file", None))
+
+
+def _needs_owner_key(ctx, backup_id: str, args=None) -> bool:
     from core.app import backups
 
+    if args is not None and getattr(args, "owner_key_file", None):
+        return False
     return backups.show_backup(ctx, backups.BackupRef(backup_id)).encryption == "owner"
 
 
 def cmd_now(args, ctx) -> int:
     from core.app import accounts, backups
-    from core.cli.passwords import owner_passphrase
+    from core.cli.passwords import has_password_source, owner_passphrase
 
     account = accounts.show_account(ctx, accounts.AccountRef(args.account))
-    passphrase = owner_passphrase(args, account.encryption == "owner")
+    needed = False
+    if account.encryption == "owner" and not args.owner_key_file:   # asked only when this backup needs it
+        needed = has_password_source(args) or backups.owner_key_needed(
+            ctx, backups.BackupTarget(args.account, args.destination))
+    passphrase = owner_passphrase(args, needed)
     with progress() as reporter:
-        r = backups.backup_now(ctx, backups.BackupNow(args.account, args.destination, args.items, passphrase),
-                               reporter=reporter)
+        r = backups.backup_now(ctx, backups.BackupNow(args.account, args.destination, args.items, passphrase,
+                                                      keys=_key_files(args)), reporter=reporter)
     if args.json:
         print_json({"id": r.backup_id, "account": r.account, "destination": r.destination, "time": r.created,
                     "items": list(r.items), "files": r.files, "reused_files": r.reused_files, "size": r.size,
@@ -107,47 +194,73 @@ def cmd_list(args, ctx) -> int:
     if args.json:
         print_json([b.as_dict() for b in items])
     elif not items:
-        print(f"No backups of {listing.account.username} yet.")
+        print(f"No backups of {listing.name} yet.")
     else:
-        print_table(["ID", "TIME", "KIND", "ITEMS", "SIZE", "NEW DATA", "ENCRYPTION", "DESTINATION", "STATUS"],
-                    [[b.id, b.created_at, b.kind, ",".join(b.items), format_size(b.size), format_size(b.new_data),
-                      b.encryption, b.destination, b.status] for b in items])
+        if listing.account is None:
+            print(f"{listing.name or args.account} is an orphan: its account is not in the catalog "
+                  "(adopt it with 'unitvault orphans adopt').", file=sys.stderr)
+        print_table(["ID", "TIME", "KIND", "ITEMS", "SIZE", "NEW DATA", "ENCRYPTION", "DESTINATION", "STATUS", "LOCK"],
+                    [[b.id, b.created_at, b.kind + (f" ({b.job})" if b.job else ""), ",".join(b.items),
+                      format_size(b.size), format_size(b.new_data), b.encryption, b.destination, b.status,
+                      _lock_text(b)] for b in items])
     return 0
 
 
 def cmd_verify(args, ctx) -> int:
     from core.app import backups
-    from core.cli.passwords import owner_passphrase
+    from core.cli.passwords import has_password_source, owner_passphrase
+    from core.errors import PassphraseRequired
 
-    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
-    with progress() as reporter:
-        r = backups.verify_backup(ctx, backups.VerifyBackup(args.id, args.read_data, passphrase), reporter=reporter)
+    # The structure of an owner-held backup is checked with what the app holds; reading needs the owner
+    # (so does any check of a key of repository format 1: then the passphrase is asked after all).
+    owner = _needs_owner_key(ctx, args.id, args)
+    passphrase = owner_passphrase(args, owner and (args.read_data or has_password_source(args)))
+
+    def run(passphrase):
+        with progress() as reporter:
+            return backups.verify_backup(ctx, backups.VerifyBackup(args.id, args.read_data, passphrase,
+                                                                   keys=_key_files(args)), reporter=reporter)
+
+    try:
+        r = run(passphrase)
+    except PassphraseRequired:
+        if not owner or passphrase is not None or not sys.stdin.isatty():
+            raise
+        r = run(owner_passphrase(args, True))
     if args.json:
         print_json({"id": r.backup_id, "ok": r.ok, "read_data": r.read_data, "blobs": r.blobs, "packs": r.packs,
-                    "problems": list(r.problems)})
-    elif r.ok:
-        what = "structure and data" if r.read_data else "structure"
-        print(f"Backup {r.backup_id}: {what} OK ({r.blobs:,} blobs in {r.packs:,} packs).")
+                    "problems": list(r.problems), "lost": list(r.lost)})
     else:
-        print(f"Backup {r.backup_id}: {len(r.problems)} problem(s):")
-        for p in r.problems:
-            print(f"  {p}")
+        if r.ok:
+            what = "structure and data" if r.read_data else "structure"
+            print(f"Backup {r.backup_id}: {what} OK ({r.blobs:,} blobs in {r.packs:,} packs).")
+        else:
+            print(f"Backup {r.backup_id}: {len(r.problems)} problem(s):")
+            for p in r.problems:
+                print(f"  {p}")
+        for lost in r.lost:
+            print(f"  lost: backup {lost} is indexed here but gone from the destination (marked missing)")
     return 0 if r.ok else 1
 
 
 def cmd_restore(args, ctx) -> int:
+    from dataclasses import replace
+
     from core.app import backups
     from core.cli.passwords import owner_passphrase
 
     request = backups.RestoreBackup(args.id, args.items, args.mode, paths=tuple(args.path), to=args.to,
-                                    suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes)
+                                    suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes,
+                                    accept_conditions=args.accept_conditions)
     backups.check_restore(request)        # refuse a bad request before asking for a passphrase
-    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id))
+    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id, args))
     with progress() as reporter:
-        outcome = backups.restore_backup(ctx, request.with_passphrase(passphrase), reporter=reporter)
+        outcome = backups.restore_backup(ctx, replace(request.with_passphrase(passphrase), keys=_key_files(args)),
+                                         reporter=reporter)
     plan, r = outcome.plan, outcome.result
     if args.json:
-        data = {"plan": plan.to_json(), "applied": r is not None}
+        data = {"plan": plan.to_json(), "applied": r is not None,
+                "conditions": [c.text for c in outcome.conditions]}
         if r is not None:
             f = r.files
             data |= {"id": r.backup_id, "account": r.account, "account_restored": r.account_restored,
@@ -160,6 +273,8 @@ def cmd_restore(args, ctx) -> int:
         print_json(data)
         return 0 if outcome.ok else 1
     print_restore_plan(plan)
+    for i, cond in enumerate(outcome.conditions, 1):
+        print(f"  condition ({i}): {cond.text}" + ("" if r is None else "  [accepted]"))
     if r is None:
         print("Dry run: nothing was changed.")
         return 0
@@ -172,7 +287,7 @@ def cmd_restore(args, ctx) -> int:
         print(f"Files into {f.target}: {len(f.restored):,} restored, {len(f.skipped):,} skipped (live data kept), "
               f"{len(f.removed):,} removed first, {len(f.failed):,} failed.")
         for p, why in f.failed[:50]:
-            print(f"  failed: {p}: {why}", file=sys.stderr)
+            print(f"  failed: {printable(p, limit=400)}: {printable(why, limit=400)}", file=sys.stderr)
     if r.suspended:
         print(f"Account {r.account} is suspended.")
     return 0 if r.ok else 1
@@ -203,7 +318,7 @@ def print_restore_plan(plan, limit: int = 20) -> None:
         for title, paths in (("removed first", [p.decode("utf-8", "backslashreplace") for p in f.remove]),
                              ("skipped", f.paths("skip")), ("refused", [f"{p}: {why}" for p, why in f.refused])):
             for p in paths[:limit]:
-                print(f"    {title}: {p}")
+                print(f"    {title}: {printable(p, limit=400)}")       # names from the backup, escaped
             if len(paths) > limit:
                 print(f"    … and {len(paths) - limit:,} more {title}")
     if plan.suspend:
@@ -215,7 +330,7 @@ def cmd_download(args, ctx) -> int:
     from core.cli.passwords import get_password, secret_from_file
 
     passphrase = None
-    if _needs_owner_key(ctx, args.id):
+    if _needs_owner_key(ctx, args.id, args):
         if args.passphrase_file:
             passphrase = secret_from_file(args.passphrase_file, "passphrase")
         else:
@@ -236,7 +351,7 @@ def cmd_download(args, ctx) -> int:
     with progress() as reporter:
         made = backups.download_backup(ctx, backups.DownloadBackup(
             args.id, args.items, paths=tuple(args.path), out_dir=args.out, overwrite=args.force,
-            bundle_password=password, passphrase=passphrase), reporter=reporter)
+            bundle_password=password, passphrase=passphrase, keys=_key_files(args)), reporter=reporter)
     if args.json:
         print_json([d.as_dict() for d in made])
     else:
@@ -256,4 +371,107 @@ def cmd_downloads_list(args, ctx) -> int:
     else:
         print_table(["PATH", "BACKUP", "KIND", "SIZE", "EXPIRES"],
                     [[d.path, d.backup_id, d.kind, format_size(d.size), d.as_dict()["expires"]] for d in items])
+    return 0
+
+
+def _lock_text(b) -> str:
+    if not b.locked:
+        return "-"
+    return "locked" + (f" until {b.locked_until[:10]}" if b.locked_until else "")
+
+
+def cmd_forget(args, ctx) -> int:
+    from core.app import backups
+
+    entry = backups.forget_backup(ctx, backups.ForgetBackup(args.id, confirmed=args.yes))
+    print(f"Forgot backup {entry.id}; its data goes with the next prune of {entry.destination}.", file=sys.stderr)
+    return 0
+
+
+def cmd_lock(args, ctx) -> int:
+    from core.app import backups
+
+    entry = backups.lock_backup(ctx, backups.LockBackup(args.id, args.locked, getattr(args, "until", None),
+                                                        getattr(args, "reason", None)))
+    if args.json:
+        print_json(entry.as_dict())
+    elif entry.locked:
+        print(f"Backup {entry.id} is locked" + (f" until {entry.locked_until}" if entry.locked_until else "")
+              + (f" ({entry.lock_reason})" if entry.lock_reason else "") + ".")
+    else:
+        print(f"Backup {entry.id} is unlocked.")
+    return 0
+
+
+def cmd_retention(args, ctx) -> int:
+    from core.app import backups
+
+    with progress() as reporter:
+        run = backups.run_retention(ctx, backups.RunRetention(args.dry_run, args.destination), reporter=reporter)
+    if args.json:
+        print_json(run.to_json())
+        return 1 if run.failed else 0
+    for d in run.decisions:
+        print(f"{d.action:<6} {d.backup_id}  {'; '.join(d.reasons)}")
+    n = len([d for d in run.decisions if d.action == "remove"])
+    if run.dry_run:
+        print(f"Dry run: {n} backup{'s' if n != 1 else ''} would be removed; nothing was changed.")
+    else:
+        print(f"Removed {len(run.removed)} backup{'s' if len(run.removed) != 1 else ''}; their data goes with the "
+              "next prune.")
+    for i, why in run.failed:
+        print(f"unitvault: error: {i}: {why}", file=sys.stderr)
+    return 1 if run.failed else 0
+
+
+def cmd_condition_add(args, ctx) -> int:
+    from core.app import backups
+
+    c = backups.add_condition(ctx, backups.AddCondition(args.text))
+    print(f"Added restore condition {c.id}.")
+    return 0
+
+
+def cmd_condition_list(args, ctx) -> int:
+    from core.app import backups
+
+    items = backups.list_conditions(ctx)
+    if args.json:
+        print_json([c.as_dict() for c in items])
+    elif not items:
+        print("No restore conditions.")
+    else:
+        for c in items:
+            print(f"{c.id}. {c.text}")
+    return 0
+
+
+def cmd_condition_remove(args, ctx) -> int:
+    from core.app import backups
+
+    backups.remove_condition(ctx, backups.RemoveCondition(args.id))
+    print(f"Removed restore condition {args.id}.")
+    return 0
+
+
+def cmd_prune(args, ctx) -> int:
+    from core.app import backups
+
+    with progress() as reporter:
+        r = backups.prune_destination(ctx, backups.PruneDestination(args.destination, args.dry_run), reporter=reporter)
+    if args.json:
+        print_json(r.as_dict())
+        return 0
+    for p in r.plans:
+        if p.skipped:
+            print(f"account {p.account_id}: not pruned: {p.skipped}")
+            continue
+        for d in p.decisions:
+            if d.action != "keep" or args.dry_run:
+                print(f"{d.action:<8} {d.pack_id}  {format_size(d.size):>10}  {d.reason}")
+        print(f"account {p.account_id}: {p.count('keep')} packs kept, {p.count('condemn')} newly marked, "
+              f"{p.count('wait')} waiting for the grace, {p.count('delete')} "
+              f"{'to delete' if args.dry_run else 'deleted'} ({format_size(p.bytes('delete'))})")
+    if args.dry_run:
+        print("Dry run: nothing was changed.")
     return 0

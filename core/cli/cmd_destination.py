@@ -65,8 +65,12 @@ def register(sub) -> None:
     q.add_argument("--yes", action="store_true", help="confirm")
     q.set_defaults(func=cmd_remove)
 
-    q = s.add_parser("scan", help="rediscover every account and backup stored at a destination")
+    q = s.add_parser("scan", help="rediscover every account and backup stored at a destination",
+                     description="Rediscover every account and backup stored at a destination. A backup whose "
+                                 "header no key here can check is listed as unverified until it first opens.")
     q.add_argument("name")
+    q.add_argument("--recovery-key", metavar="FILE", help="the organisation's recovery key: check app-held backups "
+                                                            "this installation holds no key for")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_scan)
 
@@ -152,9 +156,11 @@ def cmd_scan(args, ctx) -> int:
     from core.app import destinations
 
     with progress() as reporter:
-        r = destinations.scan_destination(ctx, destinations.ScanDestination(args.name), reporter=reporter)
+        r = destinations.scan_destination(ctx, destinations.ScanDestination(args.name, args.recovery_key),
+                                          reporter=reporter)
     data = {"destination": r.destination, "accounts": list(r.accounts), "unknown_accounts": list(r.unknown_accounts),
-            "backups_found": r.backups_found, "backups_added": r.backups_added, "problems": list(r.problems)}
+            "backups_found": r.backups_found, "backups_added": r.backups_added, "unverified": r.unverified,
+            "lost": list(r.lost), "problems": list(r.problems)}
     if args.json:
         print_json(data)
         return 0
@@ -163,7 +169,10 @@ def cmd_scan(args, ctx) -> int:
     for acc in r.unknown_accounts[:50]:
         print(f"    unknown account {acc}")
     print(f"  backups found: {r.backups_found}")
-    print(f"  backups added: {r.backups_added}")
+    print(f"  backups added: {r.backups_added}" + (f" ({r.unverified} unverified: no key here checks their "
+                                                   "header yet)" if r.unverified else ""))
+    for lost in r.lost[:50]:
+        print(f"  lost: backup {lost} is indexed here but gone from the destination (marked missing)")
     for p in r.problems[:50]:
         print(f"  problem: {p}")
     return 0

@@ -29,7 +29,21 @@ HINTS: dict[str, str] = {
     "home_dir_missing": "Create the folder first, or give the right --home-dir.",
     "host_key_unknown": "Or pin the key when adding the destination: --host-key 'TYPE BASE64'.",
     "known_hosts_missing": "Give another file with --known-hosts F, or pin the key with --host-key.",
+    "conditions_not_accepted": "Read them, then add --accept-conditions.",
+    "ondemand_limit": "(unitvault backup forget ID --yes; unitvault account edit USERNAME --max-on-demand N)",
+    "backup_locked": "Unlock it first: unitvault backup unlock ID.",
+    "job_not_found": "List jobs with 'unitvault job list'.",
+    "tag_not_found": "List tags with 'unitvault tag list'.",
+    "priority_group_not_found": "List groups with 'unitvault priority list'.",
+    "orphan_not_found": "List orphans with 'unitvault orphans list'.",
     "no_recovery_key": "Create one with 'unitvault recovery-key create --out DIR --use'.",
+    "app_key_missing": "Give --recovery-key FILE or --account-key FILE.",
+    "no_recovery_slot": "Give the account's exported key with --account-key FILE.",
+    "owner_key_file_missing": "Give it with --owner-key-file FILE.",
+    "account_key_missing": "Or reset the key: 'unitvault account key reset USERNAME'.",
+    "typed_confirmation_needed": "Type the username at the prompt, or add --confirm USERNAME.",
+    "account_key_not_made": "Back the account up once first: 'unitvault backup now USERNAME --destination D'.",
+    "not_a_regular_file": "Choose another file name.",
 }
 
 

@@ -45,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_like_ctrl_c(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_sigterm():
+    """SIGTERM (a service manager, ``kill``, a closing terminal session) stops a command like Ctrl-C:
+    every temporary file is removed on the way out. Returns the handler to put back."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -52,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.logsetup import setup_logging
 
     ctx = None
+    previous = _on_sigterm()
     try:
         ctx = AppContext.from_options(args.home, args.db, args.catalog)
         setup_logging(ctx.home.log_file)
@@ -83,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if ctx is not None:
             ctx.close()
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run() -> None:

@@ -1,6 +1,8 @@
 """The destination interface: what every backend (local, SFTP, S3) and every wrapper provides.
 
-Objects are whole byte strings stored under '/'-separated keys relative to the destination's root.
+Objects are whole byte strings stored under '/'-separated keys relative to the destination's root;
+they are written whole and read whole or by byte range (``get_range``: a reader that knows where the
+bytes it needs are never downloads what a hostile server appended).
 Keys are plain ASCII: segments of letters, digits and ``. _ - = + @``; no empty, ``.`` or ``..``
 segment, no leading dot in a segment (names starting with a dot are reserved for temporary files),
 no backslash, no leading or trailing '/'. Breaking a rule raises :class:`InvalidInputError` before
@@ -29,6 +31,7 @@ DESTINATION_TYPES = ("local", "sftp", "s3")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_=+@-][A-Za-z0-9._=+@-]*$")
 _PARTIAL = re.compile(r"^[A-Za-z0-9._=+@-]*$")
 MAX_KEY = 1024
+MAX_RANGE = 1 << 30          # one ranged read returns at most this many bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,10 @@ class Destination(Protocol):
     def get(self, key: str) -> bytes:
         """The object's bytes; ObjectNotFoundError if missing."""
 
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of the object from byte ``offset``; fewer only where the object ends
+        (``b""`` at or past its end); ObjectNotFoundError if missing. Never more than ``length``."""
+
     def list(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with ``prefix`` (recursive), in ascending byte order."""
 
@@ -120,6 +127,14 @@ def check_key(key: str) -> str:
             raise InvalidInputError(f"Invalid object key {key!r}: use ASCII letters, digits and . _ - = + @ "
                                     "(no segment may start with '.').")
     return key
+
+
+def check_range(offset: int, length: int) -> None:
+    """A byte range of a ranged read: non-negative integers, at most MAX_RANGE bytes."""
+    if type(offset) is not int or type(length) is not int or offset < 0 or length < 0:
+        raise InvalidInputError("A byte range needs a non-negative offset and length.")
+    if length > MAX_RANGE:
+        raise InvalidInputError(f"A ranged read is limited to {MAX_RANGE} bytes.")
 
 
 def check_prefix(prefix: str) -> str:

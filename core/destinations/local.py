@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix
+from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix, check_range
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.fsutil import atomic_writer
 
@@ -71,6 +71,34 @@ class LocalDestination(ExistsViaStat):
                 raise self._error(exc, "read", key) from None
             self._check_root()
             raise self._error(exc, "read", key) from None
+
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        path = self._path(key)
+        check_range(offset, length)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            if isinstance(exc, (FileNotFoundError, NotADirectoryError, IsADirectoryError)):
+                self._check_root()
+            raise self._error(exc, "read", key) from None
+        try:
+            import stat as _st
+
+            if not _st.S_ISREG(os.fstat(fd).st_mode):
+                raise ObjectNotFoundError(f"Object {key!r} does not exist at destination {self.name!r}.")
+            parts, want = [], length
+            while want:
+                got = os.pread(fd, want, offset)
+                if not got:
+                    break
+                parts.append(got)
+                offset += len(got)
+                want -= len(got)
+            return b"".join(parts)
+        except OSError as exc:
+            raise self._error(exc, "read", key) from None
+        finally:
+            os.close(fd)
 
     def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)

@@ -23,9 +23,10 @@ import stat as _stat
 import threading
 from collections.abc import Iterator
 
-from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix
+from core.destinations.base import ExistsViaStat, ObjectInfo, check_key, check_prefix, check_range
 from core.errors import DestinationError, ObjectNotFoundError, PermanentDestinationError, TransientDestinationError
 from core.logsetup import get_logger
+from core.support.text import printable
 
 log = get_logger("destinations.sftp")
 
@@ -105,7 +106,8 @@ class SFTPDestination(ExistsViaStat):
         if isinstance(exc, OSError) and exc.errno in _NET_ERRNOS:
             return TransientDestinationError(f"Cannot {what} {_obj(key)}on {server}: {_reason(exc)}.")
         if isinstance(exc, sftp.SFTPError):
-            return PermanentDestinationError(f"Cannot {what} {_obj(key)}on {server}: {exc.reason or 'failure'}.")
+            reason = printable(exc.reason or "failure", limit=120)    # the server's words, escaped
+            return PermanentDestinationError(f"Cannot {what} {_obj(key)}on {server}: {reason}.")
         if isinstance(exc, OSError):
             return PermanentDestinationError(f"Cannot {what} {_obj(key)}on {server}: {_reason(exc)}.")
         log.error("unexpected SFTP error %s during %s", type(exc).__name__, what, exc_info=exc)
@@ -199,6 +201,11 @@ class SFTPDestination(ExistsViaStat):
     def get(self, key: str) -> bytes:
         return self._run("read", key, _get, self._remote(check_key(key)))
 
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        path = self._remote(check_key(key))
+        check_range(offset, length)
+        return self._run("read", key, _get_range, path, offset, length, size=length)
+
     def stat(self, key: str) -> ObjectInfo:
         attrs = self._run("stat", key, _stat_path, self._remote(check_key(key)))
         if attrs is None or attrs.permissions is None or not _stat.S_ISREG(attrs.permissions):
@@ -271,7 +278,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError) or type(exc).__name__ == "FSTimeoutError":
         return "timed out"
     text = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or ""
-    text = str(text).strip().rstrip(".")
+    text = printable(str(text).strip().rstrip("."), limit=120)
     return f"{text[:1].lower()}{text[1:]}" if text else type(exc).__name__
 
 
@@ -332,6 +339,28 @@ async def _get(fs, path: str) -> bytes:
         except sftp.SFTPFailure:
             attrs = await ch.stat(path)
             if _stat.S_ISDIR(attrs.permissions or 0):  # a folder is not an object
+                raise sftp.SFTPNoSuchFile("not a file") from None
+            raise
+
+
+async def _get_range(fs, path: str, offset: int, length: int) -> bytes:
+    from asyncssh import sftp
+
+    async with fs._pool.get() as ch:
+        try:
+            async with ch.open(path, "rb") as handle:
+                parts, want = [], length
+                while want:   # a server may answer a large read in pieces; stop at the end of the file
+                    got = await handle.read(want, offset)
+                    if not got:
+                        break
+                    parts.append(got)
+                    offset += len(got)
+                    want -= len(got)
+                return b"".join(parts)
+        except sftp.SFTPFailure:
+            attrs = await ch.stat(path)
+            if _stat.S_ISDIR(attrs.permissions or 0):
                 raise sftp.SFTPNoSuchFile("not a file") from None
             raise
 

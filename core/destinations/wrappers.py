@@ -82,6 +82,9 @@ class RetryingDestination:
     def get(self, key: str) -> bytes:
         return self._call(self.inner.get, key)
 
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        return self._call(self.inner.get_range, key, offset, length)
+
     def stat(self, key: str) -> ObjectInfo:
         return self._call(self.inner.stat, key)
 
@@ -168,6 +171,11 @@ class BandwidthLimitedDestination:
 
     def get(self, key: str) -> bytes:
         data = self.inner.get(key)
+        self.bucket.take(len(data))
+        return data
+
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        data = self.inner.get_range(key, offset, length)
         self.bucket.take(len(data))
         return data
 

@@ -399,7 +399,14 @@ class _Context:
 
 # --- the pass ---------------------------------------------------------------------------------------------
 def _loc(section: str, index: int, key: str | None) -> str:
-    return f"{section}[{index}]" + (f" ({key})" if key else "")
+    """A record's place for a problem line; the key comes from the source, so it is escaped."""
+    return f"{section}[{index}]" + (f" ({_text(key)})" if key else "")
+
+
+def _text(value: str) -> str:
+    from core.support.text import printable
+
+    return printable(value, limit=80)
 
 
 def _key_of(section: str, wire) -> str | None:
@@ -586,8 +593,8 @@ def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_m
             if cls.origin == "source" and not cls.in_source:
                 for pid, wid in cls.examples:
                     if len(semantic) < MAX_DETAILS:
-                        semantic.append(f"profiles ({pid})/workspaces: names workspace {wid}, which is not in "
-                                        "the source")
+                        semantic.append(f"profiles ({_text(pid)})/workspaces: names workspace {_text(wid)}, "
+                                        "which is not in the source")
     counts = SectionCounts(facts["plugins"].source_count, facts["workspaces"].source_count, n_apps,
                            facts["profiles"].source_count, facts["config_keys"].source_count)
     expected = source.expected_counts() if hasattr(source, "expected_counts") else None
@@ -638,8 +645,8 @@ def _application_clashes(source, suspects: set[int], room: int) -> list[str]:
                 continue
             owner = seen.setdefault(aid, key)
             if (owner != key or [x["id"] for x in wire["applications"]].index(aid) != j) and len(out) < room:
-                out.append(f"{_loc('workspaces', i, key)}/applications[{j}] ({aid}): "
-                           f"application id already used in workspace {owner}")
+                out.append(f"{_loc('workspaces', i, key)}/applications[{j}] ({_text(aid)}): "
+                           f"application id already used in workspace {_text(owner)}")
         i += 1
     return out
 

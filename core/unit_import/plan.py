@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import InvalidInputError, PlanRefusedError
+from core.support.text import printable
 from core.unit.records import SECTIONS, parse_sections
 from core.unit_import.compare import Comparison, ValidationResult
 from core.unit_import.diffs import MASK, FieldChange, RecordChange, field_diff
@@ -152,7 +153,8 @@ def _check_references(comparison: Comparison, mode: str, chosen) -> None:
 
     dangling = [c for c in comparison.refs if in_result_profiles(c) and not in_result_ws(c)]
     if dangling:
-        details = [f"profiles ({pid}): {c.origin} profile names workspace {wid}, which the result lacks"
+        details = [f"profiles ({printable(pid, limit=80)}): {c.origin} profile names workspace "
+                   f"{printable(wid, limit=80)}, which the result lacks"
                    for c in dangling for pid, wid in c.examples][:_MAX_REFUSAL_DETAILS]
         n = sum(c.profiles for c in dangling)
         live = any(c.origin == "live" for c in dangling)
@@ -174,5 +176,6 @@ def _check_references(comparison: Comparison, mode: str, chosen) -> None:
         raise PlanRefusedError(
             f"Merging would add {n} application{'s' if n != 1 else ''} whose id another live workspace already uses.",
             hint="Use replace mode for workspaces.",
-            details=[f"workspaces ({w})/applications ({a}): id already used in the unit"
+            details=[f"workspaces ({printable(w, limit=80)})/applications ({printable(a, limit=80)}): "
+                     "id already used in the unit"
                      for w, a in comparison.clashes[:_MAX_REFUSAL_DETAILS]])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from core.progress import Reporter
 from core.unit_import.compare import MAX_DETAILS, ValidationResult, compare
+from core.unit_import.compare import _loc as _loc  # a problem line's location (escaped key)
 
 __all__ = ["MAX_DETAILS", "ValidationResult", "validate"]
 

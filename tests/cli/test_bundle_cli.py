@@ -184,3 +184,21 @@ def test_a_huge_password_file_is_refused_without_reading_it_whole(env, capsys):
     out = env["tmp"] / "demo.uvault"
     assert run(env, "export", "demo", "--out", str(out), "--password-file", str(huge)) == 1
     assert "larger than 64 KiB" in capsys.readouterr().err and not out.exists()
+
+
+def test_force_never_replaces_a_device_a_pipe_or_a_link(env, capsys):
+    import os
+    import stat
+
+    fifo = env["tmp"] / "pipe.uvault"
+    os.mkfifo(fifo)
+    targets = [fifo]
+    if os.geteuid() == 0:                      # the reported case: --force replaced /dev/full as root
+        dev = env["tmp"] / "full.uvault"
+        os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        targets.append(dev)
+    for target in targets:
+        assert run(env, "export", "demo", "--out", str(target), "--force", "--password-file", str(env["pw"])) == 1
+        assert "only a regular file is ever replaced" in capsys.readouterr().err
+        assert not stat.S_ISREG(os.lstat(target).st_mode)
+    assert not [p for p in env["tmp"].iterdir() if p.name.endswith(".part")]

@@ -9,8 +9,12 @@ WAIT_MS = 30_000
 
 @pytest.fixture
 def app(qapp):
+    from PySide6.QtCore import QLocale
+
     from desktop.app import make_app
 
+    # numbers and dates follow the user's locale (desktop/fmt.py): tests read them in one known locale
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     return make_app()
 
 
@@ -58,3 +62,13 @@ def fast_kdf(demo_ctx):
     demo_ctx.settings.set("kdf/t", 2)
     demo_ctx.settings.set("kdf/p", 1)
     return demo_ctx
+
+
+@pytest.fixture
+def bundle(fast_kdf, tmp_path):
+    """The demo unit exported with the wizard tests' password (tests/desktop/test_import_wizard.py)."""
+    from core.bundle import default_kdf, export_unit
+
+    path = tmp_path / "demo.uvault"
+    export_unit(fast_kdf.units, "demo", path, password="tulip-anchor-42", kdf=default_kdf(fast_kdf.settings))
+    return path

@@ -121,3 +121,91 @@ def test_cancel_during_export_writes_nothing(window, qtbot, tmp_path, demo_ctx):
     assert not (tmp_path / "big.uvault").exists()
     assert list(tmp_path.glob("*.uvault*")) == [] or all(not p.name.endswith(".uvault") for p in tmp_path.iterdir())
     assert unit_digest(demo_ctx.units, demo_ctx.units.get_unit("big").id) == before
+
+
+# --- the destination the user typed is kept -------------------------------------------------------------------
+def test_the_typed_folder_survives_switching_between_one_and_several_units(window, qtbot, tmp_path, fast_kdf):
+    seed_unit(fast_kdf.units, "north", "small", 1)
+    out = tmp_path / "my bundles"
+    out.mkdir()
+    d = _dialog(window, qtbot, ["demo"])
+    assert d.dest_label.text() == "File:"
+    d.destination.selectAll()
+    qtbot.keyClicks(d.destination, str(out / "demo-today.uvault"))
+    d.set_units(["demo", "north"])  # several: a folder, the one typed
+    assert d.dest_label.text() == "Folder:" and d.destination.text() == str(out)
+    d.set_units(["demo"])  # one again: the typed file name comes back with its folder
+    assert d.destination.text() == str(out / "demo-today.uvault")
+    d.set_units(["north"])  # another unit: the name follows the unit, the folder stays
+    assert Path(d.destination.text()).parent == out and Path(d.destination.text()).name.startswith("north")
+    d.set_units(["demo", "north"])
+    d.destination.selectAll()
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    qtbot.keyClicks(d.destination, str(other))
+    d.set_units(["north"])
+    assert Path(d.destination.text()).parent == other
+    d.set_units(["demo", "north"])
+    d.password.setText(PASSWORD)
+    d.confirm.setText(PASSWORD)
+    with qtbot.waitSignal(d.exported, timeout=WAIT_MS):
+        d.export_button.click()
+    assert len(list(other.glob("*.uvault"))) == 2 and not list(Path.home().glob("north-*.uvault"))
+    assert d.folder_label.text() == f"Written to {other}"  # the result says where
+
+
+def test_show_in_folder_says_where_when_no_file_manager_opens(window, qtbot, tmp_path, fast_kdf, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QApplication
+
+    opened = []
+
+    def no_file_manager(url):
+        opened.append(url.toLocalFile())
+        return False
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(no_file_manager))
+    d = _dialog(window, qtbot, ["demo"])
+    d.password.setText(PASSWORD)
+    d.confirm.setText(PASSWORD)
+    d.destination.setText(str(tmp_path / "demo.uvault"))
+    with qtbot.waitSignal(d.exported, timeout=WAIT_MS):
+        d.export_button.click()
+    qtbot.mouseClick(d.show_button, Qt.MouseButton.LeftButton)
+    assert opened == [str(tmp_path)]
+    assert d.open_note.isVisible() and str(tmp_path) in d.open_note.text()
+    assert "No file manager" in d.open_note.text()
+    assert QApplication.clipboard().text() == str(tmp_path)
+
+
+def test_the_overwrite_refusal_names_the_checkbox(window, qtbot, tmp_path, fast_kdf):
+    target = tmp_path / "demo.uvault"
+    target.write_bytes(b"keep me")
+    d = _dialog(window, qtbot, ["demo"])
+    d.password.setText(PASSWORD)
+    d.confirm.setText(PASSWORD)
+    d.destination.setText(str(target))
+    d.export_button.click()
+    qtbot.waitUntil(lambda: d.stack.currentIndex() == 0 and "exists" in d.status.text(), timeout=WAIT_MS)
+    checkbox = d.overwrite.text().replace("&", "")
+    assert checkbox == "Replace existing files of the same name"
+    assert checkbox in d.status.text() and "--" not in d.status.text()
+    assert target.read_bytes() == b"keep me"
+    d.overwrite.setChecked(True)  # doing what it says works
+    with qtbot.waitSignal(d.exported, timeout=WAIT_MS):
+        d.export_button.click()
+    assert target.read_bytes() != b"keep me"
+
+
+def test_rtl_names_are_isolated_and_long_names_cut_in_the_list(window, qtbot, fast_kdf):
+    from core.unit.seed import seed_unit as seed
+
+    seed(fast_kdf.units, "rtl", "small", 1, display_name="שלום עולם 42")
+    seed(fast_kdf.units, "long", "small", 2, display_name="Department of " + "Very " * 60 + "Long Names")
+    d = _dialog(window, qtbot, [])
+    items = {d.units.item(i).data(Qt.ItemDataRole.UserRole): d.units.item(i) for i in range(d.units.count())}
+    rtl = items["rtl"].text()
+    assert "\u2068שלום עולם 42\u2069" in rtl and rtl.index("\u2069") < rtl.index("plugins")
+    long_item = items["long"]
+    assert len(long_item.text()) < 200 and "…" in long_item.text()
+    assert "Very " * 60 in long_item.toolTip()
+    assert d.minimumSizeHint().width() < 800

@@ -11,6 +11,7 @@ from core.app.context import AppContext
 from core.bundle import default_kdf, export_unit
 from core.home import AppHome
 from core.unit.digest import unit_digest
+from core.unit.records import SECTIONS
 from core.unit.seed import seed_unit
 from core.unit_import import apply_import, open_source, preview_import
 from desktop.import_wizard import P_CONFIRM, P_DONE, P_IMPORT, P_PASSWORD, P_PREVIEW, P_VALIDATE
@@ -58,11 +59,6 @@ def core_round_trip(tmp_path, bundle: Path, target: str, mode: str, sections, pr
         return digest(ctx, target)
     finally:
         ctx.close()
-
-
-@pytest.fixture
-def bundle(fast_kdf, tmp_path):
-    return make_bundle(fast_kdf, "demo", tmp_path / "demo.uvault")
 
 
 def open_wizard(window, qtbot, path: Path):
@@ -289,11 +285,54 @@ def test_undo_restores_the_previous_digest(window, qtbot, fast_kdf, bundle):
     assert digest(ctx, "demo") != before
     done = wizard.done_page
     assert done.undo_button.isEnabled()
-    with qtbot.waitSignal(wizard.undone, timeout=WAIT_MS):
-        done.undo_button.click()
+    undo_and_confirm(wizard, qtbot)
     assert digest(ctx, "demo") == before
     assert "Undone" in done.undo_message.text()
     qtbot.waitUntil(lambda: window.units_page.view.keys.rowCount() == 974, timeout=WAIT_MS)
+
+
+def undo_and_confirm(wizard, qtbot):
+    """Undo, as a user does it: the plan of what it restores is shown and asked about first."""
+    done = wizard.done_page
+    done.undo_button.click()
+    qtbot.waitUntil(lambda: done.confirm_box is not None, timeout=WAIT_MS)
+    assert done.undo_plan.info.id == wizard.result.snapshot_id
+    assert done.undo_tree.topLevelItemCount() == 4  # the plan is on the page while the question is asked
+    with qtbot.waitSignal(wizard.undone, timeout=WAIT_MS):
+        done.undo_yes.click()
+    return done.undo_plan
+
+
+def test_undo_undoes_the_import_it_shows_not_the_units_latest(window, qtbot, fast_kdf, bundle, tmp_path):
+    """A second import into the same unit after this one: this wizard's Undo restores this import's own
+    safety snapshot (the state before it), not the latest snapshot of the unit."""
+    ctx = fast_kdf
+    change_demo(ctx)
+    before_first = {s: wires(ctx, "demo", s) for s in SECTIONS}
+    first = open_wizard(window, qtbot, bundle)
+    to_preview(first, qtbot)
+    confirm_and_import(first, qtbot)
+    after_first = digest(ctx, "demo")
+    # a later import of another bundle into the same unit (as the CLI or another window would do)
+    seed_unit(ctx.units, "north", "small", 5)
+    other = make_bundle(ctx, "north", tmp_path / "north.uvault")
+    source = open_source(other, password=PASSWORD)
+    preview = preview_import(ctx.units, source, "demo")
+    second = apply_import(ctx.units, ctx.home, ctx.secrets, source, preview, allow_other_unit=True)
+    assert second.snapshot_id and second.snapshot_id != first.result.snapshot_id
+    assert digest(ctx, "demo") != after_first
+    plan = undo_and_confirm(first, qtbot)
+    assert plan.info.id == first.result.snapshot_id
+    # what this import changed is back as it was before it (the unit's latest snapshot would have
+    # brought back the state after it instead)
+    restored = set(first.result.plan.affected_sections)
+    assert restored == {"plugins", "config_keys"} and set(plan.info.sections) == restored
+    for section in restored:
+        assert wires(ctx, "demo", section) == before_first[section]
+
+
+def wires(ctx, unit: str, section: str) -> list[dict]:
+    return list(ctx.units.iter_wire(ctx.units.get_unit(unit).id, section))
 
 
 def test_recent_files_remember_the_bundle(window, qtbot, fast_kdf, bundle):
@@ -343,7 +382,15 @@ def test_bad_vectors_show_the_core_message_and_change_nothing(window, qtbot, dem
         assert not page.ok
     assert page.error.isVisible()
     assert html.escape(expected.message) in page.error.text()
-    assert expected.hint and html.escape(expected.hint) in page.error.text()
+    # the hint is the GUI's own wording of core's (a wrong password: the recovery key is offered only
+    # when the bundle has a recovery slot)
+    from core.bundle import read_header
+    from core.errors import WrongPasswordError
+    from desktop.errors import describe, wrong_password_hint
+
+    hint = (wrong_password_hint("recovery" in read_header(path).slots) if isinstance(expected, WrongPasswordError)
+            else describe(expected).hint)
+    assert hint and html.escape(hint) in page.error.text()
     assert digest(demo_ctx, "demo") == before
 
 
@@ -388,3 +435,62 @@ def test_wizard_inputs_have_accessible_names(window, qtbot, fast_kdf, bundle):
             assert widget.accessibleName(), (page.title(), widget)
         for button in page.findChildren(QAbstractButton):
             assert button.text() or button.accessibleName(), (page.title(), button)
+
+
+# --- safety snapshots: the page says when none is kept, and why ---------------------------------------------
+def test_a_new_unit_keeps_no_snapshot_and_says_why(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.preview_page.target.setEditText("copy-of-demo")
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "copy-of-demo",
+                    timeout=WAIT_MS)
+    wizard.next()
+    page = wizard.confirm_page
+    assert not page.snapshot.isChecked() and not page.snapshot.isEnabled()  # no tick the result would deny
+    assert page.snapshot_note.isVisible() and "the unit is new" in page.snapshot_note.text()
+    qtbot.keyClicks(page.typed, "copy-of-demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert wizard.result.snapshot_id is None
+    text = wizard.done_page.summary.text()
+    assert "No safety snapshot was kept: the unit is new" in text
+    assert not wizard.done_page.undo_button.isEnabled()
+
+
+def test_an_identical_reimport_says_nothing_changed(window, qtbot, fast_kdf, bundle):
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    assert not wizard.preview.plan.has_changes
+    wizard.next()
+    page = wizard.confirm_page
+    assert not page.snapshot.isChecked() and not page.snapshot.isEnabled()
+    assert "already matches the bundle" in page.snapshot_note.text()
+    qtbot.keyClicks(page.typed, "demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert wizard.result.snapshot_id is None
+    assert "No safety snapshot was kept: the unit already matched the bundle" in wizard.done_page.summary.text()
+
+
+def test_a_snapshot_declined_by_the_user_is_said_so(window, qtbot, fast_kdf, bundle):
+    change_demo(fast_kdf)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    wizard.next()
+    page = wizard.confirm_page
+    assert page.snapshot.isChecked() and page.snapshot.isEnabled() and not page.snapshot_note.isVisible()
+    page.snapshot.click()
+    qtbot.keyClicks(page.typed, "demo")
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(lambda: wizard.currentId() == P_DONE, timeout=WAIT_MS)
+    assert "No safety snapshot was kept: you chose not to keep one" in wizard.done_page.summary.text()
+
+
+def test_a_wrong_password_offers_the_recovery_key_only_when_the_bundle_has_a_slot(window, qtbot, fast_kdf, bundle):
+    from core.bundle import read_header
+
+    assert "recovery" not in read_header(bundle).slots
+    wizard = open_wizard(window, qtbot, bundle)
+    to_validation(wizard, qtbot, "not-the-password")
+    text = wizard.validate_page.error.text()
+    assert "case-sensitive" in text and "recovery key" not in text and "no recovery slot" in text

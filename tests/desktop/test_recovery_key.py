@@ -248,3 +248,13 @@ def test_recovery_choice_is_keyboard_accessible(window, qtbot, fast_kdf, recover
     qtbot.keyClick(page.key_path, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)  # Alt+W: back to the password
     qtbot.waitUntil(page.use_password.isChecked, timeout=WAIT_MS)
     assert page.password.isEnabled() and not page.key_path.isEnabled()
+
+
+def test_a_wrong_password_points_to_the_recovery_key_when_the_bundle_has_a_slot(window, qtbot, fast_kdf,
+                                                                                 recovery_bundle):
+    from tests.desktop.test_import_wizard import to_validation
+
+    wizard = open_wizard(window, qtbot, recovery_bundle)
+    to_validation(wizard, qtbot, "not-the-password")
+    text = wizard.validate_page.error.text()
+    assert "case-sensitive" in text and "Use a recovery key file instead" in text

@@ -8,9 +8,11 @@ anything; ``apply_restore`` executes exactly that plan. Modules: ``plan`` (the p
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from core.accounts.restore.files import FileRestoreResult, read_live, restore_files
+from core.accounts.restore.files import FileRestoreResult, restore_files
+from core.accounts.restore.live import read_live
 from core.accounts.restore.plan import (
     MODES,
     AccountRestorePlan,
@@ -80,7 +82,8 @@ def plan_restore(ctx, snap, selection: ItemSelection, *, mode: str, paths=None, 
         reporter.stage("reading the target")
         all_entries = manifest_files.get("entries", [])
         chosen = [e for e in all_entries if entry_ok(e) and selected(e[0], wanted)]
-        files = plan_files(all_entries, wanted, mode, target, read_live(target, chosen, wanted))
+        files = plan_files(all_entries, wanted, mode, target, read_live(target, chosen, wanted),
+                           as_root=os.geteuid() == 0, root_entry=manifest_files.get("root_entry"))
     will_exist = (account is not None and account.status != "deleted") or (settings and settings.action == "create")
     name = account.username if account else (settings.values["username"] if settings and settings.action == "create"
                                              else entry.info.get("username", entry.account_id))
@@ -107,14 +110,15 @@ def apply_restore(ctx, snap, plan: AccountRestorePlan, reporter: Reporter | None
 
 def restore_backup(ctx, backup_id: str, *, items: str | ItemSelection, mode: str = "merge", paths=None,
                    to: str | None = None, suspend: bool = False, passphrase: str | None = None, destination=None,
-                   reporter: Reporter | None = None) -> RestoreResult:
+                   reporter: Reporter | None = None, credentials=None) -> RestoreResult:
     """Open, plan and apply in one call (engine tests and scripts; the app's use case shows the plan first)."""
     from core.accounts.opened import open_backup
 
     reporter = reporter or Reporter()
     selection = items if isinstance(items, ItemSelection) else parse_restore_items(items)
     check_mode(mode)
-    with open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter) as snap:
+    with open_backup(ctx, backup_id, passphrase=passphrase, destination=destination, reporter=reporter,
+                     credentials=credentials) as snap:
         plan = plan_restore(ctx, snap, selection, mode=mode, paths=paths, to=to, suspend=suspend, reporter=reporter)
         return apply_restore(ctx, snap, plan, reporter)
 

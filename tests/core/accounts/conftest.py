@@ -18,6 +18,7 @@ class CountingDestination:
         self.put_bytes = 0
         self.puts = 0
         self.gets: list[str] = []
+        self.read_bytes = 0          # bytes handed back by get and get_range
         self.fail_after_puts = fail_after_puts
 
     def put(self, key, data):
@@ -31,7 +32,15 @@ class CountingDestination:
 
     def get(self, key):
         self.gets.append(key)
-        return self.inner.get(key)
+        data = self.inner.get(key)
+        self.read_bytes += len(data)
+        return data
+
+    def get_range(self, key, offset, length):
+        self.gets.append(key)
+        data = self.inner.get_range(key, offset, length)
+        self.read_bytes += len(data)
+        return data
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

@@ -64,7 +64,7 @@ def test_second_backup_uploads_about_the_changed_share(ctx, tmp_path, local_dest
 
 def test_unchanged_files_are_not_read_again(ctx, account, local_dest, monkeypatch):
     backup_account(ctx, "alice", "repo", destination=local_dest)
-    import core.accounts.backup as engine
+    import core.accounts.backup_files as engine
 
     def refuse(*a, **k):
         raise AssertionError("an unchanged file was read")
@@ -117,20 +117,21 @@ def test_restore_chosen_paths_only(ctx, account, local_dest, tmp_path):
         "dup-b.txt", "empty-dir", "empty-dir/nested-empty"]
 
 
-def test_owner_held_key_needs_the_passphrase(ctx, tmp_path, local_dest):
+def test_owner_held_key_needs_the_passphrase_once_and_only_the_owner_reads(ctx, tmp_path, local_dest):
     home_dir = make_tree(tmp_path / "h", files=20, big=0)
     ctx.catalog.accounts.add("olga", str(home_dir), encryption="owner")
-    with pytest.raises(PassphraseRequired):       # missing is not wrong
+    with pytest.raises(PassphraseRequired):
         backup_account(ctx, "olga", "repo", destination=local_dest)
     r = backup_account(ctx, "olga", "repo", destination=local_dest, passphrase="correct horse")
-    assert ctx.secrets.get(f"account-key.{ctx.catalog.accounts.get('olga').id}") is None  # the app holds nothing
+    held = ctx.secrets.get(f"account-key.{ctx.catalog.accounts.get('olga').id}")
+    assert held is not None and b"correct horse" not in held        # a write secret, never the passphrase
     with pytest.raises(WrongPasswordError):
         restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
-                         passphrase="wrong")
+                       passphrase="wrong")
     with pytest.raises(PassphraseRequired):
         restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest)
     restore_backup(ctx, r.backup_id, items="files", to=str(tmp_path / "o"), destination=local_dest,
-                     passphrase="correct horse")
+                   passphrase="correct horse")
     assert snapshot_of(tmp_path / "o") == snapshot_of(home_dir)
 
 

@@ -138,7 +138,7 @@ def test_malformed_entries_are_refused_and_reported(ctx, account, local_dest, tm
         ["str-path", "f", 0o644, 0, 5, 1, None, [chunk]],
         [b"short"],
         "not an entry",
-        [b"weird-kind", "p", 0o644, 0, 0, 1, None, []],
+        [b"weird-kind", "x", 0o644, 0, 0, 1, None, []],
     ]}
     snap.repo.write_backup(snap.keys, snap.header, manifest)
     target = tmp_path / "t"

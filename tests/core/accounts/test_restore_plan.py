@@ -38,7 +38,9 @@ def test_terminate_removes_first_then_restores_everything():
     whole = plan_files(ENTRIES, None, "terminate", "/t", live)
     assert set(whole.actions) == {RESTORE} and whole.remove == (b"a", b"stray")
     part = plan_files(ENTRIES, [b"a/one.txt", b"b.txt"], "terminate", "/t", live)
-    assert [e[0] for e in part.entries] == [b"a/one.txt", b"b.txt"] and part.remove == (b"a/one.txt",)
+    assert list(zip([e[0] for e in part.entries], part.actions, strict=True)) == [
+        (b"a", KEEP), (b"a/one.txt", RESTORE), (b"b.txt", RESTORE)]            # a chosen path's parent is kept
+    assert part.remove == (b"a/one.txt",)
 
 
 def test_bad_entries_and_symlinked_parents_are_refused():

@@ -57,6 +57,43 @@ def test_five_mib_object(destination):
     assert info.mtime is None or info.mtime > 1_600_000_000
 
 
+def test_ranged_reads(destination):
+    data = bytes(range(256)) * 40 + os.urandom(5000)
+    destination.put("packs/ab/pack", data)
+    assert destination.get_range("packs/ab/pack", 0, 10) == data[:10]
+    assert destination.get_range("packs/ab/pack", 1000, 4000) == data[1000:5000]
+    assert destination.get_range("packs/ab/pack", len(data) - 3, 3) == data[-3:]
+    assert destination.get_range("packs/ab/pack", len(data) - 3, 100) == data[-3:]   # short only at the end
+    assert destination.get_range("packs/ab/pack", len(data), 10) == b""
+    assert destination.get_range("packs/ab/pack", len(data) + 999, 10) == b""
+    assert destination.get_range("packs/ab/pack", 5, 0) == b""
+    assert destination.get_range("packs/ab/pack", 0, len(data)) == data
+
+
+def test_a_ranged_read_never_returns_more_than_asked(destination):
+    """A pack padded by whoever controls the storage: a reader that knows its extent reads only that."""
+    destination.put("padded", b"x" * 100 + b"\0" * (6 << 20))
+    assert destination.get_range("padded", 0, 100) == b"x" * 100
+    assert len(destination.get_range("padded", 50, 3 << 20)) == 3 << 20
+
+
+def test_ranged_read_of_a_missing_object_or_a_folder(destination):
+    with pytest.raises(ObjectNotFoundError):
+        destination.get_range("nope/missing", 0, 10)
+    with pytest.raises(ObjectNotFoundError):
+        destination.get_range("nope/missing", 0, 0)
+    destination.put("dir/inner", b"1")
+    with pytest.raises(ObjectNotFoundError):
+        destination.get_range("dir", 0, 10)
+
+
+@pytest.mark.parametrize(("offset", "length"), [(-1, 5), (0, -5), (0, (1 << 30) + 1), ("0", 5), (0, 1.5)])
+def test_bad_ranges_are_refused(destination, offset, length):
+    destination.put("k", b"data")
+    with pytest.raises(InvalidInputError):
+        destination.get_range("k", offset, length)
+
+
 def test_nested_keys_and_listing(destination):
     keys = ["accounts/u1/config", "accounts/u1/snapshots/s1", "accounts/u1/snapshots/s2",
             "accounts/u1/blobs/00/0011", "accounts/u1/blobs/ff/ff22", "accounts/u10/config",
@@ -103,7 +140,8 @@ def test_a_folder_is_not_an_object(destination):
                                  "\u00fcnicode", "sp ace", ".hidden", "a/.part", "a\nb", "x" * 1025])
 def test_bad_keys_are_refused_before_any_io(destination, key):
     for call in (lambda: destination.put(key, b"1"), lambda: destination.get(key),
-                 lambda: destination.stat(key), lambda: destination.delete(key)):
+                 lambda: destination.get_range(key, 0, 1), lambda: destination.stat(key),
+                 lambda: destination.delete(key)):
         with pytest.raises(InvalidInputError):
             call()
     assert list(destination.list()) == []

@@ -58,6 +58,10 @@ class Flaky(LocalDestination):
         self._maybe_fail()
         return super().get(key)
 
+    def get_range(self, key, offset, length):
+        self._maybe_fail()
+        return super().get_range(key, offset, length)
+
 
 def retrying(inner, clock, **kw):
     kw.setdefault("rng", random.Random(1))
@@ -161,6 +165,21 @@ def test_bandwidth_limit_counts_uploads_and_downloads(tmp_path):
     assert list(dest.list()) == [f"o{i}" for i in range(4)]
     dest.delete("o0")
     assert not dest.exists("o0")
+
+
+def test_ranged_reads_go_through_both_wrappers(tmp_path):
+    clock = FakeClock()
+    inner = Flaky(tmp_path, failures=0)
+    dest = retrying(BandwidthLimitedDestination(inner, 1_000_000, clock=clock, sleep=clock.sleep), clock,
+                    retries=3, base_delay=1.0)
+    dest.put("p", b"a" * 1_000_000 + b"b" * 3_000_000)    # 4 MB up: 3 s
+    inner.failures = 2
+    assert dest.get_range("p", 999_990, 20) == b"a" * 10 + b"b" * 10
+    assert inner.calls == 4                                 # two transient failures retried
+    clock.now += 100                                        # the bucket refills to one burst (1 MB)
+    before = sum(clock.sleeps)
+    assert dest.get_range("p", 0, 3_000_000) == b"a" * 1_000_000 + b"b" * 2_000_000
+    assert sum(clock.sleeps) - before == pytest.approx(2.0, abs=0.01)   # only the bytes read are paid for
 
 
 def test_open_destination_stacks_the_wrappers(tmp_path):
