@@ -23,7 +23,8 @@ def register(sub) -> None:
 
     q = s.add_parser("seed", help="create a demo unit (content depends only on size and seed)")
     q.add_argument("name")
-    q.add_argument("--size", choices=("small", "medium", "large"), default="small")
+    q.add_argument("--size", choices=("small", "medium", "large", "huge"), default="small",
+                   help="small, medium, large (~106,000 records) or huge (ten times large)")
     q.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     q.add_argument("--drift", type=int, default=0, metavar="N",
                    help="N small live edits on top (a unit that differs from its undrifted twin in a few fields)")
