@@ -118,3 +118,14 @@ def test_job_run_queues_one_backup_per_account_and_wait_runs_them(cli, setup):
         rc, out, _ = cli("backup", "list", name, "--json")
         made = json.loads(out)
         assert [(b["kind"], b["job"]) for b in made] == [("scheduled", "nightly")]
+
+
+def test_backup_now_can_go_through_the_queue(cli, setup):
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--items", "files", "--queue", "--json")
+    assert rc == 0, err
+    item = json.loads(out)
+    assert item["state"] == "queued" and item["kind"] == "backup"
+    rc, out, _ = cli("queue", "run", "--until-empty", "--json")
+    assert rc == 0
+    rc, out, _ = cli("backup", "list", "alice", "--json")
+    assert len(json.loads(out)) == 1 and json.loads(out)[0]["kind"] == "on-demand"
