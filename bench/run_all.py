@@ -12,14 +12,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ["bench.bench_store", "bench.bench_bundle", "bench.bench_import", "bench.bench_gui", "bench.bench_accounts"]
+BENCHES = [["bench.bench_store"], ["bench.bench_bundle"], ["bench.bench_scale"],
+           ["bench.bench_gui", "--browse-size", "huge"], ["bench.bench_accounts"], ["bench.bench_queue"]]
 
 
 def main() -> int:
     failed = 0
-    for name in BENCHES:
+    for name, *args in BENCHES:
         print(f"\n=== {name} ===", flush=True)
-        if subprocess.run([sys.executable, "-m", name], cwd=ROOT).returncode != 0:
+        if subprocess.run([sys.executable, "-m", name, *args], cwd=ROOT).returncode != 0:
             failed += 1
     return 1 if failed else 0
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, Qt, Signal
 
 MASK = "••••••••"
 DisplayRole = Qt.ItemDataRole.DisplayRole
@@ -75,58 +77,111 @@ class UnitsModel(QAbstractTableModel):
 
 
 class RecordTreeModel(QAbstractItemModel):
-    """Two levels: records (top) and their children (applications of a workspace, workspaces of a profile,
-    permissions and mappings of a plugin). ``columns`` and ``child_columns`` are (title, getter) pairs."""
+    """Records (top) and their children (applications of a workspace, workspaces of a profile,
+    permissions and mappings of a plugin). ``columns`` and ``child_columns`` are (title, getter) pairs.
+
+    ``rows`` is any sequence of wire dicts: a list, or the pages of a unit read on demand
+    (``core.unit.pages.SectionPages``); children are kept for the rows seen last only.
+
+    A tree view lays out every top-level row whenever the model resets (two calls into Python per
+    row: ~0.3 s for 50,000 workspaces, on the GUI thread). Beyond ``GROUP_AT`` records the model
+    therefore groups them in ranges of ``GROUP`` ("Records 1-1,000", …) one level up; a range is
+    laid out when it is expanded."""
+
+    KIDS_KEPT = 2000
+    GROUP_AT = 5_000
+    GROUP = 1000
 
     def __init__(self, columns: Sequence[tuple[str, Callable[[dict], Any]]],
                  children: Callable[[dict], list] | None = None,
-                 child_columns: Sequence[Callable[[Any], Any]] = (), parent=None):
+                 child_columns: Sequence[Callable[[Any], Any]] = (), parent=None, noun: str = "Records"):
         super().__init__(parent)
         self.columns = list(columns)
         self.children_of = children
         self.child_columns = list(child_columns)
-        self.rows: list[dict] = []
+        self.noun = noun
+        self.rows: Sequence[dict] = []
         self._kids: dict[int, list] = {}
+        self._groups = 0  # 0: records at the top level
 
-    def set_rows(self, rows: list[dict]) -> None:
+    def set_rows(self, rows: Sequence[dict]) -> None:
         self.beginResetModel()
         self.rows = rows
         self._kids = {}
+        n = len(rows)
+        self._groups = (n + self.GROUP - 1) // self.GROUP if n > self.GROUP_AT else 0
         self.endResetModel()
 
     def _children(self, row: int) -> list:
         kids = self._kids.get(row)
         if kids is None:
-            kids = self.children_of(self.rows[row]) if self.children_of else []
+            try:
+                kids = self.children_of(self.rows[row]) if self.children_of else []
+            except IndexError:  # the unit changed under the view (it reloads on the change event)
+                return []
+            if len(self._kids) >= self.KIDS_KEPT:
+                self._kids.clear()
             self._kids[row] = kids
         return kids
 
-    # internalId 0 = top level; n > 0 = child of top-level row n - 1
+    # internalId: 0 = top level (records, or ranges when grouped); 1..G = a record of range id - 1
+    # (grouped); G + 1 + r = a child of record r (r: the record's row in ``rows``).
+    def _level(self, index) -> tuple[str, int]:
+        """("range", range) | ("record", row in rows) | ("child", row of its record)."""
+        i = index.internalId()
+        g = self._groups
+        if i == 0:
+            return ("range", index.row()) if g else ("record", index.row())
+        if i <= g:
+            return "record", (i - 1) * self.GROUP + index.row()
+        return "child", i - g - 1
+
     def index(self, row, column, parent=QModelIndex()):
-        if parent.isValid():
-            if parent.internalId() != 0:
-                return QModelIndex()
-            return self.createIndex(row, column, parent.row() + 1)
-        return self.createIndex(row, column, 0)
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        kind, n = self._level(parent)
+        if kind == "range":
+            return self.createIndex(row, column, n + 1)
+        if kind == "record":
+            return self.createIndex(row, column, self._groups + 1 + n)
+        return QModelIndex()
 
     def parent(self, index=QModelIndex()):  # type: ignore[override]
         if not index.isValid() or index.internalId() == 0:
             return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, 0)
+        kind, n = self._level(index)
+        if kind == "record":  # grouped: its range
+            return self.createIndex(index.internalId() - 1, 0, 0)
+        if self._groups:
+            return self.createIndex(n % self.GROUP, 0, n // self.GROUP + 1)
+        return self.createIndex(n, 0, 0)
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802
         if not parent.isValid():
-            return len(self.rows)
-        if parent.internalId() != 0 or parent.column() != 0:
+            return self._groups or len(self.rows)
+        if parent.column() != 0:
             return 0
-        return len(self._children(parent.row()))
+        kind, n = self._level(parent)
+        if kind == "range":
+            return min(self.GROUP, len(self.rows) - n * self.GROUP)
+        if kind == "record":
+            return len(self._children(n))
+        return 0
 
     def hasChildren(self, parent=QModelIndex()):  # noqa: N802
         if not parent.isValid():
             return bool(self.rows)
-        if parent.internalId() != 0 or self.children_of is None:
+        kind, n = self._level(parent)
+        if kind == "range":
+            return True
+        if kind == "child" or self.children_of is None:
             return False
-        return bool(self._children(parent.row()))
+        loaded = getattr(self.rows, "is_loaded", None)
+        if loaded is not None and n not in self._kids and not loaded(n):
+            # A tree view asks this of every row it lays out: answering from pages not read yet
+            # would read the whole unit. Expanding reads the page (and finds out).
+            return True
+        return bool(self._children(n))
 
     def columnCount(self, parent=QModelIndex()):  # noqa: N802
         return len(self.columns)
@@ -139,15 +194,28 @@ class RecordTreeModel(QAbstractItemModel):
     def data(self, index, role=DisplayRole):
         if not index.isValid():
             return None
-        if index.internalId() == 0:
-            wire = self.rows[index.row()]
+        try:
+            return self._data(index, role)
+        except IndexError:  # the unit changed under the view (it reloads on the change event)
+            return None
+
+    def _data(self, index, role):
+        kind, n = self._level(index)
+        if kind == "range":
+            if role == DisplayRole and index.column() == 0:
+                first = n * self.GROUP
+                last = min(len(self.rows), first + self.GROUP)
+                return f"{self.noun} {first + 1:,}–{last:,}"
+            return None
+        if kind == "record":
+            wire = self.rows[n]
             if role == RawRole:
                 return wire
             if role == DisplayRole:
                 value = self.columns[index.column()][1](wire)
                 return value if isinstance(value, str) else ("" if value is None else str(value))
             return None
-        child = self._children(index.internalId() - 1)[index.row()]
+        child = self._children(n)[index.row()]
         if role == RawRole:
             return child
         if role == DisplayRole and index.column() < len(self.child_columns):
@@ -159,53 +227,89 @@ class RecordTreeModel(QAbstractItemModel):
 class ConfigKeysModel(QAbstractTableModel):
     """Config keys with secret values masked until ``set_revealed(True)``, filtered by key and description.
 
-    Filtering is a list scan in Python (not a QSortFilterProxyModel, which calls ``data()`` per cell and
-    takes most of a second on the large unit's 100,000 keys). Secret values are never searched.
+    ``rows`` is a sequence of wire dicts (a list, or pages read on demand). A filter over up to
+    ``SYNC_LIMIT`` rows is a list scan on the spot; over more (a million-key unit) it runs on a
+    helper thread (``rows.search(needle, stop)``: positions of matching rows, keys and descriptions
+    only) and the view keeps showing the previous result until it arrives. Secret values are never
+    searched.
     """
 
     HEADERS = ("Key", "Value", "Secret", "Description")
+    SYNC_LIMIT = 1_000  # rows scanned on the spot (two pages); more: on a helper thread
+    _found = Signal(int, object)  # (filter generation, positions): from the search thread
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[dict] = []
-        self.shown: list[int] = []  # indexes into rows
+        self.rows: Sequence[dict] = []
+        self.shown: Sequence[int] | None = None  # positions in rows; None: every row
         self.revealed = False
         self.needle = ""
-        self._haystack: list[str] | None = None
+        self.searching = False
+        self._generation = 0
+        self._found.connect(self._apply_found)
 
-    def set_rows(self, rows: list[dict]) -> None:
+    def set_rows(self, rows: Sequence[dict]) -> None:
         self.beginResetModel()
         self.rows = rows
-        self._haystack = None
-        self.shown = self._match(self.needle)
+        self.shown = None
         self.endResetModel()
+        needle, self.needle = self.needle, ""
+        if needle:
+            self.set_filter(needle)
 
     def set_filter(self, text: str) -> None:
         needle = text.strip().lower()
         if needle == self.needle:
             return
-        self.beginResetModel()
         self.needle = needle
-        self.shown = self._match(needle)
+        self._generation += 1
+        if not needle or len(self.rows) <= self.SYNC_LIMIT or not hasattr(self.rows, "search"):
+            self.searching = False
+            self._show(self._match(needle))
+            return
+        self.searching = True
+        generation, rows = self._generation, self.rows
+
+        def search():
+            found = array("l")
+            try:
+                for i in rows.search(needle, stop=lambda: generation != self._generation):
+                    found.append(i)
+            except Exception:  # the unit went away meanwhile: keep showing what is there
+                return
+            if generation == self._generation:
+                self._found.emit(generation, found)
+
+        threading.Thread(target=search, name="unitvault-key-search", daemon=True).start()
+
+    def _apply_found(self, generation: int, found) -> None:
+        if generation == self._generation:
+            self.searching = False
+            self._show(found)
+
+    def _show(self, shown: Sequence[int] | None) -> None:
+        self.beginResetModel()
+        self.shown = shown
         self.endResetModel()
 
-    def _match(self, needle: str) -> list[int]:
+    def _match(self, needle: str) -> list[int] | None:
         if not needle:
-            return list(range(len(self.rows)))
-        if self._haystack is None:
-            self._haystack = [f"{w['key']}\n{w['description']}".lower() for w in self.rows]
-        return [i for i, text in enumerate(self._haystack) if needle in text]
+            return None
+        return [i for i, w in enumerate(self.rows) if needle in f"{w['key']}\n{w['description']}".lower()]
 
     def set_revealed(self, revealed: bool) -> None:
         self.revealed = revealed
-        if self.shown:
-            self.dataChanged.emit(self.index(0, 1), self.index(len(self.shown) - 1, 1))
+        n = self.rowCount()
+        if n:
+            self.dataChanged.emit(self.index(0, 1), self.index(n - 1, 1))
 
     def wire(self, row: int) -> dict:
-        return self.rows[self.shown[row]]
+        return self.rows[row if self.shown is None else self.shown[row]]
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.shown)
+        if parent.isValid():
+            return 0
+        return len(self.rows) if self.shown is None else len(self.shown)
 
     def columnCount(self, parent=QModelIndex()):  # noqa: N802
         return 4
@@ -221,7 +325,10 @@ class ConfigKeysModel(QAbstractTableModel):
         return short_json(wire["value"])
 
     def data(self, index, role=DisplayRole):
-        wire = self.rows[self.shown[index.row()]]
+        try:
+            wire = self.wire(index.row())
+        except IndexError:  # the unit changed under the view (it reloads on the change event)
+            return None
         col = index.column()
         if role == RawRole:
             return wire

@@ -59,53 +59,22 @@ UnitData = units.UnitRecords
 
 
 def load_unit(ctx, name: str) -> Task:
-    """Every record of a unit for the browser. Building ~1M small containers would trigger repeated
-    full collections of the cyclic GC (each scanning everything, GIL held: 100-200 ms stalls of the
-    GUI thread on the large unit), so the GC is paused while building and the result is frozen out
-    of its reach afterwards (it holds no cycles; refcounting frees it)."""
+    """A unit for the browser: its counts and, per section, the first key of every page. Records are
+    read a page at a time when a view shows them (``SectionPages``), so memory does not grow with
+    the unit."""
     def fn(reporter: Reporter) -> UnitData:
-        import gc
-
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            return units.browse_unit(ctx, units.UnitRef(name), reporter=reporter)
-        finally:
-            gc.freeze()
-            if was:
-                gc.enable()
+        return units.browse_unit(ctx, units.UnitRef(name), reporter=reporter)
     return fn
 
 
 def dispose_later(data: UnitData | None) -> None:
-    """Free a replaced unit's records on a helper thread, a slice at a time: one ``del`` of a 100k-record
-    list would hold the GIL for tens of milliseconds and stall the GUI thread."""
+    """Drop a replaced unit's cached pages."""
     if data is None:
         return
-    _trash().put(data)
-
-
-_TRASH = None
-
-
-def _trash():
-    global _TRASH
-    if _TRASH is None:
-        import queue
-        import threading
-
-        _TRASH = queue.SimpleQueue()
-
-        def drain(q=_TRASH):
-            while True:
-                data = q.get()
-                for rows in data.sections.values():
-                    while rows:
-                        del rows[-500:]
-                del data
-
-        threading.Thread(target=drain, name="unitvault-dispose", daemon=True).start()
-    return _TRASH
+    for pages in data.sections.values():
+        clear = getattr(pages, "clear", None)
+        if clear is not None:
+            clear()
 
 
 def unit_digest(ctx, name: str) -> Task:

@@ -30,7 +30,7 @@ class SectionSummary:
 
 
 def summaries(plan, *, chosen_only: bool = True) -> list[SectionSummary]:
-    return [SectionSummary(p.section, p.action, len(p.added), len(p.removed), len(p.changed), len(p.kept),
+    return [SectionSummary(p.section, p.action, p.added, p.removed, p.changed, p.kept,
                            p.unchanged, p.target_count, p.source_count)
             for p in plan.per_section if not (chosen_only and p.action == "keep")]
 
@@ -71,10 +71,10 @@ def fill_tree(tree: QTreeWidget, plan) -> None:
             continue
         diffs = {d.key: d for d in p.diffs}
         for kind in ("added", "removed", "changed", "kept"):
-            keys = getattr(p, kind)
-            if not keys:
+            count, keys = getattr(p, kind), p.keys(kind)  # the plan lists the first keys of each kind
+            if not count:
                 continue
-            group = QTreeWidgetItem([f"{titles[kind]} ({len(keys):,})", ""])
+            group = QTreeWidgetItem([f"{titles[kind]} ({count:,})", ""])
             group.setForeground(0, QBrush(colors[kind]))
             top.addChild(group)
             for key in keys[:MAX_ITEMS]:
@@ -89,9 +89,10 @@ def fill_tree(tree: QTreeWidget, plan) -> None:
                         child = QTreeWidgetItem([f.path, _diff_text(f)])
                         child.setToolTip(1, _diff_text(f))
                         item.addChild(child)
-            if len(keys) > MAX_ITEMS:
-                group.addChild(QTreeWidgetItem([f"… and {len(keys) - MAX_ITEMS:,} more", ""]))
-            if kind in ("changed", "kept") and len(keys) <= 3:
+            shown = min(len(keys), MAX_ITEMS)
+            if count > shown:
+                group.addChild(QTreeWidgetItem([f"… and {count - shown:,} more", ""]))
+            if kind in ("changed", "kept") and count <= 3:
                 group.setExpanded(True)
         if p.unchanged:
             top.addChild(QTreeWidgetItem([f"Unchanged ({p.unchanged:,})", ""]))

@@ -80,19 +80,19 @@ class UnitView(QWidget):
             child_columns=[lambda c: ("Permission: " if c[0] == "permission" else "Mapping: ")
                            + (f"{'allow' if c[1]['allow'] else 'deny'} {c[1]['action']} to "
                               f"{c[1]['subject_type']} {c[1]['subject']}" if c[0] == "permission"
-                              else f"{c[1]['source']} → {c[1]['target']}")])
+                              else f"{c[1]['source']} → {c[1]['target']}")], noun="Plugins")
         self.workspaces = RecordTreeModel(
             [("Workspace", lambda w: w["name"]), ("Owner", lambda w: w["owner"]),
              ("Applications", lambda w: len(w["applications"])), ("Description", lambda w: w["description"]),
              ("Id", lambda w: w["id"])],
             children=lambda w: w["applications"],
             child_columns=[lambda a: a["name"], lambda a: a["kind"], lambda a: f"position {a['position']}",
-                           lambda a: short_json(a["config"]), lambda a: a["id"]])
+                           lambda a: short_json(a["config"]), lambda a: a["id"]], noun="Workspaces")
         self.profiles = RecordTreeModel(
             [("Profile", lambda w: w["name"]), ("Workspaces", lambda w: len(w["workspaces"])),
              ("Description", lambda w: w["description"]), ("Id", lambda w: w["id"])],
             children=lambda w: list(w["workspaces"]),
-            child_columns=[lambda ws: self._ws_name(ws), lambda ws: "", lambda ws: "", lambda ws: ws])
+            child_columns=[lambda ws: self._ws_name(ws), lambda ws: "", lambda ws: "", lambda ws: ws], noun="Profiles")
         self.plugins_view = _tree(self.plugins, "Plugins")
         self.workspaces_view = _tree(self.workspaces, "Workspaces and their applications")
         self.profiles_view = _tree(self.profiles, "Profiles and their workspaces")

@@ -55,6 +55,7 @@ class AddDestination:
     access_key_id: str | None = None
     bandwidth_limit: str | int | None = None
     secret: bytes | None = field(default=None, repr=False)
+    check: bool = True          # connect (host key checked), write, read back and delete a small probe first
 
     def given(self) -> set[str]:
         return {k for k in ("path", "host", "port", "user", "key_file", "known_hosts", "host_key", "endpoint",
@@ -160,12 +161,28 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
     if req.secret:
         ctx.secrets.set(name, req.secret)
     try:
+        if req.check:
+            _check_reachable(ctx, config, reporter)
         ctx.catalog.destinations.add(config)
     except BaseException:
         if req.secret:
             ctx.secrets.delete(name)
         raise
     return _info(ctx, config)
+
+
+def _check_reachable(ctx, config, reporter) -> None:
+    """Before a destination is saved: it answers, its host key is the expected one (SFTP), the
+    credentials work and a small object can be written, read back and removed."""
+    from core.destinations import open_destination
+    from core.destinations import test_destination as probe
+
+    reporter.stage("checking the destination")
+    dest = open_destination(config, ctx.secrets, retries=1, retry_budget=20.0)
+    try:
+        probe(dest, size=4096)
+    finally:
+        dest.close()
 
 
 @use_case("destination.list")

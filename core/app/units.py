@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired
@@ -49,30 +50,28 @@ def show_unit(ctx, req: UnitRef, *, actor, reporter) -> UnitSummary:
 
 @dataclass(frozen=True)
 class UnitRecords:
-    """Every record of a unit, in the wire form, for a browser."""
+    """A unit's records for a browser, in the wire form: per section a sequence read a page at a time
+    (core.unit.pages.SectionPages), so a million-record unit costs what a small one does."""
     unit: Unit
     counts: SectionCounts
-    sections: dict[str, list[dict]]
-    workspace_names: dict[str, str]
+    sections: dict[str, Any]  # section -> SectionPages (len() and [i], in key order)
+    workspace_names: Any  # workspace id -> name, looked up on demand (.get)
 
 
 @use_case("unit.browse", target=lambda r: r.name)
 def browse_unit(ctx, req: UnitRef, *, actor, reporter) -> UnitRecords:
+    from core.unit.pages import SectionPages, WorkspaceNames
+
     store = ctx.units
     unit = store.get_unit(req.name)
-    sections: dict[str, list[dict]] = {}
+    sections: dict[str, Any] = {}
     with store.read() as conn:
         counts = store.counts(unit.id, conn)
-        reporter.stage("read", sum(counts.as_dict().values()) - counts.applications)
+        reporter.stage("read", len(SECTIONS))
         for section in SECTIONS:
-            rows = []
-            for wire in store.iter_wire(unit.id, section, conn):
-                rows.append(wire)
-                if len(rows) % 2000 == 0:
-                    reporter.advance(2000)
-            sections[section] = rows
-    names = {w["id"]: w["name"] for w in sections["workspaces"]}
-    return UnitRecords(unit, counts, sections, names)
+            sections[section] = SectionPages.open(store, unit.id, section, conn)
+            reporter.advance(1)
+    return UnitRecords(unit, counts, sections, WorkspaceNames(store, unit.id))
 
 
 @dataclass(frozen=True)
@@ -107,20 +106,28 @@ def seed_unit(ctx, req: SeedUnit, *, actor, reporter) -> UnitSummary:
 class DeleteUnit:
     name: str
     confirmed: bool = False
+    safety_snapshot: bool = True       # keep what is deleted, so undo brings the unit back
+
+
+@dataclass(frozen=True)
+class UnitDeleted:
+    unit: Unit
+    snapshot_id: str | None
 
 
 @use_case("unit.delete", writes=True, target=lambda r: r.name)
-def delete_unit(ctx, req: DeleteUnit, *, actor, reporter) -> Unit:
-    """Delete a unit and everything in it, in one transaction."""
-    store = ctx.units
-    unit = store.get_unit(req.name)
+def delete_unit(ctx, req: DeleteUnit, *, actor, reporter) -> UnitDeleted:
+    """Delete a unit and everything in it, in one transaction, after a safety snapshot of all of it
+    (``undo NAME`` brings it back)."""
+    from core.unit_import.delete import delete_unit as delete
+
+    unit = ctx.units.get_unit(req.name)
     if not req.confirmed:
         raise ConfirmationRequired(f"Deleting unit {unit.name!r} needs confirmation.", kind="confirm_delete",
                                    data={"what": "unit", "name": unit.name})
-    with store.write() as conn:
-        store.delete_unit(conn, unit.id)
-    publish_change(unit.name)
-    return unit
+    unit, snapshot_id = delete(ctx.units, ctx.home, ctx.secrets, req.name, safety_snapshot=req.safety_snapshot,
+                               reporter=reporter)
+    return UnitDeleted(unit, snapshot_id)
 
 
 @use_case("unit.digest", target=lambda r: r.name)

@@ -69,3 +69,6 @@ MAX_STR_BYTES = 4 * 1024 * 1024       # 1 Mi characters of UTF-8
 MAX_ARRAY_LEN = 10_000
 MAX_MAP_LEN = 1_000
 MAX_RECORDS_PER_SECTION = 10_000_000
+MAX_CONTAINERS = 100_000              # maps and arrays in one record (the record's own map included),
+                                      # counted while decoding: an empty array is one byte on the wire
+                                      # but ~64 bytes decoded, so a 16 MiB block could hold ~1 GiB of them

@@ -13,7 +13,7 @@ from core.bundle import limits as L
 from core.bundle.header import HeaderInfo, parse_header
 from core.bundle.manifest import Manifest, ManifestHead, decode_head, decode_trailer
 from core.bundle.payload import BLOCK_PREFIX, PlainStream, decompress_block
-from core.bundle.records import decode_block
+from core.bundle.records import decode_block, decode_block_unchecked
 from core.errors import (
     DamagedBundleError,
     InvalidContentError,
@@ -95,7 +95,8 @@ class OpenBundle:
                 self._head = _read_head(PlainStream(fh, self.header, self._key))
         return self._head
 
-    def records(self, reporter: Reporter | None = None, *, on_block=None) -> Iterator[tuple[str, dict]]:
+    def records(self, reporter: Reporter | None = None, *, on_block=None,
+                checked: bool = True) -> Iterator[tuple[str, dict]]:
         """A fresh streaming pass: ``(section, wire)`` in section order, each decoded strictly and
         validated. The trailer (counts, sizes, hashes) is checked after the last record: trust
         nothing until this iterator is exhausted.
@@ -103,7 +104,11 @@ class OpenBundle:
         ``on_block(section, codec, data, raw_size)``, if given, receives each block's stored bytes
         (``data``: the zstd frame, or the raw msgpack for codec 0) once every record of the block
         passed the checks, before those records are yielded: a caller can keep the blocks instead
-        of re-encoding the records (core/unit_import/held.py)."""
+        of re-encoding the records.
+
+        ``checked=False`` is for a second pass over bytes a first pass checked: records are decoded
+        with every cap (the per-record container cap included) but not re-checked; the caller
+        compares the verified section SHA-256s (``manifest.sections``) with the first pass's."""
         reporter = reporter or Reporter()
         reporter.stage("reading", self.header.file_size, "bytes")
         with _open_file(self.path) as fh:
@@ -147,12 +152,16 @@ class OpenBundle:
                 del body, data
                 sha[index].update(raw)
                 size[index] += raw_size
-                recs = decode_block(section, raw, count[index])
+                recs = (decode_block if checked else decode_block_unchecked)(section, raw, count[index])
                 count[index] += len(recs)
                 if count[index] > L.MAX_RECORDS_PER_SECTION:
                     raise InvalidContentError(f"Section {section} holds more records than a bundle allows.")
                 if index == 1:
-                    apps += sum(len(w["applications"]) for w in recs)
+                    try:
+                        apps += sum(len(w["applications"]) for w in recs)
+                    except (KeyError, TypeError):
+                        raise InvalidContentError(f"Invalid content in {where}: a workspace without "
+                                                  "its applications.") from None
                 del raw
                 if on_block is not None:
                     on_block(section, codec, kept, raw_size)

@@ -16,19 +16,48 @@ import msgpack
 
 from core.bundle import limits as L
 from core.errors import InvalidContentError
+from core.support.strict_msgpack import refuse_ext
 
 _packb = msgpack.Packer(use_bin_type=True, autoreset=True).pack
-
-
-def _refuse_ext(code, data):
-    raise ValueError("ext types are not allowed")
 
 
 def new_unpacker() -> msgpack.Unpacker:
     return msgpack.Unpacker(raw=False, strict_map_key=True, use_list=True, timestamp=0,
                             max_buffer_size=L.MAX_BLOCK_RAW, max_str_len=L.MAX_STR_BYTES, max_bin_len=0,
                             max_array_len=L.MAX_ARRAY_LEN, max_map_len=L.MAX_MAP_LEN, max_ext_len=0,
-                            ext_hook=_refuse_ext)
+                            ext_hook=refuse_ext)
+
+
+class _TooManyContainers(Exception):
+    pass
+
+
+def counting_unpacker():
+    """An unpacker that counts the maps and arrays it builds and refuses a record holding more than
+    ``MAX_CONTAINERS`` while it is being decoded, before the rest of it is allocated. Returns the
+    unpacker and ``reset()``, to call before each record."""
+    left = L.MAX_CONTAINERS
+
+    def hook(obj):
+        nonlocal left
+        left -= 1
+        if left < 0:
+            raise _TooManyContainers
+        return obj
+
+    def reset() -> None:
+        nonlocal left
+        left = L.MAX_CONTAINERS
+
+    up = msgpack.Unpacker(raw=False, strict_map_key=True, use_list=True, timestamp=0,
+                          max_buffer_size=L.MAX_BLOCK_RAW, max_str_len=L.MAX_STR_BYTES, max_bin_len=0,
+                          max_array_len=L.MAX_ARRAY_LEN, max_map_len=L.MAX_MAP_LEN, max_ext_len=0,
+                          ext_hook=refuse_ext, object_hook=hook, list_hook=hook)
+    return up, reset
+
+
+def _too_many(section: str, index: int) -> InvalidContentError:
+    return _invalid(section, index, f"the record holds more than {L.MAX_CONTAINERS:,} maps and arrays")
 
 
 def strict_unpack_one(data: bytes, what: str):
@@ -66,39 +95,49 @@ class _Bad(Exception):
 _INF = math.inf
 
 
-def _walk(v, depth: int) -> None:
+def _walk(v, depth: int) -> int:
+    """Checks a container; returns how many containers it holds (itself included)."""
     if depth > L.MAX_DEPTH:
         raise _Bad(f"nesting deeper than {L.MAX_DEPTH} levels")
+    n = 1
     for x in (v.values() if type(v) is dict else v):
         t = type(x)
         if t is dict or t is list:
-            _walk(x, depth + 1)
+            n += _walk(x, depth + 1)
         elif t is float and (x != x or x == _INF or x == -_INF):
             raise _Bad("a number is not finite (NaN or infinity)")
+    return n
 
 
-def _value(v, depth: int) -> None:
+def _value(v, depth: int) -> int:
     t = type(v)
     if t is dict or t is list:
-        _walk(v, depth)
-    elif t is float and (v != v or v == _INF or v == -_INF):
+        return _walk(v, depth)
+    if t is float and (v != v or v == _INF or v == -_INF):
         raise _Bad("a number is not finite (NaN or infinity)")
+    return 0
 
 
-def _check_values(section: str, record: dict) -> None:
+def _check_values(section: str, record: dict) -> int:
     """Depth and finiteness where the schemas allow free JSON values (config values and configs).
     Everywhere else the closed schemas reject containers and floats without descending into them,
-    and msgpack itself refuses nesting beyond 1024 levels."""
+    and msgpack itself refuses nesting beyond 1024 levels. Returns the number of maps and arrays
+    in the record, exact once the (closed) schema holds."""
     if section == "config_keys":
-        _value(record.get("value"), 2)
-    elif section == "plugins":
-        _value(record.get("config"), 2)
-    elif section == "workspaces":
+        return 1 + _value(record.get("value"), 2)
+    if section == "plugins":
+        perms, maps = record.get("permissions"), record.get("mappings")
+        return (3 + _value(record.get("config"), 2) + (len(perms) if type(perms) is list else 0)
+                + (len(maps) if type(maps) is list else 0))
+    if section == "workspaces":
+        n = 2
         apps = record.get("applications")
         if type(apps) is list:
             for app in apps:
                 if type(app) is dict:
-                    _value(app.get("config"), 4)
+                    n += 1 + _value(app.get("config"), 4)
+        return n
+    return 2
 
 
 def _check_tree(obj, where: str) -> None:
@@ -139,7 +178,7 @@ def check_record(section: str, index: int, record) -> None:
     if type(record) is not dict:
         raise _invalid(section, index, "the record is not a map")
     try:
-        _check_values(section, record)
+        containers = _check_values(section, record)
     except _Bad as exc:
         raise _invalid(section, index, str(exc)) from None
     except RecursionError:
@@ -161,6 +200,8 @@ def check_record(section: str, index: int, record) -> None:
         for i, app in enumerate(record["applications"]):
             if type(app["position"]) is not int:
                 raise _invalid(section, index, f"applications/{i}/position is not an integer")
+    if containers > L.MAX_CONTAINERS:  # a reader counts them while decoding; a writer checks here
+        raise _too_many(section, index)
 
 
 def _invalid(section: str, index: int, why: str) -> InvalidContentError:
@@ -194,28 +235,32 @@ def decode_block(section: str, raw: bytes, first_index: int) -> list[dict]:
 
 def _decode_checked(section: str, raw: bytes, first_index: int) -> list | None:
     """Decode and check record by record; None when the bytes do not decode (slow path reports)."""
-    up = new_unpacker()
+    up, reset = counting_unpacker()
     out: list = []
     try:
         up.feed(raw)
         for obj in up:
             check_record(section, first_index + len(out), obj)
             out.append(obj)
+            reset()
     except InvalidContentError:
         raise
+    except _TooManyContainers:
+        raise _too_many(section, first_index + len(out)) from None
     except Exception:
         return None
     return out
 
 
 def _decode_slowly(section: str, raw: bytes, first_index: int) -> list[dict]:
-    up = new_unpacker()
+    up, reset = counting_unpacker()
     out: list[dict] = []
     view = memoryview(raw)
     start = 0
     up.feed(raw)
     try:
         for obj in up:
+            reset()
             end = up.tell()
             if _packb(obj) != view[start:end]:
                 raise InvalidContentError(
@@ -225,6 +270,8 @@ def _decode_slowly(section: str, raw: bytes, first_index: int) -> list[dict]:
             start = end
     except InvalidContentError:
         raise
+    except _TooManyContainers:
+        raise _too_many(section, first_index + len(out)) from None
     except Exception as exc:
         raise InvalidContentError(
             f"Invalid content in section {section}, record {first_index + len(out)}: "
@@ -233,4 +280,33 @@ def _decode_slowly(section: str, raw: bytes, first_index: int) -> list[dict]:
         raise InvalidContentError(
             f"Invalid content in section {section}, record {first_index + len(out)}: "
             "the record is cut off at the end of its block.")
+    return out
+
+
+def decode_block_unchecked(section: str, raw: bytes, first_index: int) -> list:
+    """The records of a block whose bytes were already checked once (an import's second pass, which
+    compares the sections' SHA-256 with the first pass's at its end): decoded with the reader's caps,
+    the container cap included, but without the canonical, schema and value checks."""
+    up, reset = counting_unpacker()
+    out: list = []
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        up.feed(raw)
+        for obj in up:
+            if type(obj) is not dict:
+                raise _invalid(section, first_index + len(out), "the record is not a map")
+            out.append(obj)
+            reset()
+    except InvalidContentError:
+        raise
+    except _TooManyContainers:
+        raise _too_many(section, first_index + len(out)) from None
+    except Exception as exc:
+        raise InvalidContentError(
+            f"Invalid content in section {section}, record {first_index + len(out)}: "
+            f"it cannot be decoded ({_why(exc)}).") from None
+    finally:
+        if gc_was:
+            gc.enable()
     return out

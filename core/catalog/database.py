@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.db import open_database, read_transaction, write_transaction
 from core.support.clock import SYSTEM_CLOCK, Clock, now_iso
 
-HEAD_REVISION = "c0003"
+HEAD_REVISION = "c0004"
 VERSION_TABLE = "catalog_alembic_version"
 
 
@@ -40,6 +40,7 @@ class Catalog:
         from core.catalog.jobs import Jobs
         from core.catalog.orphans import Orphans
         from core.catalog.priorities import PriorityGroups
+        from core.catalog.queue import Queue
         from core.catalog.settings import CatalogSettings
         from core.catalog.tags import Tags
 
@@ -50,6 +51,7 @@ class Catalog:
         self.backups = BackupIndex(self)
         self.blobs = BlobCache(self)
         self.jobs = Jobs(self)
+        self.queue = Queue(self)
         self.tags = Tags(self)
         self.priorities = PriorityGroups(self)
         self.conditions = RestoreConditions(self)

@@ -164,9 +164,11 @@ queue_items = Table(
     Column("cancel_requested", Boolean, nullable=False, server_default="0"),
     Column("error", Text, nullable=True),
     Column("result", Text, nullable=True),                 # JSON summary
+    Column("holder", String(96), nullable=True),           # the process holding its secrets (c0004)
     UniqueConstraint("job", "scheduled_for", "account_id", name="uq_queue_scheduled_run"),
 )
 Index("ix_queue_state", queue_items.c.state, queue_items.c.priority, queue_items.c.id)
+Index("ix_queue_finished", queue_items.c.state, queue_items.c.finished_at)     # c0004: finished items, latest first
 
 restore_conditions = Table(
     "restore_conditions", metadata,

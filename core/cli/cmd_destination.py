@@ -47,6 +47,9 @@ def register(sub) -> None:
     src.add_argument("--secret-file", metavar="F", help="read the secret from file F (one trailing newline stripped)")
     src.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
     q.add_argument("--bandwidth-limit", metavar="RATE", help="average limit in bytes/s, e.g. 500K or 10M")
+    q.add_argument("--no-check", action="store_true",
+                   help="save it without connecting first (by default the host key, credentials and a small "
+                        "write are checked before saving)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_add)
 
@@ -110,7 +113,7 @@ def cmd_add(args, ctx) -> int:
         args.name, args.type, path=args.path, host=args.host, port=args.port, user=args.user, key_file=args.key_file,
         known_hosts=args.known_hosts, host_key=args.host_key, endpoint=args.endpoint, bucket=args.bucket,
         prefix=args.prefix, region=args.region, access_key_id=args.access_key_id,
-        bandwidth_limit=args.bandwidth_limit, secret=secret))
+        bandwidth_limit=args.bandwidth_limit, secret=secret, check=not args.no_check))
     if args.json:
         print_json(info.to_json())
     else:

@@ -198,8 +198,8 @@ def print_preview(preview, *, label: str | None = None, limit: int = 10, stream=
     w(f"Plan:    {plan.mode}, sections {', '.join(plan.sections)}\n")
     rows = [["SECTION", "ACTION", "ADDED", "REMOVED", "CHANGED", "KEPT LIVE", "UNCHANGED"]]
     for sp in plan.per_section:
-        rows.append([sp.section, sp.action if sp.action != "keep" else "untouched", f"{len(sp.added):,}",
-                     f"{len(sp.removed):,}", f"{len(sp.changed):,}", f"{len(sp.kept):,}", f"{sp.unchanged:,}"])
+        rows.append([sp.section, sp.action if sp.action != "keep" else "untouched", f"{sp.added:,}",
+                     f"{sp.removed:,}", f"{sp.changed:,}", f"{sp.kept:,}", f"{sp.unchanged:,}"])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         w("  " + "  ".join(cell.ljust(wd) for cell, wd in zip(r, widths, strict=True)).rstrip() + "\n")
@@ -207,7 +207,7 @@ def print_preview(preview, *, label: str | None = None, limit: int = 10, stream=
         if not sp.diffs:
             continue
         what = "changed" if sp.action == "replace" else "differ (live kept)"
-        n = len(sp.changed) + len(sp.kept)
+        n = sp.changed + sp.kept
         w(f"  {sp.section}: {n:,} record{'s' if n != 1 else ''} {what}"
           f"{f', first {limit} shown' if n > limit else ''}:\n")
         for rc in sp.diffs[:limit]:

@@ -23,7 +23,8 @@ def register(sub) -> None:
 
     q = s.add_parser("seed", help="create a demo unit (content depends only on size and seed)")
     q.add_argument("name")
-    q.add_argument("--size", choices=("small", "medium", "large"), default="small")
+    q.add_argument("--size", choices=("small", "medium", "large", "huge"), default="small",
+                   help="small, medium, large (~106,000 records) or huge (ten times large)")
     q.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     q.add_argument("--drift", type=int, default=0, metavar="N",
                    help="N small live edits on top (a unit that differs from its undrifted twin in a few fields)")
@@ -33,6 +34,8 @@ def register(sub) -> None:
     q = s.add_parser("delete", help="delete a unit and everything in it")
     q.add_argument("name")
     q.add_argument("--yes", action="store_true", help="confirm the deletion")
+    q.add_argument("--no-safety-snapshot", action="store_true",
+                   help="do not keep what is deleted first (the deletion cannot be undone)")
     q.set_defaults(func=cmd_delete)
 
     q = s.add_parser("digest", help="print the SHA-256 of the unit's content (name, id and times excluded)")
@@ -86,8 +89,11 @@ def cmd_seed(args, ctx) -> int:
 def cmd_delete(args, ctx) -> int:
     from core.app import units
 
-    unit = units.delete_unit(ctx, units.DeleteUnit(args.name, confirmed=args.yes))
-    print(f"Deleted unit {unit.name}.", file=sys.stderr)
+    done = units.delete_unit(ctx, units.DeleteUnit(args.name, confirmed=args.yes,
+                                                   safety_snapshot=not args.no_safety_snapshot))
+    print(f"Deleted unit {done.unit.name}." + (f" Safety snapshot {done.snapshot_id}: 'unitvault undo "
+                                               f"{done.unit.name}' brings it back." if done.snapshot_id else ""),
+          file=sys.stderr)
     return 0
 
 

@@ -37,6 +37,10 @@ HINTS: dict[str, str] = {
     "priority_group_not_found": "List groups with 'unitvault priority list'.",
     "orphan_not_found": "List orphans with 'unitvault orphans list'.",
     "no_recovery_key": "Create one with 'unitvault recovery-key create --out DIR --use'.",
+    "queue_item_not_found": "List the queue with 'unitvault queue list' (or --state done|failed|cancelled).",
+    "queue_item_needs_secret": "Run it directly instead: 'unitvault backup restore' or 'unitvault backup download' "
+                               "ask for the passphrase.",
+    "connections_destination_missing": "Add --destination D.",
     "app_key_missing": "Give --recovery-key FILE or --account-key FILE.",
     "no_recovery_slot": "Give the account's exported key with --account-key FILE.",
     "owner_key_file_missing": "Give it with --owner-key-file FILE.",

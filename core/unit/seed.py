@@ -23,6 +23,7 @@ SIZES = {
     "small": SeedSize(20, 50, 10, 10, 1_000),
     "medium": SeedSize(200, 1_000, 10, 50, 20_000),
     "large": SeedSize(1_000, 5_000, 10, 200, 100_000),
+    "huge": SeedSize(10_000, 50_000, 10, 2_000, 1_000_000),  # exactly ten times large: ~1.06 million records
 }
 
 _WORDS = ("alpha", "atlas", "beacon", "cedar", "delta", "ember", "fjord", "garnet", "harbor", "iris",
@@ -90,7 +91,7 @@ def generate(size: str, seed: int = 0) -> dict[str, Iterator[dict]]:
     """Wire records per section. Each section is generated from its own derived stream, so sections
     can be consumed in any order and still come out the same."""
     if size not in SIZES:
-        raise InvalidInputError(f"Unknown size {size!r}.", hint="Sizes are: small, medium, large.")
+        raise InvalidInputError(f"Unknown size {size!r}.", hint="Sizes are: " + ", ".join(SIZES) + ".")
     spec = SIZES[size]
     base = random.Random(f"unitvault-demo:{size}:{seed}")
     ws_rng = random.Random(base.getrandbits(64))
@@ -138,10 +139,11 @@ def generate(size: str, seed: int = 0) -> dict[str, Iterator[dict]]:
 
     def config_keys() -> Iterator[dict]:
         rng = random.Random(ck_seed)
+        width = max(6, len(str(spec.config_keys - 1)))
         for i in range(spec.config_keys):
             secret = rng.random() < 0.05
             area = rng.choice(_AREAS)
-            yield {"key": f"{area}.{rng.choice(_WORDS)}.k{i:06d}", "value": _value(rng, secret),
+            yield {"key": f"{area}.{rng.choice(_WORDS)}.k{i:0{width}d}", "value": _value(rng, secret),
                    "secret": secret,
                    "description": "" if rng.random() < 0.5 else f"{area.title()} setting {i}"}
 

@@ -13,13 +13,13 @@ calls (or bump the revision in the same transaction).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets as _secrets
 import uuid
 from collections.abc import Iterable, Iterator
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
+from orjson import OPT_SORT_KEYS
 from orjson import dumps as _orjson_dumps
 from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
 from sqlalchemy import delete, func, insert, select, update
@@ -29,9 +29,10 @@ from core.db import open_database, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, NotFoundError
 from core.support import clock
 from core.unit import tables as t
+from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
 
-HEAD_REVISION = "u0003"
+HEAD_REVISION = "u0004"
 BATCH = 5000
 
 
@@ -146,14 +147,60 @@ class UnitStore:
             with self.read() as c:
                 yield c
 
-    def iter_wire(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[dict]:
-        """Every record of a section as a wire dict, ordered by id (config keys by key)."""
+    def iter_wire(self, unit_id: str, section: str, conn: Connection | None = None, *,
+                  start: str | None = None, limit: int | None = None) -> Iterator[dict]:
+        """Every record of a section as a wire dict, ordered by id (config keys by key); with
+        ``start`` only those whose key is at least ``start``, with ``limit`` at most that many (a
+        page of a browser)."""
         with self._conn(conn) as c:
-            yield from _READERS[section](c, unit_id)
+            yield from _READERS[section](c, unit_id, start, limit)
+
+    def iter_hashes(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[tuple]:
+        """``(key, record hash, workspace ids of a profile or None)`` for every record of a section, in
+        key order: what an import compares. Equal to hashing ``iter_wire``'s records
+        (``core.unit.digest.record_hash``); config keys, nearly all of a big unit, are hashed from
+        their stored JSON without decoding it unless it holds an object (keys to sort)."""
+        with self._conn(conn) as c:
+            if section == "config_keys":
+                yield from _hash_config_keys(c, unit_id)
+                return
+            profiles = section == "profiles"
+            key_name = "key" if section == "config_keys" else "id"
+            for wire in _READERS[section](c, unit_id, None, None):
+                yield wire[key_name], record_hash(section, wire), (wire["workspaces"] if profiles else None)
+
+    def key_marks(self, unit_id: str, section: str, every: int,
+                  conn: Connection | None = None) -> tuple[int, list[str]]:
+        """The section's record count and every ``every``-th key in key order (the first keys of a
+        browser's pages), numbered by the database (a window function over the key index), so a
+        million keys cost Python only their marks."""
+        table, col = _KEYCOL[section]
+        with self._conn(conn) as c:
+            n = c.execute(select(func.count()).select_from(table).where(table.c.unit_id == unit_id)).scalar()
+            numbered = select(col.label("k"), func.row_number().over(order_by=_by_key(c, col)).label("n")).where(
+                table.c.unit_id == unit_id).subquery()
+            marks = [k for (k,) in _run(c, select(numbered.c.k).where((numbered.c.n - 1) % every == 0)
+                                        .order_by(numbered.c.n))]
+        return n, marks
 
     def iter_records(self, unit_id: str, section: str, conn: Connection | None = None) -> Iterator[Record]:
         for wire in self.iter_wire(unit_id, section, conn):
             yield from_wire(section, wire)
+
+    def search_config_keys(self, unit_id: str, needle: str, conn: Connection | None = None,
+                           stop=None) -> Iterator[int]:
+        """Positions (in key order) of the config keys whose key or description contains ``needle``,
+        case-insensitively. Reads keys and descriptions only (never values: secrets are not searched).
+        ``stop()`` returning True ends the scan early."""
+        k = t.config_keys.c
+        needle = needle.lower()
+        with self._conn(conn) as c:
+            rows = _run(c, select(k.key, k.description).where(k.unit_id == unit_id).order_by(_by_key(c, k.key)))
+            for i, (key, description) in enumerate(rows):
+                if i % 4096 == 0 and stop is not None and stop():
+                    return
+                if needle in key.lower() or needle in description.lower():
+                    yield i
 
     def section_keys(self, unit_id: str, section: str, conn: Connection | None = None) -> set[str]:
         table, col = _KEYCOL[section]
@@ -209,26 +256,65 @@ _KEYCOL = {"plugins": (t.plugins, t.plugins.c.id), "workspaces": (t.workspaces, 
 
 
 # --- readers: rows -> wire dicts ---------------------------------------------------------------
-def _read_plugins(c: Connection, unit_id: str) -> Iterator[dict]:
+# Every section comes out in key order, the same order Python's str comparison gives (SQLite's
+# BINARY collation compares UTF-8 bytes, which orders like code points; other databases are told to
+# use the "C" collation), so an import can merge-join a bundle with the unit without holding either.
+# Children (applications, assignments) stream in a second cursor beside their parents': memory does
+# not grow with the unit.
+def _by_key(c: Connection, col):
+    return col.collate("C") if c.dialect.name == "postgresql" else col
+
+
+def _stream(q):
+    return q.execution_options(yield_per=2000)
+
+
+def _run(c: Connection, q):
+    """Rows of a select as plain tuples. On SQLite the compiled statement goes straight to the
+    driver's cursor (inside the same transaction): reading a million records, SQLAlchemy's per-row
+    processing would cost about as much as SQLite itself."""
+    if c.dialect.name == "sqlite":
+        compiled = q.compile(dialect=c.dialect)
+        params = [compiled.params[k] for k in compiled.positiontup] if compiled.positiontup else ()
+        cur = c.connection.driver_connection.cursor()
+        cur.arraysize = 2000
+        return cur.execute(str(compiled), params)
+    return c.execute(_stream(q))
+
+
+def _page(c: Connection, q, col, start: str | None, limit: int | None):
+    if start is not None:
+        q = q.where(col >= start)
+    q = q.order_by(_by_key(c, col))
+    return q.limit(limit) if limit is not None else _stream(q)
+
+
+def _read_plugins(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
     p = t.plugins.c
-    q = select(p.id, p.name, p.version, p.enabled, p.config, p.permissions, p.mappings).where(
-        p.unit_id == unit_id).order_by(p.id)
-    for r in c.execute(q):
+    q = select(p.id, p.name, p.version, p.enabled, p.config, p.permissions, p.mappings).where(p.unit_id == unit_id)
+    for r in _run(c, _page(c, q, p.id, start, limit)):
         yield {"id": r[0], "name": r[1], "version": r[2], "enabled": bool(r[3]), "config": _loads(r[4]),
                "permissions": _loads(r[5]), "mappings": _loads(r[6])}
 
 
-def _read_workspaces(c: Connection, unit_id: str) -> Iterator[dict]:
+def _read_workspaces(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
     w, a = t.workspaces.c, t.applications.c
-    # Workspaces are few and small: fetch them, then merge-join one stream of applications sorted the
-    # same way by the database (the foreign key guarantees every application has its workspace).
-    workspaces = c.execute(select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id)
-                           .order_by(w.id)).all()
-    apps = c.execute(select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config)
-                     .where(a.unit_id == unit_id).order_by(a.workspace_id, a.position, a.id))
+    # Two streams sorted the same way by the database, merge-joined (the foreign key guarantees every
+    # application has its workspace). A page reads its workspaces first, then their applications.
+    workspaces = _run(c, _page(c, select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id),
+                               w.id, start, limit))
+    q = select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config).where(a.unit_id == unit_id)
+    if limit is not None:
+        workspaces = workspaces.fetchall()
+        if not workspaces:
+            return
+        q = q.where(a.workspace_id >= workspaces[0][0], a.workspace_id <= workspaces[-1][0])
+    apps = _run(c, q.order_by(_by_key(c, a.workspace_id), a.position, _by_key(c, a.id)))
     pending = next(apps, None)
     for r in workspaces:
         wid = r[0]
+        while pending is not None and pending[0] < wid:  # (a page: before its first workspace)
+            pending = next(apps, None)
         items = []
         while pending is not None and pending[0] == wid:
             items.append({"id": pending[1], "name": pending[2], "kind": pending[3], "position": pending[4],
@@ -237,19 +323,49 @@ def _read_workspaces(c: Connection, unit_id: str) -> Iterator[dict]:
         yield {"id": wid, "name": r[1], "description": r[2], "owner": r[3], "applications": items}
 
 
-def _read_profiles(c: Connection, unit_id: str) -> Iterator[dict]:
+def _read_profiles(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
     p, pw = t.profiles.c, t.profile_workspaces.c
-    assigned: dict[str, list[str]] = {}
-    q = select(pw.profile_id, pw.workspace_id).where(pw.unit_id == unit_id).order_by(pw.profile_id, pw.position)
-    for pid, group in groupby(c.execute(q), key=itemgetter(0)):
-        assigned[pid] = [g[1] for g in group]
-    for r in c.execute(select(p.id, p.name, p.description).where(p.unit_id == unit_id).order_by(p.id)):
-        yield {"id": r[0], "name": r[1], "description": r[2], "workspaces": assigned.get(r[0], [])}
+    profiles = _run(c, _page(c, select(p.id, p.name, p.description).where(p.unit_id == unit_id), p.id,
+                             start, limit))
+    q = select(pw.profile_id, pw.workspace_id).where(pw.unit_id == unit_id)
+    if limit is not None:
+        profiles = profiles.fetchall()
+        if not profiles:
+            return
+        q = q.where(pw.profile_id >= profiles[0][0], pw.profile_id <= profiles[-1][0])
+    links = _run(c, q.order_by(_by_key(c, pw.profile_id), pw.position))
+    pending = next(links, None)
+    for r in profiles:
+        pid = r[0]
+        while pending is not None and pending[0] < pid:
+            pending = next(links, None)
+        assigned = []
+        while pending is not None and pending[0] == pid:
+            assigned.append(pending[1])
+            pending = next(links, None)
+        yield {"id": pid, "name": r[1], "description": r[2], "workspaces": assigned}
 
 
-def _read_config_keys(c: Connection, unit_id: str) -> Iterator[dict]:
+def _hash_config_keys(c: Connection, unit_id: str) -> Iterator[tuple]:
+    # A config key's canonical form (core/unit/digest.py: sorted keys, compact) is
+    # {"description":…,"key":…,"secret":…,"value":…}; the stored value is orjson's compact text of
+    # the value, which is already canonical unless it holds an object (whose keys must be sorted).
     k = t.config_keys.c
-    for r in c.execute(select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id).order_by(k.key)):
+    q = select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id).order_by(_by_key(c, k.key))
+    sha = hashlib.sha256
+    for key, value, secret, description in _run(c, q):
+        v = value.encode()
+        if b"{" in v:
+            v = _orjson_dumps(_loads(v), option=OPT_SORT_KEYS)
+        yield key, sha(b'{"description":' + _orjson_dumps(description) + b',"key":' + _orjson_dumps(key)
+                       + (b',"secret":true,"value":' if secret else b',"secret":false,"value":') + v
+                       + b"}").digest(), None
+
+
+def _read_config_keys(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
+    k = t.config_keys.c
+    q = select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id)
+    for r in _run(c, _page(c, q, k.key, start, limit)):
         yield {"key": r[0], "value": _loads(r[1]), "secret": bool(r[2]), "description": r[3]}
 
 

@@ -81,3 +81,12 @@ config_keys = Table(
     Column("secret", Boolean, nullable=False),
     Column("description", Text, nullable=False),
 )
+
+# One row per import that took a safety snapshot, inserted in the import's transaction: start-up
+# cleanup keeps a pending snapshot exactly when its marker row exists (migration u0004).
+import_markers = Table(
+    "import_markers", metadata,
+    Column("marker", String(64), primary_key=True),
+    Column("unit_id", String(36), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)

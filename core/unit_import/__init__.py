@@ -11,6 +11,7 @@ See docs/unit-import-design.md.
 """
 
 from core.unit_import.apply import ImportPreview, ImportResult, apply_import, preview_import
+from core.unit_import.compare import Comparison, SectionFacts, compare
 from core.unit_import.plan import (
     MASK,
     MODES,
@@ -23,13 +24,13 @@ from core.unit_import.plan import (
 )
 from core.unit_import.safety import SafetySnapshot, cleanup_leftovers, list_safety_snapshots
 from core.unit_import.source import BundleSource, MemorySource, RecordSource, open_source
-from core.unit_import.target import TargetState, read_target
-from core.unit_import.undo import restore_safety_snapshot, undo
+from core.unit_import.undo import preview_safety_snapshot, restore_safety_snapshot, undo
 from core.unit_import.validate import ValidationResult, validate
 
 __all__ = [
-    "BundleSource", "FieldChange", "ImportPreview", "ImportResult", "MASK", "MODES", "MemorySource", "RecordChange",
-    "RecordSource", "RestorePlan", "SectionPlan", "SafetySnapshot", "TargetState", "ValidationResult", "apply_import",
-    "cleanup_leftovers", "compute_plan", "field_diff", "list_safety_snapshots", "open_source", "preview_import",
-    "read_target", "restore_safety_snapshot", "undo", "validate",
+    "BundleSource", "Comparison", "FieldChange", "ImportPreview", "ImportResult", "MASK", "MODES", "MemorySource",
+    "RecordChange", "RecordSource", "RestorePlan", "SafetySnapshot", "SectionFacts", "SectionPlan",
+    "ValidationResult", "apply_import", "cleanup_leftovers", "compare", "compute_plan", "field_diff",
+    "list_safety_snapshots", "open_source", "preview_import", "preview_safety_snapshot", "restore_safety_snapshot",
+    "undo", "validate",
 ]

@@ -1,41 +1,42 @@
-"""Preview an import (validate, read the target, plan) and apply exactly that plan in one transaction.
+"""Preview an import (validate, compare with the unit, plan) and apply exactly that plan in one transaction.
 
-``apply_import`` writes the records validation held in memory (compressed; see held.py) or, when
-they were not held, streams the source a second time inside the write transaction and checks every
-record it writes against the hash validation recorded; either way what is written is what was
-previewed. Under the write lock it compares the unit's change counter (``units.revision``, bumped
-by every mutating store call) with the one the preview read, and refuses if the unit changed since
-the preview; the safety snapshot then streams the affected sections straight from the store into
-the snapshot writer (a key-and-count cross-check, no hashing). A preview without a revision falls
-back to re-reading and re-hashing the chosen sections. Any error, or a cancel before commit, rolls
-everything back, and the snapshot taken for the attempt is removed again. After commit, a "unit
-changed" event is published.
+The preview streams the source once, merge-joined with the live unit in key order
+(core/unit_import/compare.py): nothing of either side is held. ``apply_import`` streams the source a
+second time inside the write transaction (for a bundle: decrypted and authenticated again, decoded
+with every cap but not re-checked) and, before committing, proves the second pass read exactly what
+the first validated (the bundle's verified section SHA-256s, or for other sources the hashes of the
+records in order); any difference rolls everything back. Under the write lock it compares the
+unit's change counter (``units.revision``, bumped by every mutating store call) with the one the
+preview read, and refuses if the unit changed since the preview. The safety snapshot streams the
+affected sections from the store, on a worker thread with its own read transaction (it sees the
+committed unit, i.e. the one the preview compared) while this thread deletes and inserts. Any
+error, or a cancel before commit, rolls everything back, and the snapshot taken for the attempt is
+removed again. After commit, a "unit changed" event is published.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from operator import itemgetter
 
-from sqlalchemy import update
-
-from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError
+from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError, UnitvaultError
 from core.progress import CancelToken, Reporter
 from core.support.clock import now_iso
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Unit, check_unit_name, wire_key
+from core.unit_import.compare import DIFF_LIMIT, Comparison, ValidationResult, compare
 from core.unit_import.hashes import gc_paused
 from core.unit_import.plan import RestorePlan, compute_plan
-from core.unit_import.target import TargetState, _read_target, fetch_wires
-from core.unit_import.validate import ValidationResult, validate
 
-# A replace section is wiped and re-inserted whole when more than this share of it changes;
-# otherwise only the removed and changed records are deleted and re-inserted.
+# A replace section is wiped and re-inserted whole when more than this share of it changes (or when
+# it has more changes than a plan lists); otherwise only the removed and changed records are
+# deleted and re-inserted.
 WIPE_SHARE = 0.5
-DIFF_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -43,19 +44,80 @@ class ImportPreview:
     target_name: str
     validation: ValidationResult
     target: Unit | None  # the existing unit, or None when the import creates it
-    target_state: TargetState
+    comparison: Comparison
     other_unit: bool  # the source comes from another unit than the existing target
     plan: RestorePlan
+    snapshot_id: str | None = None  # the safety snapshot this preview restores (None: not a snapshot)
 
     def with_choice(self, mode: str, sections=None) -> ImportPreview:
         """The same preview with another mode/section choice (recomputes only the plan; no I/O)."""
-        return replace(self, plan=compute_plan(self.validation, self.target_state, mode, sections))
+        return replace(self, plan=compute_plan(self.validation, self.comparison, mode, sections))
 
     def to_json(self, limit: int | None = 50) -> dict:
         v = self.validation
         return {"target": {"name": self.target_name, "exists": self.target is not None,
                            "id": self.target.id if self.target else None},
                 "source": v.to_json(), "other_unit": self.other_unit, "plan": self.plan.to_json(limit)}
+
+    def iter_changes(self, store, source, section: str, kind: str,
+                     reporter: Reporter | None = None) -> Iterator[str]:
+        """Every key of one kind of change (``added``, ``removed``, ``changed``, ``kept``) in one
+        section, in key order: from the plan when it lists them all, else by streaming the source
+        and the unit again (no revision check: for showing, not for applying)."""
+        sp = self.plan.section(section)
+        if kind not in ("added", "removed", "changed", "kept"):
+            raise ValueError(kind)
+        if sp.complete:
+            yield from sp.keys(kind)
+            return
+        want = {"added": "added", "removed": "removed", "changed": "differ", "kept": "differ"}[kind]
+        if getattr(sp, kind) == 0:
+            return
+        yield from _stream_changes(store, self.target, source, section, want, reporter)
+
+
+def _stream_changes(store, unit, source, section: str, want: str, reporter) -> Iterator[str]:
+    def src():
+        for s, w in source.records(reporter):
+            if s == section:
+                yield wire_key(section, w), record_hash(section, w)
+
+    # Not in key order (not written by Unitvault's exporter): keys and hashes held, ~100 bytes a record.
+    ordered = src() if _in_order(section, source) else iter(sorted(src()))
+    with store.read() as conn:
+        tgt = ((wire_key(section, w), record_hash(section, w)) for w in store.iter_wire(unit.id, section, conn))
+        t = next(tgt, None)
+        prev = None
+        for key, h in ordered:
+            if prev is not None and key <= prev:
+                raise PlanRefusedError("The source changed since the preview.", hint="Preview the import again.")
+            prev = key
+            while t is not None and t[0] < key:
+                if want == "removed":
+                    yield t[0]
+                t = next(tgt, None)
+            if t is not None and t[0] == key:
+                if want == "differ" and t[1] != h:
+                    yield key
+                t = next(tgt, None)
+            elif want == "added":
+                yield key
+        while t is not None and want == "removed":
+            yield t[0]
+            t = next(tgt, None)
+
+
+def _in_order(section: str, source) -> bool:
+    """One cheap pass over the section's keys: are they in strictly increasing order?"""
+    prev = None
+    for s, w in source.records(None):
+        if s != section:
+            continue
+        key = wire_key(section, w)
+        if prev is not None and key <= prev:
+            return False
+        prev = key
+    return True
 
 
 @dataclass(frozen=True)
@@ -73,62 +135,28 @@ class ImportResult:
 
 
 def preview_import(store, source, target_name: str, *, mode: str = "replace", sections=None,
-                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT,
-                   hold_records: bool = True) -> ImportPreview:
-    """Validate ``source``, read the target unit and compute the plan. Writes nothing.
-
-    With ``hold_records`` the validated records are kept compressed in memory (core/unit_import/held.py)
-    and apply writes exactly those; without it, apply streams the source again and checks every
-    record it writes against the hash validation recorded.
-    """
+                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT) -> ImportPreview:
+    """Validate ``source``, compare it with the target unit and compute the plan. Writes nothing."""
     reporter = reporter or Reporter()
     check_unit_name(target_name)
     unit = store.find_unit(target_name)
-    state = _read_target(store, unit, reporter, pack=True)
-
-    keep = None
-    if unit is not None:
-        def keep(section, key, h, _t=state.hashes):
-            old = _t[section].get(key)
-            return old is not None and old != h
-
-    validation = validate(source, reporter, keep=keep, keep_limit=diff_limit, hold=hold_records)
-    if unit is not None and validation.retained:
-        wanted = {s: set(w) for s, w in validation.retained.items()}
-        if state.packed is not None:  # the preview's own read, packed: no second read of the store
-            state = replace(state, retained=_wires_from_packed(state.packed, wanted))
-        else:
-            state = replace(state, retained=fetch_wires(store, unit.id, wanted))
-    plan = compute_plan(validation, state, mode, sections)
-    return ImportPreview(target_name, validation, unit, state,
+    validation, comparison = compare(store, unit, source, reporter, diff_limit=diff_limit)
+    plan = compute_plan(validation, comparison, mode, sections)
+    return ImportPreview(target_name, validation, unit, comparison,
                          unit is not None and validation.source_unit_id != unit.id, plan)
 
 
-def _wires_from_packed(packed: dict, wanted: dict[str, set[str]]) -> dict[str, dict[str, dict]]:
-    """``fetch_wires`` over the records the preview read (``TargetState.packed``)."""
-    from core.bundle.records import new_unpacker
-
-    out: dict[str, dict[str, dict]] = {}
-    for section, keys in wanted.items():
-        if not keys:
-            continue
-        key_name = "key" if section == "config_keys" else "id"
-        got: dict[str, dict] = {}
-        for block in packed[section].blocks:
-            up = new_unpacker()
-            up.feed(block)
-            for wire in up:
-                if wire[key_name] in keys:
-                    got[wire[key_name]] = wire
-            if len(got) == len(keys):
-                break
-        out[section] = got
-    return out
-
-
 def _marker() -> str:
-    """A unique updated_at stamp: tells, after a crash, whether this import committed."""
-    return now_iso()
+    """A unique stamp: its row in import_markers tells, after a crash, whether this import committed."""
+    import secrets as _secrets
+
+    return f"{now_iso()}-{_secrets.token_hex(4)}"
+
+
+def _separate_reader(store) -> bool:
+    """Whether another connection sees this store's committed state (not an in-memory SQLite)."""
+    url = store.engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
 
 
 def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety_snapshot: bool = True,
@@ -159,43 +187,35 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
             with gc_paused(), store.write() as conn:
                 cache = _PageCache(conn)
                 unit = _recheck_unit(store, conn, preview)
-                state = preview.target_state
-                check = _sections_to_check(plan)
-                snap_sections = plan.affected_sections if (safety_snapshot and preview.target is not None) else ()
-                by_revision = preview.target is not None and state.revision is not None
-                if by_revision:
+                revision = preview.comparison.revision
+                if preview.target is not None:
                     # O(1): every mutating store call bumps the revision, and the write lock is held.
                     reporter.stage("checking unit", 1)
-                    if store.revision(unit.id, conn, for_update=True) != state.revision:
+                    if revision is None or store.revision(unit.id, conn, for_update=True) != revision:
                         raise _changed_since_preview()
                     reporter.advance(1)
+                snap_sections = plan.affected_sections if (safety_snapshot and preview.target is not None) else ()
                 if snap_sections:
-                    reporter.stage("safety snapshot", sum(len(state.hashes[s]) for s in snap_sections))
-                    write_snapshot = functools.partial(
-                        safety.write_pending, home, secrets, unit,
+                    safety.safety_snapshot_key(secrets)  # created here, on this thread, if it is new
+                    write = functools.partial(
+                        _write_snapshot, store, home, secrets, unit, snap_sections, revision,
                         reason=reason or f"before importing {preview.validation.source_unit_name!r}",
-                        kind=kind, marker=marker, digest=plan.digest_before)
-                    if by_revision and state.packed is not None:
-                        # The revision proves the preview's read is the unit as it is now: its packed
-                        # records become the snapshot, written while the import deletes and inserts.
-                        safety.safety_snapshot_key(secrets)  # created here, on this thread, if it is new
-                        job = _SnapshotJob(functools.partial(write_snapshot, {s: state.packed[s] for s in snap_sections}),
-                                           reporter.cancel_token)
+                        kind=kind, marker=marker, digest=plan.digest_before,
+                        records=sum(plan.section(s).target_count for s in snap_sections))
+                    if _separate_reader(store):
+                        # Its own read transaction sees the committed unit (the one the preview compared,
+                        # as the revision proved) while this transaction deletes and inserts.
+                        job = _SnapshotJob(write, reporter.cancel_token)
                     else:
-                        pending = write_snapshot(
-                            {s: _checked(store.iter_wire(unit.id, s, conn), s, state, reporter,
-                                         hashed=not by_revision) for s in snap_sections})
-                rest = [s for s in check if s not in snap_sections]
-                if rest and preview.target is not None and not by_revision:
-                    reporter.stage("checking unit", sum(len(state.hashes[s]) for s in rest))
-                    for s in rest:
-                        for _ in _checked(store.iter_wire(unit.id, s, conn), s, state, reporter):
-                            pass
+                        reporter.stage("safety snapshot", None)
+                        pending = write(conn=conn, reporter=reporter)
                 _execute(store, conn, unit.id, source, preview, reporter)
                 if job is not None:
                     pending = job.result()  # the snapshot is complete and fsynced before anything commits
                 reporter.check()  # last chance to cancel: nothing is committed yet
-                conn.execute(update(_units_table()).where(_units_table().c.id == unit.id).values(updated_at=marker))
+                store.touch(conn, unit.id)
+                if pending is not None:  # start-up cleanup keeps the snapshot iff this row committed
+                    safety.record_marker(conn, marker, unit.id)
         except BaseException:
             if job is not None:
                 pending = job.stop()
@@ -208,11 +228,32 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
         if pending is not None:
             pending.commit()
     if pending is not None:
-        safety.prune(home, unit.id)
+        safety.prune(home, unit.id, store)
     reporter.finish()
     final = store.get_unit(unit.name)
     publish(final.name)
     return ImportResult(final, pending.id if pending else None, plan.digest_before, plan.digest_after, plan)
+
+
+def _write_snapshot(store, home, secrets, unit, sections, revision, *, reason, kind, marker, digest,
+                    reporter, conn=None, records: int = 0):
+    """The affected sections, streamed from the store into a pending safety snapshot: by a helper
+    process for a big unit (its own read transaction; this thread only waits), else here."""
+    import contextlib
+
+    from core.unit_import import live, safety
+
+    kw = {"reason": reason, "kind": kind, "marker": marker, "digest": digest, "reporter": reporter}
+    if conn is None and live.helper_pays(store, records):
+        def writer(path, key):
+            return live.write_snapshot(store, unit, tuple(sections), revision, path, key, reporter)
+
+        return safety.write_pending(home, secrets, unit, dict.fromkeys(sections, ()), writer=writer, **kw)
+    with (contextlib.nullcontext(conn) if conn is not None else store.read()) as c:
+        if conn is None and store.revision(unit.id, c) != revision:
+            raise _changed_since_preview()
+        return safety.write_pending(home, secrets, unit, {s: store.iter_wire(unit.id, s, c) for s in sections},
+                                    **kw)
 
 
 # SQLite's page cache for an import's transaction (KiB). The default 2 MiB makes SQLite spill dirty
@@ -257,8 +298,9 @@ class _EitherCancel(Reporter):
 
 
 class _SnapshotJob:
-    """Writes the safety snapshot (from the preview's packed records) on a worker thread while the
-    import deletes and inserts; compression, encryption and fsync run there without the GIL.
+    """Writes the safety snapshot (streamed from the store on its own connection) on a worker thread
+    while the import deletes and inserts; SQLite reads, compression, encryption and fsync run there
+    without the GIL.
 
     ``result()`` joins it before the import commits, and any error of the worker surfaces there and
     rolls the import back. The worker reports no progress (sinks such as the GUI's are not
@@ -293,12 +335,6 @@ class _SnapshotJob:
         return self.pending
 
 
-def _units_table():
-    from core.unit import tables
-
-    return tables.units
-
-
 def _recheck_unit(store, conn, preview: ImportPreview) -> Unit:
     unit = store.find_unit(preview.target_name, conn)
     if preview.target is None:
@@ -312,65 +348,39 @@ def _recheck_unit(store, conn, preview: ImportPreview) -> Unit:
     return unit
 
 
-def _sections_to_check(plan: RestorePlan) -> tuple[str, ...]:
-    """Target sections the plan's correctness depends on: the chosen ones, and live profiles whenever
-    workspaces are rewritten under them."""
-    need = set(plan.sections)
-    if "workspaces" in need:
-        need.add("profiles")
-    return tuple(s for s in SECTIONS if s in need)
-
-
-def _checked(wires, section: str, state: TargetState, reporter: Reporter, *, hashed: bool = True):
-    """Pass the target's wires through, refusing if they differ from what the preview read.
-
-    ``hashed=False`` is for when the revision already proved the unit unchanged: then only a
-    key-and-count cross-check (nearly free) is made instead of hashing every record."""
-    expected = state.hashes[section]
-    n = 0
-    step = 0
-    for wire in wires:
-        key = wire_key(section, wire)
-        if (expected.get(key) != record_hash(section, wire)) if hashed else (key not in expected):
-            raise _changed_since_preview()
-        n += 1
-        step += 1
-        if step >= 1000:
-            reporter.advance(step)
-            step = 0
-        yield wire
-    reporter.advance(step)
-    if n != len(expected):
-        raise _changed_since_preview()
-
-
 def _changed_since_preview() -> PlanRefusedError:
     return PlanRefusedError("The unit changed since the preview; nothing was imported.",
                             hint="Preview the import again.")
 
 
+def _source_changed() -> DamagedBundleError:
+    return DamagedBundleError("The source changed after it was validated; nothing was imported.",
+                              hint="Preview the import again.")
+
+
 def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter: Reporter) -> None:
-    plan, v, state = preview.plan, preview.validation, preview.target_state
+    plan, v = preview.plan, preview.validation
     deletes: dict[str, object] = {}  # section -> "all" | set of keys
-    inserts: dict[str, set | None] = {}  # section -> keys to insert from the stream (None: all)
+    inserts: dict[str, object] = {}  # section -> "all" | set of keys | "missing" (not in the live unit)
     for sp in plan.per_section:
         s = sp.section
         if sp.action == "keep" or not sp.has_changes:
             continue
         if sp.action == "merge":
-            inserts[s] = set(sp.added)
+            inserts[s] = set(sp.added_keys) if sp.complete else "missing"
         elif sp.target_count == 0:
-            inserts[s] = None
-        elif len(sp.removed) + len(sp.changed) > WIPE_SHARE * sp.target_count:
-            deletes[s], inserts[s] = "all", None
+            inserts[s] = "all"
+        elif not sp.complete or sp.removed + sp.changed > WIPE_SHARE * sp.target_count:
+            deletes[s], inserts[s] = "all", "all"
         else:
-            deletes[s] = set(sp.removed) | set(sp.changed)
-            inserts[s] = set(sp.added) | set(sp.changed)
+            deletes[s] = set(sp.removed_keys) | set(sp.changed_keys)
+            inserts[s] = set(sp.added_keys) | set(sp.changed_keys)
 
     # Profile assignments point at workspaces without cascade: before any workspace row goes, the
-    # live profiles that stay are set aside and re-inserted once the new workspaces are in.
+    # live profiles that stay are set aside and re-inserted once the new workspaces are in (profiles
+    # are few: a few thousand in a unit of a million records).
     stash: list[dict] = []
-    if deletes.get("workspaces") and state.profile_refs and deletes.get("profiles") != "all":
+    if deletes.get("workspaces") and plan.section("profiles").target_count and deletes.get("profiles") != "all":
         gone = deletes.get("profiles") or set()
         stash = [w for w in store.iter_wire(unit_id, "profiles", conn) if w["id"] not in gone]
         deletes["profiles"] = "all"
@@ -384,40 +394,81 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
             store.delete_keys(conn, unit_id, s, sorted(d))
     reporter.check()
 
-    total = sum(len(v.hashes[s]) if keys is None else len(keys) for s, keys in inserts.items()) + len(stash)
+    counts = {s: plan.section(s).source_count for s in SECTIONS}
+    total = sum(counts[s] if keys in ("all", "missing") else len(keys) for s, keys in inserts.items()) + len(stash)
     reporter.stage("importing", total)
-    seen = dict.fromkeys(SECTIONS, 0)
     quiet = Reporter(None, reporter.cancel_token)  # the source's own progress would mix units
-
-    held = v.held
-    if held is not None:  # exactly the records validation checked: nothing to re-check
-        stream = held.records()
-    else:
-        stream = source.records(quiet)
+    bundle = getattr(source, "bundle", None) if v.bundle_sha256 is not None else None
+    stream = source.records(quiet, checked=False) if bundle is not None else source.records(quiet)
+    seen = dict.fromkeys(SECTIONS, 0)
+    order = {s: hashlib.sha256() for s in SECTIONS}
 
     def wanted(section, group, keys):
-        expected = v.hashes[section]
+        key_name = "key" if section == "config_keys" else "id"
+        sha = order[section]
         for i, (_, wire) in enumerate(group):
             seen[section] += 1
             if i % 2000 == 1999:
                 reporter.check()
-            key = wire["key"] if section == "config_keys" else wire["id"]
-            if keys is None or key in keys:
-                if held is None and expected.get(key) != record_hash(section, wire):
-                    raise DamagedBundleError("The source changed after it was validated; nothing was imported.",
-                                             hint="Preview the import again.")
+            if bundle is None:  # any other source: the records' hashes, in order, must be the first pass's
+                sha.update(record_hash(section, wire))
+            if keys == "all" or (keys != "missing" and wire[key_name] in keys):
                 yield wire
+            elif keys == "missing":
+                yield from _missing(store, conn, unit_id, section, wire, group, sha, seen, bundle is None)
+                return
 
-    with gc_paused():
-        for section, group in itertools.groupby(stream, key=itemgetter(0)):
-            keys = inserts.get(section, set())
-            if section in inserts and (keys is None or keys):
-                store.insert_wire(conn, unit_id, section, wanted(section, group, keys), on_batch=reporter.advance)
-            else:
-                for _ in wanted(section, group, set()):
-                    pass
-    if any(seen[s] != len(v.hashes[s]) for s in SECTIONS):
-        raise DamagedBundleError("The source changed after it was validated; nothing was imported.",
-                                 hint="Preview the import again.")
+    try:
+        with gc_paused():
+            for section, group in itertools.groupby(stream, key=itemgetter(0)):
+                keys = inserts.get(section, set())
+                if keys:
+                    store.insert_wire(conn, unit_id, section, wanted(section, group, keys), on_batch=reporter.advance)
+                else:
+                    for _ in wanted(section, group, set()):
+                        pass
+    except UnitvaultError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # records unlike the validated ones
+        raise _source_changed() from None
+    if any(seen[s] != counts[s] for s in SECTIONS):
+        raise _source_changed()
+    if bundle is not None:
+        got = {s: i.sha256 for s, i in bundle.manifest.sections.items()}
+        if got != v.bundle_sha256:
+            raise _source_changed()
+    elif any(order[s].digest() != v.stream_hashes[s] for s in SECTIONS):
+        raise _source_changed()
     if stash:
         store.insert_wire(conn, unit_id, "profiles", stash, on_batch=reporter.advance)
+
+
+def _missing(store, conn, unit_id: str, section: str, first: dict, rest, sha, seen, hashing: bool):
+    """Merge without a complete key list: the records of the section that the live unit lacks,
+    looked up by key in batches (the live unit is not changed in a merged section)."""
+    from sqlalchemy import select
+
+    from core.unit.store import _KEYCOL
+
+    table, col = _KEYCOL[section]
+    key_name = "key" if section == "config_keys" else "id"
+
+    def batches():
+        batch = [first]
+        for _, wire in rest:
+            seen[section] += 1
+            if hashing:
+                sha.update(record_hash(section, wire))
+            batch.append(wire)
+            if len(batch) >= 500:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    for batch in batches():
+        keys = [w[key_name] for w in batch]
+        live = {k for (k,) in conn.execute(select(col).where(table.c.unit_id == unit_id, col.in_(keys)))}
+        for w in batch:
+            if w[key_name] not in live:
+                yield w

@@ -1,81 +1,74 @@
 """The restore plan: what an import will add, remove, change and leave alone. A pure function.
 
-``compute_plan`` takes a validated source and the target's state (both read beforehand) and does
-no I/O, so the wizard can recompute it instantly whenever the user toggles the mode or a section.
-Records are compared per top-level record (a plugin; a workspace with its applications; a profile
-with its assignments; a config key) by their record hashes.
+``compute_plan`` takes what the preview's single pass found (core/unit_import/compare.py: per
+section counts, the first keys of each kind, field diffs, the digest of every choice, the profile
+references that could dangle) and does no I/O, so the wizard can recompute it instantly whenever
+the user toggles the mode or a section. Records are compared per top-level record (a plugin; a
+workspace with its applications; a profile with its assignments; a config key) by their hashes.
 
 Modes: ``replace`` wipes the chosen sections and restores them from the source; ``merge`` adds the
 records the target lacks and keeps every live record whole where both have it. A choice that would
 leave a profile naming a workspace the result lacks is refused (``PlanRefusedError``), and so is a
 merge that would give two workspaces the same application id.
+
+A plan shows counts and, per section and kind, the first keys (every key while a section has at
+most ``compare.KEY_CAP`` changes; ``SectionPlan.complete`` says which); the rest is read on demand
+(``ImportPreview.iter_changes``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
 
 from core.errors import InvalidInputError, PlanRefusedError
+from core.support.text import printable
 from core.unit.records import SECTIONS, parse_sections
-from core.unit_import.hashes import digest_from_blobs, section_blob
-from core.unit_import.target import TargetState
-from core.unit_import.validate import ValidationResult
+from core.unit_import.compare import Comparison, ValidationResult
+from core.unit_import.diffs import MASK, FieldChange, RecordChange, field_diff
 
 MODES = ("replace", "merge")
-MASK = "••••••"
 _MAX_REFUSAL_DETAILS = 50
 
-
-@dataclass(frozen=True, slots=True)
-class FieldChange:
-    path: str  # e.g. "config/retries", "applications[<id>]/config/x", "value"
-    kind: str  # "changed" | "added" | "removed"
-    old: Any = None  # secret config values are MASK
-    new: Any = None
-
-    def to_json(self) -> dict:
-        return {"path": self.path, "kind": self.kind, "old": self.old, "new": self.new}
-
-
-@dataclass(frozen=True, slots=True)
-class RecordChange:
-    key: str
-    fields: tuple[FieldChange, ...]
-
-    def to_json(self) -> dict:
-        return {"key": self.key, "fields": [f.to_json() for f in self.fields]}
+__all__ = ["MASK", "MODES", "FieldChange", "RecordChange", "RestorePlan", "SectionPlan", "compute_plan",
+           "field_diff"]
 
 
 @dataclass(frozen=True)
 class SectionPlan:
     section: str
     action: str  # "replace" | "merge" | "keep" (section not chosen: left as it is)
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()  # replace: present in both, differ; the source's version wins
-    kept: tuple[str, ...] = ()  # merge: present in both, differ; the live version is kept whole
+    added: int = 0
+    removed: int = 0
+    changed: int = 0  # replace: present in both, differ; the source's version wins
+    kept: int = 0  # merge: present in both, differ; the live version is kept whole
     unchanged: int = 0
     target_count: int = 0
     source_count: int = 0
+    added_keys: tuple[str, ...] = ()  # in key order: all of them when ``complete``, else the first ones
+    removed_keys: tuple[str, ...] = ()
+    changed_keys: tuple[str, ...] = ()
+    kept_keys: tuple[str, ...] = ()
+    complete: bool = True
     diffs: tuple[RecordChange, ...] = ()  # field-level diffs of changed/kept records (the first ones)
 
     @property
     def has_changes(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
+    def keys(self, kind: str) -> tuple[str, ...]:
+        return getattr(self, f"{kind}_keys")
+
     def to_json(self, limit: int | None = 50) -> dict:
         def cut(keys):
             return list(keys if limit is None else keys[:limit])
 
         return {"section": self.section, "action": self.action,
-                "added": len(self.added), "removed": len(self.removed), "changed": len(self.changed),
-                "kept": len(self.kept), "unchanged": self.unchanged,
+                "added": self.added, "removed": self.removed, "changed": self.changed,
+                "kept": self.kept, "unchanged": self.unchanged,
                 "target_count": self.target_count, "source_count": self.source_count,
-                "added_keys": cut(self.added), "removed_keys": cut(self.removed),
-                "changed_keys": cut(self.changed), "kept_keys": cut(self.kept),
+                "added_keys": cut(self.added_keys), "removed_keys": cut(self.removed_keys),
+                "changed_keys": cut(self.changed_keys), "kept_keys": cut(self.kept_keys),
+                "keys_complete": self.complete and limit is None,
                 "diffs": [d.to_json() for d in (self.diffs if limit is None else self.diffs[:limit])]}
 
 
@@ -105,7 +98,7 @@ class RestorePlan:
 
     @property
     def totals(self) -> dict[str, int]:
-        return {k: sum(len(getattr(p, k)) for p in self.per_section) for k in ("added", "removed", "changed", "kept")} | {
+        return {k: sum(getattr(p, k) for p in self.per_section) for k in ("added", "removed", "changed", "kept")} | {
             "unchanged": sum(p.unchanged for p in self.per_section if p.action != "keep")}
 
     def to_json(self, limit: int | None = 50) -> dict:
@@ -115,7 +108,7 @@ class RestorePlan:
                 "per_section": [p.to_json(limit) for p in self.per_section]}
 
 
-def compute_plan(validation: ValidationResult, target: TargetState | None, mode: str = "replace",
+def compute_plan(validation: ValidationResult, comparison: Comparison, mode: str = "replace",
                  sections=None) -> RestorePlan:
     if mode not in MODES:
         raise InvalidInputError(f"Unknown mode {mode!r}.", hint="Modes are: replace, merge.")
@@ -124,67 +117,52 @@ def compute_plan(validation: ValidationResult, target: TargetState | None, mode:
     if missing:
         raise PlanRefusedError(f"The source holds no {missing[0]} section, so it cannot be restored from it.",
                                hint="Choose among: " + ", ".join(validation.sections) + ".")
-    target = target or TargetState.empty()
-    creates = target.unit is None
-
     per: list[SectionPlan] = []
-    blobs: list[bytes] = []
     for s in SECTIONS:
-        src, tgt = validation.hashes[s], target.hashes[s]
+        f = comparison.facts[s]
         if s not in chosen:
-            per.append(SectionPlan(s, "keep", unchanged=len(tgt), target_count=len(tgt), source_count=len(src)))
-            blobs.append(target.blobs.blob(s))
-            continue
-        common = src.keys() & tgt.keys()
-        differ = sorted(k for k in common if src[k] != tgt[k])
-        added = tuple(sorted(src.keys() - tgt.keys()))
-        diffs = _diffs(s, differ, validation, target)
-        if mode == "replace":
-            removed = tuple(sorted(tgt.keys() - src.keys()))
-            per.append(SectionPlan(s, "replace", added, removed, tuple(differ), (), len(common) - len(differ),
-                                   len(tgt), len(src), diffs))
-            blobs.append(validation.blobs.blob(s))
+            per.append(SectionPlan(s, "keep", unchanged=f.target_count, target_count=f.target_count,
+                                   source_count=f.source_count))
+        elif mode == "replace":
+            per.append(SectionPlan(s, "replace", f.added, f.removed, f.differ, 0, f.same, f.target_count,
+                                   f.source_count, f.added_keys, f.removed_keys, f.differ_keys, (), f.complete,
+                                   f.diffs))
         else:
-            per.append(SectionPlan(s, "merge", added, (), (), tuple(differ), len(common) - len(differ),
-                                   len(tgt), len(src), diffs))
-            blobs.append(target.blobs.blob(s) if not added else section_blob(s, {**src, **tgt}))
-
-    _check_references(validation, target, mode, chosen)
-    return RestorePlan(mode, tuple(chosen), creates, tuple(per),
-                       None if creates else target.digest, digest_from_blobs(blobs))
+            per.append(SectionPlan(s, "merge", f.added, 0, 0, f.differ, f.same, f.target_count, f.source_count,
+                                   f.added_keys, (), (), f.differ_keys, f.complete, f.diffs))
+    _check_references(comparison, mode, chosen)
+    return RestorePlan(mode, tuple(chosen), comparison.unit is None, tuple(per), comparison.digest_before,
+                       comparison.digests[(mode, frozenset(chosen))])
 
 
 # --- references ------------------------------------------------------------------------------------
-def _check_references(validation: ValidationResult, target: TargetState, mode: str, chosen) -> None:
-    src_ws, tgt_ws = validation.hashes["workspaces"], target.hashes["workspaces"]
-    if "workspaces" in chosen:
-        result_ws = src_ws.keys() if mode == "replace" else (src_ws.keys() | tgt_ws.keys())
-    else:
-        result_ws = tgt_ws.keys()
-    if "profiles" in chosen:
-        if mode == "replace":
-            refs = dict(validation.profile_refs)
-            origin = {p: "source" for p in refs}
-        else:
-            refs = {p: r for p, r in validation.profile_refs.items() if p not in target.profile_refs}
-            origin = {p: "source" for p in refs}
-            refs.update(target.profile_refs)
-            origin.update({p: "live" for p in target.profile_refs})
-    else:
-        refs = dict(target.profile_refs)
-        origin = {p: "live" for p in refs}
+def _check_references(comparison: Comparison, mode: str, chosen) -> None:
+    ws_chosen, profiles_chosen = "workspaces" in chosen, "profiles" in chosen
 
-    dangling = [(pid, wid) for pid, ws in refs.items() for wid in ws if wid not in result_ws]
+    def in_result_ws(c) -> bool:
+        if ws_chosen:
+            return c.in_source if mode == "replace" else (c.in_source or c.in_live)
+        return c.in_live
+
+    def in_result_profiles(c) -> bool:
+        if profiles_chosen:
+            if mode == "replace":
+                return c.origin == "source"
+            return c.origin == "live" or c.new_profile
+        return c.origin == "live"
+
+    dangling = [c for c in comparison.refs if in_result_profiles(c) and not in_result_ws(c)]
     if dangling:
-        details = [f"profiles ({pid}): {origin[pid]} profile names workspace {wid}, which the result lacks"
-                   for pid, wid in dangling[:_MAX_REFUSAL_DETAILS]]
-        n = len({pid for pid, _ in dangling})
-        live = any(origin[pid] == "live" for pid, _ in dangling)
-        if live and "workspaces" in chosen and "profiles" not in chosen:
+        details = [f"profiles ({printable(pid, limit=80)}): {c.origin} profile names workspace "
+                   f"{printable(wid, limit=80)}, which the result lacks"
+                   for c in dangling for pid, wid in c.examples][:_MAX_REFUSAL_DETAILS]
+        n = sum(c.profiles for c in dangling)
+        live = any(c.origin == "live" for c in dangling)
+        if live and ws_chosen and not profiles_chosen:
             msg = (f"Replacing workspaces would remove workspaces that {n} live profile{'s' if n != 1 else ''} "
                    "still name.")
             hint = "Include the profiles section, or use merge."
-        elif not live and "workspaces" not in chosen:
+        elif not live and not ws_chosen:
             msg = (f"Importing profiles without workspaces would leave {n} profile{'s' if n != 1 else ''} "
                    "naming workspaces the unit lacks.")
             hint = "Include the workspaces section."
@@ -193,70 +171,11 @@ def _check_references(validation: ValidationResult, target: TargetState, mode: s
             hint = "Choose both workspaces and profiles, or use replace mode."
         raise PlanRefusedError(msg, hint=hint, details=details)
 
-    if "workspaces" in chosen and mode == "merge":
-        added = [w for w in src_ws if w not in tgt_ws]
-        if added:
-            live_apps = {a for ids in target.app_ids.values() for a in ids}
-            clashes = [(w, a) for w in added for a in validation.app_ids.get(w, ()) if a in live_apps]
-            if clashes:
-                raise PlanRefusedError(
-                    f"Merging would add {len(clashes)} application{'s' if len(clashes) != 1 else ''} whose id "
-                    "another live workspace already uses.",
-                    hint="Use replace mode for workspaces.",
-                    details=[f"workspaces ({w})/applications ({a}): id already used in the unit"
-                             for w, a in clashes[:_MAX_REFUSAL_DETAILS]])
-
-
-# --- field-level diffs -------------------------------------------------------------------------------
-def _diffs(section: str, keys: list[str], validation: ValidationResult, target: TargetState) -> tuple[RecordChange, ...]:
-    src = validation.retained.get(section, {})
-    tgt = target.retained.get(section, {})
-    out = []
-    for k in keys:
-        if k in src and k in tgt:
-            out.append(RecordChange(k, field_diff(section, tgt[k], src[k])))
-    return tuple(out)
-
-
-def _canon(value) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-
-
-def _walk(path: str, old, new, out: list[FieldChange]) -> None:
-    if isinstance(old, dict) and isinstance(new, dict):
-        for k in list(old) + [k for k in new if k not in old]:
-            sub = f"{path}/{k}" if path else str(k)
-            if k not in new:
-                out.append(FieldChange(sub, "removed", old[k], None))
-            elif k not in old:
-                out.append(FieldChange(sub, "added", None, new[k]))
-            else:
-                _walk(sub, old[k], new[k], out)
-    elif _canon(old) != _canon(new):
-        out.append(FieldChange(path, "changed", old, new))
-
-
-def field_diff(section: str, old: dict, new: dict) -> tuple[FieldChange, ...]:
-    """Field-level differences from ``old`` (live) to ``new`` (source); secret values masked."""
-    out: list[FieldChange] = []
-    if section == "workspaces":
-        _walk("", {k: v for k, v in old.items() if k != "applications"},
-              {k: v for k, v in new.items() if k != "applications"}, out)
-        oa = {a["id"]: a for a in old.get("applications", ())}
-        na = {a["id"]: a for a in new.get("applications", ())}
-        for aid in list(oa) + [a for a in na if a not in oa]:
-            path = f"applications[{aid}]"
-            if aid not in na:
-                out.append(FieldChange(path, "removed", oa[aid], None))
-            elif aid not in oa:
-                out.append(FieldChange(path, "added", None, na[aid]))
-            else:
-                _walk(path, oa[aid], na[aid], out)
-        return tuple(out)
-    _walk("", old, new, out)
-    if section == "config_keys" and (old.get("secret") or new.get("secret")):
-        masked = [f for f in out if f.path == "value" or f.path.startswith("value/")]
-        out = [f for f in out if f not in masked]
-        if masked:
-            out.insert(0, FieldChange("value", "changed", MASK, MASK))
-    return tuple(out)
+    if ws_chosen and mode == "merge" and comparison.clash_count:
+        n = comparison.clash_count
+        raise PlanRefusedError(
+            f"Merging would add {n} application{'s' if n != 1 else ''} whose id another live workspace already uses.",
+            hint="Use replace mode for workspaces.",
+            details=[f"workspaces ({printable(w, limit=80)})/applications ({printable(a, limit=80)}): "
+                     "id already used in the unit"
+                     for w, a in comparison.clashes[:_MAX_REFUSAL_DETAILS]])

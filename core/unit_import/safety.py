@@ -15,9 +15,10 @@ Files, all under the home's ``snapshots/`` (0700):
 
 A snapshot is written (``pending``) inside the import's transaction, before the commit. After the
 commit it becomes ``done``; if the import fails it is deleted. After a crash the next start finds
-it ``pending`` and asks the store: the import set the unit's ``updated_at`` to the snapshot's
-marker in the same transaction, so marker present means committed (keep it), absent means rolled
-back (delete it). Only ``done`` snapshots are listed. The last N per unit are kept (setting
+it ``pending`` and asks the store: the import inserted a row holding the snapshot's unique marker
+into ``import_markers`` in the same transaction, so row present means committed (keep it), absent
+means rolled back (delete it). One row per import: two imports into one unit that both commit
+before any cleanup runs keep both snapshots. Only ``done`` snapshots are listed. The last N per unit are kept (setting
 ``snapshots/keep``, default 10).
 """
 
@@ -145,12 +146,14 @@ class PendingSafetySnapshot:
     def id(self) -> str:
         return self.info.id
 
-    def commit(self) -> None:
-        """The import committed: the snapshot becomes visible (best effort; start-up cleanup finishes it)."""
+    def commit(self) -> bool:
+        """The import committed: the snapshot becomes visible (best effort; start-up cleanup finishes
+        it). True once the sidecar says 'done'."""
         try:
             _write_sidecar(self.home, self.info, state="done", marker=self.marker)
         except OSError:
-            pass
+            return False
+        return True
 
     def discard(self) -> None:
         for p in _paths(self.home, self.info.id):
@@ -164,9 +167,11 @@ def _write_sidecar(home, info: SafetySnapshot, *, state: str, marker: str | None
 
 
 def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str, marker: str,
-                  digest: str | None, reporter=None) -> PendingSafetySnapshot:
+                  digest: str | None, reporter=None, writer=None) -> PendingSafetySnapshot:
     """Write the bundle of ``sections`` ({section: iterable of wire, or PackedRecords}) and a
-    pending sidecar. ``reporter``: cancel checks (and progress) of the bundle writer."""
+    pending sidecar. ``reporter``: cancel checks (and progress) of the bundle writer. ``writer(path,
+    key)``, if given, writes the bundle of those sections itself (e.g. in a helper process) and
+    returns its size."""
     from core.bundle import write_bundle
 
     key = safety_snapshot_key(secrets)
@@ -178,9 +183,12 @@ def write_pending(home, secrets, unit, sections: dict, *, reason: str, kind: str
     try:
         # validate=False: a snapshot records the unit exactly as it is (the store's own records); its
         # restore validates them like any bundle's.
-        result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
-                              raw_key=key, overwrite=False, validate=False, reporter=reporter)
-        size = getattr(result, "size", None) or bundle_path.stat().st_size
+        if writer is not None:
+            size = writer(bundle_path, key)
+        else:
+            result = write_bundle(bundle_path, unit_id=unit.id, unit_name=unit.name, sections=sections,
+                                  raw_key=key, overwrite=False, validate=False, reporter=reporter)
+            size = getattr(result, "size", None) or bundle_path.stat().st_size
         pending.info = info = SafetySnapshot(snapshot_id, unit.name, unit.id, info.created, info.sections, size,
                                            reason, kind, False, digest, bundle_path)
         _write_sidecar(home, info, state="pending", marker=marker)
@@ -250,8 +258,9 @@ def keep_count(home) -> int:
     return max(1, Settings(home.settings_file).get_int(KEEP_SETTING, DEFAULT_KEEP))
 
 
-def prune(home, unit_id: str) -> list[str]:
-    """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids."""
+def prune(home, unit_id: str, store=None) -> list[str]:
+    """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids. With
+    ``store``, also the unit's marker rows that no snapshot left on disk needs."""
     keep = keep_count(home)
     mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
     removed = []
@@ -260,6 +269,13 @@ def prune(home, unit_id: str) -> list[str]:
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
         removed.append(info.id)
+    if store is not None:
+        markers = set()
+        for p in Path(home.snapshots_dir).glob("*.json"):
+            data = _read_sidecar(p)
+            if data is not None and data.get("unit_id") == unit_id and data.get("marker"):
+                markers.add(str(data["marker"]))
+        forget_markers(store, unit_id, markers)
     return removed
 
 
@@ -315,8 +331,34 @@ def cleanup_leftovers(home, store=None) -> int:
     return removed
 
 
+def record_marker(conn, marker: str, unit_id: str) -> None:
+    """In the import's transaction: the row that proves, after a crash, that the import committed."""
+    from sqlalchemy import insert
+
+    from core.unit import tables
+
+    conn.execute(insert(tables.import_markers).values(marker=marker, unit_id=unit_id, created_at=_now()))
+
+
+def forget_markers(store, unit_id: str, keep: set[str]) -> None:
+    """Drop the unit's marker rows except ``keep`` (those of its snapshots still on disk; best effort)."""
+    from sqlalchemy import delete
+
+    from core.unit import tables
+
+    m = tables.import_markers.c
+    try:
+        with store.write() as conn:
+            conn.execute(delete(tables.import_markers).where(m.unit_id == unit_id, m.marker.not_in(sorted(keep))))
+    except Exception:  # a leftover row costs nothing; the next prune removes it
+        pass
+
+
 def _committed(home, store, data: dict) -> bool | None:
-    """Did the import that wrote this pending snapshot commit? None: cannot tell now."""
+    """Did the import that wrote this pending snapshot commit? None: cannot tell now.
+
+    Decided by the import's own marker row (written in its transaction), never by the unit's state:
+    several imports into one unit may have committed since."""
     own = None
     try:
         if store is None:
@@ -328,11 +370,11 @@ def _committed(home, store, data: dict) -> bool | None:
         from core.unit import tables
 
         with store.read() as conn:
-            row = conn.execute(select(tables.units.c.updated_at).where(
-                tables.units.c.id == data.get("unit_id"))).first()
+            row = conn.execute(select(tables.import_markers.c.marker).where(
+                tables.import_markers.c.marker == str(data.get("marker")))).first()
     except Exception:
         return None
     finally:
         if own is not None:
             own.close()
-    return row is not None and row[0] == data.get("marker")
+    return row is not None

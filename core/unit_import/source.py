@@ -84,11 +84,11 @@ class BundleSource:
             return tuple(s for s in SECTIONS if s in present)
         return SECTIONS
 
-    def records(self, reporter=None, *, on_block=None) -> Iterator[tuple[str, dict]]:
-        """``on_block``: see ``OpenBundle.records`` (validation keeps the checked blocks with it)."""
-        if on_block is None:
+    def records(self, reporter=None, *, checked: bool = True) -> Iterator[tuple[str, dict]]:
+        """``checked=False``: see ``OpenBundle.records`` (an import's second pass)."""
+        if checked:
             return self.bundle.records(reporter)
-        return self.bundle.records(reporter, on_block=on_block)
+        return self.bundle.records(reporter, checked=False)
 
     def expected_counts(self) -> dict[str, int] | None:
         manifest = getattr(self.bundle, "manifest", None)

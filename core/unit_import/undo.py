@@ -9,7 +9,9 @@ by id is a redo.
 
 from __future__ import annotations
 
-from core.errors import NotFoundError
+from dataclasses import replace
+
+from core.errors import NotFoundError, PlanRefusedError
 from core.progress import Reporter
 from core.unit_import.apply import ImportResult, apply_import, preview_import
 from core.unit_import.safety import (
@@ -31,14 +33,18 @@ def open_safety_snapshot(home, secrets, info: SafetySnapshot):
 def preview_safety_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None):
     info = get_safety_snapshot(home, snapshot_id)
     source = open_safety_snapshot(home, secrets, info)
-    return info, source, preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
-                                        reporter=reporter)
+    preview = preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
+                             reporter=reporter)
+    return info, source, replace(preview, snapshot_id=info.id)
 
 
 def restore_safety_snapshot(store, home, secrets, snapshot_id: str, reporter: Reporter | None = None, *,
                      safety_snapshot: bool = True, allow_other_unit: bool = False, preview=None,
                      _kind: str = "restore") -> ImportResult:
     info = get_safety_snapshot(home, snapshot_id)
+    if preview is not None and getattr(preview, "snapshot_id", None) != info.id:
+        raise PlanRefusedError(f"The plan shown was not made from snapshot {info.id}; nothing was changed.",
+                               hint="Preview the snapshot again.")
     source = open_safety_snapshot(home, secrets, info)
     if preview is None:
         preview = preview_import(store, source, info.unit_name, mode="replace", sections=info.sections,
@@ -64,5 +70,9 @@ def undo(store, home, secrets, unit_name: str, reporter: Reporter | None = None,
          allow_other_unit: bool = False, preview=None) -> ImportResult:
     """Restore the latest snapshot of ``unit_name`` that no undo has restored yet."""
     info = latest_undoable(home, unit_name)
+    if preview is not None and getattr(preview, "snapshot_id", None) != info.id:
+        # e.g. another import or undo happened since the plan was shown: it would undo something else
+        raise PlanRefusedError(f"The plan shown was not made from the newest snapshot of unit {unit_name!r} "
+                               f"({info.id}); nothing was changed.", hint="Preview the undo again.")
     return restore_safety_snapshot(store, home, secrets, info.id, reporter, allow_other_unit=allow_other_unit,
                             preview=preview, _kind="undo")

@@ -134,12 +134,16 @@ def test_sftp_with_known_hosts_and_with_pinned_key(cli, tmp_path, sftp_server):
 
 
 @pytest.mark.server
-def test_sftp_unknown_host_key_fails_the_test_command(cli, tmp_path, sftp_server):
+def test_sftp_unknown_host_key_is_refused_before_saving_and_by_the_test_command(cli, tmp_path, sftp_server):
     empty = tmp_path / "known_hosts"
     empty.write_text("")
-    rc, _, err = cli("destination", "add", "strange", "--type", "sftp", "--host", sftp_server.host,
-                     "--port", str(sftp_server.port), "--user", sftp_server.user, "--key-file",
-                     sftp_server.key_file, "--known-hosts", str(empty))
+    args = ("destination", "add", "strange", "--type", "sftp", "--host", sftp_server.host, "--port",
+            str(sftp_server.port), "--user", sftp_server.user, "--key-file", sftp_server.key_file, "--known-hosts",
+            str(empty))
+    rc, _, err = cli(*args)
+    assert rc == 1 and "refusing to connect" in err and "--host-key" in err
+    assert "strange" not in cli("destination", "list")[1]                    # nothing was saved
+    rc, _, err = cli(*args, "--no-check")                                    # saved without connecting
     assert rc == 0, err
     rc, out, err = cli("destination", "test", "strange")
     assert rc == 1 and out == ""

@@ -32,7 +32,7 @@ def test_errors_are_one_line_with_exit_1_and_usage_is_exit_2(cli):
     assert err.count("\n") == 1 and "missing" in err and "Traceback" not in err
     rc, _, err = cli("unit", "seed", "Bad Name")
     assert rc == 1 and "Invalid unit name" in err
-    rc, _, _ = cli("unit", "seed", "x", "--size", "huge")
+    rc, _, _ = cli("unit", "seed", "x", "--size", "enormous")
     assert rc == 2
     rc, _, _ = cli("no-such-command")
     assert rc == 2

@@ -29,3 +29,28 @@ def test_data_dir_resolves_in_a_source_checkout():
     from core.resources import data_dir
 
     assert (data_dir("schemas") / "plugin.schema.json").is_file()
+
+
+def test_the_systemd_user_timer_runs_commands_the_cli_has(tmp_path):
+    """packaging/linux/: the service's commands are real ``unitvault`` commands, and systemd (where its
+    analyzer is installed) reads both units without a complaint."""
+    import shutil
+
+    from core.cli.main import build_parser
+
+    service = (ROOT / "packaging" / "linux" / "unitvault-queue.service").read_text()
+    commands = [line.split("unitvault ", 1)[1].split() for line in service.splitlines()
+                if line.startswith("ExecStart=")]
+    assert commands == [["schedule", "run-due"], ["queue", "run", "--until-empty"]]
+    for argv in commands:
+        assert callable(build_parser().parse_args(argv).func)
+    timer = (ROOT / "packaging" / "linux" / "unitvault-queue.timer").read_text()
+    assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer
+    analyzer = shutil.which("systemd-analyze")
+    if analyzer is None:
+        return
+    for name in ("unitvault-queue.service", "unitvault-queue.timer"):
+        shutil.copy(ROOT / "packaging" / "linux" / name, tmp_path / name)
+    out = subprocess.run([analyzer, "verify", "--man=no", "unitvault-queue.service", "unitvault-queue.timer"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and not out.stderr.strip(), out.stderr

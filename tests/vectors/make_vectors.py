@@ -147,6 +147,17 @@ def pk(obj) -> bytes:
     return msgpack.packb(obj, use_bin_type=True)
 
 
+def empty_lists(n: int) -> bytes:
+    """Raw msgpack of an array of arrays holding ``n`` empty arrays in all (each inner array at most
+    10,000 items, as the reader allows)."""
+    per = L.MAX_ARRAY_LEN
+    inner = [per] * (n // per) + ([n % per] if n % per else [])
+    out = [b"\xdc" + len(inner).to_bytes(2, "big")]
+    for k in inner:
+        out.append(b"\xdc" + k.to_bytes(2, "big") + b"\x90" * k)
+    return b"".join(out)
+
+
 def raw_map(pairs: list[tuple[bytes, bytes]]) -> bytes:
     assert len(pairs) < 16
     return bytes([0x80 | len(pairs)]) + b"".join(k + v for k, v in pairs)
@@ -407,6 +418,12 @@ def main() -> None:
         deep = [deep]
     bad("deep-nesting.uvault", content_vector("deep", blocks_and_trailer({"config_keys": [
         config_key_raw(pk(deep))]})), "InvalidContentError", "a config value nested 40 levels")
+    bad("containers-over-cap.uvault", content_vector("containers", blocks_and_trailer({"config_keys": [
+        config_key_raw(empty_lists(L.MAX_CONTAINERS))]})), "InvalidContentError",
+        "one config value holding 100,000 empty arrays (the record: 100,012 maps and arrays)")
+    bad("fifteen-million-empty-lists.uvault", content_vector("lists", blocks_and_trailer({"config_keys": [
+        config_key_raw(empty_lists(15_000_000))]})), "InvalidContentError",
+        "about 2 KB holding one record of fifteen million empty arrays (~1 GB if decoded)")
     bad("nan-value.uvault", content_vector("nan", blocks_and_trailer({"config_keys": [
         config_key_raw(pk(math.nan))]})), "InvalidContentError", "NaN as a config value")
     bad("infinity-in-config.uvault", content_vector("inf", blocks_and_trailer({"plugins": [

@@ -7,6 +7,10 @@ from core.unit.tables import metadata
 config = context.config
 engine = config.attributes["engine"]
 with engine.connect() as connection:
+    # A write transaction from the start (BEGIN IMMEDIATE on SQLite): two processes opening a database
+    # that needs migrating take turns, and the second finds it migrated, instead of one failing with
+    # "database is locked" when its read lock cannot become a write lock.
+    connection.info["write"] = True
     context.configure(connection=connection, target_metadata=metadata,
                       version_table=config.attributes.get("version_table", "alembic_version"),
                       render_as_batch=True)

@@ -19,3 +19,78 @@ def test_a_block_of_millions_of_tiny_records_is_refused_before_it_becomes_object
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def _empty_lists(n: int) -> bytes:
+    inner = [10_000] * (n // 10_000)
+    return b"\xdc" + len(inner).to_bytes(2, "big") + b"".join(
+        b"\xdc" + k.to_bytes(2, "big") + b"\x90" * k for k in inner)
+
+
+def _config_key(value_raw: bytes) -> bytes:
+    import msgpack
+
+    pk = msgpack.packb
+    return b"\x84" + pk("key") + pk("a.b") + pk("value") + value_raw + pk("secret") + pk(False) + \
+        pk("description") + pk("")
+
+
+def test_one_record_of_fifteen_million_empty_lists_is_refused_while_decoding():
+    """Within every per-array cap and under the block cap, yet ~1 GB of Python lists if decoded whole."""
+    raw = _config_key(_empty_lists(15_000_000))
+    assert len(raw) < 16 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidContentError, match="record 0: the record holds more than 100,000 maps and arrays"):
+            decode_block("config_keys", raw, 0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_the_container_cap_is_exact_and_the_writer_holds_to_it(tmp_path):
+    import msgpack
+
+    from core.bundle import limits as L
+    from core.bundle.records import check_record
+    from core.bundle.writer import write_bundle
+    from core.errors import InvalidRecordError
+
+    # the record's map + the value's array + 10 arrays of 9,998 maps each + 5 empty arrays
+    value = [[{} for _ in range(9_998)] for _ in range(10)] + [[] for _ in range(5)]
+    rec = {"key": "a.b", "value": value, "secret": False, "description": ""}
+    assert 2 + 10 + 10 * 9_998 + 5 == L.MAX_CONTAINERS - 3
+    at_cap = {**rec, "value": value + [[], [], []]}
+    over = {**rec, "value": value + [[], [], [], []]}
+    check_record("config_keys", 0, at_cap)
+    assert decode_block("config_keys", msgpack.packb(at_cap), 0) == [at_cap]
+    with pytest.raises(InvalidContentError, match="record 0: the record holds more than 100,000"):
+        decode_block("config_keys", msgpack.packb(over), 0)
+    with pytest.raises(InvalidContentError, match="more than 100,000 maps and arrays"):
+        check_record("config_keys", 0, over)
+    with pytest.raises(InvalidRecordError, match="more than 100,000 maps and arrays"):
+        write_bundle(tmp_path / "x.uvault", unit_id="u", unit_name="x", raw_key=b"k" * 32,
+                     sections={"config_keys": [over]})
+    assert not (tmp_path / "x.uvault").exists()
+
+
+def test_a_small_bundle_of_fifteen_million_empty_lists_stays_bounded(tmp_path):
+    import json
+    from pathlib import Path
+
+    from core.bundle import open_bundle
+
+    vectors = Path(__file__).resolve().parents[2] / "vectors"
+    entry = json.loads((vectors / "manifest.json").read_text())["bad/fifteen-million-empty-lists.uvault"]
+    path = vectors / "bad" / "fifteen-million-empty-lists.uvault"
+    assert path.stat().st_size < 4096
+    bundle = open_bundle(path, password=entry["password"])
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidContentError, match="maps and arrays"):
+            bundle.scan()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"

@@ -32,3 +32,24 @@ def test_c0001_snapshot_index_becomes_the_backup_index(tmp_path):
         assert [b.id for b in cat.backups.list("acc")] == ["ab12ab12ab12ab12"]
     finally:
         cat.close()
+
+
+def test_c0003_queue_items_keep_their_rows_and_gain_no_holder(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "old.sqlite3")
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "core.catalog:migrations")
+    cfg.attributes["engine"] = engine
+    cfg.attributes["version_table"] = VERSION_TABLE
+    command.upgrade(cfg, "c0003")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO queue_items (kind, state, priority, priority_group, destination, request, "
+                       "created_at) VALUES ('backup', 'queued', 50, 'Normal', 'd1', '{}', '2026-01-01T00:00:00Z')"))
+    engine.dispose()
+    cat = Catalog.open(url)
+    try:
+        (item,) = cat.queue.list()
+        assert (item.kind, item.state, item.holder, item.attempts, item.max_attempts) == ("backup", "queued", None, 0, 3)
+        assert cat.queue.claim("w", lease_seconds=60).id == item.id
+    finally:
+        cat.close()

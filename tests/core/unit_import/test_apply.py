@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core import events
-from core.errors import Cancelled, DamagedBundleError, OtherUnitError, PlanRefusedError
+from core.errors import Cancelled, DamagedBundleError, OtherUnitError, PlanRefusedError, TruncatedBundleError
 from core.progress import CancelToken, Reporter
 from core.unit.records import SECTIONS
 from core.unit.seed import seed_unit
@@ -43,11 +43,23 @@ def test_digest_after_is_what_the_plan_said(ctx, bundle_a, mode, sections):
     assert digest(store, "b") == preview.plan.digest_after == result.digest_after
 
 
-def test_round_trip_streaming_the_bundle_again(ctx, bundle_a):
-    src = open_source(bundle_a, raw_key=RAW_KEY)
-    preview = preview_import(ctx.units, src, "fresh", hold_records=False)
-    apply_import(ctx.units, ctx.home, ctx.secrets, src, preview)
-    assert digest(ctx.units, "fresh") == digest(ctx.units, "a")
+def test_a_bundle_replaced_between_the_passes_is_refused(ctx, bundle_a, tmp_path):
+    """Apply reads the bundle again inside its transaction; another file in its place (even a valid
+    bundle under the same key) is refused and changes nothing."""
+    import shutil
+
+    from core.bundle import export_unit
+
+    copy = tmp_path / "copy.uvault"
+    shutil.copyfile(bundle_a, copy)
+    src = open_source(copy, raw_key=RAW_KEY)
+    preview = preview_import(ctx.units, src, "b")
+    before = digest(ctx.units, "b")
+    copy.unlink()
+    export_unit(ctx.units, "b", copy, raw_key=RAW_KEY)
+    with pytest.raises((DamagedBundleError, TruncatedBundleError)):
+        apply_import(ctx.units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(ctx.units, "b") == before and snapshot_files(ctx.home) == []
 
 
 def test_replace_sections_semantics(ctx, two_units):
@@ -71,7 +83,7 @@ def test_merge_semantics(ctx, two_units):
     after = unit_wires(two_units, "a")
     assert after["plugins"] == sorted(a["plugins"] + [new_plugin], key=lambda w: w["id"])
     assert after["config_keys"] == a["config_keys"]
-    assert result.plan.section("plugins").kept == (live_changed["id"],)
+    assert result.plan.section("plugins").kept_keys == (live_changed["id"],)
     assert result.plan.affected_sections == ("plugins",)
 
 
@@ -133,7 +145,7 @@ class FailingSource(MemorySource):
 def test_error_during_apply_rolls_back(ctx, two_units):
     before = digest(two_units, "b")
     src = FailingSource(unit_wires(two_units, "a"))
-    preview = preview_import(two_units, src, "b", hold_records=False)
+    preview = preview_import(two_units, src, "b")
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert digest(two_units, "b") == before
@@ -142,7 +154,7 @@ def test_error_during_apply_rolls_back(ctx, two_units):
 
 def test_new_unit_is_not_created_when_apply_fails(ctx, two_units):
     src = FailingSource(unit_wires(two_units, "a"))
-    preview = preview_import(two_units, src, "newone", hold_records=False)
+    preview = preview_import(two_units, src, "newone")
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview)
     assert two_units.find_unit("newone") is None
@@ -152,35 +164,11 @@ def test_source_changed_between_passes(ctx, two_units):
     before = digest(two_units, "b")
     wires = unit_wires(two_units, "a")
     src = MemorySource(wires)
-    preview = preview_import(two_units, src, "b", hold_records=False)
+    preview = preview_import(two_units, src, "b")
     wires["config_keys"][0]["description"] = "tampered after validation"
     with pytest.raises(DamagedBundleError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
-
-
-def test_held_records_are_what_gets_written(ctx, two_units):
-    wires = unit_wires(two_units, "a")
-    src = MemorySource(wires)
-    preview = preview_import(two_units, src, "b")
-    assert preview.validation.held is not None
-    wires["config_keys"][0]["description"] = "changed after validation"  # not what was previewed
-    result = apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
-    assert digest(two_units, "b") == preview.plan.digest_after == result.digest_after == preview.validation.digest
-
-
-def test_held_records_overflow_falls_back_to_streaming(two_units):
-    from core.unit_import.held import HeldRecords
-
-    held = HeldRecords(limit=10)
-    for section, wire in MemorySource(unit_wires(two_units, "a")).records():
-        held.add(section, wire)
-    assert held.finish() is None
-    held = HeldRecords()
-    src = MemorySource(unit_wires(two_units, "a"))
-    for section, wire in src.records():
-        held.add(section, wire)
-    assert list(held.finish().records()) == list(src.records())
 
 
 def test_target_changed_since_preview(ctx, two_units):
@@ -188,7 +176,7 @@ def test_target_changed_since_preview(ctx, two_units):
     preview = preview_import(two_units, src, "b", sections=("plugins",))
     unit = two_units.get_unit("b")
     with two_units.write() as conn:
-        two_units.delete_keys(conn, unit.id, "plugins", [next(iter(preview.target_state.hashes["plugins"]))])
+        two_units.delete_keys(conn, unit.id, "plugins", [unit_wires(two_units, "b")["plugins"][0]["id"]])
     before = digest(two_units, "b")
     with pytest.raises(PlanRefusedError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
@@ -201,7 +189,7 @@ def test_target_changed_since_preview(ctx, two_units):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview)
 
 
-STAGES = ["reading unit", "validating", "safety snapshot", "checking unit", "importing"]
+STAGES = ["validating", "checking unit", "importing"]
 
 
 @pytest.mark.parametrize("stage", STAGES + ["commit"])
@@ -243,7 +231,7 @@ def test_unit_changed_event_after_commit_only(ctx, two_units):
     unsubscribe = events.subscribe(got.append)
     try:
         src = FailingSource(unit_wires(two_units, "a"))
-        preview = preview_import(two_units, src, "b", hold_records=False)
+        preview = preview_import(two_units, src, "b")
         with pytest.raises(DamagedBundleError):
             apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
         assert got == []
@@ -269,7 +257,7 @@ def test_apply_checks_the_unit_revision_not_its_records(ctx, two_units, monkeypa
     and a write since the preview (any kind, even one that leaves the content as it was) refuses."""
     src = MemorySource(unit_wires(two_units, "a"))
     preview = preview_import(two_units, src, "b")
-    assert preview.target_state.revision == two_units.revision(preview.target.id)
+    assert preview.comparison.revision == two_units.revision(preview.target.id)
     with two_units.write() as conn:
         two_units.touch(conn, preview.target.id)
     before = digest(two_units, "b")
@@ -285,55 +273,32 @@ def test_apply_checks_the_unit_revision_not_its_records(ctx, two_units, monkeypa
     assert reads == [] and digest(two_units, "b") == preview.plan.digest_after
 
 
-def test_a_preview_without_revision_falls_back_to_rehashing(ctx, two_units):
+def test_a_preview_without_the_units_revision_is_refused(ctx, two_units):
     from dataclasses import replace
 
     src = MemorySource(unit_wires(two_units, "a"))
     preview = preview_import(two_units, src, "b")
-    preview = replace(preview, target_state=replace(preview.target_state, revision=None))
-    result = apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
-    assert digest(two_units, "b") == preview.plan.digest_after and result.snapshot_id
-    preview = preview_import(two_units, MemorySource(unit_wires(two_units, "b") | {"plugins": []}), "b")
-    preview = replace(preview, target_state=replace(preview.target_state, revision=None))
-    unit = two_units.get_unit("b")
-    with two_units.write() as conn:  # a change the fallback's re-hash sees
-        two_units.delete_keys(conn, unit.id, "config_keys", [next(iter(preview.target_state.hashes["config_keys"]))])
+    preview = replace(preview, comparison=replace(preview.comparison, revision=None))
+    before = digest(two_units, "b")
     with pytest.raises(PlanRefusedError):
-        apply_import(two_units, ctx.home, ctx.secrets, MemorySource({}), preview, allow_other_unit=True)
+        apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
 
 
-def test_bundle_sources_are_held_as_their_checked_blocks(ctx, bundle_a, tmp_path):
-    import shutil
+@pytest.mark.parametrize("separate", [True, False])
+def test_the_snapshot_streamed_from_the_store_restores_the_unit(ctx, two_units, monkeypatch, separate):
+    """The snapshot streams from the store: on a worker thread with its own read transaction (which
+    sees the committed unit while the import writes), or inside the import's transaction before it
+    deletes anything (an in-memory store); either way undo gets b back."""
+    import core.unit_import.apply as apply_mod
+    from core.unit_import import undo
 
-    from core.unit_import.held import HeldBlocks
-
-    copy = tmp_path / "copy.uvault"
-    shutil.copyfile(bundle_a, copy)
-    src = open_source(copy, raw_key=RAW_KEY)
-    preview = preview_import(ctx.units, src, "fresh")
-    held = preview.validation.held
-    assert isinstance(held, HeldBlocks) and held.size < copy.stat().st_size
-    assert list(held.records()) == list(src.records())
-    copy.write_bytes(b"gone")  # apply writes the held blocks, never the file again
-    result = apply_import(ctx.units, ctx.home, ctx.secrets, src, preview)
-    assert digest(ctx.units, "fresh") == digest(ctx.units, "a") == result.digest_after
-    small = HeldBlocks(limit=10)
-    small.add_block("plugins", 1, b"x" * 11, 100)
-    assert small.finish() is None
-
-
-@pytest.mark.parametrize("packed", [True, False])
-def test_snapshot_from_the_preview_read_or_read_again_restores_the_unit(ctx, two_units, monkeypatch, packed):
-    """The snapshot is written from the records the preview read (packed, on a worker thread) or,
-    when the preview could not keep them, read again inside the transaction; undo gets b back."""
-    from core.unit_import import target, undo
-
-    if not packed:
-        monkeypatch.setattr(target, "PACK_LIMIT", 10)
+    assert apply_mod._separate_reader(two_units)
+    if not separate:
+        monkeypatch.setattr(apply_mod, "_separate_reader", lambda store: False)
     before = digest(two_units, "b")
     src = MemorySource(unit_wires(two_units, "a"))
     preview = preview_import(two_units, src, "b", sections=("plugins", "workspaces", "profiles"))
-    assert (preview.target_state.packed is not None) == packed
     result = apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert result.snapshot_id and digest(two_units, "b") == preview.plan.digest_after
     undo(two_units, ctx.home, ctx.secrets, "b", allow_other_unit=True)
@@ -350,7 +315,6 @@ def test_a_failing_snapshot_thread_rolls_the_import_back(ctx, two_units, monkeyp
     before = digest(two_units, "b")
     src = MemorySource(unit_wires(two_units, "a"))
     preview = preview_import(two_units, src, "b")
-    assert preview.target_state.packed is not None
     with pytest.raises(InvalidInputError):
         apply_import(two_units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert digest(two_units, "b") == before and snapshot_files(ctx.home) == []
@@ -383,15 +347,92 @@ def test_the_import_page_cache_is_put_back(ctx, two_units):
     assert cache_size() == before
 
 
-def test_diff_wires_come_from_the_preview_read(two_units):
-    from core.unit_import.target import fetch_wires
+def test_field_diffs_of_the_first_records_that_differ(two_units):
+    from core.unit_import import field_diff
 
-    wires = mutate(unit_wires(two_units, "b"))
+    live = unit_wires(two_units, "b")
+    wires = mutate(live)
     for w in wires["config_keys"][::7] + wires["plugins"][::3]:
         w["description" if "key" in w else "name"] = "changed"
-    preview = preview_import(two_units, MemorySource(wires), "b")
-    retained = preview.target_state.retained
-    assert preview.target_state.packed is not None
-    assert len(retained["config_keys"]) == len(wires["config_keys"][::7]) and retained["plugins"]
-    wanted = {s: set(w) for s, w in preview.validation.retained.items()}
-    assert retained == fetch_wires(two_units, preview.target.id, wanted)
+    preview = preview_import(two_units, MemorySource(wires), "b", diff_limit=3)
+    sp = preview.plan.section("config_keys")
+    changed = [w["key"] for w in wires["config_keys"][::7]]
+    assert sp.changed == len(changed) and sp.changed_keys == tuple(changed)
+    by_key = {w["key"]: w for w in live["config_keys"]}
+    new = {w["key"]: w for w in wires["config_keys"]}
+    assert [(d.key, d.fields) for d in sp.diffs] == [
+        (k, field_diff("config_keys", by_key[k], new[k])) for k in changed[:3]]
+
+
+@pytest.mark.parametrize("mode", ["replace", "merge"])
+def test_more_changes_than_a_plan_lists(ctx, two_units, monkeypatch, mode):
+    """Past KEY_CAP changes a section's plan lists only the first keys: apply then wipes and re-inserts
+    (replace) or looks keys up in the unit (merge), and every key is still there on demand."""
+    import importlib
+
+    compare_mod = importlib.import_module("core.unit_import.compare")
+
+    monkeypatch.setattr(compare_mod, "KEY_CAP", 5)
+    monkeypatch.setattr(compare_mod, "SAMPLE", 2)
+    live = unit_wires(two_units, "b")
+    wires = mutate(live)
+    for w in wires["config_keys"][::3]:
+        w["description"] = "changed"
+    extra = [{"key": f"zz.extra.{i:03d}", "value": i, "secret": False, "description": ""} for i in range(12)]
+    wires["config_keys"] = [w for i, w in enumerate(wires["config_keys"]) if i % 5] + extra
+    src = MemorySource(wires, source_unit_id=two_units.get_unit("b").id)
+    preview = preview_import(two_units, src, "b", mode=mode, sections=("config_keys",))
+    sp = preview.plan.section("config_keys")
+    assert not sp.complete and len(sp.added_keys) == 2 and sp.added == 12
+    assert list(preview.iter_changes(two_units, src, "config_keys", "added")) == [w["key"] for w in extra]
+    removed = list(preview.iter_changes(two_units, src, "config_keys", "removed"))
+    assert removed == ([w["key"] for i, w in enumerate(live["config_keys"]) if not i % 5] if mode == "replace" else [])
+    kind = "changed" if mode == "replace" else "kept"
+    differ = list(preview.iter_changes(two_units, src, "config_keys", kind))
+    assert len(differ) == getattr(sp, kind) > 2
+    result = apply_import(two_units, ctx.home, ctx.secrets, src, preview)
+    assert digest(two_units, "b") == preview.plan.digest_after == result.digest_after
+    undo_target = unit_wires(two_units, "b")["config_keys"]
+    assert [w["key"] for w in undo_target][-12:] == [w["key"] for w in extra]
+
+
+def test_a_source_out_of_key_order_gives_the_same_plan(ctx, two_units):
+    wires = unit_wires(two_units, "a")
+    backwards = {s: list(reversed(v)) for s, v in wires.items()}
+    one = preview_import(two_units, MemorySource(wires), "b")
+    two = preview_import(two_units, MemorySource(backwards), "b")
+    assert one.plan == two.plan and one.validation.digest == two.validation.digest
+    apply_import(two_units, ctx.home, ctx.secrets, MemorySource(backwards), two, allow_other_unit=True)
+    assert digest(two_units, "b") == one.plan.digest_after
+
+
+def test_helper_processes_give_the_same_preview_and_a_snapshot_that_restores(ctx, two_units, monkeypatch):
+    """Big units are read and hashed by a helper process on its own read transaction (its revision
+    is the one apply checks), and their safety snapshot is written by one; the preview is the same
+    as when read in-process."""
+    from core.unit_import import live
+
+    wires = mutate(unit_wires(two_units, "a"))
+    wires["config_keys"][3]["value"] = "changed"
+    src = MemorySource(wires)
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    here = preview_import(two_units, src, "b")
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "1")
+    spawned = []
+    real = live.Helper.__init__
+    monkeypatch.setattr(live.Helper, "__init__", lambda self, *a: spawned.append(1) or real(self, *a))
+    there = preview_import(two_units, src, "b")
+    assert spawned and there.plan == here.plan and there.comparison.revision == here.comparison.revision
+    with two_units.write() as conn:  # a write after the helper's read: apply refuses
+        two_units.touch(conn, there.target.id)
+    with pytest.raises(PlanRefusedError):
+        apply_import(two_units, ctx.home, ctx.secrets, src, there, allow_other_unit=True)
+    before = digest(two_units, "b")
+    again = preview_import(two_units, src, "b")
+    result = apply_import(two_units, ctx.home, ctx.secrets, src, again, allow_other_unit=True)
+    assert digest(two_units, "b") == again.plan.digest_after
+    from core.unit_import import undo  # the snapshot a helper process wrote restores the unit
+
+    assert result.snapshot_id
+    undo(two_units, ctx.home, ctx.secrets, "b", allow_other_unit=True)
+    assert digest(two_units, "b") == before

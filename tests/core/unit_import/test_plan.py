@@ -1,19 +1,19 @@
-"""The plan: a pure function of a validated source and the target's state."""
+"""The plan: a pure function of what the preview's single pass found (source vs the live unit)."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.errors import InvalidInputError, PlanRefusedError
-from core.unit_import import MASK, MemorySource, compute_plan, preview_import, read_target, validate
+from core.unit_import import MASK, MemorySource, compare, compute_plan, preview_import
 from tests.core.unit_import.helpers import digest, mutate, unit_wires
 
 
 @pytest.fixture
 def base(two_units):
-    """Target = unit a; returns (store, wires of a, target state)."""
+    """Target = unit a; returns (store, wires of a, a function: source -> (validation, comparison))."""
     unit = two_units.get_unit("a")
-    return two_units, unit_wires(two_units, "a"), read_target(two_units, unit)
+    return two_units, unit_wires(two_units, "a"), lambda src: compare(two_units, unit, src)
 
 
 def edited(wires):
@@ -41,14 +41,14 @@ def edited(wires):
 def test_replace_plan_per_section(base):
     store, wires, target = base
     src, removed_ws = edited(wires)
-    v = validate(MemorySource(src))
-    plan = compute_plan(v, target, "replace")
+    v, cmp = target(MemorySource(src))
+    plan = compute_plan(v, cmp, "replace")
     for sp in plan.per_section:
         assert sp.action == "replace"
-        assert len(sp.added) == 1 and len(sp.removed) == 1 and len(sp.changed) == 1, sp.section
-        assert sp.unchanged == sp.target_count - 2
-    assert plan.section("workspaces").removed == (removed_ws,)
-    assert plan.section("plugins").changed == (wires["plugins"][1]["id"],)
+        assert (sp.added, sp.removed, sp.changed) == (1, 1, 1), sp.section
+        assert sp.unchanged == sp.target_count - 2 and sp.complete
+    assert plan.section("workspaces").removed_keys == (removed_ws,)
+    assert plan.section("plugins").changed_keys == (wires["plugins"][1]["id"],)
     assert plan.totals == {"added": 4, "removed": 4, "changed": 4, "kept": 0,
                            "unchanged": sum(sp.unchanged for sp in plan.per_section)}
     assert plan.digest_before == digest(store, "a")
@@ -59,23 +59,16 @@ def test_replace_plan_per_section(base):
 def test_merge_plan_keeps_live_records(base):
     _, wires, target = base
     src, _ = edited(wires)
-    plan = compute_plan(validate(MemorySource(src)), target, "merge")
+    plan = compute_plan(*target(MemorySource(src)), "merge")
     for sp in plan.per_section:
         assert sp.action == "merge"
-        assert len(sp.added) == 1 and sp.removed == () and sp.changed == () and len(sp.kept) == 1
+        assert (sp.added, sp.removed, sp.changed, sp.kept) == (1, 0, 0, 1)
 
 
 def test_field_level_diffs(base):
     store, wires, target = base
     src, _ = edited(wires)
-    v = validate(MemorySource(src), keep=lambda s, k, h: True)
-    target = read_target(store, store.get_unit("a"))
-    from dataclasses import replace
-
-    from core.unit_import.target import fetch_wires
-
-    target = replace(target, retained=fetch_wires(store, target.unit.id, {s: set(r) for s, r in v.retained.items()}))
-    plan = compute_plan(v, target, "replace")
+    plan = compute_plan(*target(MemorySource(src)), "replace")
     (p,) = plan.section("plugins").diffs
     assert [(f.path, f.kind, f.old, f.new) for f in p.fields] == [
         ("version", "changed", wires["plugins"][1]["version"], "99.0.0")]
@@ -101,7 +94,7 @@ def test_secret_values_are_masked(base):
 def test_section_choice_leaves_the_rest_untouched(base):
     _, wires, target = base
     src, _ = edited(wires)
-    plan = compute_plan(validate(MemorySource(src)), target, "replace", ("plugins", "config_keys"))
+    plan = compute_plan(*target(MemorySource(src)), "replace", ("plugins", "config_keys"))
     assert plan.sections == ("plugins", "config_keys")
     assert plan.section("workspaces").action == "keep" and not plan.section("workspaces").has_changes
     assert plan.affected_sections == ("plugins", "config_keys")
@@ -115,13 +108,13 @@ def test_profiles_without_their_workspaces_are_refused(base):
     new_ws["applications"] = []
     src["workspaces"].append(new_ws)
     src["profiles"][0]["workspaces"] = ["brand-new-ws"]
-    v = validate(MemorySource(src))
+    v, cmp = target(MemorySource(src))
     with pytest.raises(PlanRefusedError) as e:
-        compute_plan(v, target, "replace", ("profiles",))
+        compute_plan(v, cmp, "replace", ("profiles",))
     assert "Importing profiles without workspaces" in e.value.message
     assert any("brand-new-ws" in d for d in e.value.details)
-    compute_plan(v, target, "replace", ("workspaces", "profiles"))  # together: fine
-    compute_plan(v, target, "merge", ("workspaces", "profiles"))
+    compute_plan(v, cmp, "replace", ("workspaces", "profiles"))  # together: fine
+    compute_plan(v, cmp, "merge", ("workspaces", "profiles"))
 
 
 def test_workspaces_replaced_under_live_profiles_are_refused(base):
@@ -132,12 +125,12 @@ def test_workspaces_replaced_under_live_profiles_are_refused(base):
     src["workspaces"] = [w for w in src["workspaces"] if w["id"] != named]
     for p in src["profiles"]:
         p["workspaces"] = [x for x in p["workspaces"] if x != named]
-    v = validate(MemorySource(src))
+    v, cmp = target(MemorySource(src))
     with pytest.raises(PlanRefusedError) as e:
-        compute_plan(v, target, "replace", ("workspaces",))
+        compute_plan(v, cmp, "replace", ("workspaces",))
     assert "live profile" in e.value.message and "Include the profiles section" in e.value.hint
-    compute_plan(v, target, "replace", ("workspaces", "profiles"))
-    compute_plan(v, target, "merge", ("workspaces",))  # merge removes nothing
+    compute_plan(v, cmp, "replace", ("workspaces", "profiles"))
+    compute_plan(v, cmp, "merge", ("workspaces",))  # merge removes nothing
 
 
 def test_merged_profile_naming_a_missing_workspace_is_refused(base):
@@ -150,11 +143,11 @@ def test_merged_profile_naming_a_missing_workspace_is_refused(base):
     src["workspaces"].append(ws)
     extra["workspaces"] = ["only-in-source"]
     src["profiles"].append(extra)
-    v = validate(MemorySource(src))
+    v, cmp = target(MemorySource(src))
     with pytest.raises(PlanRefusedError):
-        compute_plan(v, target, "merge", ("profiles",))
-    plan = compute_plan(v, target, "merge", ("workspaces", "profiles"))
-    assert plan.section("profiles").added == ("new-profile",)
+        compute_plan(v, cmp, "merge", ("profiles",))
+    plan = compute_plan(v, cmp, "merge", ("workspaces", "profiles"))
+    assert plan.section("profiles").added_keys == ("new-profile",)
 
 
 def test_merge_refuses_application_id_clash(base):
@@ -164,26 +157,26 @@ def test_merge_refuses_application_id_clash(base):
     ws["id"] = "clashing-ws"  # new workspace, but its applications reuse live ids
     src["workspaces"].append(ws)
     src["workspaces"][0]["applications"] = []
-    v = validate(MemorySource(src))
+    v, cmp = target(MemorySource(src))
     with pytest.raises(PlanRefusedError) as e:
-        compute_plan(v, target, "merge", ("workspaces",))
+        compute_plan(v, cmp, "merge", ("workspaces",))
     assert "application" in e.value.message
-    compute_plan(v, target, "replace", ("workspaces", "profiles"))
+    compute_plan(v, cmp, "replace", ("workspaces", "profiles"))
 
 
 def test_section_missing_from_source_and_bad_mode(base):
     _, wires, target = base
-    v = validate(MemorySource({"plugins": wires["plugins"]}, sections=("plugins",)))
-    assert compute_plan(v, target).sections == ("plugins",)
+    v, cmp = target(MemorySource({"plugins": wires["plugins"]}, sections=("plugins",)))
+    assert compute_plan(v, cmp).sections == ("plugins",)
     with pytest.raises(PlanRefusedError):
-        compute_plan(v, target, "replace", ("config_keys",))
+        compute_plan(v, cmp, "replace", ("config_keys",))
     with pytest.raises(InvalidInputError):
-        compute_plan(v, target, "overwrite")
+        compute_plan(v, cmp, "overwrite")
 
 
 def test_new_unit_plan(two_units):
-    v = validate(MemorySource(unit_wires(two_units, "a")))
-    plan = compute_plan(v, None)
+    v, cmp = compare(two_units, None, MemorySource(unit_wires(two_units, "a")))
+    plan = compute_plan(v, cmp)
     assert plan.creates_unit and plan.digest_before is None and plan.digest_after == v.digest
     assert plan.totals["added"] == sum(v.counts.as_dict()[s] for s in ("plugins", "workspaces", "profiles",
                                                                         "config_keys"))

@@ -92,6 +92,35 @@ def test_repeated_undo_walks_back_and_redo_by_id(ctx, two_units):
     assert kinds.count("undo") == 2 and kinds.count("import") == 2 and kinds.count("restore") == 2
 
 
+def test_undo_refuses_a_plan_not_made_from_the_newest_undoable_snapshot(ctx, two_units):
+    from core.errors import PlanRefusedError
+    from core.unit_import.undo import preview_safety_snapshot
+
+    before = digest(two_units, "b")
+    do_import(ctx, unit_wires(two_units, "a"), "b")
+    (older,) = list_safety_snapshots(ctx.home, "b")
+    _, _, stale = preview_safety_snapshot(two_units, ctx.home, ctx.secrets, older.id)  # the plan shown...
+    changed = unit_wires(two_units, "a")
+    changed["config_keys"] = changed["config_keys"][1:]
+    do_import(ctx, changed, "b")  # ...then another import makes a newer snapshot
+    after = digest(two_units, "b")
+    with pytest.raises(PlanRefusedError, match="newest snapshot"):
+        undo(two_units, ctx.home, ctx.secrets, "b", preview=stale)
+    src = MemorySource(unit_wires(two_units, "a"), source_unit_id=two_units.get_unit("b").id)
+    with pytest.raises(PlanRefusedError, match="newest snapshot"):  # not a snapshot's plan at all
+        undo(two_units, ctx.home, ctx.secrets, "b", preview=preview_import(two_units, src, "b"))
+    with pytest.raises(PlanRefusedError, match="not made from snapshot"):
+        restore_safety_snapshot(two_units, ctx.home, ctx.secrets, list_safety_snapshots(ctx.home, "b")[0].id,
+                                preview=stale)
+    assert digest(two_units, "b") == after
+    newest = list_safety_snapshots(ctx.home, "b")[0]
+    _, _, fresh = preview_safety_snapshot(two_units, ctx.home, ctx.secrets, newest.id)
+    undo(two_units, ctx.home, ctx.secrets, "b", preview=fresh)
+    assert digest(two_units, "b") != after
+    undo(two_units, ctx.home, ctx.secrets, "b")
+    assert digest(two_units, "b") == before
+
+
 def test_retention_keeps_the_last_n(ctx, two_units):
     ctx.settings.set("snapshots/keep", 2)
     w = unit_wires(two_units, "b")
@@ -102,6 +131,12 @@ def test_retention_keeps_the_last_n(ctx, two_units):
     snaps = list_safety_snapshots(ctx.home, "b")
     assert len(snaps) == 2
     assert len(snapshot_files(ctx.home)) == 4  # bundle + sidecar each
+    from sqlalchemy import func, select
+
+    from core.unit import tables
+
+    with two_units.read() as conn:  # the commit-marker rows of pruned snapshots go with them
+        assert conn.execute(select(func.count()).select_from(tables.import_markers)).scalar() == 2
 
 
 def test_no_safety_snapshot(ctx, two_units):
@@ -129,19 +164,31 @@ def test_cleanup_removes_temp_files_orphans_and_uncommitted(ctx, two_units):
 
 
 def test_cleanup_keeps_a_committed_pending_snapshot(ctx, two_units):
-    from sqlalchemy import update
-
-    from core.unit import tables
-
     marker = "2099-01-01T00:00:00.123456Z"
     pending = _pending(ctx, two_units, "b", marker=marker)
     with two_units.write() as conn:  # what the import's transaction did before the crash
-        conn.execute(update(tables.units).where(tables.units.c.name == "b").values(updated_at=marker))
+        safety.record_marker(conn, marker, two_units.get_unit("b").id)
     assert list_safety_snapshots(ctx.home) == []  # pending: not listed
     assert cleanup_leftovers(ctx.home, two_units) == 0
     (info,) = list_safety_snapshots(ctx.home)
     assert info.id == pending.id
     assert json.loads((ctx.home.snapshots_dir / f"{pending.id}.json").read_text())["state"] == "done"
+
+
+def test_two_committed_imports_into_one_unit_keep_both_snapshots_after_a_crash(ctx, two_units, monkeypatch):
+    """Both imports commit, then the process dies before either sidecar says 'done' (commit() is
+    what runs after the transaction): the next start must keep both snapshots, not only the one
+    whose stamp the unit carries last."""
+    monkeypatch.setattr(safety.PendingSafetySnapshot, "commit", lambda self: None)
+    first = do_import(ctx, unit_wires(two_units, "a"), "b")
+    changed = unit_wires(two_units, "a")
+    changed["config_keys"] = changed["config_keys"][1:]
+    second = do_import(ctx, changed, "b")
+    assert first.snapshot_id and second.snapshot_id
+    assert list_safety_snapshots(ctx.home) == []  # both still pending
+    monkeypatch.undo()
+    assert cleanup_leftovers(ctx.home, two_units) == 0
+    assert {i.id for i in list_safety_snapshots(ctx.home, "b")} == {first.snapshot_id, second.snapshot_id}
 
 
 def test_cleanup_leaves_a_running_import_alone(ctx, two_units):

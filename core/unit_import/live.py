@@ -1,0 +1,265 @@
+"""The live unit read by a helper process: a preview's live side, and an import's safety snapshot.
+
+The preview's live side: each record's key and hash, in key order, section by section.
+
+Reading a unit and hashing its records costs about as much as validating the bundle, and both are
+Python-bound, so for a big unit the live side runs in a helper process (``python -m
+core.unit_import.live``) on its own read transaction, streaming ``(key, hash, assignments)`` to the
+preview over a pipe while the preview validates the source on the other core. The helper reads the
+unit's change counter first in its transaction, and that is the revision the import checks under
+its write lock, so what the helper hashed is exactly what apply proves unchanged.
+
+The safety snapshot of a big unit is written by a helper process too (``write_snapshot``): it
+reads the committed unit on its own read transaction (checking the revision the import holds the
+write lock on) and encrypts it into the snapshot file while the import deletes and inserts.
+
+Small units (the helper's start-up would cost more than it saves), in-memory stores (another
+process cannot see them) and frozen builds do this in-process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from core.errors import StoreError
+from core.unit.records import SECTIONS
+
+HELPER_MIN_RECORDS = 50_000  # below this a unit is read in-process
+_BATCH = 2000
+_HELPER_ENV = "UNITVAULT_IMPORT_HELPER"  # "0": never start the helper process; "1": always
+
+
+class InProcess:
+    """The live side read in the preview's own read transaction."""
+
+    def __init__(self, store, unit_id: str, conn):
+        self.store, self.unit_id, self.conn = store, unit_id, conn
+        self.revision = store.revision(unit_id, conn)  # first, in the same read transaction
+
+    def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
+        return self.store.iter_hashes(self.unit_id, section, self.conn)
+
+    def close(self) -> None:
+        pass
+
+
+class Helper:
+    """The live side read by a helper process; ``section()`` must be called in section order."""
+
+    def __init__(self, url: str, unit_id: str):
+        import msgpack
+
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # The URL (which may hold a password) goes through the pipe, never the command line.
+        self.proc.stdin.write(json.dumps({"url": url, "unit_id": unit_id}).encode() + b"\n")
+        self.proc.stdin.close()
+        self._items = iter(msgpack.Unpacker(self.proc.stdout, raw=False, use_list=True,
+                                            max_buffer_size=64 << 20))
+        first = self._next()
+        if first[0] != "revision":
+            raise self._failed()
+        self.revision = first[1]
+        self._current: list | None = None
+
+    def _next(self):
+        try:
+            return next(self._items)
+        except StopIteration:
+            raise self._failed() from None
+        except Exception:
+            raise self._failed() from None
+
+    def _failed(self) -> StoreError:
+        self.close()
+        err = self.proc.stderr.read().decode(errors="replace").strip().splitlines() if self.proc.stderr else []
+        return StoreError("The unit could not be read for the preview.",
+                          details=[err[-1]] if err else [])
+
+    def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
+        index = SECTIONS.index(section)
+        while True:
+            item = self._current or self._next()
+            self._current = None
+            if item[0] == "end" or item[1] > index:
+                self._current = item
+                return
+            if item[1] < index:
+                continue
+            yield from item[2]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        with contextlib.suppress(Exception):
+            self.proc.stdout.close()
+
+
+def helper_pays(store, records: int) -> bool:
+    """Whether a helper process is worth starting for a unit of ``records`` top-level records."""
+    choice = os.environ.get(_HELPER_ENV)
+    if choice == "0" or getattr(sys, "frozen", False):
+        return False
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return False
+    return choice == "1" or records >= HELPER_MIN_RECORDS
+
+
+def write_snapshot(store, unit, sections: tuple[str, ...], revision: int, path, key: bytes, reporter) -> int:
+    """Write the snapshot bundle of ``sections`` of the committed ``unit`` to ``path`` in a helper
+    process; returns its size. ``reporter``: cancel checks (a cancel stops the helper, which removes
+    its temporary file). Raises what the helper raised (by class), e.g. PlanRefusedError when the
+    unit's revision is not ``revision``."""
+    import time
+
+    from core import errors
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live", "snapshot"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    try:
+        proc.stdin.write(json.dumps({"url": store.engine.url.render_as_string(hide_password=False),
+                                     "unit_id": unit.id, "unit_name": unit.name, "sections": list(sections),
+                                     "revision": revision, "path": str(path), "key": key.hex()}).encode() + b"\n")
+        proc.stdin.flush()
+        while proc.poll() is None:
+            try:
+                reporter.check()
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    proc.stdin.write(b"cancel\n")
+                    proc.stdin.flush()
+                proc.wait()
+                raise
+            time.sleep(0.02)
+        answer = json.loads(proc.stdout.read() or b"{}")
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if "size" in answer:
+        return int(answer["size"])
+    cls = getattr(errors, str(answer.get("error")), None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.UnitvaultError)):
+        cls = errors.StoreError
+    raise cls(answer.get("message") or "The safety snapshot could not be written.")
+
+
+def _snapshot_main() -> int:
+    import gc
+    import threading
+
+    from core.bundle import write_bundle
+    from core.errors import PlanRefusedError, UnitvaultError
+    from core.progress import CancelToken, Reporter
+    from core.unit.records import Unit
+    from core.unit.store import UnitStore
+
+    gc.disable()
+    request = json.loads(sys.stdin.readline())
+    token = CancelToken()
+
+    def watch():  # "cancel", or the importer gone: stop at the next block
+        sys.stdin.readline()
+        token.cancel()
+
+    threading.Thread(target=watch, daemon=True).start()
+    store = UnitStore(_engine(request["url"]))
+    try:
+        with store.read() as conn:
+            if store.revision(request["unit_id"], conn) != request["revision"]:
+                raise PlanRefusedError("The unit changed since the preview; nothing was imported.")
+            unit = Unit(request["unit_id"], request["unit_name"], request["unit_name"], "", "")
+            result = write_bundle(request["path"], unit_id=unit.id, unit_name=unit.name,
+                                  sections={s: store.iter_wire(unit.id, s, conn) for s in request["sections"]},
+                                  raw_key=bytes.fromhex(request["key"]), overwrite=False, validate=False,
+                                  reporter=Reporter(None, token))
+        answer = {"size": result.size}
+    except UnitvaultError as exc:
+        answer = {"error": type(exc).__name__, "message": exc.message}
+    except Exception as exc:
+        answer = {"error": "StoreError", "message": f"The safety snapshot could not be written ({type(exc).__name__})."}
+    finally:
+        store.close()
+    sys.stdout.write(json.dumps(answer))
+    sys.stdout.flush()
+    return 0 if "size" in answer else 1
+
+
+def open_live(store, unit, conn):
+    """The live side of ``unit`` (None: no unit), in a helper process when that pays."""
+    if unit is None:
+        return None
+    if _use_helper(store, unit, conn):
+        try:
+            return Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+        except StoreError:
+            pass  # e.g. the helper cannot start here: read in-process instead
+    return InProcess(store, unit.id, conn)
+
+
+def _use_helper(store, unit, conn) -> bool:
+    if not helper_pays(store, HELPER_MIN_RECORDS):
+        return False
+    if os.environ.get(_HELPER_ENV) == "1":
+        return True
+    c = store.counts(unit.id, conn)
+    return helper_pays(store, c.plugins + c.workspaces + c.profiles + c.config_keys)
+
+
+def _helper_main() -> int:
+    import gc
+
+    import msgpack
+
+    from core.unit.store import UnitStore
+
+    gc.disable()  # millions of short-lived containers: the collector would only rescan them
+    request = json.loads(sys.stdin.readline())
+    out = sys.stdout.buffer
+    pack = msgpack.Packer(use_bin_type=True).pack
+    store = UnitStore(_engine(request["url"]))
+    try:
+        with store.read() as conn:
+            live = InProcess(store, request["unit_id"], conn)
+            out.write(pack(["revision", live.revision]))
+            for index, section in enumerate(SECTIONS):
+                batch = []
+                for item in live.section(section):
+                    batch.append(item)
+                    if len(batch) >= _BATCH:
+                        out.write(pack(["section", index, batch]))
+                        batch = []
+                if batch:
+                    out.write(pack(["section", index, batch]))
+        out.write(pack(["end"]))
+        out.flush()
+    except BrokenPipeError:  # the preview stopped reading (cancelled, or failed)
+        return 0
+    except Exception as exc:
+        print(f"{type(exc).__name__}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def _engine(url: str):
+    from core.db import make_engine
+
+    return make_engine(url)
+
+
+if __name__ == "__main__":
+    sys.exit(_snapshot_main() if sys.argv[1:] == ["snapshot"] else _helper_main())
