@@ -32,7 +32,7 @@ from core.unit import tables as t
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
 
-HEAD_REVISION = "u0004"
+HEAD_REVISION = "u0005"
 BATCH = 5000
 
 

@@ -3,7 +3,19 @@ bundle can be imported into several units side by side. JSON values are stored a
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -14,8 +26,9 @@ units = Table(
     Column("display_name", String(200), nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
-    # Change counter: bumped by every mutating UnitStore call for this unit (migration u0003).
-    Column("revision", Integer, nullable=False, server_default="0"),
+    # Change counter: bumped by every mutating UnitStore call for this unit (migration u0003); starts
+    # at a random 40-bit number, hence 64 bits (u0005).
+    Column("revision", BigInteger, nullable=False, server_default="0"),
 )
 
 plugins = Table(
