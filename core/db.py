@@ -50,6 +50,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for a PostgreSQL advisory lock named ``name``."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(f"unitvault:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def migration_lock(conn: Connection, version_table: str) -> None:
+    """Inside a migration's transaction: on PostgreSQL, wait for any other process migrating the same
+    database (a transaction-scoped advisory lock), so the second finds it migrated. SQLite's
+    ``BEGIN IMMEDIATE`` already does this."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(f"migrate:{version_table}")})
+
+
 def open_database(url: str, what: str, script_location: str, head: str, version_table: str) -> Engine:
     """An engine for ``url``, migrated to ``head``. ``what`` names the database in error messages."""
     try:
