@@ -215,8 +215,14 @@ def _info(home, data: dict) -> SafetySnapshot:
                         bool(data.get("undone")), data.get("digest"), _paths(home, data["id"])[0])
 
 
-def list_safety_snapshots(home, unit_name: str | None = None) -> list[SafetySnapshot]:
-    """Completed snapshots, newest first (optionally of one unit, by name)."""
+def list_safety_snapshots(home, unit_name: str | None = None, *, _local: bool = False) -> list[SafetySnapshot]:
+    """Completed snapshots, newest first (optionally of one unit, by name): in team mode those in the
+    shared unit store (core/unit_import/shared.py), else the files under the home (``_local``: the
+    files whatever the mode)."""
+    from core.unit_import import shared
+
+    if not _local and shared.is_shared(home):
+        return shared.list_snapshots(home, unit_name)
     d = Path(home.snapshots_dir)
     if not d.is_dir():
         return []
@@ -244,6 +250,11 @@ def get_safety_snapshot(home, snapshot_id: str) -> SafetySnapshot:
 
 
 def mark_undone(home, info: SafetySnapshot) -> None:
+    from core.unit_import import shared
+
+    if shared.is_shared(home):
+        shared.mark_undone(home, info.id)
+        return
     _, side = _paths(home, info.id)
     with import_lock(home):  # start-up cleanup (another process) would remove the sidecar's temp file
         data = _read_sidecar(side)
@@ -261,9 +272,15 @@ def keep_count(home) -> int:
 def prune(home, unit_id: str, store=None) -> list[str]:
     """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids. With
     ``store``, also the unit's marker rows that no snapshot left on disk needs."""
+    from core.unit_import import shared
+
     keep = keep_count(home)
-    mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
-    removed = []
+    if shared.is_shared(home):
+        removed = shared.prune(home, unit_id, keep, store)
+        mine = []
+    else:
+        removed = []
+        mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
     for info in mine[keep:]:
         for p in _paths(home, info.id):
             with contextlib.suppress(FileNotFoundError):
@@ -294,6 +311,9 @@ def cleanup_leftovers(home, store=None) -> int:
         return 0
     if not names:
         return 0
+    from core.unit_import import shared
+
+    shared_mode = shared.is_shared(home)
     removed = 0
     with _flock(home, exclusive=True, blocking=False) as got:
         if not got:
@@ -322,7 +342,10 @@ def cleanup_leftovers(home, store=None) -> int:
             if data.get("state") == "done":
                 continue
             verdict = _committed(home, store, data)
-            if verdict is True:
+            if verdict is True and shared_mode:  # committed: the shared store holds it (its own copy)
+                rm(f"{sid}.json")
+                rm(f"{sid}.uvault")
+            elif verdict is True:
                 with contextlib.suppress(OSError, KeyError, TypeError, ValueError):
                     _write_sidecar(home, _info(home, data), state="done", marker=data.get("marker"))
             elif verdict is False:

@@ -225,7 +225,7 @@ def test_a_store_at_u0002_upgrades_with_a_revision_column(tmp_path):
     store = UnitStore.open(url)
     try:
         with store.read() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION == "u0005"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION == "u0006"
         # Nothing was lost (a table rebuild of units would have cascaded), and the counter starts at 0.
         assert store.counts(uid).as_dict() == {"plugins": 0, "workspaces": 1, "applications": 1, "profiles": 0,
                                                "config_keys": 0}
