@@ -164,7 +164,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                  reason: str | None = None, kind: str = "import") -> ImportResult:
     """Execute ``preview.plan`` in one transaction (see the module docstring)."""
     from core.events import publish
-    from core.unit_import import safety, shared
+    from core.unit_import import safety
 
     reporter = reporter or Reporter()
     plan = preview.plan
@@ -215,9 +215,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                 reporter.check()  # last chance to cancel: nothing is committed yet
                 store.touch(conn, unit.id)
                 if pending is not None:  # start-up cleanup keeps the snapshot iff this row committed
-                    safety.record_marker(conn, marker, unit.id)
-                    if shared.is_shared(home):  # team mode: the snapshot commits with the import, for all
-                        shared.publish(conn, pending.info)
+                    pending.record(conn, unit.id)
         except BaseException:
             if job is not None:
                 pending = job.stop()
@@ -228,10 +226,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
             if cache is not None:
                 cache.restore()
         if pending is not None:
-            if shared.is_shared(home):
-                pending.discard()  # the shared store's copy is the snapshot now
-            else:
-                pending.commit()
+            pending.committed()
     if pending is not None:
         safety.prune(home, unit.id, store)
     reporter.finish()

@@ -155,6 +155,25 @@ class PendingSafetySnapshot:
             return False
         return True
 
+    def record(self, conn, unit_id: str) -> None:
+        """In the operation's own transaction, last: the marker row (start-up cleanup keeps the
+        snapshot iff it committed) and, in team mode, the snapshot itself in the shared store."""
+        from core.unit_import import shared
+
+        record_marker(conn, self.marker, unit_id)
+        if shared.is_shared(self.home):
+            shared.publish(conn, self.info)
+
+    def committed(self) -> None:
+        """The operation committed: the snapshot becomes visible (team mode: it already is, in the
+        shared store, so the local files go)."""
+        from core.unit_import import shared
+
+        if shared.is_shared(self.home):
+            self.discard()
+        else:
+            self.commit()
+
     def discard(self) -> None:
         for p in _paths(self.home, self.info.id):
             with contextlib.suppress(FileNotFoundError):

@@ -218,3 +218,21 @@ def test_db_check_finds_a_store_behind_and_migrate_brings_it_current(tmp_path):
         assert units.before == "u0004" and stores.check_stores(ctx).ok
     finally:
         ctx.close()
+
+
+def test_a_unit_deleted_on_one_workstation_comes_back_with_undo_on_another(tmp_path, pg_url):
+    from core.app import imports, units
+
+    one, two = workstation(tmp_path / "one", pg_url), workstation(tmp_path / "two", pg_url)
+    try:
+        units.seed_unit(one, units.SeedUnit("demo", drift=2))
+        before = units.unit_digest(one, units.UnitRef("demo"))
+        done = units.delete_unit(one, units.DeleteUnit("demo", confirmed=True))
+        assert units.list_units(two) == []
+        plan = imports.preview_safety_snapshot(two, imports.PreviewSafetySnapshot(unit="demo"))
+        assert plan.info.id == done.snapshot_id
+        imports.restore_safety_snapshot(two, imports.RestoreSafetySnapshot(plan))
+        assert units.unit_digest(one, units.UnitRef("demo")) == before
+    finally:
+        one.close()
+        two.close()
