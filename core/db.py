@@ -148,7 +148,7 @@ def url_without_password(url: str) -> tuple[str, bool]:
     parsed = make_url(url)
     if parsed.password is None:
         return url, False
-    return parsed.set(password=None).render_as_string(hide_password=False), True
+    return parsed._replace(password=None).render_as_string(hide_password=False), True  # set() keeps a None
 
 
 def stored_revision(conn: Connection, version_table: str) -> str | None:
