@@ -31,7 +31,7 @@ import pytest
 
 from tests.servers import FaultProxy, server_unavailable, start_moto, start_postgres, start_sshd, stop_process
 
-__all__ = ["sftp_server", "s3_server", "s3_auth_server", "pg_server", "pg_url", "database_url", "fault_proxy",
+__all__ = ["sftp_server", "s3_server", "s3_auth_server", "pg_server", "pg_migrated_template", "pg_url", "database_url", "fault_proxy",
            "any_destination", "destination", "DestinationCase", "make_case", "DATABASE_BACKENDS"]
 
 DATABASE_BACKENDS = ("sqlite", "postgresql")
@@ -79,18 +79,33 @@ def pg_server():
     handle.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_migrated_template(pg_server):
+    """A database holding both stores at their head revision, copied by ``database_url(...,
+    migrated=True)`` (CREATE DATABASE ... TEMPLATE: much faster than migrating each test's own)."""
+    from core.catalog import Catalog
+    from core.unit.store import UnitStore
+
+    name = pg_server.create_database("template")
+    for opened in (UnitStore.open(pg_server.url(name)), Catalog.open(pg_server.url(name))):
+        opened.close()
+    return name
+
+
 @pytest.fixture
 def database_url(request):
-    """``database_url(backend, tmp_path, name)``: a SQLite file under ``tmp_path`` or a fresh PostgreSQL
-    database (dropped after the test)."""
+    """``database_url(backend, tmp_path, name, migrated=False)``: a SQLite file under ``tmp_path`` or a
+    fresh PostgreSQL database (dropped after the test); ``migrated``: PostgreSQL's starts as a copy of
+    a database already at both stores' head revision (what opening it would make)."""
     made: list[str] = []
 
-    def make(backend: str, tmp_path: Path, name: str = "db") -> str:
+    def make(backend: str, tmp_path: Path, name: str = "db", migrated: bool = False) -> str:
         if backend == "sqlite":
             return "sqlite:///" + str(tmp_path / f"{name}.sqlite3")
         if backend == "postgresql":
             server = request.getfixturevalue("pg_server")
-            db = server.create_database()
+            template = request.getfixturevalue("pg_migrated_template") if migrated else None
+            db = server.create_database(template=template)
             made.append(db)
             return server.url(db)
         raise ValueError(backend)

@@ -479,12 +479,13 @@ class PostgresServer:
 
         return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True)
 
-    def create_database(self, prefix: str = "t") -> str:
+    def create_database(self, prefix: str = "t", template: str | None = None) -> str:
+        """A new database; ``template``: a copy of that one (which nobody may be connected to)."""
         import uuid as _uuid
 
         name = f"{prefix}_{_uuid.uuid4().hex[:16]}"
         with self.admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return name
 
     def drop_database(self, name: str) -> None:

@@ -14,7 +14,7 @@ BACKENDS = DATABASE_BACKENDS
 
 @pytest.fixture(params=BACKENDS)
 def catalog_url(request, tmp_path, database_url) -> str:
-    return database_url(request.param, tmp_path, "catalog")
+    return database_url(request.param, tmp_path, "catalog", migrated=True)
 
 
 @pytest.fixture

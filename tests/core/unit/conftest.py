@@ -11,7 +11,7 @@ from tests.server_fixtures import DATABASE_BACKENDS
 
 @pytest.fixture(params=DATABASE_BACKENDS)
 def store_url(request, tmp_path, database_url) -> str:
-    return database_url(request.param, tmp_path, "units")
+    return database_url(request.param, tmp_path, "units", migrated=True)
 
 
 @pytest.fixture
