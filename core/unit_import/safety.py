@@ -20,6 +20,10 @@ into ``import_markers`` in the same transaction, so row present means committed 
 means rolled back (delete it). One row per import: two imports into one unit that both commit
 before any cleanup runs keep both snapshots. Only ``done`` snapshots are listed. The last N per unit are kept (setting
 ``snapshots/keep``, default 10).
+
+Team mode (the unit store on a server): the pending file is also copied into the shared unit store
+in the operation's transaction, and that copy is the snapshot every workstation lists and undoes; the
+local files go after the commit (core/unit_import/shared.py).
 """
 
 from __future__ import annotations
