@@ -12,6 +12,8 @@
   the test, and a file secrets store holding its secret -- with ``.kind`` and
   ``.open(**kwargs)`` (= ``open_destination(config, secrets, **kwargs)``, closed after the test).
 - ``destination``: ``any_destination`` opened without retries (what the shared suite uses).
+- ``smtp_server``: a factory ``smtp_server(security="none"|"starttls"|"tls", username=, password=)``
+  -> a :class:`tests.servers.SMTPServer` (aiosmtpd on 127.0.0.1; stopped after the test).
 
 A server that cannot start fails the test when CI=true and skips it otherwise.
 """
@@ -23,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import FaultProxy, server_unavailable, start_moto, start_sshd, stop_process
+from tests.servers import FaultProxy, server_unavailable, start_moto, start_smtp, start_sshd, stop_process
 
 __all__ = ["sftp_server", "s3_server", "s3_auth_server", "fault_proxy", "any_destination", "destination",
-           "DestinationCase", "make_case"]
+           "DestinationCase", "make_case", "smtp_server"]
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +73,23 @@ def fault_proxy():
     yield make
     for proxy in proxies:
         proxy.stop()
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    servers = []
+
+    def start(security: str = "none", username: str | None = None, password: str | None = None):
+        try:
+            server = start_smtp(tmp_path, security=security, username=username, password=password)
+        except (ImportError, RuntimeError, OSError, TimeoutError) as exc:
+            server_unavailable(f"Cannot start an SMTP server: {exc}")
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.controller.stop()
 
 
 class DestinationCase:

@@ -40,6 +40,13 @@ class EnvCheck:
                 "problems": [{"line": p.line, "message": p.message} for p in self.problems]}
 
 
+def env_template() -> str:
+    """A commented backups.env to start from."""
+    from core.governance.backups_env import TEMPLATE
+
+    return TEMPLATE
+
+
 def env_path(ctx):
     from core.governance.backups_env import FILE_NAME
 

@@ -140,7 +140,7 @@ def list_queue(ctx, req: ListQueue | None = None, *, actor, reporter) -> QueueLi
 
     if actor.role == USER:          # a user sees their own accounts' items only
         items = [i for i in items if i.account_id in actor.accounts]
-        return QueueListing(items, {})
+        return QueueListing(items, {s: sum(1 for i in items if i.state == s) for s in STATES})
     return QueueListing(items, queue.counts())
 
 

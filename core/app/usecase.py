@@ -62,7 +62,12 @@ class UseCase:
         if self.audit is None:
             return self.writes
         if callable(self.audit):
-            return (not done) or bool(self.audit(result))
+            if not done:
+                return True
+            try:
+                return bool(self.audit(result))
+            except Exception:  # when in doubt, audit
+                return True
         return bool(self.audit)
 
 

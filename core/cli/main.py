@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL_OR_PATH", help="unit store (default: SQLite in the home; env UNITVAULT_DB)")
     parser.add_argument("--catalog", metavar="URL_OR_PATH",
                         help="account catalog (default: SQLite in the home; env UNITVAULT_CATALOG_DB)")
+    from core.cli.passwords import add_user_options
+
+    add_user_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in command_modules():
         module.register(sub)
@@ -72,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         ctx = AppContext.from_options(args.home, args.db, args.catalog)
         setup_logging(ctx.home.log_file)
         log.info("command: %s", args.command)
+        from core.cli.signin import sign_in
+
+        sign_in(args, ctx)
         return int(args.func(args, ctx) or 0)
     except Cancelled:
         sys.stderr.write("unitvault: cancelled\n")

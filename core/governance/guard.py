@@ -95,14 +95,22 @@ def target(ctx, case, request, text: str, env: Env) -> Target:
     """The request's target with lazy lookups: the account it concerns (only when a rule asks)."""
     from core.app.usecase import REGISTRY
 
-    via = case.via(request) if case.via else None
-    scope_case = REGISTRY.get(via) if via else case
+    via = _safely(case.via, request) if case.via else None
+    scope_case = REGISTRY.get(via) if via else (None if case.via else case)
     scope_request = getattr(request, "request", request) if via else request
     account = None
     if scope_case is not None and scope_case.account is not None:
         account = lambda: scope_case.account(ctx, scope_request)  # noqa: E731
-    unit = scope_case.unit(scope_request) if scope_case is not None and scope_case.unit else None
+    unit = _safely(scope_case.unit, scope_request) if scope_case is not None and scope_case.unit else None
     return Target(text, account=account, unit=unit, via=via, env=env)
+
+
+def _safely(fn, request):
+    """A describer of a malformed request describes nothing (the use case itself refuses it)."""
+    try:
+        return fn(request)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def needs_token(case, request, actor: Actor, governed: bool) -> bool:
@@ -110,7 +118,7 @@ def needs_token(case, request, actor: Actor, governed: bool) -> bool:
 
     if not governed or actor.role in (SYSTEM, NOBODY) or actor.user_id is None:
         return False
-    action = case.via(request) if case.via else case.action
+    action = _safely(case.via, request) if case.via else case.action
     if action not in BACKUP_STARTS:
         return False
     if case.needs_token is not None:
