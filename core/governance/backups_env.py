@@ -206,14 +206,14 @@ def parse(text: str) -> Parsed:
             problems.append(Problem(number, f"unknown key {_printable(key)}"
                                     + (f" (did you mean {close[0]}?)" if close else f"; known keys: {', '.join(KEYS)}")))
             continue
-        value, problem = _unquote(raw)
-        if value is None:
-            problems.append(Problem(number, f"{key}: {problem}"))
-            continue
         if key in lines:
             problems.append(Problem(number, f"{key} is given again (first on line {lines[key]})"))
             continue
         lines[key] = number
+        value, problem = _unquote(raw)
+        if value is None:
+            problems.append(Problem(number, f"{key}: {problem}"))
+            continue
         if value == "":
             problems.append(Problem(number, f"{key} has no value"))
             continue
