@@ -162,3 +162,13 @@ def remove_job(ctx, req: RemoveJob, *, actor, reporter):
     return job
 
 
+
+
+@use_case("job.run", writes=True, target=lambda r: r.name)
+def run_job(ctx, req: JobRef, *, actor, reporter):
+    """Queue a run of the job now, outside its schedule: one backup per covered account, recorded as
+    the job's (so they rotate with it); the schedule is not moved. Workers (the desktop app, the timer,
+    or ``queue run``) take them. Returns core.jobs.scheduler.DueResult."""
+    from core.jobs.scheduler import queue_job_now
+
+    return queue_job_now(ctx, req.name)

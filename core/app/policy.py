@@ -88,7 +88,8 @@ VIA = "via"                  # the rule of the action a queued request stands fo
 # Work the app runs itself (queued items, scheduled jobs' backups): allowed for the system actor.
 SYSTEM_RUNS = frozenset({"backup.now", "backup.restore", "backup.download"})
 # Starting these needs the user's backup token, and none of them runs while backups are disabled.
-BACKUP_STARTS = frozenset({"bundle.export", "backup.now", "backup.download", "mybackup.run", "mybackup.run-due"})
+BACKUP_STARTS = frozenset({"bundle.export", "backup.now", "backup.download", "job.run", "mybackup.run",
+                           "mybackup.run-due"})
 
 RULES: dict[str, str] = {
     # units and bundles
@@ -114,7 +115,7 @@ RULES: dict[str, str] = {
     # destinations, jobs, tags, the queue and the scheduler
     "destination.list": BACKUP, "destination.test": BACKUP,
     "destination.add": ADMIN_ONLY, "destination.remove": ADMIN_ONLY, "destination.scan": ADMIN_ONLY,
-    "job.list": BACKUP, "job.show": BACKUP, "job.add": ADMIN_ONLY, "job.edit": ADMIN_ONLY, "job.remove": ADMIN_ONLY,
+    "job.list": BACKUP, "job.show": BACKUP, "job.run": BACKUP, "job.add": ADMIN_ONLY, "job.edit": ADMIN_ONLY, "job.remove": ADMIN_ONLY,
     "tag.list": BACKUP, "tag.add": ADMIN_ONLY, "tag.edit": ADMIN_ONLY, "tag.remove": ADMIN_ONLY,
     "tag.assign": ADMIN_ONLY,
     "priority.list": BACKUP, "priority.set": ADMIN_ONLY, "priority.kind": ADMIN_ONLY,
