@@ -31,7 +31,7 @@ def command_modules() -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="unitvault",
+        prog="unitvault", allow_abbrev=False,  # a command's --use must never look like the global --user
         description="Back up and restore units and accounts. Passwords are never taken from the command line.",
         epilog="Exit codes: 0 success, 1 error or refusal, 2 usage. Global options go before the command.")
     parser.add_argument("--version", action="version", version=f"unitvault {core.__version__}")
