@@ -130,7 +130,9 @@ def test_changing_ones_password_reseals_the_vault_and_an_admin_reset_discards_it
     assert users.resume_session(g.ctx) is None                          # sessions ended
     resealed = g.ctx.catalog.users.vault(alice.user_id)
     assert resealed != sealed
-    with pytest.raises(Exception):
+    from core.errors import WrongPasswordError
+
+    with pytest.raises(WrongPasswordError):
         vault.open_vault(vault.key_for(resealed, PASSWORDS["alice"]), alice.user_id, resealed)
     vault.open_vault(vault.key_for(resealed, "new-password-22"), alice.user_id, resealed)
     # an admin's reset cannot re-seal it (they do not know her password): it asks for a reason, then discards it

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.app import accounts, backups, modes, notify, tokens, users
+from core.errors import BackupError
 from core.governance.mailer import MailError
 from tests.governed import PASSWORDS, build
 
@@ -62,7 +63,7 @@ def test_backup_and_restore_outcomes_go_to_the_accounts_address(g, smtp_server, 
     # a failure: the home folder is gone
     home = g.homes["bob"]
     home.rename(tmp_path / "bob-moved")
-    with pytest.raises(Exception):
+    with pytest.raises(BackupError):
         backups.backup_now(g.ctx, backups.BackupNow("bob", "offsite", "files"), actor=boss)
     msgs = server.wait_for(2)
     assert msgs[1][1] == ["bob@example.org"] and msgs[1][2]["Subject"] == "Unitvault: backup of bob failed"
@@ -77,7 +78,7 @@ def test_backup_and_restore_outcomes_go_to_the_accounts_address(g, smtp_server, 
     modes.set_account_notify(g.ctx, modes.AccountNotify("alice", "failures"), actor=boss)
     backups.backup_now(g.ctx, backups.BackupNow("alice", "offsite", "files"), actor=boss)
     modes.set_account_notify(g.ctx, modes.AccountNotify("bob", "none"), actor=boss)
-    with pytest.raises(Exception):
+    with pytest.raises(BackupError):
         backups.backup_now(g.ctx, backups.BackupNow("bob", "offsite", "files"), actor=boss)
     accounts.edit_account(g.ctx, accounts.EditAccount("alice", email=""), actor=boss)
     assert len(server.wait_for(4, timeout=1)) == 3
