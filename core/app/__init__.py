@@ -10,7 +10,7 @@ the one wrapper that asks the policy, logs, and is where audit entries and queue
 """
 
 AREAS = ("units", "bundles", "imports", "accounts", "destinations", "backups", "settings", "jobs", "tags", "queue",
-         "schedule", "users", "tokens", "modes", "mybackups", "notify", "audit")
+         "schedule", "stores", "users", "tokens", "modes", "mybackups", "notify", "audit")
 
 
 def load_all() -> None:

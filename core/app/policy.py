@@ -122,6 +122,8 @@ RULES: dict[str, str] = {
     "queue.add": VIA, "queue.list": SIGNED_IN, "queue.show": BACKUP, "queue.cancel": BACKUP, "queue.retry": BACKUP,
     "queue.run": BACKUP, "queue.settings-show": BACKUP, "queue.settings-set": ADMIN_ONLY,
     "schedule.next": BACKUP, "schedule.run-due": BACKUP,
+    # the databases (team mode)
+    "db.info": SIGNED_IN, "db.check": ADMIN_ONLY, "db.migrate": ADMIN_ONLY, "db.move-to": ADMIN_ONLY,
     # settings
     "settings.kdf-show": BACKUP, "settings.recovery-show": BACKUP, "settings.backups-show": BACKUP,
     "settings.retention-show": BACKUP,

@@ -43,6 +43,8 @@ EXPECTED: dict[str, set[str]] = {
     "queue.add": {A, H}, "queue.list": ALL, "queue.show": {A, H}, "queue.cancel": {A, H}, "queue.retry": {A, H},
     "queue.run": {A, H}, "queue.settings-show": {A, H}, "queue.settings-set": {A},
     "schedule.next": {A, H}, "schedule.run-due": {A, H},
+    # the databases: where they are is no secret; checking, migrating and moving them is the admin's
+    "db.info": ALL, "db.check": {A}, "db.migrate": {A}, "db.move-to": {A},
     # settings: helpdesk reads what exports need, changes nothing
     "settings.kdf-show": {A, H}, "settings.recovery-show": {A, H}, "settings.backups-show": {A, H},
     "settings.retention-show": {A, H}, "settings.kdf-calibrate": {A}, "settings.kdf-reset": {A},
