@@ -1,4 +1,5 @@
-"""A tiny in-process observer list: "unit changed" events that open views use to reload.
+"""Tiny in-process observer lists: "unit changed" events that open views use to reload, and notices
+(an operation worth a desktop notification ended).
 
 Core code calls :func:`publish` after a change has been committed; the desktop subscribes and
 re-posts the event to the GUI thread (subscribers may be called from a worker thread). A failing
@@ -37,3 +38,32 @@ def publish(unit_name: str) -> None:
             from core.logsetup import get_logger
 
             get_logger("events").exception("unit-changed subscriber failed")
+
+
+# --- notices: operations worth a desktop notification (core/governance/notify.py publishes them) -------------
+_notice_subscribers: list[Callable[[object], None]] = []
+
+
+def subscribe_notices(fn: Callable[[object], None]) -> Callable[[], None]:
+    """Call ``fn(notice)`` (a core.governance.notify.Notice) when a backup, restore, export... ends."""
+    with _lock:
+        _notice_subscribers.append(fn)
+
+    def unsubscribe() -> None:
+        with _lock:
+            if fn in _notice_subscribers:
+                _notice_subscribers.remove(fn)
+
+    return unsubscribe
+
+
+def publish_notice(notice) -> None:
+    with _lock:
+        targets = list(_notice_subscribers)
+    for fn in targets:
+        try:
+            fn(notice)
+        except Exception:
+            from core.logsetup import get_logger
+
+            get_logger("events").exception("notice subscriber failed")

@@ -9,7 +9,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never touch a real keyring or the user's data dir.
 os.environ["UNITVAULT_SECRETS"] = "file"
-for _var in ("UNITVAULT_HOME", "UNITVAULT_DB", "UNITVAULT_CATALOG_DB", "UNITVAULT_PASSWORD"):
+for _var in ("UNITVAULT_HOME", "UNITVAULT_DB", "UNITVAULT_CATALOG_DB", "UNITVAULT_PASSWORD", "UNITVAULT_USER_PASSWORD",
+             "UNITVAULT_BACKUP_TOKEN"):
     os.environ.pop(_var, None)
 
 
@@ -61,3 +62,18 @@ def cli(tmp_path, capsys):
 
 
 from tests.server_fixtures import *  # noqa: E402,F401,F403  (sftp_server, s3_server, fault_proxy, any_destination, ...)
+
+
+@pytest.fixture(autouse=True)
+def quick_user_hashing(monkeypatch):
+    """Users' passwords and vaults with the cheapest Argon2 parameters the code accepts (the
+    production ones take about half a second each here; tests/core/governance/test_passwords.py
+    checks those). The same idea as the bundle tests' fast KDF."""
+    from argon2 import PasswordHasher
+
+    from core.governance import passwords, vault
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: cheap.hash("unitvault: no such user"))
+    monkeypatch.setattr(vault, "KDF", {"m_kib": 8 * 1024, "t": 1, "p": 1})

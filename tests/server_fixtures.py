@@ -18,6 +18,8 @@
   the test, and a file secrets store holding its secret -- with ``.kind`` and
   ``.open(**kwargs)`` (= ``open_destination(config, secrets, **kwargs)``, closed after the test).
 - ``destination``: ``any_destination`` opened without retries (what the shared suite uses).
+- ``smtp_server``: a factory ``smtp_server(security="none"|"starttls"|"tls", username=, password=)``
+  -> a :class:`tests.servers.SMTPServer` (aiosmtpd on 127.0.0.1; stopped after the test).
 
 A server that cannot start fails the test when CI=true and skips it otherwise.
 """
@@ -29,10 +31,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import FaultProxy, server_unavailable, start_moto, start_postgres, start_sshd, stop_process
+from tests.servers import (
+    FaultProxy,
+    server_unavailable,
+    start_moto,
+    start_postgres,
+    start_smtp,
+    start_sshd,
+    stop_process,
+)
 
-__all__ = ["sftp_server", "s3_server", "s3_auth_server", "pg_server", "pg_migrated_template", "pg_url", "database_url", "fault_proxy",
-           "any_destination", "destination", "DestinationCase", "make_case", "DATABASE_BACKENDS"]
+__all__ = ["sftp_server", "s3_server", "s3_auth_server", "pg_server", "pg_migrated_template", "pg_url", "database_url",
+           "fault_proxy", "any_destination", "destination", "DestinationCase", "make_case", "DATABASE_BACKENDS",
+           "smtp_server"]
 
 DATABASE_BACKENDS = ("sqlite", "postgresql")
 
@@ -134,6 +145,23 @@ def fault_proxy():
     yield make
     for proxy in proxies:
         proxy.stop()
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    servers = []
+
+    def start(security: str = "none", username: str | None = None, password: str | None = None):
+        try:
+            server = start_smtp(tmp_path, security=security, username=username, password=password)
+        except (ImportError, RuntimeError, OSError, TimeoutError) as exc:
+            server_unavailable(f"Cannot start an SMTP server: {exc}")
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.controller.stop()
 
 
 class DestinationCase:

@@ -576,3 +576,101 @@ def start_postgres(*, durable: bool = False) -> tuple[PostgresServer, PostgresPr
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
+
+# --- SMTP (aiosmtpd) -----------------------------------------------------------------------------------------
+@dataclass
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, in a thread of this process. ``messages`` holds what
+    it received: ``(envelope sender, recipients, email.message.Message)``. ``security``: none, starttls
+    (STARTTLS required before AUTH) or tls (TLS from the first byte); ``ca_file`` trusts its certificate;
+    ``logins`` the (user, password) pairs it accepted."""
+
+    host: str
+    port: int
+    security: str
+    ca_file: str | None
+    username: str | None
+    password: str | None
+    messages: list
+    logins: list
+    controller: object = None
+
+    def to(self, address: str) -> list:
+        return [m for _, rcpt, m in self.messages if address in rcpt]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost (cert file, key file)."""
+    import datetime as _dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = _dt.datetime.now(_dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - _dt.timedelta(days=1))
+            .not_valid_after(now + _dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def start_smtp(folder: Path, *, security: str = "none", username: str | None = None,
+               password: str | None = None) -> SMTPServer:
+    import email
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    messages: list = []
+    logins: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                             email.message_from_bytes(envelope.original_content or envelope.content)))
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        login = (auth_data.login.decode(), auth_data.password.decode()) if auth_data else (None, None)
+        ok = username is not None and login == (username, password)
+        if ok:
+            logins.append(login)
+        return AuthResult(success=ok, handled=False)
+
+    cert_file = None
+    kwargs: dict = {}
+    if security in ("starttls", "tls"):
+        cert_file, key_file = make_certificate(folder)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert_file, key_file)
+        kwargs["ssl_context" if security == "tls" else "tls_context"] = context
+        if security == "starttls":
+            kwargs["require_starttls"] = True
+    if username is not None:
+        # implicit TLS: aiosmtpd counts only STARTTLS as TLS for AUTH, but the whole connection is TLS here
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=security == "starttls")
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, server_hostname="127.0.0.1",
+                            ready_timeout=15, **kwargs)
+    controller.start()
+    return SMTPServer("127.0.0.1", port, security, str(cert_file) if cert_file else None, username, password,
+                      messages, logins, controller)

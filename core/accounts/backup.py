@@ -118,7 +118,11 @@ def keys_for_backup(ctx, repo: Repository, account, destination_name: str, crede
     a new key would make every older backup there unrestorable."""
     from core.bundle.keys import configured_recovery_public_key
 
-    recovery_public = configured_recovery_public_key(ctx.settings) if account.encryption == "app" else None
+    # A user-configured backup (core/app/mybackups.py): the key lives in the user's vault only (the
+    # context's secrets), app-held by the user, with no recovery slot: nobody else can open it.
+    sealed = getattr(ctx, "user_sealed", False)
+    mode = "app" if sealed else account.encryption
+    recovery_public = configured_recovery_public_key(ctx.settings) if mode == "app" and not sealed else None
     if not repo.has_key(account.id):
         known = [e.id for e in ctx.catalog.backups.list(account.id, destination_name)]
         listed = repo.list_backup_ids(account.id)
@@ -131,7 +135,7 @@ def keys_for_backup(ctx, repo: Repository, account, destination_name: str, crede
                 hint="Put the key object back at the destination (accounts/"
                      f"{account.id}/key), or reset the account's key, which deletes those backups.",
                 kind="account_key_missing", data={"account": account.username, "backups": held})
-        return repo.create_key(account.id, account.encryption, ctx.secrets, credentials=credentials,
+        return repo.create_key(account.id, mode, ctx.secrets, credentials=credentials,
                                recovery_public=recovery_public)
     return repo.unlock(account.id, ctx.secrets, credentials=credentials, write=True, recovery_public=recovery_public)
 
@@ -158,7 +162,7 @@ def backup_needs_owner_secret(ctx, account_name: str, destination_name: str, *, 
 def backup_account(ctx, account_name: str, destination_name: str, *, items=None, passphrase: str | None = None,
                    reporter: Reporter | None = None, destination=None, kind: str = "on-demand",
                    job: str | None = None, expires_at: str | None = None,
-                   credentials: Credentials | None = None) -> BackupResult:
+                   credentials: Credentials | None = None, workers: int | None = None) -> BackupResult:
     """One backup of the account at the destination. ``kind`` is "scheduled" (with ``job``) or
     "on-demand" (with ``expires_at``, its TTL). ``credentials`` (or ``passphrase``): the owner's
     secret, needed once per installation for an owner-held key."""
@@ -171,11 +175,11 @@ def backup_account(ctx, account_name: str, destination_name: str, *, items=None,
     catalog.destinations.get(destination_name)
     with use_destination(ctx, destination_name, destination) as dest:
         return _backup(ctx, account, destination_name, dest, items, Credentials.of(passphrase, credentials),
-                       reporter, kind, job, expires_at)
+                       reporter, kind, job, expires_at, workers)
 
 
 def _backup(ctx, account, destination_name: str, dest, items, credentials: Credentials, reporter: Reporter,
-            kind: str, job: str | None, expires_at: str | None) -> BackupResult:
+            kind: str, job: str | None, expires_at: str | None, workers: int | None = None) -> BackupResult:
     catalog = ctx.catalog
     repo = Repository(dest, destination_name)
     reporter.stage("preparing")
@@ -206,7 +210,7 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
             if not os.path.isdir(home):
                 raise BackupError(f"The home directory of {account.username} ({home}) does not exist.")
             previous = _previous_files(repo, keys, catalog, account.id, destination_name)
-            got = backup_files(home, account.excludes, previous, packer, reporter, skipped)
+            got = backup_files(home, account.excludes, previous, packer, reporter, skipped, workers)
             files_count, reused = len(got.entries), got.reused
             size += got.size
             manifest["files"] = {"root": os.fsencode(home), "root_entry": got.root_entry, "entries": got.entries,
@@ -218,7 +222,8 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
         raise
     reporter.check()
     new_data = packer.uploaded_bytes
-    header = BackupHeader(sid, account.id, created, items, account.encryption, size, new_data, files_count, kind,
+    encryption = "app" if getattr(ctx, "user_sealed", False) else account.encryption
+    header = BackupHeader(sid, account.id, created, items, encryption, size, new_data, files_count, kind,
                           job, expires_at)
     _check_not_condemned(repo, account.id, manifest, packer.known)
     repo.write_meta(keys, account_meta(account))
@@ -226,7 +231,7 @@ def _backup(ctx, account, destination_name: str, dest, items, credentials: Crede
         repo.write_cache(keys, sid, files_cache(keys, manifest))
     repo.write_backup(keys, header, manifest)   # last: the snapshot exists only when complete
     catalog.backups.add(BackupEntry(
-        sid, account.id, destination_name, created, kind, items, size, new_data, True, account.encryption,
+        sid, account.id, destination_name, created, kind, items, size, new_data, True, encryption,
         "complete", files_count, {"username": account.username, "units": list(account.units)}, job=job,
         expires_at=expires_at))
     reporter.finish()

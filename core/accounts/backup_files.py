@@ -56,7 +56,8 @@ class FilesBackup:
 
 
 def backup_files(home: str, excludes, previous: dict, packer: Packer, reporter: Reporter,
-                 skipped: list) -> FilesBackup:
+                 skipped: list, workers: int | None = None) -> FilesBackup:
+    """``workers``: the sealing threads (default ``WORKERS``; a user-configured backup's limit)."""
     reporter.stage("scanning files")
     listing = []
     total = 0
@@ -74,7 +75,7 @@ def backup_files(home: str, excludes, previous: dict, packer: Packer, reporter: 
         rst = os.fstat(root_fd)
         root_entry = [b"", "d", stat.S_IMODE(rst.st_mode), rst.st_mtime_ns, 0, rst.st_ino, None, [],
                       base_meta(rst, read_xattrs(root_fd))]
-        return _read_all(listing, leaders, previous, dirs, packer, reporter, skipped, root_entry)
+        return _read_all(listing, leaders, previous, dirs, packer, reporter, skipped, root_entry, workers)
     finally:
         dirs.close()
         os.close(root_fd)
@@ -94,7 +95,7 @@ def _link_groups(listing) -> dict[bytes, bytes]:
 
 
 def _read_all(listing, leaders, previous, dirs: DirCache, packer: Packer, reporter: Reporter, skipped: list,
-              root_entry: list) -> FilesBackup:
+              root_entry: list, workers: int | None = None) -> FilesBackup:
     entries: list = []
     size = reused = 0
     keys, known = packer.keys, packer.known
@@ -142,7 +143,7 @@ def _read_all(listing, leaders, previous, dirs: DirCache, packer: Packer, report
             reporter.advance(raw)
             fill(entry, fst, chunks, raw, extents)
 
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="uv-seal") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, workers or WORKERS), thread_name_prefix="uv-seal") as pool:
         for found in listing:
             rel, kind, st = found.rel, found.kind, found.st
             meta = base_meta(st, found.xattrs)

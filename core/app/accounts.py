@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.app.scope import account_named
 from core.app.usecase import use_case
 from core.errors import AlreadyExistsError, ConfirmationRequired, InvalidInputError, NotFoundError
 
@@ -59,7 +60,9 @@ def list_accounts(ctx, req: ListAccounts | None = None, *, actor, reporter) -> l
     if req.tag is not None:
         ctx.catalog.tags.get(req.tag)
         items = [a for a in items if req.tag in a.tags]
-    return items
+    from core.app.scope import visible_to
+
+    return [a for a in items if visible_to(actor, a.id)]
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class AccountRef:
     name: str    # username or UUID
 
 
-@use_case("account.show", target=lambda r: r.name)
+@use_case("account.show", target=lambda r: r.name, account=lambda ctx, r: account_named(ctx, r.name))
 def show_account(ctx, req: AccountRef, *, actor, reporter):
     return ctx.catalog.accounts.get(req.name)
 
@@ -349,6 +352,7 @@ class ResetAccountKey:
     confirm: str                                            # the account's username, typed by the user
     passphrase: str | None = field(default=None, repr=False)   # owner-held: the new passphrase (else at the next backup)
     owner_key_file: str | None = None                       # owner-held: a new owner key file instead
+    reason: str | None = None                               # why (needed once the installation has users)
 
 
 @use_case("account.key_reset", writes=True, target=lambda r: r.name)
@@ -357,6 +361,8 @@ def reset_account_key(ctx, req: ResetAccountKey, *, actor, reporter):
     core.accounts.rekey.KeyResetResult (how many backups were deleted, and where)."""
     from core.accounts.rekey import reset_account_key as reset
     from core.app.backups import KeyFiles, credentials
+    from core.governance.guard import require_reason
 
+    require_reason(ctx, req.reason, "a key reset", req.name)
     return reset(ctx, req.name, confirm=req.confirm, reporter=reporter,
                  credentials=credentials(req.passphrase, KeyFiles(owner_key_file=req.owner_key_file)))

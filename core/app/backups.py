@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from core.app.scope import account_named, account_of_backup
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired, InvalidInputError
 
@@ -83,7 +84,8 @@ class OnDemandLimitError(InvalidInputError):
 
 
 @use_case("backup.now", writes=True, target=lambda r: f"{r.account} -> {r.destination}"
-          + (f" (job {r.job})" if r.job else " (on demand)"))
+          + (f" (job {r.job})" if r.job else " (on demand)"), account=lambda ctx, r: account_named(ctx, r.account),
+          notify="backup", audit_detail=lambda r: {"backup": r.backup_id, "files": r.files, "size": r.size})
 def backup_now(ctx, req: BackupNow, *, actor, reporter):
     """One backup of an account at a destination; returns core.accounts.backup.BackupResult.
 
@@ -92,12 +94,14 @@ def backup_now(ctx, req: BackupNow, *, actor, reporter):
     import datetime as _dt
 
     from core.accounts.backup import backup_account, parse_items
+    from core.app.mybackups import refuse_user_destination
     from core.support.clock import now_iso, to_iso
 
     _expire(ctx)
     items = parse_items(req.items)
     account = ctx.catalog.accounts.get(req.account)
     ctx.catalog.destinations.get(req.destination)
+    refuse_user_destination(req.destination, "backing up there")
     if req.job is not None:
         ctx.catalog.jobs.get(req.job)
         return backup_account(ctx, req.account, req.destination, items=items, reporter=reporter,
@@ -146,7 +150,7 @@ class BackupListing:
     backups: list           # core.catalog.BackupEntry, oldest first
 
 
-@use_case("backup.list", target=lambda r: r.account)
+@use_case("backup.list", target=lambda r: r.account, account=lambda ctx, r: account_named(ctx, r.account))
 def list_backups(ctx, req: ListBackups, *, actor, reporter) -> BackupListing:
     """An account's backups (with those reassigned to it), by username or UUID; an orphan's by its UUID
     or former username."""
@@ -175,7 +179,7 @@ class BackupRef:
     backup_id: str
 
 
-@use_case("backup.show", target=lambda r: r.backup_id)
+@use_case("backup.show", target=lambda r: r.backup_id, account=lambda ctx, r: account_of_backup(ctx, r.backup_id))
 def show_backup(ctx, req: BackupRef, *, actor, reporter):
     """The index entry (kind, items, size, whose key: ``encryption`` is "owner" when the owner's
     passphrase is needed to read it)."""
@@ -191,15 +195,18 @@ class VerifyBackup:
     keys: KeyFiles = field(default_factory=KeyFiles)
 
 
-@use_case("backup.verify", target=lambda r: r.backup_id + (" (read data)" if r.read_data else ""))
+@use_case("backup.verify", target=lambda r: r.backup_id + (" (read data)" if r.read_data else ""),
+          account=lambda ctx, r: account_of_backup(ctx, r.backup_id))
 def verify_backup(ctx, req: VerifyBackup, *, actor, reporter):
     """Structure, and with ``read_data`` every blob downloaded and authenticated; returns
     core.accounts.verify.VerifyResult (``ok`` and the problems, each naming its object)."""
     from core.accounts.verify import verify_backup as verify
+    from core.app.mybackups import context_for
 
     _expire(ctx)
-    return verify(ctx, req.backup_id, read_data=req.read_data, credentials=credentials(req.passphrase, req.keys),
-                  reporter=reporter)
+    with context_for(ctx, actor, ctx.catalog.backups.get(req.backup_id).destination) as rctx:
+        return verify(rctx, req.backup_id, read_data=req.read_data, credentials=credentials(req.passphrase, req.keys),
+                      reporter=reporter)
 
 
 # --- restore ---------------------------------------------------------------------------------------------
@@ -249,7 +256,8 @@ def check_restore(req: RestoreBackup):
 
 
 @use_case("backup.restore", writes=True,
-          target=lambda r: f"{r.backup_id} {r.items} ({r.mode}{', dry run' if r.dry_run else ''})")
+          target=lambda r: f"{r.backup_id} {r.items} ({r.mode}{', dry run' if r.dry_run else ''})",
+          account=lambda ctx, r: account_of_backup(ctx, r.backup_id), notify="restore")
 def restore_backup(ctx, req: RestoreBackup, *, actor, reporter) -> RestoreOutcome:
     """Plan the restore (nothing written), and unless it is a dry run, execute exactly that plan."""
     from core.accounts.opened import open_backup
@@ -261,13 +269,16 @@ def restore_backup(ctx, req: RestoreBackup, *, actor, reporter) -> RestoreOutcom
         raise ConditionsNotAccepted("Restoring needs every restore condition accepted: "
                                     + " ".join(f"({i}) {c.text}" for i, c in enumerate(conditions, 1)),
                                     data={"conditions": [c.text for c in conditions]})
+    from core.app.mybackups import context_for
+
     _expire(ctx)
-    with open_backup(ctx, req.backup_id, credentials=credentials(req.passphrase, req.keys), reporter=reporter) as snap:
-        plan = plan_restore(ctx, snap, selection, mode=req.mode, paths=req.paths or None, to=req.to,
+    with context_for(ctx, actor, ctx.catalog.backups.get(req.backup_id).destination) as rctx, \
+            open_backup(rctx, req.backup_id, credentials=credentials(req.passphrase, req.keys), reporter=reporter) as snap:
+        plan = plan_restore(rctx, snap, selection, mode=req.mode, paths=req.paths or None, to=req.to,
                             suspend=req.suspend, reporter=reporter)
         if req.dry_run:
             return RestoreOutcome(plan, None, conditions)
-        return RestoreOutcome(plan, apply_restore(ctx, snap, plan, reporter), conditions)
+        return RestoreOutcome(plan, apply_restore(rctx, snap, plan, reporter), conditions)
 
 
 class ConditionsNotAccepted(ConfirmationRequired):
@@ -407,11 +418,13 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
     a dry run only shows the decisions. Removed backups are forgotten one by one (a failure is
     reported and the rest go on); their data goes with the next prune."""
     from core.accounts.forget import forget_backup as forget
+    from core.catalog.user_backups import is_user_destination
     from core.errors import Cancelled, UnitvaultError
     from core.jobs.retention import decide
 
     jobs, on_demand = retention_policies(ctx)
-    rows = ctx.catalog.backups.retention_rows(req.destination)
+    # users' own backups are theirs: the admin's retention never decides about them
+    rows = [r for r in ctx.catalog.backups.retention_rows(req.destination) if not is_user_destination(r.destination)]
     outcome = decide(rows, jobs, on_demand, ctx.clock.now())
     if req.dry_run:
         return RetentionRun(outcome.decisions, (), (), True)
@@ -446,8 +459,10 @@ def prune_destination(ctx, req: PruneDestination, *, actor, reporter):
     unused packs are marked first and deleted by a later prune once the grace is over."""
     import datetime as _dt
 
+    from core.app.mybackups import refuse_user_destination
     from core.jobs.prune import prune_destination as prune
 
+    refuse_user_destination(req.destination, "pruning it")
     grace = _dt.timedelta(minutes=ctx.catalog.settings.get_int(PRUNE_GRACE, DEFAULT_PRUNE_GRACE))
     return prune(ctx, req.destination, dry_run=req.dry_run, grace=grace, reporter=reporter)
 
@@ -472,20 +487,23 @@ class DownloadBackup:
     keys: KeyFiles = field(default_factory=KeyFiles)
 
 
-@use_case("backup.download", writes=True, target=lambda r: f"{r.backup_id} {r.items}")
+@use_case("backup.download", writes=True, target=lambda r: f"{r.backup_id} {r.items}",
+          account=lambda ctx, r: account_of_backup(ctx, r.backup_id))
 def download_backup(ctx, req: DownloadBackup, *, actor, reporter) -> list:
     """Units as .uvault bundles, files as .tar.zst; each download expires after the TTL."""
     from core.accounts.download import download_backup as download
     from core.app.bundles import check_password
+    from core.app.mybackups import context_for
 
     _expire(ctx)
     if download_needs_password(req.items):
         if not req.bundle_password:
             raise InvalidInputError("A unit download needs a password for its bundle.", kind="bundle_password_missing")
         check_password(req.bundle_password)
-    return download(ctx, req.backup_id, items=req.items, out_dir=req.out_dir, bundle_password=req.bundle_password,
-                    credentials=credentials(req.passphrase, req.keys), paths=list(req.paths) or None,
-                    overwrite=req.overwrite, reporter=reporter)
+    with context_for(ctx, actor, ctx.catalog.backups.get(req.backup_id).destination) as rctx:
+        return download(rctx, req.backup_id, items=req.items, out_dir=req.out_dir, bundle_password=req.bundle_password,
+                        credentials=credentials(req.passphrase, req.keys), paths=list(req.paths) or None,
+                        overwrite=req.overwrite, reporter=reporter)
 
 
 @use_case("backup.downloads")

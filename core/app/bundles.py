@@ -126,7 +126,8 @@ def check_export(ctx, target: ExportTarget, *, actor, reporter) -> ExportTarget:
     return target
 
 
-@use_case("bundle.export", writes=True, target=lambda r: f"{','.join(r.target.units)} -> {r.target.out}")
+@use_case("bundle.export", writes=True, target=lambda r: f"{','.join(r.target.units)} -> {r.target.out}",
+          audit_detail=lambda r: {"written": len(r.written), "failed": [n for n, _ in r.failed]})
 def export_units(ctx, req: ExportUnits, *, actor, reporter) -> ExportResult:
     """One bundle per unit (each with its own salt and file key). In a folder, a failing unit does not
     stop the others; a cancel stops the batch (bundles already written stay)."""

@@ -16,6 +16,7 @@ class AppContext:
         self.home = home
         self.clock = clock
         self.actor = actor
+        self.backup_token: str | None = None    # presented by a shell for the one operation that needs it
 
     @classmethod
     def from_options(cls, home=None, db=None, catalog=None, **kw) -> AppContext:

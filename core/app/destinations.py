@@ -135,11 +135,15 @@ def _info(ctx, config) -> DestinationInfo:
 @use_case("destination.add", writes=True, target=lambda r: f"{r.name} ({r.type})")
 def add_destination(ctx, req: AddDestination, *, actor, reporter) -> DestinationInfo:
     from core.catalog import check_destination_name
+    from core.catalog.user_backups import USER_DESTINATION_PREFIX, is_user_destination
     from core.destinations import DestinationConfig, check_config, secret_name
     from core.errors import AlreadyExistsError
     from core.logsetup import register_secret
 
     check_destination_name(req.name)
+    if is_user_destination(req.name):
+        raise InvalidInputError(f"Destination names starting with {USER_DESTINATION_PREFIX!r} are users' own "
+                                "destinations; choose another name.", kind="reserved_destination_name")
     config = check_config(DestinationConfig(req.name, req.type, build_params(req)))
     if ctx.catalog.destinations.find(req.name) is not None:
         raise AlreadyExistsError(f"A destination named {req.name!r} already exists.", kind="destination_exists",
@@ -213,11 +217,13 @@ class DestinationProbed:
 @use_case("destination.test", target=lambda r: r.name)
 def probe_destination(ctx, req: ProbeDestination, *, actor, reporter) -> DestinationProbed:
     """Write, read back and delete a probe; latency and throughput."""
+    from core.app.mybackups import refuse_user_destination
     from core.destinations import open_destination
     from core.destinations import test_destination as probe
 
     if not 0 < req.size_mib <= 1024:
         raise InvalidInputError("The probe size must be between 0 and 1024 MiB.")
+    refuse_user_destination(req.name, "testing it")
     config = ctx.catalog.destinations.get(req.name)
     dest = open_destination(config, ctx.secrets, retries=2)
     try:
@@ -265,6 +271,8 @@ def scan_destination(ctx, req: ScanDestination, *, actor, reporter):
     backups whose header no key here can check are filed "unverified" (core/accounts/scan.py)."""
     from core.accounts.scan import scan_destination as scan
     from core.app.backups import KeyFiles, credentials
+    from core.app.mybackups import refuse_user_destination
 
+    refuse_user_destination(req.name, "scanning it")
     return scan(ctx, req.name, reporter=reporter,
                 credentials=credentials(None, KeyFiles(recovery_key_file=req.recovery_key_file)))

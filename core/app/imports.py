@@ -81,6 +81,7 @@ class ApplyImport:
     plan: ImportPlan
     safety_snapshot: bool = True
     other_unit_confirmed: bool = False   # the user saw that the source comes from another unit
+    reason: str | None = None            # why (a replace import needs one once the installation has users)
 
 
 def _other_unit_refusal(preview) -> OtherUnitError:
@@ -93,11 +94,14 @@ def _other_unit_refusal(preview) -> OtherUnitError:
 @use_case("import.apply", writes=True, target=lambda r: f"{r.plan.path} -> {r.plan.preview.target_name}")
 def apply_import(ctx, req: ApplyImport, *, actor, reporter):
     """Execute the plan in one transaction; returns core.unit_import.ImportResult."""
+    from core.governance.guard import require_reason
     from core.unit_import import apply_import as apply
 
     preview = req.plan.preview
     if preview.other_unit and not req.other_unit_confirmed:
         raise _other_unit_refusal(preview)
+    if preview.plan.mode == "replace" and not preview.plan.creates_unit:
+        require_reason(ctx, req.reason, "a replace import", preview.target_name)
     return apply(ctx.units, ctx.home, ctx.secrets, req.plan.source, preview, safety_snapshot=req.safety_snapshot,
                  allow_other_unit=req.other_unit_confirmed, reporter=reporter)
 

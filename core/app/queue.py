@@ -47,6 +47,9 @@ def _checked_target(ctx, kind: str, req):
         parse_items(req.items)
         account = catalog.accounts.get(req.account)
         catalog.destinations.get(req.destination)
+        from core.app.mybackups import refuse_user_destination
+
+        refuse_user_destination(req.destination, "queueing work there")
         if account.status == "deleted":
             raise InvalidInputError(f"The account {req.account!r} was deleted.")
         return account, req.destination
@@ -61,13 +64,23 @@ def _checked_target(ctx, kind: str, req):
             raise InvalidInputError("A unit download needs a password for its bundle.", kind="bundle_password_missing")
         check_password(req.bundle_password)
     entry = catalog.backups.get(req.backup_id)
+    from core.app.mybackups import refuse_user_destination
+
+    refuse_user_destination(entry.destination, "queueing work there")
     if entry.encryption == "owner" and not (req.passphrase or req.keys.owner_key_file):
         raise PassphraseRequired(f"Backup {entry.id} is encrypted with its owner's key; the owner's passphrase is "
                                  "needed to queue it.", data={"account": entry.account_id})
     return catalog.accounts.find(entry.account_id), entry.destination
 
 
-@use_case("queue.add", writes=True, target=lambda r: _describe_work(r.request))
+def _action_of(req) -> str:
+    from core.jobs.requests import kind_of
+
+    return KIND_ACTIONS[kind_of(req.request)]
+
+
+@use_case("queue.add", writes=True, target=lambda r: _describe_work(r.request), via=_action_of,
+          audit_detail=lambda item: {"item": item.id})
 def queue_work(ctx, req: QueueWork, *, actor, reporter):
     """Queue a backup, restore or download; returns the core.catalog.queue.QueueItem. A request with
     secrets (an owner's passphrase, a bundle password) is held for this process's own workers."""
@@ -123,6 +136,11 @@ def list_queue(ctx, req: ListQueue | None = None, *, actor, reporter) -> QueueLi
     else:
         since = to_iso(ctx.clock.now() - _dt.timedelta(hours=max(0, req.recent_hours)))
         items = queue.list(finished_since=since, limit=req.limit)
+    from core.app.actor import USER
+
+    if actor.role == USER:          # a user sees their own accounts' items only
+        items = [i for i in items if i.account_id in actor.accounts]
+        return QueueListing(items, {s: sum(1 for i in items if i.state == s) for s in STATES})
     return QueueListing(items, queue.counts())
 
 

@@ -8,7 +8,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from core.app.usecase import use_case
-from core.errors import InvalidInputError
+from core.errors import InvalidInputError, UnitvaultError
 
 
 @dataclass(frozen=True)
@@ -16,11 +16,19 @@ class RunDue:
     now: _dt.datetime | None = None        # None: the context's clock
 
 
-@use_case("schedule.run-due", writes=True)
+@use_case("schedule.run-due", writes=True, audit=lambda due: bool(due.items or due.problems),
+          audit_detail=lambda due: {"queued": due.items, "problems": list(due.problems)})
 def run_due(ctx, req: RunDue | None = None, *, actor, reporter):
     """Returns core.jobs.scheduler.DueResult: the runs queued, the jobs that could not be scheduled."""
+    from core.app.modes import sync_env
     from core.jobs.scheduler import run_due as queue_due
 
+    try:
+        sync_env(ctx)            # admin-configured mode: the job backups.env follows the file
+    except UnitvaultError as exc:
+        from core.logsetup import get_logger
+
+        get_logger("schedule").warning("backups.env not applied: %s", exc.message)
     return queue_due(ctx, (req or RunDue()).now)
 
 

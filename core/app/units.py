@@ -24,7 +24,14 @@ class UnitSummary:
 def list_units(ctx, request=None, *, actor, reporter) -> list[UnitSummary]:
     store = ctx.units
     counts = store.all_counts()
-    return [UnitSummary(u, counts.get(u.id, SectionCounts())) for u in store.list_units()]
+    return [UnitSummary(u, counts.get(u.id, SectionCounts())) for u in store.list_units() if _visible(actor, u.name)]
+
+
+def _visible(actor, unit_name: str) -> bool:
+    """A user sees the units of their own accounts; admins and helpdesk see every unit."""
+    from core.app.actor import USER
+
+    return actor.role != USER or unit_name in actor.units
 
 
 @use_case("unit.revisions", quiet=True)
@@ -34,7 +41,7 @@ def unit_revisions(ctx, request=None, *, actor, reporter) -> dict[str, tuple[str
     the desktop asks every few seconds."""
     store = ctx.units
     with store.read() as conn:
-        return {u.id: (u.name, store.revision(u.id, conn)) for u in store.list_units(conn)}
+        return {u.id: (u.name, store.revision(u.id, conn)) for u in store.list_units(conn) if _visible(actor, u.name)}
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class UnitRef:
     name: str
 
 
-@use_case("unit.show", target=lambda r: r.name)
+@use_case("unit.show", target=lambda r: r.name, unit=lambda r: r.name)
 def show_unit(ctx, req: UnitRef, *, actor, reporter) -> UnitSummary:
     unit = ctx.units.get_unit(req.name)
     return UnitSummary(unit, ctx.units.counts(unit.id))
@@ -58,7 +65,7 @@ class UnitRecords:
     workspace_names: Any  # workspace id -> name, looked up on demand (.get)
 
 
-@use_case("unit.browse", target=lambda r: r.name)
+@use_case("unit.browse", target=lambda r: r.name, unit=lambda r: r.name)
 def browse_unit(ctx, req: UnitRef, *, actor, reporter) -> UnitRecords:
     from core.unit.pages import SectionPages, WorkspaceNames
 
@@ -130,14 +137,14 @@ def delete_unit(ctx, req: DeleteUnit, *, actor, reporter) -> UnitDeleted:
     return UnitDeleted(unit, snapshot_id)
 
 
-@use_case("unit.digest", target=lambda r: r.name)
+@use_case("unit.digest", target=lambda r: r.name, unit=lambda r: r.name)
 def unit_digest(ctx, req: UnitRef, *, actor, reporter) -> str:
     from core.unit.digest import unit_digest as digest
 
     return digest(ctx.units, ctx.units.get_unit(req.name).id)
 
 
-@use_case("unit.seed-demo", writes=True)
+@use_case("unit.seed-demo", writes=True, audit=lambda unit: unit is not None)
 def seed_first_start(ctx, request=None, *, actor, reporter) -> Unit | None:
     """The demo unit on a fresh home's first start (never again, even if the user deletes it)."""
     from core.unit import seed

@@ -11,6 +11,9 @@ head, and hands out one object per aggregate:
 - ``catalog.jobs``          backup jobs (jobs.py); ``catalog.queue`` the persistent work queue (queue.py)
 - ``catalog.tags``, ``catalog.priorities``, ``catalog.conditions`` (restore conditions), ``catalog.orphans``
   and ``catalog.settings`` (catalog-wide settings, shared by every workstation on one catalog)
+- ``catalog.users`` (users, roles, the accounts they own, CLI sessions), ``catalog.tokens`` (backup
+  tokens, hashed), ``catalog.plans`` (plans and per-account governance), ``catalog.user_backups``
+  (user-configured backups) and ``catalog.audit`` (the hash-chained audit log)
 
 Every method runs in one transaction of its own, or on the connection it is given, so a use case can
 change several aggregates atomically: ``with catalog.write() as c: ...(conn=c)``. Any backend must
@@ -26,23 +29,28 @@ from sqlalchemy.engine import Connection, Engine
 from core.db import open_database, read_transaction, write_transaction
 from core.support.clock import SYSTEM_CLOCK, Clock, now_iso
 
-HEAD_REVISION = "c0004"
+HEAD_REVISION = "c0005"
 VERSION_TABLE = "catalog_alembic_version"
 
 
 class Catalog:
     def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK):
         from core.catalog.accounts import Accounts
+        from core.catalog.audit import AuditLog
         from core.catalog.backups import BackupIndex
         from core.catalog.blobs import BlobCache
         from core.catalog.conditions import RestoreConditions
         from core.catalog.destinations import Destinations
         from core.catalog.jobs import Jobs
         from core.catalog.orphans import Orphans
+        from core.catalog.plans import Plans
         from core.catalog.priorities import PriorityGroups
         from core.catalog.queue import Queue
         from core.catalog.settings import CatalogSettings
         from core.catalog.tags import Tags
+        from core.catalog.tokens import BackupTokens
+        from core.catalog.user_backups import UserBackups
+        from core.catalog.users import Users
 
         self.engine = engine
         self.clock = clock
@@ -57,6 +65,11 @@ class Catalog:
         self.conditions = RestoreConditions(self)
         self.orphans = Orphans(self)
         self.settings = CatalogSettings(self)
+        self.users = Users(self)
+        self.tokens = BackupTokens(self)
+        self.plans = Plans(self)
+        self.user_backups = UserBackups(self)
+        self.audit = AuditLog(self)
 
     @classmethod
     def open(cls, url: str, clock: Clock = SYSTEM_CLOCK) -> Catalog:

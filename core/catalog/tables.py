@@ -198,3 +198,85 @@ catalog_settings = Table(
     Column("value", Text, nullable=False),
 )
 Index("ix_backups_destination_job", backups.c.destination, backups.c.job)
+
+# --- who may do what (c0005): users and roles, backup tokens, sessions, plans, user-configured backups,
+# and the audit log --------------------------------------------------------------------------------------
+users = Table(
+    "users", metadata,
+    Column("id", String(36), primary_key=True),            # UUID
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),            # admin | helpdesk | user
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("password_hash", Text, nullable=True),          # argon2 PasswordHasher string; None: password-less
+    Column("vault", Text, nullable=True),                  # the user's sealed backup settings (core/governance/vault.py)
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+user_accounts = Table(            # the accounts a user owns (role user)
+    "user_accounts", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_tokens = Table(              # one backup token per user: its SHA-256, never the token
+    "user_tokens", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("valid_from", String(40), nullable=False),      # later than created_at for password-less users
+    Column("resets", Integer, nullable=False, server_default="0"),
+)
+
+user_sessions = Table(            # CLI sessions: the SHA-256 of the session secret kept in the home
+    "user_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+
+plans = Table(                    # a named feature set assigned to accounts
+    "plans", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("backups", Boolean, nullable=False),            # the Backups module (user-configured mode)
+    Column("created_at", String(40), nullable=False),
+)
+
+account_governance = Table(       # per account: its plan and which backup/restore outcomes are emailed
+    "account_governance", metadata,
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("plan", String(64), ForeignKey("plans.name", ondelete="SET NULL", onupdate="CASCADE"), nullable=True),
+    Column("notify", String(16), nullable=True),           # all | failures | none (None: all)
+)
+
+user_backups = Table(             # user-configured backups: what the user chose (secrets are in the vault)
+    "user_backups", metadata,
+    Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("destination", String(64), nullable=True),      # the user's own destination (named user.USERNAME...)
+    Column("items", Text, nullable=False),                 # JSON list: account, units, files
+    Column("schedule", String(200), nullable=True),        # None: on demand only
+    Column("timezone", String(64), nullable=False),
+    Column("bandwidth", BigInteger, nullable=True),        # bytes/s; None: no limit
+    Column("workers", Integer, nullable=True),             # sealing threads; None: the default
+    Column("cpu_priority", Integer, nullable=True),        # niceness 0..19; None: unchanged
+    Column("last_run", String(40), nullable=True),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+audit_log = Table(                # append-only; each entry's hash covers the previous entry's hash
+    "audit_log", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),         # done | failed | refused | cancelled
+    Column("detail", Text, nullable=False),                # JSON: reason, error (never a secret)
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_at", audit_log.c.at)

@@ -87,6 +87,8 @@ def register(sub) -> None:
     q.add_argument("username")
     q.add_argument("--confirm", metavar="USERNAME", help="the account's username, when not typed at a prompt")
     q.add_argument("--owner-key-file", metavar="FILE", help="owner-held: the owner's new key file")
+    q.add_argument("--reason", metavar="TEXT", help="why (kept in the audit log; needed once the installation has "
+                                                     "users, asked at the prompt otherwise)")
     from core.cli.passwords import add_password_options
 
     add_password_options(q)
@@ -241,8 +243,10 @@ def cmd_key_reset(args, ctx) -> int:
     passphrase = None
     if account.encryption == "owner" and has_password_source(args):
         passphrase = get_password(args, prompt="Owner's new passphrase: ", check_floor=False)
-    r = accounts.reset_account_key(ctx, accounts.ResetAccountKey(args.username, confirm or "", passphrase,
-                                                                 args.owner_key_file))
+    from core.cli.reasons import with_reason
+
+    r = with_reason(lambda reason: accounts.reset_account_key(ctx, accounts.ResetAccountKey(
+        args.username, confirm or "", passphrase, args.owner_key_file, reason)), args.reason)
     if args.json:
         print_json({"account": r.account, "deleted_backups": r.deleted_backups, "destinations": list(r.destinations),
                     "new_key_ready": r.new_key_ready})

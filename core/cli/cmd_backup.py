@@ -10,7 +10,7 @@ from core.support.text import printable
 
 
 def register(sub) -> None:
-    from core.cli.passwords import add_password_options
+    from core.cli.passwords import add_password_options, add_token_options
 
     p = sub.add_parser("backup", help="back up accounts; list, verify, restore and download backups",
                        description="Account backups. Backup ids are unique, so commands take the id alone. "
@@ -30,6 +30,7 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
     _add_key_files(q, recovery=True)
+    add_token_options(q)
     q.set_defaults(func=cmd_now)
 
     q = s.add_parser("list", help="list an account's backups, oldest first")
@@ -75,6 +76,7 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
     _add_key_files(q, recovery=True)
+    add_token_options(q)
     q.set_defaults(func=cmd_download)
 
     q = s.add_parser("forget", help="delete one backup (its data goes with the next prune)")
@@ -166,8 +168,9 @@ def _needs_owner_key(ctx, backup_id: str, args=None) -> bool:
 
 def cmd_now(args, ctx) -> int:
     from core.app import accounts, backups
-    from core.cli.passwords import has_password_source, owner_passphrase
+    from core.cli.passwords import has_password_source, owner_passphrase, use_token
 
+    use_token(args, ctx)
     account = accounts.show_account(ctx, accounts.AccountRef(args.account))
     if args.queue:
         from core.app import queue
@@ -341,8 +344,9 @@ def print_restore_plan(plan, limit: int = 20) -> None:
 
 def cmd_download(args, ctx) -> int:
     from core.app import backups
-    from core.cli.passwords import get_password, secret_from_file
+    from core.cli.passwords import get_password, secret_from_file, use_token
 
+    use_token(args, ctx)
     passphrase = None
     if _needs_owner_key(ctx, args.id, args):
         if args.passphrase_file:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from core.cli.output import print_json, progress
-from core.cli.passwords import add_password_options
+from core.cli.passwords import add_password_options, add_token_options
 
 
 def register(sub) -> None:
@@ -24,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--no-recovery", action="store_true", help="do not add the configured recovery key's slot")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(p)
+    add_token_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -74,8 +75,9 @@ def cmd_export(args, ctx) -> int:
     from pathlib import Path
 
     from core.app import bundles
-    from core.cli.passwords import get_password
+    from core.cli.passwords import get_password, use_token
 
+    use_token(args, ctx)
     target = bundles.ExportTarget(tuple(args.units), Path(args.out or args.out_dir), folder=bool(args.out_dir),
                                   name_template=args.name_template, overwrite=args.force)
     bundles.check_export(ctx, target)            # refuse before asking for a password

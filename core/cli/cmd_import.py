@@ -30,6 +30,8 @@ def register(sub) -> None:
     _common(p)
     p.add_argument("--no-safety-snapshot", action="store_true",
                    help="do not save what is overwritten first (the import cannot be undone)")
+    p.add_argument("--reason", metavar="TEXT", help="why (kept in the audit log; a replace import needs one once the "
+                                                     "installation has users, asked at the prompt otherwise)")
     add_password_options(p, recovery=True)
     p.set_defaults(func=cmd_import)
 
@@ -75,9 +77,12 @@ def cmd_import(args, ctx) -> int:
         plan = imports.preview_import(ctx, request, reporter=reporter)
 
     def apply(reporter, typed: bool):
-        return imports.apply_import(ctx, imports.ApplyImport(plan, safety_snapshot=not args.no_safety_snapshot,
-                                                             other_unit_confirmed=args.allow_other_unit or typed),
-                                    reporter=reporter)
+        from core.cli.reasons import with_reason
+
+        return with_reason(lambda reason: imports.apply_import(
+            ctx, imports.ApplyImport(plan, safety_snapshot=not args.no_safety_snapshot,
+                                     other_unit_confirmed=args.allow_other_unit or typed, reason=reason),
+            reporter=reporter), args.reason)
 
     return _confirm_and_apply(args, plan.preview, apply, verb="import")
 

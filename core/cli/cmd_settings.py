@@ -17,6 +17,15 @@ def register(sub) -> None:
     q.add_argument("--ondemand-ttl", type=int, metavar="DAYS", help="days an on-demand backup lives")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_set)
+    q = s.add_parser("access", help="show or change who-may-do-what settings (admins change them)",
+                     description="With no option, show them.")
+    q.add_argument("--backups", choices=("on", "off"), help="off: no backup, download or export starts at all")
+    q.add_argument("--token-wait", type=int, metavar="HOURS",
+                   help="how long a password-less user's new backup token waits (default 24)")
+    q.add_argument("--session-hours", type=int, metavar="HOURS", help="how long a CLI session lasts (default 12)")
+    q.add_argument("--reason", metavar="TEXT", help="why (kept in the audit log)")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_access)
 
 
 def _print(s) -> None:
@@ -38,4 +47,20 @@ def cmd_set(args, ctx) -> int:
     s = settings.set_backup_settings(ctx, settings.SetBackupSettings(args.ondemand_max, args.ondemand_keep,
                                                                      args.ondemand_ttl))
     print_json(s.to_json()) if args.json else _print(s)
+    return 0
+
+
+def cmd_access(args, ctx) -> int:
+    from core.app import modes
+
+    if args.backups is None and args.token_wait is None and args.session_hours is None:
+        a = modes.show_access(ctx)
+    else:
+        a = modes.set_access(ctx, modes.SetAccess(None if args.backups is None else args.backups == "on",
+                                                  args.token_wait, args.session_hours, args.reason))
+    if args.json:
+        print_json(a.to_json())
+    else:
+        print(f"backups: {'on' if a.backups_enabled else 'off'}; a password-less user's new token waits "
+              f"{a.token_wait_hours} h; CLI sessions last {a.session_hours} h")
     return 0

@@ -48,6 +48,37 @@ HINTS: dict[str, str] = {
     "typed_confirmation_needed": "Type the username at the prompt, or add --confirm USERNAME.",
     "account_key_not_made": "Back the account up once first: 'unitvault backup now USERNAME --destination D'.",
     "not_a_regular_file": "Choose another file name.",
+    # who may do what
+    "sign_in_required": "Sign in with --user USERNAME (the password from --user-password-file F, "
+                        "UNITVAULT_USER_PASSWORD or the prompt), or start a session: "
+                        "'unitvault --user USERNAME session start'.",
+    "sign_in_failed": "",
+    "backup_token_missing": "Give your backup token with --token-file F, --token-stdin or UNITVAULT_BACKUP_TOKEN.",
+    "backup_token_none": "Create one with 'unitvault --user USERNAME token create'.",
+    "backup_token_wrong": "Check it, or make a new one with 'unitvault token reset'.",
+    "backup_token_pending": "An admin can make it valid now: 'unitvault token allow-now USERNAME'.",
+    "token_exists": "Make a new one with 'unitvault token reset'.",
+    "token_password_missing": "Give your password with --user-password-file F, UNITVAULT_USER_PASSWORD or at the "
+                              "prompt.",
+    "backups_disabled": "An admin can enable them: 'unitvault settings access --backups on'.",
+    "backups_admin_configured": "An admin can switch modes: 'unitvault mode set user-configured'.",
+    "backups_module_disabled": "An admin enables it per plan: 'unitvault plan add NAME --backups', then "
+                               "'unitvault plan assign ACCOUNT NAME'.",
+    "reason_required": "Give one with --reason TEXT (or at the prompt).",
+    "vault_locked": "Sign in with your password (--user USERNAME with --user-password-file F, "
+                    "UNITVAULT_USER_PASSWORD or the prompt); a session does not open it.",
+    "user_not_found": "List users with 'unitvault user list'.",
+    "user_exists": "Choose another name, or change that user with 'unitvault user edit'.",
+    "user_password_missing": "Give --password-file F (or type it at the prompt), or add --password-less.",
+    "plan_not_found": "List plans with 'unitvault plan list'.",
+    "backups_env_invalid": "Fix the lines below, then run 'unitvault mode apply'.",
+    "backups_env_missing": "Write one: 'unitvault mode env --template > FILE', edit it, and put it there.",
+    "account_choice_needed": "Choose one with --account USERNAME.",
+    "mybackup_no_destination": "Choose it with 'unitvault my-backups destination --type local|sftp|s3 ...'.",
+    "smtp_not_configured": "Configure it with 'unitvault notify smtp --host H [--port N] [--security S]'.",
+    "no_users": "Add the first user (an admin) with 'unitvault user add USERNAME --role admin'.",
+    "token_not_found": "The user makes one with 'unitvault token create'.",
+    "no_recipients": "Add --to ADDRESS.",
 }
 
 

@@ -31,7 +31,7 @@ def command_modules() -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="unitvault",
+        prog="unitvault", allow_abbrev=False,  # a command's --use must never look like the global --user
         description="Back up and restore units and accounts. Passwords are never taken from the command line.",
         epilog="Exit codes: 0 success, 1 error or refusal, 2 usage. Global options go before the command.")
     parser.add_argument("--version", action="version", version=f"unitvault {core.__version__}")
@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL_OR_PATH", help="unit store (default: SQLite in the home; env UNITVAULT_DB)")
     parser.add_argument("--catalog", metavar="URL_OR_PATH",
                         help="account catalog (default: SQLite in the home; env UNITVAULT_CATALOG_DB)")
+    from core.cli.passwords import add_user_options
+
+    add_user_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in command_modules():
         module.register(sub)
@@ -72,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         ctx = AppContext.from_options(args.home, args.db, args.catalog)
         setup_logging(ctx.home.log_file)
         log.info("command: %s", args.command)
+        from core.cli.signin import sign_in
+
+        sign_in(args, ctx)
         return int(args.func(args, ctx) or 0)
     except Cancelled:
         sys.stderr.write("unitvault: cancelled\n")

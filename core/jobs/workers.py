@@ -62,11 +62,19 @@ def lease_seconds(catalog) -> int:
 
 
 # --- running one item through its use case ----------------------------------------------------------
+def worker_actor(item: QueueItem):
+    """Who runs a queued item: the app itself (core/app/actor.py SYSTEM). Whoever queued it was allowed
+    to when it was queued (and showed their backup token); the scheduler's runs come from the admin's jobs."""
+    from core.app.actor import system_actor
+
+    return system_actor(f"queue item {item.id}" + (f" (job {item.job})" if item.job else ""))
+
+
 def run_backup(ctx, item: QueueItem, reporter: Reporter, secrets: dict) -> tuple[dict, str | None]:
     from core.app import backups
     from core.jobs.requests import decode
 
-    r = backups.backup_now(ctx, decode("backup", item.request, secrets), reporter=reporter)
+    r = backups.backup_now(ctx, decode("backup", item.request, secrets), reporter=reporter, actor=worker_actor(item))
     return ({"backup_id": r.backup_id, "files": r.files, "size": r.size, "new_data": r.new_data,
              "skipped": len(r.skipped)}, None)
 
@@ -75,7 +83,8 @@ def run_restore(ctx, item: QueueItem, reporter: Reporter, secrets: dict) -> tupl
     from core.app import backups
     from core.jobs.requests import decode
 
-    outcome = backups.restore_backup(ctx, decode("restore", item.request, secrets), reporter=reporter)
+    outcome = backups.restore_backup(ctx, decode("restore", item.request, secrets), reporter=reporter,
+                                     actor=worker_actor(item))
     r = outcome.result
     if r is None:
         return {"dry_run": True}, None
@@ -91,7 +100,8 @@ def run_download(ctx, item: QueueItem, reporter: Reporter, secrets: dict) -> tup
     from core.app import backups
     from core.jobs.requests import decode
 
-    made = backups.download_backup(ctx, decode("download", item.request, secrets), reporter=reporter)
+    made = backups.download_backup(ctx, decode("download", item.request, secrets), reporter=reporter,
+                                   actor=worker_actor(item))
     return {"files": [d.path for d in made]}, None
 
 

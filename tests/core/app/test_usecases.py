@@ -54,8 +54,10 @@ def test_one_change_in_the_policy_refuses_every_operation_before_it_runs(ctx, mo
 
 
 def test_a_non_admin_actor_is_refused_by_the_default_policy(ctx):
+    units.seed_unit(ctx, units.SeedUnit("demo"))
     with pytest.raises(PermissionDenied):
-        units.list_units(ctx, actor=Actor("guest", "user"))
+        units.delete_unit(ctx, units.DeleteUnit("demo", confirmed=True), actor=Actor("guest", "user"))
+    assert units.list_units(ctx, actor=Actor("guest", "user")) == []     # a user sees only their own units
 
 
 def test_operations_are_logged_without_their_secrets(ctx, tmp_path, caplog):

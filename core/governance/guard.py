@@ -1,0 +1,190 @@
+"""The wrapper's side of governance (core/app/usecase.py calls these, and nothing else does):
+
+- ``resolve``: the actor with fresh facts from the catalog (role, accounts, units, the Backups module),
+  or nobody when users exist and no one signed in;
+- ``target``: what the policy needs to know about a request;
+- ``check_token``: the backup token a shell presented (``ctx.backup_token``), for the operations
+  that start a backup, a download or an export;
+- ``record``: the audit entry of an operation, and ``tell``: its notifications.
+
+A home without users pays one small query per operation for all of this.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core.app.actor import ANONYMOUS, LOCAL_ADMIN, NOBODY, SYSTEM, Actor
+from core.app.policy import ADMIN_CONFIGURED, MODES, Env, Target
+from core.errors import UnitvaultError
+from core.logsetup import get_logger
+
+log = get_logger("governance")
+
+MODE_KEY = "governance/mode"
+BACKUPS_ENABLED_KEY = "governance/backups_enabled"
+TOKEN_WAIT_KEY = "tokens/wait_hours"
+SESSION_HOURS_KEY = "sessions/hours"
+DEFAULT_SESSION_HOURS = 12
+
+
+class BackupTokenError(UnitvaultError):
+    """Starting a backup, a download or an export needs the user's valid backup token."""
+
+    kind = "backup_token_wrong"
+
+
+def mode(ctx) -> str:
+    value = ctx.catalog.settings.get(MODE_KEY)
+    return value if value in MODES else ADMIN_CONFIGURED
+
+
+def backups_enabled(ctx) -> bool:
+    return ctx.catalog.settings.get(BACKUPS_ENABLED_KEY, "1") != "0"
+
+
+def require_reason(ctx, reason: str | None, what: str, name: str) -> None:
+    """Imports in replace mode and key resets ask for a reason (recorded in the audit log) once the
+    installation has users; a single-user home records one when given."""
+    from core.errors import ConfirmationRequired
+
+    if (reason or "").strip() or ctx.catalog.users.count() == 0:
+        return
+    raise ConfirmationRequired(f"{what[0].upper()}{what[1:]} of {name!r} needs a reason, which the audit log keeps; "
+                               "nothing was changed.", kind="reason_required", data={"what": what, "name": name})
+
+
+def environment(ctx, governed: bool) -> Env:
+    return Env(governed, mode(ctx), backups_enabled(ctx))
+
+
+def user_facts(ctx, user, vault_key=None) -> Actor:
+    """The actor a signed-in user is now: role, the accounts they own and those accounts' units, and
+    which of them have the Backups module (user-configured mode and a plan that enables it)."""
+    accounts = frozenset(user.accounts)
+    units: set[str] = set()
+    for account_id in accounts:
+        account = ctx.catalog.accounts.find(account_id)
+        if account is not None and account.status != "deleted":
+            units.update(account.units)
+    module = frozenset()
+    if accounts and mode(ctx) != ADMIN_CONFIGURED:
+        module = accounts & ctx.catalog.plans.accounts_with_backups()
+    return Actor(user.username, user.role, user.id, accounts, frozenset(units), module, user.password_less, vault_key)
+
+
+def resolve(ctx, actor: Actor | None) -> tuple[Actor, bool]:
+    """(the actor with fresh facts, whether users exist)."""
+    actor = actor or ctx.actor
+    if actor.role == SYSTEM:
+        return actor, True
+    governed = ctx.catalog.users.count() > 0
+    if not governed:
+        return (actor if actor.user_id is None else ANONYMOUS), False
+    if actor is LOCAL_ADMIN or actor == LOCAL_ADMIN:
+        return ANONYMOUS, True
+    if actor.user_id is None:
+        return actor, True            # an actor made by the caller (tests): its role as given
+    user = ctx.catalog.users.find(actor.user_id)
+    if user is None:
+        return ANONYMOUS, True
+    return user_facts(ctx, user, actor.vault_key), True
+
+
+def target(ctx, case, request, text: str, env: Env) -> Target:
+    """The request's target with lazy lookups: the account it concerns (only when a rule asks)."""
+    from core.app.usecase import REGISTRY
+
+    via = _safely(case.via, request) if case.via else None
+    scope_case = REGISTRY.get(via) if via else (None if case.via else case)
+    scope_request = getattr(request, "request", request) if via else request
+    account = None
+    if scope_case is not None and scope_case.account is not None:
+        account = lambda: scope_case.account(ctx, scope_request)  # noqa: E731
+    unit = _safely(scope_case.unit, scope_request) if scope_case is not None and scope_case.unit else None
+    return Target(text, account=account, unit=unit, via=via, env=env)
+
+
+def _safely(fn, request):
+    """A describer of a malformed request describes nothing (the use case itself refuses it)."""
+    try:
+        return fn(request)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def needs_token(case, request, actor: Actor, governed: bool) -> bool:
+    from core.app.policy import BACKUP_STARTS
+
+    if not governed or actor.role in (SYSTEM, NOBODY) or actor.user_id is None:
+        return False
+    action = _safely(case.via, request) if case.via else case.action
+    if action not in BACKUP_STARTS:
+        return False
+    if case.needs_token is not None:
+        return bool(case.needs_token(request))
+    return True
+
+
+def check_token(ctx, actor: Actor) -> None:
+    from core.governance import tokens
+    from core.support.clock import now_iso
+
+    presented = getattr(ctx, "backup_token", None)
+    if not presented:
+        raise BackupTokenError("Starting a backup, a download or an export needs your backup token.",
+                               kind="backup_token_missing")
+    record = ctx.catalog.tokens.get(actor.user_id)
+    if record is None:
+        raise BackupTokenError(f"{actor.name} has no backup token yet; create one first.", kind="backup_token_none")
+    if not tokens.matches(record.token_hash, presented):
+        raise BackupTokenError("The backup token is not right (a reset replaces the old one).",
+                               kind="backup_token_wrong")
+    if tokens.state(record, now_iso(ctx.clock)) == tokens.PENDING:
+        raise BackupTokenError(f"The backup token was made without a password, so it becomes valid at "
+                               f"{record.valid_from[:16].replace('T', ' ')} UTC, unless an admin allows it now.",
+                               kind="backup_token_pending", data={"valid_from": record.valid_from})
+
+
+def _reason_of(request) -> str | None:
+    reason = getattr(request, "reason", None)
+    return reason.strip() if isinstance(reason, str) and reason.strip() else None
+
+
+def record(ctx, case, actor: Actor, target: str, outcome: str, request=None, *, error: str = "",
+           result=None) -> None:
+    """The audit entry; a failure to write it is logged loudly and never hides the operation's outcome."""
+    detail: dict = {}
+    reason = _reason_of(request)
+    if reason:
+        detail["reason"] = reason[:500]
+    if error:
+        detail["error" if outcome != "refused" else "refused"] = error[:1000]
+    if outcome == "done" and case.audit_detail is not None and result is not None:
+        try:
+            detail.update(case.audit_detail(result))
+        except Exception:  # a describer must never stop an operation
+            log.exception("audit detail of %s failed", case.action)
+    try:
+        ctx.catalog.audit.append(actor.name, actor.role, case.action, str(target)[:2000], outcome, detail)
+    except Exception as exc:  # noqa: BLE001 - the operation's own outcome stands
+        log.error("audit entry for %s (%s) could not be written: %s", case.action, outcome,
+                  getattr(exc, "message", type(exc).__name__))
+
+
+def tell(ctx, case, request, target: Target, ok: bool, error: str = "") -> None:
+    """Notifications of an operation's end: the account's email, and the desktop's notice."""
+    from core.governance import notify
+
+    if getattr(request, "dry_run", False):
+        return
+    try:
+        notify.publish(case.action, str(target), ok, error)
+        if case.notify:
+            notify.account_outcome(ctx, case.notify, target.account, ok, str(target), error)
+    except Exception:  # noqa: BLE001 - telling must never change the outcome
+        log.exception("notification of %s failed", case.action)
+
+
+def with_vault_key(actor: Actor, key) -> Actor:
+    return dataclasses.replace(actor, vault_key=key)
