@@ -79,7 +79,7 @@ def _drift_demo(ctx) -> None:
     bundles.export_units(ctx, bundles.ExportUnits(bundles.ExportTarget(("demo-drift",), twin), PASSWORD))
     plan = imports.preview_import(ctx, imports.PreviewImport(twin, bundles.BundleKey(PASSWORD), into="demo"))
     imports.apply_import(ctx, imports.ApplyImport(plan, safety_snapshot=False, other_unit_confirmed=True))
-    units.delete_unit(ctx, units.DeleteUnit("demo-drift", confirmed=True))
+    units.delete_unit(ctx, units.DeleteUnit("demo-drift", confirmed=True, safety_snapshot=False))
     twin.unlink()
 
 

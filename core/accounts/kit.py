@@ -7,13 +7,13 @@ owner-held key is the owner's, and the app never has it to print.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 from dataclasses import dataclass, field
 
 from core.accounts.keys import format_account_key, parse_account_key
 from core.accounts.repository import app_secret_name
 from core.errors import InvalidInputError, NotFoundError
+from core.support.kit import kit_page, stamp
 
 
 @dataclass(frozen=True)
@@ -44,31 +44,17 @@ def parse_account_key_text(text: str) -> bytes:
 
 
 def _kit_html(username: str, account_id: str, key_text: str, created: str | None) -> str:
-    import segno
-
-    created = created or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    qr = segno.make(key_text, error="m").svg_inline(scale=4, dark="#000", light="#fff")
-    groups = " ".join(key_text[i:i + 8] for i in range(0, len(key_text), 8))
     e = html.escape
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Unitvault account key: {e(username)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 44em; margin: 2em auto; color: #111; }}
-code, .key {{ font-family: ui-monospace, monospace; }}
-.key {{ font-size: 1.15em; word-spacing: .3em; border: 2px solid #111; padding: .8em; margin: 1em 0; }}
-.warn {{ border-left: 6px solid #b00; padding: .4em 1em; background: #fee; }}
-@media print {{ .noprint {{ display: none; }} body {{ margin: 0; }} }}
-</style></head><body>
-<h1>Unitvault account key</h1>
-<p>Account <strong>{e(username)}</strong> (<code>{e(account_id)}</code>). Created {e(created)}.</p>
-<p>This sheet opens <strong>every</strong> backup of this account, at every destination, from any
-Unitvault installation, even when the computer that made them is lost.</p>
-<p class="warn">Keep this sheet like a key to the account's data: print it, store it in a safe place,
-and do not keep the file on a shared computer.</p>
-<h2>Account key</h2>
-<div class="key">{e(groups)}</div>
-<div>{qr}</div>
-<h2>How to use it</h2>
+    return kit_page(
+        title=f"Unitvault account key: {username}", heading="Unitvault account key",
+        intro_html=f"<p>Account <strong>{e(username)}</strong> (<code>{e(account_id)}</code>). Created "
+                   f"{e(stamp(created))}.</p>\n<p>This sheet opens <strong>every</strong> backup of this account, at "
+                   "every destination, from any\nUnitvault installation, even when the computer that made them is "
+                   "lost.</p>",
+        warning_html="Keep this sheet like a key to the account's data: print it, store it in a safe place,\nand do "
+                     "not keep the file on a shared computer.",
+        key_heading="Account key", key_text=key_text,
+        after_html="""<h2>How to use it</h2>
 <ol>
 <li>Type the key above into a text file (spaces and line breaks do not matter; a built-in checksum
 catches typos), or scan the QR code into one, and save it as <code>account.key</code>.</li>
@@ -76,6 +62,4 @@ catches typos), or scan the QR code into one, and save it as <code>account.key</
 <code>unitvault destination scan DESTINATION</code></li>
 <li>Restore with the key:<br>
 <code>unitvault backup restore ID --items ... --account-key account.key</code></li>
-</ol>
-</body></html>
-"""
+</ol>""")

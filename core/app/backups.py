@@ -411,16 +411,15 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
     from core.jobs.retention import decide
 
     jobs, on_demand = retention_policies(ctx)
-    backups = ctx.catalog.backups.list(destination=req.destination)
-    outcome = decide(backups, jobs, on_demand, ctx.clock.now())
+    rows = ctx.catalog.backups.retention_rows(req.destination)
+    outcome = decide(rows, jobs, on_demand, ctx.clock.now())
     if req.dry_run:
         return RetentionRun(outcome.decisions, (), (), True)
-    by_id = {b.id: b for b in backups}
     removed, failed = [], []
     reporter.stage("removing", len(outcome.remove))
     for d in outcome.remove:
         try:
-            forget(ctx, by_id[d.backup_id])
+            forget(ctx, ctx.catalog.backups.get(d.backup_id))
             removed.append(d.backup_id)
         except Cancelled:
             raise

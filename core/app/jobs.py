@@ -228,6 +228,16 @@ def preview_retention(ctx, spec: JobSpec, *, actor, reporter) -> RetentionPrevie
     job = _build(ctx, spec, base)
     policies, on_demand = retention_policies(ctx)
     policies[job.name] = JobPolicy(job.keep_last, job.keep_daily, job.keep_weekly, job.keep_monthly, job.timezone)
-    own = [b for b in ctx.catalog.backups.list() if b.job == job.name]
+    own = [b for b in ctx.catalog.backups.retention_rows() if b.job == job.name]
     outcome = decide(own, policies, on_demand, ctx.clock.now())
     return RetentionPreview(job.name, outcome.decisions, tuple(d.backup_id for d in outcome.remove))
+
+
+@use_case("job.run", writes=True, target=lambda r: r.name)
+def run_job(ctx, req: JobRef, *, actor, reporter):
+    """Queue a run of the job now, outside its schedule: one backup per covered account, recorded as
+    the job's (so they rotate with it); the schedule is not moved. Workers (the desktop app, the timer,
+    or ``queue run``) take them. Returns core.jobs.scheduler.DueResult."""
+    from core.jobs.scheduler import queue_job_now
+
+    return queue_job_now(ctx, req.name)

@@ -106,20 +106,28 @@ def seed_unit(ctx, req: SeedUnit, *, actor, reporter) -> UnitSummary:
 class DeleteUnit:
     name: str
     confirmed: bool = False
+    safety_snapshot: bool = True       # keep what is deleted, so undo brings the unit back
+
+
+@dataclass(frozen=True)
+class UnitDeleted:
+    unit: Unit
+    snapshot_id: str | None
 
 
 @use_case("unit.delete", writes=True, target=lambda r: r.name)
-def delete_unit(ctx, req: DeleteUnit, *, actor, reporter) -> Unit:
-    """Delete a unit and everything in it, in one transaction."""
-    store = ctx.units
-    unit = store.get_unit(req.name)
+def delete_unit(ctx, req: DeleteUnit, *, actor, reporter) -> UnitDeleted:
+    """Delete a unit and everything in it, in one transaction, after a safety snapshot of all of it
+    (``undo NAME`` brings it back)."""
+    from core.unit_import.delete import delete_unit as delete
+
+    unit = ctx.units.get_unit(req.name)
     if not req.confirmed:
         raise ConfirmationRequired(f"Deleting unit {unit.name!r} needs confirmation.", kind="confirm_delete",
                                    data={"what": "unit", "name": unit.name})
-    with store.write() as conn:
-        store.delete_unit(conn, unit.id)
-    publish_change(unit.name)
-    return unit
+    unit, snapshot_id = delete(ctx.units, ctx.home, ctx.secrets, req.name, safety_snapshot=req.safety_snapshot,
+                               reporter=reporter)
+    return UnitDeleted(unit, snapshot_id)
 
 
 @use_case("unit.digest", target=lambda r: r.name)

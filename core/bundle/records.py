@@ -16,19 +16,16 @@ import msgpack
 
 from core.bundle import limits as L
 from core.errors import InvalidContentError
+from core.support.strict_msgpack import refuse_ext
 
 _packb = msgpack.Packer(use_bin_type=True, autoreset=True).pack
-
-
-def _refuse_ext(code, data):
-    raise ValueError("ext types are not allowed")
 
 
 def new_unpacker() -> msgpack.Unpacker:
     return msgpack.Unpacker(raw=False, strict_map_key=True, use_list=True, timestamp=0,
                             max_buffer_size=L.MAX_BLOCK_RAW, max_str_len=L.MAX_STR_BYTES, max_bin_len=0,
                             max_array_len=L.MAX_ARRAY_LEN, max_map_len=L.MAX_MAP_LEN, max_ext_len=0,
-                            ext_hook=_refuse_ext)
+                            ext_hook=refuse_ext)
 
 
 class _TooManyContainers(Exception):
@@ -55,7 +52,7 @@ def counting_unpacker():
     up = msgpack.Unpacker(raw=False, strict_map_key=True, use_list=True, timestamp=0,
                           max_buffer_size=L.MAX_BLOCK_RAW, max_str_len=L.MAX_STR_BYTES, max_bin_len=0,
                           max_array_len=L.MAX_ARRAY_LEN, max_map_len=L.MAX_MAP_LEN, max_ext_len=0,
-                          ext_hook=_refuse_ext, object_hook=hook, list_hook=hook)
+                          ext_hook=refuse_ext, object_hook=hook, list_hook=hook)
     return up, reset
 
 

@@ -63,6 +63,18 @@ class BackupIndex(Aggregate):
                 sizes[r[0]] = int(r[1] or 0)
         return {a: (n, last, sizes.get(a, 0)) for a, (n, last) in counts.items()}
 
+    def retention_rows(self, destination: str | None = None, conn: Connection | None = None) -> list:
+        """Only what retention decides by (id, account_id, destination, job, kind, created_at,
+        expires_at, locked, locked_until), as light rows: a year of daily backups of a thousand
+        accounts is 365,000 of them."""
+        b = t.backups
+        q = select(b.c.id, b.c.account_id, b.c.destination, b.c.job, b.c.kind, b.c.created_at, b.c.expires_at,
+                   b.c.locked, b.c.locked_until)
+        if destination is not None:
+            q = q.where(b.c.destination == destination)
+        with self._conn(conn) as c:
+            return c.execute(q).all()
+
     def find(self, backup_id: str, conn: Connection | None = None) -> BackupEntry | None:
         with self._conn(conn) as c:
             r = c.execute(select(t.backups).where(t.backups.c.id == backup_id)).first()

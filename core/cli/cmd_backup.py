@@ -24,6 +24,9 @@ def register(sub) -> None:
     q.add_argument("--destination", required=True, metavar="D")
     q.add_argument("--items", default="account,units,files", metavar="ITEMS",
                    help="comma-separated: account, units, files (default: all three)")
+    q.add_argument("--queue", action="store_true",
+                   help="put it in the queue (priority groups, one lane per destination) instead of running it "
+                        "here and now; workers (the desktop app, the timer, or 'unitvault queue run') take it")
     q.add_argument("--json", action="store_true", help="print JSON")
     add_password_options(q)
     _add_key_files(q, recovery=True)
@@ -178,6 +181,17 @@ def cmd_now(args, ctx) -> int:
     from core.cli.passwords import has_password_source, owner_passphrase
 
     account = accounts.show_account(ctx, accounts.AccountRef(args.account))
+    if args.queue:
+        from core.app import queue
+
+        item = queue.queue_work(ctx, queue.QueueWork(backups.BackupNow(args.account, args.destination, args.items)))
+        if args.json:
+            print_json(item.as_dict())
+        else:
+            print(f"Queued item {item.id}: a backup of {account.username} to {args.destination} "
+                  f"({item.priority_group}). Workers take it (the desktop app, the timer, or "
+                  "'unitvault queue run --until-empty').")
+        return 0
     needed = False
     if account.encryption == "owner" and not args.owner_key_file:   # asked only when this backup needs it
         needed = has_password_source(args) or backups.owner_key_needed(

@@ -46,6 +46,11 @@ def register(sub) -> None:
     q.add_argument("name")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_show)
+    q = s.add_parser("run", help="queue a run of the job now (one backup per account it covers)")
+    q.add_argument("name")
+    q.add_argument("--wait", action="store_true", help="also work the queue in this process until it is empty")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_run)
     q = s.add_parser("remove", help="remove a job (its backups stay)")
     q.add_argument("name")
     q.add_argument("--yes", action="store_true", help="confirm")
@@ -131,3 +136,30 @@ def cmd_remove(args, ctx) -> int:
     job = jobs.remove_job(ctx, jobs.RemoveJob(args.name, confirmed=args.yes))
     print(f"Removed job {job.name}; its backups stay.", file=sys.stderr)
     return 0
+
+
+def cmd_run(args, ctx) -> int:
+    from core.app import jobs
+
+    due = jobs.run_job(ctx, jobs.JobRef(args.name))
+    items = [i for r in due.runs for i in r.items]
+    failed = 0
+    if args.wait and items:
+        from core.app import queue
+        from core.cli.output import progress
+
+        with progress() as reporter:
+            run = queue.run_queue(ctx, queue.RunQueue(until_empty=True), reporter=reporter)
+        failed = sum(1 for i in run.items if i.id in items and i.state != "done")
+    if args.json:
+        print_json({"job": args.name, "items": items, "problems": list(due.problems), "failed": failed})
+    else:
+        print(f"Queued {len(items)} backup{'s' if len(items) != 1 else ''} of job {args.name}"
+              + (f" (items {', '.join(map(str, items))})." if items else "."))
+        for p in due.problems:
+            print(f"  {p}", file=sys.stderr)
+        if args.wait:
+            print(f"Done: {len(items) - failed} finished, {failed} failed.")
+        elif items:
+            print("Workers take them (the desktop app, the timer, or: unitvault queue run --until-empty).")
+    return 1 if failed else 0

@@ -34,6 +34,8 @@ def register(sub) -> None:
     q = s.add_parser("delete", help="delete a unit and everything in it")
     q.add_argument("name")
     q.add_argument("--yes", action="store_true", help="confirm the deletion")
+    q.add_argument("--no-safety-snapshot", action="store_true",
+                   help="do not keep what is deleted first (the deletion cannot be undone)")
     q.set_defaults(func=cmd_delete)
 
     q = s.add_parser("digest", help="print the SHA-256 of the unit's content (name, id and times excluded)")
@@ -87,8 +89,11 @@ def cmd_seed(args, ctx) -> int:
 def cmd_delete(args, ctx) -> int:
     from core.app import units
 
-    unit = units.delete_unit(ctx, units.DeleteUnit(args.name, confirmed=args.yes))
-    print(f"Deleted unit {unit.name}.", file=sys.stderr)
+    done = units.delete_unit(ctx, units.DeleteUnit(args.name, confirmed=args.yes,
+                                                   safety_snapshot=not args.no_safety_snapshot))
+    print(f"Deleted unit {done.unit.name}." + (f" Safety snapshot {done.snapshot_id}: 'unitvault undo "
+                                               f"{done.unit.name}' brings it back." if done.snapshot_id else ""),
+          file=sys.stderr)
     return 0
 
 

@@ -21,6 +21,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from core.support.clock import from_iso, to_iso
 
@@ -41,8 +42,7 @@ class OnDemandPolicy:
     keep: int = 10                  # newest on-demand backups kept per account and destination
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     backup_id: str
     action: str                     # keep | remove
     reasons: tuple[str, ...]
@@ -76,69 +76,89 @@ def _bucket(moment: _dt.datetime, kind: str) -> tuple:
 
 def decide(backups: Iterable, jobs: Mapping[str, JobPolicy], on_demand: OnDemandPolicy,
            now: _dt.datetime) -> Outcome:
-    """``backups`` are catalog BackupEntry rows (or anything with id, account_id, destination, job,
-    kind, created_at, expires_at and ``lock_active(now_iso)``)."""
+    """``backups`` are catalog rows with id, account_id, destination, job, kind, created_at,
+    expires_at, locked and locked_until (BackupEntry, or the lean rows of ``catalog.backups.retention_rows``).
+
+    Written for a year of daily backups of a thousand accounts (365,000 rows): one pass to group,
+    one sort per group, time zones parsed only for the few backups a daily/weekly/monthly rule looks at."""
     now_text = to_iso(now)
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, tuple[str, ...]] = {}
     action: dict[str, str] = {}
     order: list[str] = []
     scheduled: dict[tuple, list] = defaultdict(list)
     manual: dict[tuple, list] = defaultdict(list)
     for b in backups:
-        order.append(b.id)
-        reasons[b.id] = []
-        if b.lock_active(now_text):
-            action[b.id] = KEEP
-            reasons[b.id].append(f"locked until {b.locked_until}" if b.locked_until else "locked")
+        bid = b.id
+        order.append(bid)
+        if b.locked and (b.locked_until is None or b.locked_until > now_text):
+            action[bid] = KEEP
+            reasons[bid] = (f"locked until {b.locked_until}" if b.locked_until else "locked",)
             continue
-        if b.job:
-            if b.job not in jobs:
-                action[b.id] = KEEP
-                reasons[b.id].append(f"its job {b.job!r} no longer exists")
+        job = b.job
+        if job:
+            if job not in jobs:
+                action[bid] = KEEP
+                reasons[bid] = (f"its job {job!r} no longer exists",)
                 continue
-            scheduled[(b.job, b.account_id, b.destination)].append(b)
+            scheduled[(job, b.account_id, b.destination)].append(b)
         else:
             manual[(b.account_id, b.destination)].append(b)
 
+    newest = {}
+    for job, policy in jobs.items():
+        newest[job] = f"one of the newest {policy.keep_last} of job {job}"
     for (job, _acc, _dest), group in scheduled.items():
         policy = jobs[job]
-        group.sort(key=lambda b: (b.created_at, b.id), reverse=True)      # newest first
-        for i, b in enumerate(group):
-            if i < policy.keep_last:
-                reasons[b.id].append(f"one of the newest {policy.keep_last} of job {job}")
-        tz = zoneinfo.ZoneInfo(policy.timezone)
-        for kind, count in (("daily", policy.keep_daily), ("weekly", policy.keep_weekly),
-                            ("monthly", policy.keep_monthly)):
-            if not count:
-                continue
-            seen: list = []
-            for b in group:
-                bucket = _bucket(from_iso(b.created_at).astimezone(tz), kind)
-                if bucket in seen:
+        group.sort(key=_newest_first, reverse=True)
+        extra: dict[str, list[str]] = {}
+        if policy.keep_daily or policy.keep_weekly or policy.keep_monthly:
+            tz = zoneinfo.ZoneInfo(policy.timezone)
+            for kind, count in (("daily", policy.keep_daily), ("weekly", policy.keep_weekly),
+                                ("monthly", policy.keep_monthly)):
+                if not count:
                     continue
-                seen.append(bucket)
-                if len(seen) > count:
-                    break
-                reasons[b.id].append(f"newest of its {'day' if kind == 'daily' else kind[:-2]} ({kind} {count})")
-        for b in group:
-            if reasons[b.id]:
-                action[b.id] = KEEP
-            else:
-                action[b.id] = REMOVE
-                reasons[b.id].append(f"beyond job {job}'s retention")
-
-    for (_acc, _dest), group in manual.items():
-        group.sort(key=lambda b: (b.created_at, b.id), reverse=True)
+                seen: set = set()
+                for b in group:
+                    bucket = _bucket(from_iso(b.created_at).astimezone(tz), kind)
+                    if bucket in seen:
+                        continue
+                    if len(seen) >= count:
+                        break
+                    seen.add(bucket)
+                    period = "day" if kind == "daily" else kind[:-2]
+                    extra.setdefault(b.id, []).append(f"newest of its {period} ({kind} {count})")
+        last_text = newest[job]
+        beyond = f"beyond job {job}'s retention"
         for i, b in enumerate(group):
-            if b.expires_at and b.expires_at <= now_text:
-                action[b.id] = REMOVE
-                reasons[b.id].append(f"on demand, expired {b.expires_at}")
-            elif i < on_demand.keep:
-                action[b.id] = KEEP
-                reasons[b.id].append(f"on demand, one of the newest {on_demand.keep}"
-                                     + (f", expires {b.expires_at}" if b.expires_at else ""))
+            bid = b.id
+            more = extra.get(bid)
+            if i < policy.keep_last:
+                action[bid] = KEEP
+                reasons[bid] = (last_text, *more) if more else (last_text,)
+            elif more:
+                action[bid] = KEEP
+                reasons[bid] = tuple(more)
             else:
-                action[b.id] = REMOVE
-                reasons[b.id].append(f"on demand, beyond the newest {on_demand.keep}")
-    decisions = tuple(Decision(i, action[i], tuple(reasons[i])) for i in order)
+                action[bid] = REMOVE
+                reasons[bid] = (beyond,)
+
+    keep_n = on_demand.keep
+    for group in manual.values():
+        group.sort(key=_newest_first, reverse=True)
+        for i, b in enumerate(group):
+            bid, expires = b.id, b.expires_at
+            if expires and expires <= now_text:
+                action[bid] = REMOVE
+                reasons[bid] = (f"on demand, expired {expires}",)
+            elif i < keep_n:
+                action[bid] = KEEP
+                reasons[bid] = (f"on demand, one of the newest {keep_n}" + (f", expires {expires}" if expires else ""),)
+            else:
+                action[bid] = REMOVE
+                reasons[bid] = (f"on demand, beyond the newest {keep_n}",)
+    decisions = tuple(Decision(i, action[i], reasons[i]) for i in order)
     return Outcome(decisions, {d.backup_id: d for d in decisions})
+
+
+def _newest_first(b) -> tuple:
+    return (b.created_at, b.id)

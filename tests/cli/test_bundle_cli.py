@@ -148,7 +148,7 @@ def test_kdf_show_calibrate_reset(env, capsys, monkeypatch):
 
     assert run(env, "kdf", "show", "--json") == 0
     assert json.loads(capsys.readouterr().out) == {"m_kib": 65536, "t": 2, "p": 1, "calibrated": True}
-    monkeypatch.setattr(bundle.keys, "calibrate_kdf", lambda: KdfParams(131072, 3, 2))  # what the use case calls
+    monkeypatch.setattr(bundle, "calibrate_kdf", lambda: KdfParams(131072, 3, 2))  # what the use case calls
     assert run(env, "kdf", "calibrate", "--json") == 0
     capsys.readouterr()
     run(env, "kdf", "show", "--json")

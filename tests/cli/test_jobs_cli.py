@@ -105,3 +105,27 @@ def test_conditions_and_orphans(cli, setup):
     assert [b["id"] for b in json.loads(out)] == [bid]
     rc, out, _ = cli("accounts", "assignable", "--json")
     assert rc == 0 and json.loads(out) == []
+
+
+def test_job_run_queues_one_backup_per_account_and_wait_runs_them(cli, setup):
+    assert cli("job", "add", "nightly", "--destination", "repo", "--accounts", "all", "--items", "files",
+               "--schedule", "daily@02:00", "--keep", "3")[0] == 0
+    rc, out, err = cli("job", "run", "nightly", "--wait", "--json")
+    assert rc == 0, err
+    data = json.loads(out)
+    assert len(data["items"]) == 2 and data["failed"] == 0
+    for name in ("alice", "bob"):
+        rc, out, _ = cli("backup", "list", name, "--json")
+        made = json.loads(out)
+        assert [(b["kind"], b["job"]) for b in made] == [("scheduled", "nightly")]
+
+
+def test_backup_now_can_go_through_the_queue(cli, setup):
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--items", "files", "--queue", "--json")
+    assert rc == 0, err
+    item = json.loads(out)
+    assert item["state"] == "queued" and item["kind"] == "backup"
+    rc, out, _ = cli("queue", "run", "--until-empty", "--json")
+    assert rc == 0
+    rc, out, _ = cli("backup", "list", "alice", "--json")
+    assert len(json.loads(out)) == 1 and json.loads(out)[0]["kind"] == "on-demand"

@@ -150,3 +150,18 @@ def test_a_terminate_restore_needs_confirmation_but_a_dry_run_does_not():
     with pytest.raises(InvalidInputError) as err:
         backups.check_restore(backups.RestoreBackup("0123456789abcdef", "account", "merge", paths=("a",)))
     assert err.value.kind == "paths_need_files"
+
+
+def test_a_deleted_unit_comes_back_with_undo(ctx):
+    from core.app import imports
+
+    units.seed_unit(ctx, units.SeedUnit("demo", drift=2))
+    before = units.unit_digest(ctx, units.UnitRef("demo"))
+    done = units.delete_unit(ctx, units.DeleteUnit("demo", confirmed=True))
+    assert done.snapshot_id and units.list_units(ctx) == []
+    snaps = imports.list_safety_snapshots(ctx, imports.ListSafetySnapshots("demo"))
+    assert [(s.id, s.kind) for s in snaps] == [(done.snapshot_id, "delete")]
+    plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(unit="demo"))
+    assert plan.preview.target is None                               # the unit is created again
+    imports.restore_safety_snapshot(ctx, imports.RestoreSafetySnapshot(plan))
+    assert units.unit_digest(ctx, units.UnitRef("demo")) == before
