@@ -36,10 +36,15 @@ class AccountsModel(QAbstractItemModel):
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
 
     # --- data in -----------------------------------------------------------------------------------
-    def set_rows(self, rows, colors: dict[str, str]) -> None:
-        self.all = list(rows)
+    def set_rows(self, rows, colors: dict[str, str]) -> bool:
+        """False when nothing changed: the view keeps its rows (and an expanded account its panel)."""
+        rows = list(rows)
+        if rows == self.all and dict(colors) == self.colors:
+            return False
+        self.all = rows
         self.colors = dict(colors)
         self._refilter()
+        return True
 
     def set_filter(self, text: str, tag: str | None) -> None:
         text = text.strip().casefold()

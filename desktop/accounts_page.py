@@ -236,7 +236,6 @@ class AccountsPage(QWidget):
         self.tree.expanded.connect(self._expanded)
         self.tree.collapsed.connect(self._collapsed)
         self.tree.activated.connect(self._toggle)
-        self.model.modelAboutToBeReset.connect(self._forget_panel)
         self.model.modelReset.connect(self._after_reset)
         self.tabs.currentChanged.connect(self._tab_changed)
 
@@ -329,6 +328,8 @@ class AccountsPage(QWidget):
         self.tree.setCurrentIndex(index)
         self.tree.expand(index)
         self.tree.scrollTo(index)
+        self.expanded = username
+        QTimer.singleShot(0, self._sync_panel)
         return True
 
     def _toggle(self, index) -> None:
@@ -337,35 +338,57 @@ class AccountsPage(QWidget):
         index = index.siblingAtColumn(0)
         self.tree.setExpanded(index, not self.tree.isExpanded(index))
 
+    # The panel is made and removed after Qt's expand or collapse has finished (changing index widgets
+    # inside those signals crashed the tree view), and removed through the view, which owns it.
     def _expanded(self, index) -> None:
         row = self.model.row_data(index)
-        if row is None:
-            return
-        if self.expanded is not None and self.expanded != row.account.username:
-            other = self.model.row_of(self.expanded)
-            if other is not None and other < self.model.shown:
-                self.tree.collapse(self.model.index(other, 0))
-        self._forget_panel()
-        self.expanded = row.account.username
-        child = self.model.index(0, 0, index)
-        self.tree.setFirstColumnSpanned(0, index, True)
-        self.panel = AccountPanel(self, row)
-        self.tree.setIndexWidget(child, self.panel)
-        self.setTabOrder(self.tree, self.panel.first())
+        if row is not None:
+            self.expanded = row.account.username
+            QTimer.singleShot(0, self._sync_panel)
 
     def _collapsed(self, index) -> None:
         row = self.model.row_data(index)
         if row is not None and row.account.username == self.expanded:
-            self._forget_panel()
             self.expanded = None
+            QTimer.singleShot(0, self._sync_panel)
+
+    def _sync_panel(self) -> None:
+        want = self.expanded
+        if self.panel is not None and self.panel.row.account.username == want:
+            return
+        self._forget_panel()
+        if want is None:
+            return
+        row = self.model.row_of(want)
+        if row is None or row >= self.model.shown:
+            self.expanded = None
+            return
+        index = self.model.index(row, 0)
+        for other in range(self.model.shown):         # one account open at a time: its keys stay unique
+            if other != row and self.tree.isExpanded(self.model.index(other, 0)):
+                self.tree.collapse(self.model.index(other, 0))
+        if not self.tree.isExpanded(index):
+            self.tree.expand(index)
+        self.tree.setFirstColumnSpanned(0, index, True)
+        self.panel = AccountPanel(self, self.model.visible[row], self.tree.viewport())
+        self.tree.setIndexWidget(self.model.index(0, 0, index), self.panel)
+        self.setTabOrder(self.tree, self.panel.first())
 
     def _forget_panel(self) -> None:
-        if self.panel is not None:
-            panel, self.panel = self.panel, None
-            panel.hide()
-            panel.deleteLater()
+        panel, self.panel = self.panel, None
+        if panel is None:
+            return
+        panel.hide()                                       # at once: its mnemonics go with it
+        row = self.model.row_of(panel.row.account.username)
+        if row is not None and row < self.model.shown:
+            child = self.model.index(0, 0, self.model.index(row, 0))
+            if self.tree.indexWidget(child) is panel:
+                self.tree.setIndexWidget(child, None)     # the view deletes it
+                return
+        panel.deleteLater()
 
     def _after_reset(self) -> None:
+        self.panel = None                                  # the reset took the view's index widgets with it
         keep, self.expanded = self.expanded, None
         if keep is not None and self.model.row_of(keep) is not None:
             self.expand(keep)

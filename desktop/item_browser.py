@@ -457,6 +457,7 @@ class ItemBrowser(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # Space ticks the current item (the delegate's own key); Enter stays the dialog's (Next, Queue)
         key_page = QWidget()
         kv = QVBoxLayout(key_page)
         self.key_text = QLabel("This backup is encrypted with its owner's key: type the owner's passphrase to see "
@@ -493,7 +494,6 @@ class ItemBrowser(QWidget):
         self.search_timer.timeout.connect(self.apply_search)
         self.search.textChanged.connect(lambda *_: self.search_timer.start())
         self.backup.currentIndexChanged.connect(lambda *_: self.show_backup(self.current_id()))
-        self.tree.activated.connect(self._toggle_current)
 
     def current_id(self) -> str | None:
         return self.backup.currentData()
@@ -592,15 +592,6 @@ class ItemBrowser(QWidget):
         model.search(text)
         self.results.setModel(model)
         self.stack.setCurrentIndex(3)
-
-    def _toggle_current(self, index) -> None:
-        """Enter or a double-click on an item ticks or unticks it (a folder with children opens instead)."""
-        if not index.isValid():
-            return
-        model = self.tree.model()
-        index = index.siblingAtColumn(0)
-        state = model.data(index, Qt.ItemDataRole.CheckStateRole)
-        model.setData(index, Unchecked if state == Checked else Checked, Qt.ItemDataRole.CheckStateRole)
 
     def _changed(self) -> None:
         parts = []

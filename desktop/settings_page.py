@@ -331,6 +331,9 @@ class SettingsPage(QWidget):
         self.keep.blockSignals(False)
         self.limits.refresh()
 
+    def focus_input(self) -> None:
+        self.tabs.tabBar().setFocus()
+
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
         self.refresh()

@@ -54,7 +54,7 @@ def add_sftp_destination(window, qtbot, name: str, server, folder: str) -> objec
 def accounts_page(window, qtbot):
     window.sidebar.setCurrentRow(1)
     page = window.accounts_page
-    qtbot.waitUntil(lambda: page.ever_loaded, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.ever_loaded and (page._loading is None or page._loading.done), timeout=WAIT_MS)
     return page
 
 
@@ -91,8 +91,10 @@ def back_up_on_demand(window, qtbot, username: str, destination: str):
     qtbot.mouseClick(panel.backup, Qt.MouseButton.LeftButton)
     d = dialog_named(window, "onDemandDialog")
     d.destination.setCurrentText(destination)
-    with qtbot.waitSignal(d.queued, timeout=WAIT_MS) as queued:
+    assert d.backup_button.isEnabled(), d.message.text()
+    with qtbot.waitSignal(d.queued, timeout=WAIT_MS, raising=False) as queued:
         qtbot.mouseClick(d.backup_button, Qt.MouseButton.LeftButton)
+    assert queued.signal_triggered, d.message.text()
     return wait_item(window, qtbot, queued.args[0].id)
 
 
