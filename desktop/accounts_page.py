@@ -212,6 +212,7 @@ class AccountsPage(QWidget):
         self.expanded: str | None = None      # the username whose actions show
         self.panel: AccountPanel | None = None
         self._loading = None
+        self._again: str | bool | None = None    # a reload asked for while one was running
         self.ever_loaded = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -241,11 +242,19 @@ class AccountsPage(QWidget):
 
     # --- loading ---------------------------------------------------------------------------------------
     def reload(self, keep: str | None = None) -> None:
+        if self._loading is not None and not self._loading.done:
+            self._again = keep or self._again or True     # a read is on its way: read once more after it
+            return
         keep = keep or self.expanded
         colors = {t.name: t.color for t in tag_ops.listing(self.ctx)}
         self._fill_tags(colors)
 
         def done(rows, keep=keep, colors=colors):
+            again, self._again = self._again, None
+            if again is not None:                         # something changed while it read: read again
+                self._loading = None
+                self.reload(again if isinstance(again, str) else keep)
+                return
             self.model.set_rows(rows, colors)
             self.ever_loaded = True
             if keep is not None:
@@ -254,6 +263,7 @@ class AccountsPage(QWidget):
             self.loaded.emit()
 
         def failed(exc):
+            self._again = None
             info = describe(exc)
             if info is not None:
                 say(self.accounts_tab.message, error_html(info))

@@ -140,8 +140,8 @@ class MainWindow(QMainWindow):
     def _page_changed(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
         page = self.pages.currentWidget()
-        if page is self.accounts_page and not self.accounts_page.ever_loaded:
-            self.accounts_page.reload()
+        if page is self.accounts_page:
+            self.accounts_page.reload()     # what the CLI or another workstation changed shows at once
         focus = getattr(page, "focus_input", None)
         if focus is not None:
             focus()
@@ -472,6 +472,9 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.units_page.check_for_changes()  # back from the terminal: show what the CLI changed
+            page = self.pages.currentWidget()
+            if page in (self.accounts_page, self.activity_page):
+                page.reload()
 
     # --- quitting ----------------------------------------------------------------------------------------
     def closeEvent(self, event):  # noqa: N802
