@@ -19,12 +19,17 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# System packages the tests need: OpenSSH's server (SFTP tests), a real X server and a keyboard
+# System packages the tests need: OpenSSH's server (SFTP tests), PostgreSQL's server (the stores'
+# contract suites and team mode: a throwaway cluster per test session), a real X server and a keyboard
 # driver for it (the desktop test on a real display), and the X11 libraries of Qt's xcb platform.
 system-packages: $(STAMP)
 	@if ! command -v sshd >/dev/null 2>&1 && ! test -x /usr/sbin/sshd; then \
 		echo "Installing openssh-server (needed by the SFTP tests)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server >/dev/null; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing postgresql (needed by the PostgreSQL tests: initdb, postgres)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; \
 	fi
 	@if ! command -v Xvfb >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1; then \
 		echo "Installing xvfb and xdotool (needed by the desktop test on a real X server)"; \

@@ -2,7 +2,9 @@
 
 Default is the platform's user data dir; ``--home`` / ``UNITVAULT_HOME`` override it. The unit store
 and the catalog default to SQLite files inside it; ``--db`` / ``UNITVAULT_DB`` and ``--catalog`` /
-``UNITVAULT_CATALOG_DB`` override them with a path or a SQLAlchemy URL.
+``UNITVAULT_CATALOG_DB`` override them with a path or a SQLAlchemy URL, and so do the home's settings
+(``database/units``, ``database/catalog`` in settings.ini: what ``unitvault db move-to`` writes, so a
+workstation in team mode needs no option). Order: option, environment, settings, default.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "unitvault"
+UNITS_URL_SETTING = "database/units"
+CATALOG_URL_SETTING = "database/catalog"
 
 
 def default_home() -> Path:
@@ -27,6 +31,11 @@ def to_url(value: str) -> str:
     return "sqlite:///" + str(Path(value).expanduser().resolve())
 
 
+def is_server_url(url: str) -> bool:
+    """Whether ``url`` names a database server (PostgreSQL), not a SQLite file on this computer."""
+    return not url.startswith("sqlite")
+
+
 @dataclass(frozen=True)
 class AppHome:
     root: Path
@@ -40,6 +49,12 @@ class AppHome:
         root = Path(home or env.get("UNITVAULT_HOME") or default_home()).expanduser().resolve()
         db = db or env.get("UNITVAULT_DB")
         catalog = catalog or env.get("UNITVAULT_CATALOG_DB")
+        if not (db and catalog):
+            from core.settings import Settings
+
+            saved = Settings(root / "settings.ini")
+            db = db or saved.get(UNITS_URL_SETTING)
+            catalog = catalog or saved.get(CATALOG_URL_SETTING)
         made = cls(
             root=root,
             db_url=to_url(db) if db else to_url(str(root / "units.sqlite3")),
@@ -80,6 +95,11 @@ class AppHome:
     @property
     def downloads_dir(self) -> Path:
         return self.root / "downloads"
+
+    @property
+    def team_mode(self) -> bool:
+        """True when the catalog is on a database server (shared by several workstations)."""
+        return is_server_url(self.catalog_url)
 
     @property
     def is_fresh(self) -> bool:

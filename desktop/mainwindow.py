@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self.statusBar().showMessage("Ready")
+        self.store_label = self._store_label()
+        self.statusBar().addPermanentWidget(self.store_label)
         self.runner.unhandled_failure.connect(self.show_error)
         self.runner.busy_changed.connect(lambda busy: self.statusBar().showMessage("Working…" if busy else "Ready"))
         self.unit_changed.connect(self._on_unit_changed)
@@ -324,6 +327,17 @@ class MainWindow(QMainWindow):
         self._keep(dialog)
         dialog.show()
         return dialog
+
+    def _store_label(self) -> QLabel:
+        """Which store this window works on (SQLite here, or the team's PostgreSQL database)."""
+        from desktop import ops
+
+        text, tip = ops.store_label(self.ctx)
+        label = QLabel(text)
+        label.setObjectName("storeLabel")
+        label.setToolTip(tip)
+        label.setAccessibleName(text)
+        return label
 
     def show_error(self, exc: BaseException):
         return show_error(self, exc, self.ctx.home.log_file)

@@ -6,6 +6,12 @@
   :class:`tests.servers.S3Server` (endpoint, bucket, access_key_id="testing",
   secret_access_key="testing", region; ``params(prefix)``, ``client()``).
 - ``s3_auth_server`` (session, started on first use): a second moto that checks signatures.
+- ``pg_server`` (session): a throwaway PostgreSQL cluster on 127.0.0.1 (trust authentication, no
+  password anywhere); a :class:`tests.servers.PostgresServer` (``url(db)``, ``create_database()``).
+- ``pg_url``: a fresh, empty database on ``pg_server`` for one test (dropped after it), as a
+  ``postgresql+psycopg://`` URL.
+- ``database_url``: a factory ``database_url(backend, tmp_path, name)`` -> a URL for "sqlite" or
+  "postgresql" (what the contract suites are parametrized over).
 - ``fault_proxy``: a factory ``fault_proxy(host, port) -> FaultProxy`` (started; stopped after the test).
 - ``any_destination``: parametrized over "local", "sftp", "s3"; yields a :class:`DestinationCase`,
   which unpacks as ``(config, secrets)`` -- a ``DestinationConfig`` whose root is fresh and private to
@@ -23,10 +29,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import FaultProxy, server_unavailable, start_moto, start_sshd, stop_process
+from tests.servers import FaultProxy, server_unavailable, start_moto, start_postgres, start_sshd, stop_process
 
-__all__ = ["sftp_server", "s3_server", "s3_auth_server", "fault_proxy", "any_destination", "destination",
-           "DestinationCase", "make_case"]
+__all__ = ["sftp_server", "s3_server", "s3_auth_server", "pg_server", "pg_migrated_template", "pg_url", "database_url", "fault_proxy",
+           "any_destination", "destination", "DestinationCase", "make_case", "DATABASE_BACKENDS"]
+
+DATABASE_BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +65,61 @@ def s3_auth_server():
         server_unavailable(f"Cannot start moto_server with authentication: {exc}")
     yield server
     stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    try:
+        import psycopg  # noqa: F401
+
+        server, handle = start_postgres()
+    except (ImportError, RuntimeError, OSError) as exc:
+        server_unavailable(f"Cannot start PostgreSQL: {exc}")
+    yield server
+    handle.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(pg_server):
+    """A database holding both stores at their head revision, copied by ``database_url(...,
+    migrated=True)`` (CREATE DATABASE ... TEMPLATE: much faster than migrating each test's own)."""
+    from core.catalog import Catalog
+    from core.unit.store import UnitStore
+
+    name = pg_server.create_database("template")
+    for opened in (UnitStore.open(pg_server.url(name)), Catalog.open(pg_server.url(name))):
+        opened.close()
+    return name
+
+
+@pytest.fixture
+def database_url(request):
+    """``database_url(backend, tmp_path, name, migrated=False)``: a SQLite file under ``tmp_path`` or a
+    fresh PostgreSQL database (dropped after the test); ``migrated``: PostgreSQL's starts as a copy of
+    a database already at both stores' head revision (what opening it would make)."""
+    made: list[str] = []
+
+    def make(backend: str, tmp_path: Path, name: str = "db", migrated: bool = False) -> str:
+        if backend == "sqlite":
+            return "sqlite:///" + str(tmp_path / f"{name}.sqlite3")
+        if backend == "postgresql":
+            server = request.getfixturevalue("pg_server")
+            template = request.getfixturevalue("pg_migrated_template") if migrated else None
+            db = server.create_database(template=template)
+            made.append(db)
+            return server.url(db)
+        raise ValueError(backend)
+
+    yield make
+    if made:
+        server = request.getfixturevalue("pg_server")
+        for db in made:
+            server.drop_database(db)
+
+
+@pytest.fixture
+def pg_url(database_url, tmp_path):
+    return database_url("postgresql", tmp_path)
 
 
 @pytest.fixture

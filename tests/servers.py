@@ -447,3 +447,132 @@ class _Pair:
         _reset(self.client)
         _reset(self.upstream)
         self.proxy._forget(self)
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+def postgres_bindir() -> Path:
+    """Where Debian's PostgreSQL server programs live (the newest version installed)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+                   if p.parent.parent.name.isdigit() else 0)
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    raise RuntimeError("PostgreSQL's initdb is missing (install Debian's postgresql)")
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    host: str
+    port: int
+    user: str
+    data_dir: str
+
+    def url(self, database: str = "postgres") -> str:
+        """A SQLAlchemy URL (trust authentication on 127.0.0.1: no password anywhere)."""
+        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
+
+    def admin(self):
+        """An autocommit psycopg connection to the ``postgres`` database (create and drop databases)."""
+        import psycopg
+
+        return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True)
+
+    def create_database(self, prefix: str = "t", template: str | None = None) -> str:
+        """A new database; ``template``: a copy of that one (which nobody may be connected to)."""
+        import uuid as _uuid
+
+        name = f"{prefix}_{_uuid.uuid4().hex[:16]}"
+        with self.admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class PostgresProcess:
+    """The running ``postgres``; ``stop()`` shuts it down fast and removes the cluster."""
+
+    def __init__(self, proc: subprocess.Popen, base: Path):
+        self.proc = proc
+        self.base = base
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: clients are disconnected
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def start_postgres(*, durable: bool = False) -> tuple[PostgresServer, PostgresProcess]:
+    """A throwaway cluster (initdb, then ``postgres`` as a child of this process) on a free 127.0.0.1
+    port with trust authentication for local TCP connections only and no Unix socket. As root the
+    cluster belongs to the ``postgres`` user (initdb refuses root). ``durable=False`` turns fsync off
+    (tests); benchmarks keep PostgreSQL's defaults. Raises RuntimeError with the reason."""
+    import pwd
+    import tempfile
+
+    bindir = postgres_bindir()
+    run_as: dict = {}
+    if os.geteuid() == 0:
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            raise RuntimeError("running as root and there is no 'postgres' user to own the cluster") from None
+        run_as = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+    base = Path(tempfile.mkdtemp(prefix="unitvault-pg-"))
+    try:
+        data = base / "data"
+        if run_as:
+            os.chown(base, run_as["user"], run_as["group"])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env["LC_ALL"] = "C.UTF-8"
+        init = subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                               "--encoding=UTF8", "--no-instructions", "--no-sync"],
+                              capture_output=True, text=True, env=env, cwd=base, **run_as)
+        if init.returncode != 0:
+            raise RuntimeError(f"initdb failed: {init.stderr.strip()[-500:]}")
+        # Only 127.0.0.1 may connect at all (hba: trust for host 127.0.0.1/32, nothing else).
+        (data / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n")
+        port = free_port()
+        settings = {"listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": "",
+                    "max_connections": "200", "shared_buffers": "128MB", "log_min_messages": "warning"}
+        if not durable:
+            settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
+        args = [str(bindir / "postgres"), "-D", str(data)]
+        for k, v in settings.items():
+            args += ["-c", f"{k}={v}"]
+        log = open(base / "postgres.log", "wb")
+        proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env, cwd=base,
+                                preexec_fn=_die_with_parent, **run_as)
+        log.close()
+        handle = PostgresProcess(proc, base)
+        server = PostgresServer("127.0.0.1", port, "postgres", str(data))
+        try:
+            wait_for_port("127.0.0.1", port, proc=proc, timeout=30)
+            deadline = time.monotonic() + 30
+            while True:  # the port opens a moment before the server accepts sessions
+                try:
+                    server.admin().close()
+                    break
+                except Exception:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise
+                    time.sleep(0.1)
+        except Exception as exc:
+            tail = (base / "postgres.log").read_text(errors="replace")[-500:]
+            handle.stop()
+            raise RuntimeError(f"postgres did not start: {exc}: {tail}") from None
+        return server, handle
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise

@@ -52,12 +52,20 @@ class AppContext:
 
     @cached_property
     def secrets(self):
+        from core.home import is_server_url
         from core.secrets import open_secret_store
 
-        return open_secret_store(self.home.root, self.home.secrets_dir)
+        local = open_secret_store(self.home.root, self.home.secrets_dir)
+        if is_server_url(self.home.db_url):  # team mode: the store's own keys are the store's
+            from core.unit_import.shared import TeamSecrets
+
+            return TeamSecrets(local, self.home.db_url)
+        return local
 
     def close(self) -> None:
         if "units" in self.__dict__:
             self.units.close()
         if "catalog" in self.__dict__:
             self.catalog.close()
+        if hasattr(self.__dict__.get("secrets"), "close"):
+            self.secrets.close()

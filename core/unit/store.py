@@ -25,14 +25,14 @@ from orjson import loads as _loads  # ~3x faster than json.loads; the store read
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from core.db import open_database, read_transaction, write_transaction
+from core.db import bulk_copy, open_database, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, NotFoundError
 from core.support import clock
 from core.unit import tables as t
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
 
-HEAD_REVISION = "u0004"
+HEAD_REVISION = "u0006"
 BATCH = 5000
 
 
@@ -387,14 +387,16 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
 
 class _Inserter:
     """Bulk inserts of plain tuples. On SQLite the rows go straight to the driver's executemany (about
-    a third faster than SQLAlchemy's per-row parameter processing for the large unit); other
-    databases get the portable Core insert."""
+    a third faster than SQLAlchemy's per-row parameter processing for the large unit); on PostgreSQL
+    through COPY (core.db.bulk_copy); other databases get the portable Core insert."""
 
     portable_only = False  # tests flip it to run the path other databases take
 
     def __init__(self, conn: Connection, table, columns: tuple[str, ...]):
         self.conn = conn
         self.columns = columns
+        self.copy = conn.dialect.name == "postgresql" and not self.portable_only
+        self.table = table.name
         if conn.dialect.name == "sqlite" and not self.portable_only:
             marks = ", ".join("?" * len(columns))
             self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
@@ -405,7 +407,9 @@ class _Inserter:
     def __call__(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        if self.sql is not None:
+        if self.copy:
+            bulk_copy(self.conn, self.table, self.columns, rows)
+        elif self.sql is not None:
             self.conn.exec_driver_sql(self.sql, rows)
         else:
             self.conn.execute(self.stmt, [dict(zip(self.columns, r, strict=True)) for r in rows])

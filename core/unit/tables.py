@@ -3,7 +3,20 @@ bundle can be imported into several units side by side. JSON values are stored a
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -14,8 +27,9 @@ units = Table(
     Column("display_name", String(200), nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
-    # Change counter: bumped by every mutating UnitStore call for this unit (migration u0003).
-    Column("revision", Integer, nullable=False, server_default="0"),
+    # Change counter: bumped by every mutating UnitStore call for this unit (migration u0003); starts
+    # at a random 40-bit number, hence 64 bits (u0005).
+    Column("revision", BigInteger, nullable=False, server_default="0"),
 )
 
 plugins = Table(
@@ -89,4 +103,39 @@ import_markers = Table(
     Column("marker", String(64), primary_key=True),
     Column("unit_id", String(36), nullable=False),
     Column("created_at", String(40), nullable=False),
+)
+
+# Team mode (the unit store on a server): safety snapshots live here, so a snapshot taken on one
+# workstation can be undone from another (core/unit_import/shared.py). A snapshot's row and its bundle
+# (in chunks) are written in the import's own transaction (migration u0006).
+safety_snapshots = Table(
+    "safety_snapshots", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("unit_id", String(36), nullable=False, index=True),
+    Column("unit_name", String(63), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("sections", Text, nullable=False),              # JSON list
+    Column("size", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("undone", Boolean, nullable=False),
+    Column("digest", String(64), nullable=True),
+    Column("workstation", String(255), nullable=False),    # where it was taken (shown, never trusted)
+)
+
+safety_snapshot_chunks = Table(
+    "safety_snapshot_chunks", metadata,
+    Column("snapshot_id", String(32), ForeignKey("safety_snapshots.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# Keys the unit store's own data needs, shared by every workstation on it (team mode): the safety
+# snapshot key. It protects nothing this database does not already hold in the clear (a snapshot is
+# a copy of the unit's records), and kept anywhere else it would make an undo from another
+# workstation impossible (docs/team-mode.md).
+store_keys = Table(
+    "store_keys", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
 )

@@ -215,7 +215,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
                 reporter.check()  # last chance to cancel: nothing is committed yet
                 store.touch(conn, unit.id)
                 if pending is not None:  # start-up cleanup keeps the snapshot iff this row committed
-                    safety.record_marker(conn, marker, unit.id)
+                    pending.record(conn, unit.id)
         except BaseException:
             if job is not None:
                 pending = job.stop()
@@ -226,7 +226,7 @@ def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety
             if cache is not None:
                 cache.restore()
         if pending is not None:
-            pending.commit()
+            pending.committed()
     if pending is not None:
         safety.prune(home, unit.id, store)
     reporter.finish()

@@ -30,7 +30,7 @@ def delete_unit(store, home, secrets, name: str, *, safety_snapshot: bool = True
                         home, secrets, unit, {s: store.iter_wire(unit.id, s, conn) for s in SECTIONS},
                         reason=f"before deleting unit {unit.name!r}", kind="delete", marker=marker, digest=digest,
                         reporter=reporter)
-                    safety.record_marker(conn, marker, unit.id)
+                    pending.record(conn, unit.id)
                 reporter.check()          # last chance to cancel: nothing is committed yet
                 store.delete_unit(conn, unit.id)
         except BaseException:
@@ -38,6 +38,6 @@ def delete_unit(store, home, secrets, name: str, *, safety_snapshot: bool = True
                 pending.discard()
             raise
         if pending is not None:
-            pending.commit()
+            pending.committed()
     publish(unit.name)
     return unit, (pending.id if pending is not None else None)

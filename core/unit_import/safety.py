@@ -20,6 +20,10 @@ into ``import_markers`` in the same transaction, so row present means committed 
 means rolled back (delete it). One row per import: two imports into one unit that both commit
 before any cleanup runs keep both snapshots. Only ``done`` snapshots are listed. The last N per unit are kept (setting
 ``snapshots/keep``, default 10).
+
+Team mode (the unit store on a server): the pending file is also copied into the shared unit store
+in the operation's transaction, and that copy is the snapshot every workstation lists and undoes; the
+local files go after the commit (core/unit_import/shared.py).
 """
 
 from __future__ import annotations
@@ -155,6 +159,25 @@ class PendingSafetySnapshot:
             return False
         return True
 
+    def record(self, conn, unit_id: str) -> None:
+        """In the operation's own transaction, last: the marker row (start-up cleanup keeps the
+        snapshot iff it committed) and, in team mode, the snapshot itself in the shared store."""
+        from core.unit_import import shared
+
+        record_marker(conn, self.marker, unit_id)
+        if shared.is_shared(self.home):
+            shared.publish(conn, self.info)
+
+    def committed(self) -> None:
+        """The operation committed: the snapshot becomes visible (team mode: it already is, in the
+        shared store, so the local files go)."""
+        from core.unit_import import shared
+
+        if shared.is_shared(self.home):
+            self.discard()
+        else:
+            self.commit()
+
     def discard(self) -> None:
         for p in _paths(self.home, self.info.id):
             with contextlib.suppress(FileNotFoundError):
@@ -215,8 +238,14 @@ def _info(home, data: dict) -> SafetySnapshot:
                         bool(data.get("undone")), data.get("digest"), _paths(home, data["id"])[0])
 
 
-def list_safety_snapshots(home, unit_name: str | None = None) -> list[SafetySnapshot]:
-    """Completed snapshots, newest first (optionally of one unit, by name)."""
+def list_safety_snapshots(home, unit_name: str | None = None, *, _local: bool = False) -> list[SafetySnapshot]:
+    """Completed snapshots, newest first (optionally of one unit, by name): in team mode those in the
+    shared unit store (core/unit_import/shared.py), else the files under the home (``_local``: the
+    files whatever the mode)."""
+    from core.unit_import import shared
+
+    if not _local and shared.is_shared(home):
+        return shared.list_snapshots(home, unit_name)
     d = Path(home.snapshots_dir)
     if not d.is_dir():
         return []
@@ -244,6 +273,11 @@ def get_safety_snapshot(home, snapshot_id: str) -> SafetySnapshot:
 
 
 def mark_undone(home, info: SafetySnapshot) -> None:
+    from core.unit_import import shared
+
+    if shared.is_shared(home):
+        shared.mark_undone(home, info.id)
+        return
     _, side = _paths(home, info.id)
     with import_lock(home):  # start-up cleanup (another process) would remove the sidecar's temp file
         data = _read_sidecar(side)
@@ -261,9 +295,15 @@ def keep_count(home) -> int:
 def prune(home, unit_id: str, store=None) -> list[str]:
     """Delete the snapshots of ``unit_id`` beyond the newest N; returns the removed ids. With
     ``store``, also the unit's marker rows that no snapshot left on disk needs."""
+    from core.unit_import import shared
+
     keep = keep_count(home)
-    mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
-    removed = []
+    if shared.is_shared(home):
+        removed = shared.prune(home, unit_id, keep, store)
+        mine = []
+    else:
+        removed = []
+        mine = [i for i in list_safety_snapshots(home) if i.unit_id == unit_id]
     for info in mine[keep:]:
         for p in _paths(home, info.id):
             with contextlib.suppress(FileNotFoundError):
@@ -294,6 +334,9 @@ def cleanup_leftovers(home, store=None) -> int:
         return 0
     if not names:
         return 0
+    from core.unit_import import shared
+
+    shared_mode = shared.is_shared(home)
     removed = 0
     with _flock(home, exclusive=True, blocking=False) as got:
         if not got:
@@ -322,7 +365,10 @@ def cleanup_leftovers(home, store=None) -> int:
             if data.get("state") == "done":
                 continue
             verdict = _committed(home, store, data)
-            if verdict is True:
+            if verdict is True and shared_mode:  # committed: the shared store holds it (its own copy)
+                rm(f"{sid}.json")
+                rm(f"{sid}.uvault")
+            elif verdict is True:
                 with contextlib.suppress(OSError, KeyError, TypeError, ValueError):
                     _write_sidecar(home, _info(home, data), state="done", marker=data.get("marker"))
             elif verdict is False:

@@ -26,7 +26,10 @@ from core.unit_import.source import open_source
 
 def open_safety_snapshot(home, secrets, info: SafetySnapshot):
     """The snapshot as a record source (sections and unit from its sidecar)."""
-    return open_source(info.path, raw_key=safety_snapshot_key(secrets), sections=info.sections,
+    from core.unit_import import shared
+
+    path = shared.local_copy(home, info) if shared.is_shared(home) else info.path
+    return open_source(path, raw_key=safety_snapshot_key(secrets), sections=info.sections,
                        unit_id=info.unit_id, unit_name=info.unit_name)
 
 

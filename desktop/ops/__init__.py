@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.app import bundles, imports, settings, units
+from core.app import bundles, imports, settings, stores, units
 from core.progress import Reporter
 
 Task = Callable[[Reporter], Any]
@@ -50,6 +50,13 @@ def recovery_status(ctx) -> tuple[str | None, str | None]:
     and what is wrong with a configured key that cannot be used."""
     status = settings.recovery_key_status(ctx)
     return status.public_key, status.problem
+
+
+def store_label(ctx) -> tuple[str, str]:
+    """Where the stores are, for the status bar: a short text and a tooltip (no connection made)."""
+    info = stores.stores_info(ctx)
+    tip = "\n".join(f"{s.store}: {s.where}" for s in info.stores)
+    return (f"Store: {info.summary}" + (" (team mode)" if info.team_mode else "")), tip
 
 
 # --- units ------------------------------------------------------------------------------------------

@@ -158,3 +158,21 @@ def test_inputs_have_accessible_names(window):
             if tab is not None:
                 tabs.setCurrentIndex(tab)
             check()
+
+
+def test_the_status_bar_names_the_store(window):
+    label = window.store_label
+    assert label.text() == "Store: SQLite on this computer"
+    assert "units.sqlite3" in label.toolTip() and "catalog.sqlite3" in label.toolTip()
+
+
+def test_the_status_bar_names_a_team_database_without_its_password(tmp_path):
+    from core.app.context import AppContext
+    from core.home import AppHome
+    from desktop import ops
+
+    url = "postgresql+psycopg://team:s3cret@db.example.org:5433/unitvault"
+    ctx = AppContext(AppHome.resolve(tmp_path / "ws", url, url))   # nothing connects: where, not what
+    text, tip = ops.store_label(ctx)
+    assert text == "Store: PostgreSQL: unitvault on db.example.org:5433 (team mode)"
+    assert "s3cret" not in tip and "db.example.org" in tip

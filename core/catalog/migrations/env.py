@@ -3,17 +3,20 @@
 from alembic import context
 
 from core.catalog.tables import metadata
+from core.db import migration_lock
 
 config = context.config
 engine = config.attributes["engine"]
 with engine.connect() as connection:
     # A write transaction from the start (BEGIN IMMEDIATE on SQLite): two processes opening a database
     # that needs migrating take turns, and the second finds it migrated, instead of one failing with
-    # "database is locked" when its read lock cannot become a write lock.
+    # "database is locked" when its read lock cannot become a write lock. PostgreSQL has no database
+    # lock: an advisory lock (migration_lock) makes them take turns there.
     connection.info["write"] = True
     context.configure(connection=connection, target_metadata=metadata,
                       version_table=config.attributes.get("version_table", "catalog_alembic_version"),
                       render_as_batch=True)
     with context.begin_transaction():
+        migration_lock(connection, context.config.attributes.get("version_table", "catalog_alembic_version"))
         context.run_migrations()
     connection.commit()

@@ -1,23 +1,20 @@
-"""Catalog backends the contract suite runs against. A backend is a function of pytest's tmp_path
-that returns a database URL; each one is also the parameter of the ``catalog`` fixture."""
+"""Catalog backends the contract suite runs against: every name in BACKENDS is a parameter of the
+``catalog`` fixture; ``database_url`` (tests/server_fixtures.py) makes the URL (a SQLite file, or a
+fresh database on the session's throwaway PostgreSQL cluster)."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.catalog import Catalog
+from tests.server_fixtures import DATABASE_BACKENDS
+
+BACKENDS = DATABASE_BACKENDS
 
 
-def _sqlite(tmp_path) -> str:
-    return "sqlite:///" + str(tmp_path / "catalog.sqlite3")
-
-
-BACKENDS = {"sqlite": _sqlite}
-
-
-@pytest.fixture(params=sorted(BACKENDS))
-def catalog_url(request, tmp_path) -> str:
-    return BACKENDS[request.param](tmp_path)
+@pytest.fixture(params=BACKENDS)
+def catalog_url(request, tmp_path, database_url) -> str:
+    return database_url(request.param, tmp_path, "catalog", migrated=True)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.support.clock import ManualClock
+from tests.server_fixtures import DATABASE_BACKENDS
 
 
 @pytest.fixture
@@ -37,3 +38,25 @@ def add_destination(ctx, tmp_path, name: str = "repo"):
     root.mkdir()
     ctx.catalog.destinations.add(DestinationConfig(name, "local", {"path": str(root)}))
     return root
+
+
+def home_on(backend: str, root, database_url):
+    """An app home whose unit store and catalog are on ``backend`` ("sqlite": the home's own files;
+    "postgresql": one fresh database for both, named in the home's settings.ini as a workstation in
+    team mode has it), so every process that opens the home finds them."""
+    from core.home import CATALOG_URL_SETTING, UNITS_URL_SETTING, AppHome
+    from core.settings import Settings
+
+    root.mkdir(parents=True, exist_ok=True)
+    if backend != "sqlite":
+        url = database_url(backend, root)
+        settings = Settings(root / "settings.ini")
+        settings.set(UNITS_URL_SETTING, url)
+        settings.set(CATALOG_URL_SETTING, url)
+    return AppHome.resolve(root)
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def backend_home(request, tmp_path, database_url):
+    """The test's home, on each database backend in turn."""
+    return home_on(request.param, tmp_path / "home", database_url)

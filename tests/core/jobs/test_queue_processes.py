@@ -13,6 +13,8 @@ import signal
 import time
 from collections import defaultdict
 
+import pytest
+
 from core.app import backups, queue
 from core.app.context import AppContext
 from core.catalog.jobs import Job
@@ -20,7 +22,8 @@ from core.catalog.queue import WORKER_STOPPED
 from core.home import AppHome
 from core.support.clock import ManualClock, SystemClock
 from tests.core.jobs import procs
-from tests.core.jobs.conftest import add_account, add_destination
+from tests.core.jobs.conftest import add_account, add_destination, home_on
+from tests.server_fixtures import DATABASE_BACKENDS
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -37,7 +40,8 @@ def _join(*processes, timeout=240):
         assert p.exitcode == 0, f"a child process failed (exit code {p.exitcode})"
 
 
-def test_two_worker_processes_never_run_the_same_item(home, tmp_path):
+def test_two_worker_processes_never_run_the_same_item(backend_home, tmp_path):
+    home = backend_home
     ctx = AppContext(home)
     try:
         q = ctx.catalog.queue
@@ -73,10 +77,11 @@ def test_two_worker_processes_never_run_the_same_item(home, tmp_path):
         ctx.close()
 
 
-def test_processes_opening_a_fresh_home_at_once_take_turns_migrating(tmp_path):
-    """Two worker processes started on a new home both create its databases; one used to fail with
-    "database is locked" when its read transaction could not become a write."""
-    home = AppHome.resolve(tmp_path / "fresh")
+def test_processes_opening_a_fresh_home_at_once_take_turns_migrating(backend_home):
+    """Worker processes started on a new home all create its databases; one used to fail with
+    "database is locked" when its read transaction could not become a write (SQLite), or with a table
+    created twice (PostgreSQL, before migrations took an advisory lock)."""
+    home = backend_home
     barrier = SPAWN.Barrier(3)
     _join(*[_start(procs.open_fresh_home, str(home.root), barrier) for _ in range(3)])
     ctx = AppContext(home)
@@ -86,7 +91,8 @@ def test_processes_opening_a_fresh_home_at_once_take_turns_migrating(tmp_path):
         ctx.close()
 
 
-def test_a_worker_killed_mid_backup_leaves_the_item_failed_then_retried(home, tmp_path):
+def test_a_worker_killed_mid_backup_leaves_the_item_failed_then_retried(backend_home, tmp_path):
+    home = backend_home
     ctx = AppContext(home)
     try:
         for name in ("alice", "bob"):
@@ -134,9 +140,9 @@ def test_a_worker_killed_mid_backup_leaves_the_item_failed_then_retried(home, tm
         ctx.close()
 
 
-def _scheduled_home(base) -> AppHome:
+def _scheduled_home(base, backend="sqlite", database_url=None) -> AppHome:
     base.mkdir()
-    home = AppHome.resolve(base / "home")
+    home = home_on(backend, base / "home", database_url)
     ctx = AppContext(home, clock=ManualClock("2026-03-01T00:00:00Z"))
     try:
         for name in ("alice", "bob", "carol", "dave"):
@@ -161,8 +167,9 @@ def _queued_runs(home: AppHome) -> list:
         ctx.close()
 
 
-def test_two_schedulers_racing_queue_each_due_run_once(tmp_path):
-    raced = _scheduled_home(tmp_path / "race")
+@pytest.mark.parametrize("backend", DATABASE_BACKENDS)
+def test_two_schedulers_racing_queue_each_due_run_once(tmp_path, backend, database_url):
+    raced = _scheduled_home(tmp_path / "race", backend, database_url)
     alone = _scheduled_home(tmp_path / "alone")
     rounds, hours = 12, 3
     barrier = SPAWN.Barrier(2)
