@@ -1,4 +1,6 @@
-"""The main window: sidebar pages, menus and toolbar, drag and drop of bundles, geometry and recent files."""
+"""The main window: sidebar pages, menus and toolbar, drag and drop of bundles, geometry and recent files;
+the queue's workers and the scheduler run in the background while it is open (core/app/background.py),
+and a finished backup or restore is announced in the system tray when the window is in the background."""
 
 from __future__ import annotations
 
@@ -19,12 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import fmt
 from desktop.errors import show_error
 from desktop.gui_settings import GuiSettings
 from desktop.icons import icon
 from desktop.taskman import TaskRunner
 from desktop.units_page import UnitsPage
-from desktop.widgets import ComingSoonPage, fit_to_screen
+from desktop.widgets import fit_to_screen
 
 BUNDLE_SUFFIX = ".uvault"
 PAGES = (("units", "Units", "units"), ("accounts", "Account backups", "accounts"), ("queue", "Queue", "queue"),
@@ -48,38 +51,20 @@ def quit_question(activities: list[str]) -> str:
     return f"{listed[0].upper()}{listed[1:]} are running: cancel them and quit?"
 
 
-def _coming_soon(key: str) -> QWidget:
-    if key == "accounts":
-        return ComingSoonPage(
-            "Account backups", "accounts",
-            "Encrypted, deduplicated backups of hosting accounts, to local folders, SFTP servers or S3 buckets.",
-            ["Per-account encryption keys, held by the server or only by the account's owner",
-             "On-demand backups beside scheduled jobs, with their own retention",
-             "Lock a backup against rotation; verify backups without restoring them",
-             "Restore a whole account, single items or single files"])
-    if key == "queue":
-        return ComingSoonPage(
-            "Queue", "queue", "Everything waiting to run and running now, one lane per destination.",
-            ["Backup, restore and download jobs with their priority", "Progress with ETA, pause and cancel",
-             "Retries of transient network errors, shown as such"])
-    if key == "activity":
-        return ComingSoonPage(
-            "Activity", "activity", "A history of what Unitvault did and who asked for it.",
-            ["Exports, imports and undos of units, with the safety snapshots they kept",
-             "Account backups and restores with their outcome", "Filters by unit, account and date"])
-    return ComingSoonPage(
-        "Settings", "settings", "Preferences for the app and the team.",
-        ["Key derivation strength for new bundles (calibrated on this machine)",
-         "Destinations and their credentials, kept in the system keyring",
-         "The organisation's recovery key", "Notifications by email"])
+KIND_ACTIVITY = {"backup": "A backup", "restore": "A restore", "download": "A download"}
 
 
 class MainWindow(QMainWindow):
     unit_changed = Signal(str)  # from core.events (any thread); delivered on the GUI thread
+    work_finished = Signal(object)  # core/app/background.py Finished, from a worker thread
 
-    def __init__(self, ctx, runner: TaskRunner | None = None):
+    def __init__(self, ctx, runner: TaskRunner | None = None, *, background: bool = True):
         super().__init__()
         self.ctx = ctx
+        from desktop.ops.activity import SessionLog
+
+        self.session = SessionLog(ctx.clock)
+        self.background = None
         # No parent: the runner must outlive the tasks whose results come back to this window.
         self.runner = runner or TaskRunner()
         self.quit_box: QMessageBox | None = None
@@ -100,13 +85,14 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(176)
         self.pages = QStackedWidget()
         self.units_page = UnitsPage(self.runner, ctx)
+        self._build_pages()
         for key, title, icon_name in PAGES:
             item = QListWidgetItem(icon(icon_name), title)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(160, 36))
             self.sidebar.addItem(item)
             self.pages.addWidget(self._page(key))
-        self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._page_changed)
         self.sidebar.setCurrentRow(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.pages, 1)
@@ -129,18 +115,91 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         fit_to_screen(self)  # a size remembered on a larger screen (or from a too-wide window) is cut to this one
+        from desktop.notify import Notifier
+
+        self.notifier = Notifier(self)
+        self.work_finished.connect(self._work_finished)
         self.units_page.reload()
         self.units_page.search.setFocus()
+        if background:
+            self.start_background()
+
+    def _build_pages(self) -> None:
+        from desktop.accounts_page import AccountsPage
+        from desktop.activity_page import ActivityPage
+        from desktop.queue_page import QueuePage
+        from desktop.settings_page import SettingsPage
+
+        self.accounts_page = AccountsPage(self.ctx, self.runner)
+        self.accounts_page.open_dialog.connect(self.open_account_dialog)
+        self.queue_page = QueuePage(self.ctx, self.runner)
+        self.activity_page = ActivityPage(self.ctx, self.runner, self.session)
+        self.settings_page = SettingsPage(self.ctx, self.runner)
 
     def _page(self, key: str) -> QWidget:
-        if key == "units":
-            return self.units_page
-        if key == "settings":
-            from desktop.settings_page import SettingsPage
+        return {"units": self.units_page, "accounts": self.accounts_page, "queue": self.queue_page,
+                "activity": self.activity_page, "settings": self.settings_page}[key]
 
-            self.settings_page = SettingsPage(self.ctx, self.runner)
-            return self.settings_page
-        return _coming_soon(key)
+    def _page_changed(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        page = self.pages.currentWidget()
+        if page is self.accounts_page:
+            self.accounts_page.reload()     # what the CLI or another workstation changed shows at once
+        focus = getattr(page, "focus_input", None)
+        if focus is not None:
+            focus()
+
+    def page_key(self) -> str:
+        return PAGES[max(0, self.sidebar.currentRow())][0]
+
+    # --- the queue's workers and the scheduler, while the window is open ------------------------------
+    def start_background(self) -> None:
+        from desktop.ops import queue as queue_ops
+
+        if self.background is None:
+            self.background = queue_ops.start_background(self.ctx, on_finish=self.work_finished.emit)
+
+    def stop_background(self) -> None:
+        if self.background is not None:
+            self.background.stop()
+            self.background = None
+
+    def _work_finished(self, finished) -> None:
+        item, outcome = finished.item, finished.outcome
+        from desktop.ops.activity import describe_item
+
+        what = describe_item(item)
+        if item.kind in ("backup", "restore") and outcome in ("done", "failed") and not self.isActiveWindow():
+            title = {"done": f"{item.kind.capitalize()} finished", "failed": f"{item.kind.capitalize()} failed"}[outcome]
+            self.notifier.notify(title, what, failed=outcome == "failed")
+        self.statusBar().showMessage(f"{what}: {outcome}.", 10_000)
+        page = self.pages.currentWidget()
+        if page is self.queue_page:
+            self.queue_page.reload()
+        elif page is self.activity_page:
+            self.activity_page.reload()
+        elif page is self.accounts_page and item.kind in ("backup", "restore"):
+            self.accounts_page.reload()
+
+    def running_work(self) -> list[str]:
+        """The queue items this window's workers run now, as the quit question names them."""
+        if self.background is None:
+            return []
+        from core.progress import Reporter
+        from desktop.ops import queue as queue_ops
+
+        names = []
+        for item_id in self.background.running():
+            try:
+                kind = queue_ops.item(self.ctx, item_id)(Reporter()).kind
+            except Exception:  # noqa: BLE001 - finished meanwhile: nothing to name
+                continue
+            names.append(KIND_ACTIVITY.get(kind, "Queued work"))
+        return names
+
+    def log_session(self, kind: str, what: str, result: str = "done", detail: str = "", account: str = "") -> None:
+        """What this window did that the queue does not record, for the Activity page."""
+        self.session.add(kind, what, result, who=str(self.ctx.actor), detail=detail, account=account)
 
     # --- actions, menus, toolbar ---------------------------------------------------------------------
     def _action(self, text: str, icon_name: str | None, slot, shortcut=None, tip: str = "") -> QAction:
@@ -159,11 +218,11 @@ class MainWindow(QMainWindow):
                                           K.Open, "Import a .uvault bundle into a unit")
         self.export_action = self._action("&Export units…", "export", lambda: self.open_export(),
                                           "Ctrl+E", "Export one bundle per selected unit")
-        self.refresh_action = self._action("&Refresh", "refresh", lambda: self.units_page.reload(),
-                                           K.Refresh, "Reload the units")
+        self.refresh_action = self._action("&Refresh", "refresh", self.refresh_page,
+                                           K.Refresh, "Read the page again")
         self.quit_action = self._action("&Quit", "quit", self.close, K.Quit)
         self.about_action = self._action("&About Unitvault", "about", self.show_about)
-        self.find_action = self._action("&Find unit", "search", self._focus_search, K.Find)
+        self.find_action = self._action("&Find", "search", self._focus_search, K.Find)
 
         menu_file = self.menuBar().addMenu("&File")
         menu_file.addAction(self.import_action)
@@ -215,9 +274,26 @@ class MainWindow(QMainWindow):
         self._fill_recent()
 
     def _focus_search(self) -> None:
-        self.sidebar.setCurrentRow(0)
-        self.units_page.search.setFocus()
-        self.units_page.search.selectAll()
+        """Ctrl+F: the search box of the page shown (the units' on pages without one)."""
+        page = self.pages.currentWidget()
+        search = getattr(page, "search", None)
+        if page is self.accounts_page:
+            page.tabs.setCurrentIndex(0)
+        if search is None:
+            self.sidebar.setCurrentRow(0)
+            search = self.units_page.search
+        search.setFocus()
+        search.selectAll()
+
+    def refresh_page(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.settings_page:
+            page.refresh()
+            tab = page.tabs.currentWidget()
+            if hasattr(tab, "load"):
+                tab.load()
+        else:
+            page.reload()
 
     # --- dialogs -----------------------------------------------------------------------------------------
     def _keep(self, dialog: QWidget) -> QWidget:
@@ -266,6 +342,122 @@ class MainWindow(QMainWindow):
     def show_error(self, exc: BaseException):
         return show_error(self, exc, self.ctx.home.log_file)
 
+    # --- account dialogs ----------------------------------------------------------------------------------
+    def _account(self, username: str):
+        model = self.accounts_page.model
+        row = model.row_of(username)
+        if row is not None:
+            return model.visible[row]
+        return next((r for r in model.all if r.account.username == username), None)
+
+    def open_account_dialog(self, what: str, name: str):
+        """The accounts page's actions: ``what`` names the dialog, ``name`` the account (or orphan id)."""
+        from desktop import account_dialogs as d
+        from desktop.backups_dialog import BackupsDialog, DownloadsDialog
+
+        page = self.accounts_page
+        if what == "add":
+            dialog = d.AddAccountDialog(self.ctx, self.runner, self)
+            dialog.added.connect(lambda a: (self.log_session("account", f"Account {a.username} added",
+                                                             account=a.username), page.reload(keep=a.username)))
+        elif what == "adopt":
+            orphan = next((o for o in page.orphans_tab.model.rows if o.account_id == name), None)
+            if orphan is None:
+                return None
+            dialog = d.AdoptDialog(self.ctx, self.runner, orphan, self)
+            dialog.adopted.connect(lambda a: (self.log_session("account", f"Orphan {a.id} adopted as {a.username}",
+                                                               account=a.username), page.reload(keep=a.username),
+                                              page.load_orphans()))
+        elif what == "reassign":
+            return self._reassign(name)
+        else:
+            row = self._account(name)
+            if row is None:
+                return None
+            account = row.account
+            if what == "manage":
+                dialog = d.ManageAccountDialog(self.ctx, self.runner, account, self)
+                dialog.saved.connect(lambda a: (self.log_session("account", f"Account {a.username} changed",
+                                                                 account=a.username), page.reload(keep=a.username)))
+                dialog.reset_requested.connect(lambda _n, r=row: self._reset_key(r))
+            elif what == "backup":
+                dialog = d.OnDemandDialog(self.ctx, self.runner, account, self)
+                dialog.queued.connect(lambda item: self.statusBar().showMessage(
+                    f"Backup of {account.username} queued as item {item.id}; the Queue page follows it.", 10_000))
+            elif what == "backups":
+                dialog = BackupsDialog(self.ctx, self.runner, account.username, self)
+                dialog.restore_requested.connect(lambda u, b, dlg=dialog: self.open_restore(
+                    u, dlg.listing.backups if dlg.listing else [], b))
+                dialog.download_requested.connect(lambda u, b, dlg=dialog: self.open_download(
+                    u, dlg.listing.backups if dlg.listing else [], b))
+                dialog.changed.connect(lambda: page.reload())
+            elif what == "downloads":
+                dialog = DownloadsDialog(self.ctx, self.runner, account.username, self)
+            elif what == "tags":
+                dialog = d.AccountTagsDialog(self.ctx, self.runner, account, self)
+                dialog.saved.connect(lambda a: (self.log_session("account", f"Tags of {a.username}: "
+                                                                 f"{', '.join(a.tags) or 'none'}", account=a.username),
+                                                page.reload(keep=a.username)))
+            else:
+                raise ValueError(what)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def _reset_key(self, row):
+        from desktop.account_dialogs import ResetKeyDialog
+
+        dialog = ResetKeyDialog(self.ctx, self.runner, row.account, row.backups, self)
+        dialog.done_reset.connect(lambda r: (self.log_session("key", f"Key of {r.account} reset",
+                                                              detail=f"{r.deleted_backups} backups deleted",
+                                                              account=r.account), self.accounts_page.reload()))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def _reassign(self, username: str):
+        from desktop.dialogs import ask
+        from desktop.ops import accounts as account_ops
+
+        row = next((r for r in self.accounts_page.assignable_tab.model.rows if r.username == username), None)
+        if row is None or not row.uuids:
+            return None
+        if row.account_id is None:
+            self.statusBar().showMessage(f"No live account is named {username}: add or adopt it first.", 10_000)
+            return None
+        uuid = row.uuids[0]
+
+        def go():
+            self.runner.run(account_ops.reassign(self.ctx, uuid, username), name="reassign", lane="pool",
+                            on_success=lambda a: (self.log_session("account", f"Backups of {uuid} reassigned to "
+                                                                   f"{a.username}", account=a.username),
+                                                  self.accounts_page.load_assignable(), self.accounts_page.reload()),
+                            on_failure=self.show_error)
+        self.reassign_box = ask(self, "Reassign these backups?",
+                                f"The backups filed under {uuid} become backups of the account {fmt.name(username)}: "
+                                "listed, restored and rotated with its own.", "&Reassign them", go)
+        return self.reassign_box
+
+    def open_restore(self, username: str, backups: list, backup_id: str | None = None, *, advanced: bool = False):
+        from desktop.restore_wizard import RestoreWizard
+
+        wizard = RestoreWizard(self.ctx, self.runner, username, backups, self, backup_id=backup_id, advanced=advanced)
+        wizard.queued.connect(lambda ids: self.statusBar().showMessage(
+            f"Restore of {username} queued as {', '.join(f'item {i}' for i in ids)}.", 10_000))
+        self._keep(wizard)
+        wizard.show()
+        return wizard
+
+    def open_download(self, username: str, backups: list, backup_id: str):
+        from desktop.backups_dialog import DownloadDialog
+
+        dialog = DownloadDialog(self.ctx, self.runner, username, backups, backup_id, self)
+        dialog.queued.connect(lambda item: self.statusBar().showMessage(
+            f"Download queued as item {item.id}; View downloads lists it once it ran.", 10_000))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
     # --- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802
         if bundle_paths(event.mimeData()):
@@ -294,10 +486,13 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.units_page.check_for_changes()  # back from the terminal: show what the CLI changed
+            page = self.pages.currentWidget()
+            if page in (self.accounts_page, self.activity_page):
+                page.reload()
 
     # --- quitting ----------------------------------------------------------------------------------------
     def closeEvent(self, event):  # noqa: N802
-        running = self.runner.activities()
+        running = sorted(set(self.runner.activities()) | set(self.running_work()))
         if running and not self._quit_confirmed:
             event.ignore()
             self._ask_to_quit(running)
@@ -310,7 +505,12 @@ class MainWindow(QMainWindow):
                 pass
             self._unsubscribe = None
         self.units_page.watch_timer.stop()
+        self.queue_page.timer.stop()
+        for dialog in list(self.open_dialogs):
+            dialog.close()
         self.runner.shutdown()
+        self.stop_background()     # running items go back to the queue; held ones fail (their secrets go)
+        self.notifier.hide()
         super().closeEvent(event)
 
     def _ask_to_quit(self, running: list[str]) -> None:
@@ -320,8 +520,11 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, "Quit Unitvault?", quit_question(running),
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("quitQuestion")
-        box.setInformativeText("A cancelled operation changes nothing; one that is already committing finishes "
-                               "first.")
+        info = "A cancelled operation changes nothing; one that is already committing finishes first."
+        if self.running_work():
+            info += (" Queued work this window runs goes back to the queue and runs again later (work that needs "
+                     "an owner's passphrase fails: the passphrase goes with the app).")
+        box.setInformativeText(info)
         self.quit_yes = box.addButton("&Cancel and quit", QMessageBox.ButtonRole.DestructiveRole)
         self.quit_no = box.addButton("&Keep working", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(self.quit_no)

@@ -283,6 +283,11 @@ def render(out: Path, *, dark: bool = True) -> None:
     _save(window.quit_box, out, "quit-question")
     window.quit_box.done(0)
 
+    # the account pages and their dialogs
+    from desktop.screenshots_accounts import render_accounts
+
+    render_accounts(app, ctx, window, out, tmp, lambda p: _wait(app, p), lambda ms=150: _settle(app, ms), _save)
+
     # settings: after creating a recovery key
     window.sidebar.setCurrentRow(4)
     window.settings_page.create_recovery_key(tmp / "new-recovery-kit")

@@ -1,6 +1,7 @@
-"""The Settings page, for what the unit side needs now: the organisation's recovery key (create,
-use, clear, open its printable kit), the key derivation new bundles use (calibrate, default), and
-how many safety snapshots to keep per unit. Every change runs through ``desktop.ops``."""
+"""The Settings page. General: the organisation's recovery key (create, use, clear, open its printable
+kit), the key derivation new bundles use (calibrate, default), how many safety snapshots to keep per
+unit, and the account-backup limits. Then destinations, jobs, tags, priority groups and restore
+conditions (desktop/settings_tabs.py). Every change runs through ``desktop.ops``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -61,22 +63,45 @@ class SettingsPage(QWidget):
         self.ctx, self.runner = ctx, runner
         self.kit = None  # the files of a key created here (core/app/settings.py RecoveryKeyFiles)
         self.confirm_box: QMessageBox | None = None
+        from desktop.settings_tabs import (
+            BackupLimitsBox,
+            ConditionsTab,
+            DestinationsTab,
+            JobsTab,
+            PrioritiesTab,
+            TagsTab,
+        )
+
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        head = QLabel("<h2>Settings</h2>")
+        head.setContentsMargins(16, 8, 16, 0)
+        outer.addWidget(head)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings")
+        outer.addWidget(self.tabs)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(16, 16, 16, 16)
         scroll.setWidget(content)
-        head = QLabel("<h2>Settings</h2>")
-        layout.addWidget(head)
         layout.addWidget(self._recovery_box())
         layout.addWidget(self._kdf_box())
         layout.addWidget(self._snapshots_box())
+        self.limits = BackupLimitsBox(ctx, runner)
+        layout.addWidget(self.limits)
         layout.addStretch(1)
+        self.destinations = DestinationsTab(ctx, runner)
+        self.jobs = JobsTab(ctx, runner)
+        self.tags = TagsTab(ctx, runner)
+        self.priorities = PrioritiesTab(ctx, runner)
+        self.conditions = ConditionsTab(ctx, runner)
+        for widget, title in ((scroll, "&General"), (self.destinations, "De&stinations"), (self.jobs, "&Jobs"),
+                              (self.tags, "&Tags"), (self.priorities, "&Priority groups"),
+                              (self.conditions, "Restore co&nditions")):
+            self.tabs.addTab(widget, title)
         self.refresh()
 
     # --- the organisation's recovery key ----------------------------------------------------------------
@@ -304,6 +329,10 @@ class SettingsPage(QWidget):
         self.keep.blockSignals(True)
         self.keep.setValue(ops.snapshots_kept(self.ctx))
         self.keep.blockSignals(False)
+        self.limits.refresh()
+
+    def focus_input(self) -> None:
+        self.tabs.tabBar().setFocus()
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)

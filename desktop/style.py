@@ -32,7 +32,6 @@ def style_sheet() -> str:
     return f"""
     QListWidget#sidebar {{ font-size: 11pt; }}
     QListWidget#sidebar::item {{ padding: 4px 6px; }}
-    QLabel#comingSoonBadge {{ font-style: italic; }}
     QLabel#loudNotice {{ background: {warn_bg}; color: {warn_fg}; border: 1px solid {warn_fg};
                           border-radius: 4px; padding: 8px; font-weight: bold; }}
     QLabel#errorPanel {{ border: 1px solid palette(mid); border-radius: 4px; padding: 8px; }}

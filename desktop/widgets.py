@@ -1,6 +1,5 @@
 """Small reusable widgets: a progress panel with ETA and Cancel, a password field with show/hide,
-a strength meter, an eliding label, a search box that lets the window's shortcuts through, and a
-'coming soon' page."""
+a strength meter, an eliding label and a search box that lets the window's shortcuts through."""
 
 from __future__ import annotations
 
@@ -299,28 +298,3 @@ class SearchBox(QLineEdit):
             event.ignore()
             return False
         return super().event(event)
-
-
-class ComingSoonPage(QWidget):
-    """A page that is not built yet says what is coming instead of showing a blank."""
-
-    def __init__(self, title: str, icon_name: str, text: str, bullets: list[str], parent: QWidget | None = None):
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 32, 32, 32)
-        head = QHBoxLayout()
-        pic = QLabel()
-        pic.setPixmap(icon(icon_name).pixmap(48, 48))
-        head.addWidget(pic)
-        title_label = QLabel(f"<h2>{title}</h2>")
-        head.addWidget(title_label, 1)
-        layout.addLayout(head)
-        body = QLabel(text + "<ul>" + "".join(f"<li>{b}</li>" for b in bullets) + "</ul>")
-        body.setWordWrap(True)
-        body.setTextFormat(Qt.TextFormat.RichText)
-        body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        layout.addWidget(body)
-        badge = QLabel("Coming in the next release.")
-        badge.setObjectName("comingSoonBadge")
-        layout.addWidget(badge)
-        layout.addStretch(1)

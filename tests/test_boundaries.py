@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("core.catalog", "core.unit.store", "core.destinations", "core.accounts", "core.bundle",
-             "core.unit_import")
+             "core.unit_import", "core.jobs")
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 
 

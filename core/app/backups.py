@@ -513,3 +513,75 @@ def list_downloads(ctx, request=None, *, actor, reporter) -> list:
     _expire(ctx)
     return listing(ctx)
 
+
+
+# --- what a backup holds -------------------------------------------------------------------------------------
+def restore_path(raw: bytes) -> str:
+    """A path of a backup's file index (bytes) as restore and download requests take it."""
+    from core.accounts.contents import restore_path as as_request
+
+    return as_request(raw)
+
+
+@dataclass(frozen=True)
+class BrowseBackup:
+    backup_id: str
+    passphrase: str | None = field(default=None, repr=False)
+    keys: KeyFiles = field(default_factory=KeyFiles)
+
+
+@use_case("backup.browse", target=lambda r: r.backup_id)
+def browse_backup(ctx, req: BrowseBackup, *, actor, reporter):
+    """What a backup holds (core/accounts/contents.py BackupContents): its account settings, its units
+    with their sections and counts, and an index of its files. Reads the manifest only."""
+    from core.accounts.contents import read_contents
+
+    return read_contents(ctx, req.backup_id, credentials=credentials(req.passphrase, req.keys), reporter=reporter)
+
+
+@dataclass(frozen=True)
+class ListBackupEntries:
+    backup_id: str
+    path: str = ""                               # a folder (or file) of the home directory, as a shell gives it
+    passphrase: str | None = field(default=None, repr=False)
+    keys: KeyFiles = field(default_factory=KeyFiles)
+
+
+@dataclass(frozen=True)
+class BackupEntries:
+    backup_id: str
+    path: str                 # the folder listed, as text ("" for the home directory)
+    entries: tuple            # core.accounts.contents.FileNode: a folder's children, or the one file asked for
+    total_entries: int        # in the whole backup
+    total_size: int
+
+    def to_json(self) -> list[dict]:
+        return [n.as_dict() for n in self.entries]
+
+
+@use_case("backup.ls", target=lambda r: f"{r.backup_id} {r.path}".rstrip())
+def list_backup_entries(ctx, req: ListBackupEntries, *, actor, reporter) -> BackupEntries:
+    """The entries of a backup's files under ``path`` (a folder's children; a file: itself), names as
+    escaped text (core/support/names.py)."""
+    import os
+
+    from core.accounts.contents import read_contents
+    from core.accounts.restore.plan import parse_paths
+    from core.errors import NotFoundError
+    from core.support.names import escape_name
+
+    wanted = parse_paths([req.path]) if req.path.strip("/") else None
+    raw = wanted[0] if wanted else b""
+    contents = read_contents(ctx, req.backup_id, credentials=credentials(req.passphrase, req.keys), reporter=reporter)
+    index = contents.files
+    if index is None:
+        raise NotFoundError(f"Backup {req.backup_id} holds no files.", kind="backup_has_no_files")
+    if raw:
+        node = index.node(raw)
+        if node is None:
+            raise NotFoundError(f"Backup {req.backup_id} holds nothing at {escape_name(os.fsencode(req.path))}.",
+                                kind="backup_path_not_found")
+        entries = tuple(index.children(raw)) if node.is_dir else (node,)
+    else:
+        entries = tuple(index.children(b""))
+    return BackupEntries(req.backup_id, escape_name(raw), entries, index.total_entries, index.total_size)

@@ -189,6 +189,46 @@ def _check_reachable(ctx, config, reporter) -> None:
         dest.close()
 
 
+@dataclass(frozen=True)
+class FetchHostKey:
+    host: str
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class HostKey:
+    host: str
+    port: int
+    key: str              # "TYPE BASE64": what AddDestination.host_key pins
+    fingerprint: str      # "SHA256:...", as ssh-keygen -l and the server's admin show it
+
+    @property
+    def algorithm(self) -> str:
+        return self.key.split()[0]
+
+    def to_json(self) -> dict:
+        return {"host": self.host, "port": self.port, "key": self.key, "fingerprint": self.fingerprint,
+                "algorithm": self.algorithm}
+
+
+@use_case("destination.host-key", target=lambda r: f"{r.host}:{r.port}")
+def fetch_host_key(ctx, req: FetchHostKey, *, actor, reporter) -> HostKey:
+    """The host key an SFTP server presents and its fingerprint, fetched without trusting it (nothing
+    is saved). A person compares the fingerprint with the server's, then the destination is added
+    with that key pinned (``AddDestination.host_key``)."""
+    from core.destinations.sftp import fetch_host_key as fetch
+
+    host = (req.host or "").strip()
+    if not host or any(c.isspace() for c in host):
+        raise InvalidInputError("Give the SFTP server's host name.", kind="destination_option_missing",
+                                data={"option": "host", "type": "sftp"})
+    if not isinstance(req.port, int) or not 1 <= req.port <= 65535:
+        raise InvalidInputError("A port is a number from 1 to 65535.")
+    reporter.stage("asking the server for its host key")
+    key, fingerprint = fetch(host, req.port)
+    return HostKey(host, req.port, key, fingerprint)
+
+
 @use_case("destination.list")
 def list_destinations(ctx, request=None, *, actor, reporter) -> list[DestinationInfo]:
     return [_info(ctx, c) for c in ctx.catalog.destinations.list()]

@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired, InvalidInputError
 
+
+def local_timezone() -> str:
+    """The time zone a job gets when none is chosen: this machine's (IANA name)."""
+    from core.jobs.schedule import local_timezone as tz
+
+    return tz()
+
+
 ACCOUNTS_HINT = "Use all, a comma-separated list of usernames, or tag:TAG."
 
 
@@ -162,6 +170,67 @@ def remove_job(ctx, req: RemoveJob, *, actor, reporter):
     return job
 
 
+
+
+# --- previews for a job being edited (nothing is saved) ----------------------------------------------------
+@dataclass(frozen=True)
+class PreviewSchedule:
+    schedule: str
+    timezone: str | None = None
+    count: int = 5
+
+
+@dataclass(frozen=True)
+class SchedulePreview:
+    spec: str                # normalised
+    timezone: str
+    text: str                # in words
+    runs: tuple              # the next runs, aware UTC datetimes
+
+    def to_json(self) -> dict:
+        from core.support.clock import to_iso
+
+        return {"schedule": self.spec, "timezone": self.timezone, "text": self.text,
+                "runs": [to_iso(t, "seconds") for t in self.runs]}
+
+
+@use_case("job.schedule-preview", target=lambda r: r.schedule)
+def preview_schedule(ctx, req: PreviewSchedule, *, actor, reporter) -> SchedulePreview:
+    """A schedule in words and its next runs from now, before a job is saved with it."""
+    from core.jobs.schedule import next_runs, parse, readable
+
+    if not 1 <= req.count <= 100:
+        raise InvalidInputError("Show from 1 to 100 runs.")
+    schedule = parse(req.schedule, req.timezone or None)
+    return SchedulePreview(schedule.spec, schedule.timezone, readable(schedule),
+                           tuple(next_runs(schedule, ctx.clock.now(), req.count)))
+
+
+@dataclass(frozen=True)
+class RetentionPreview:
+    job: str
+    decisions: tuple          # core.jobs.retention.Decision for each backup of the job
+    remove: tuple[str, ...]   # ids the job's retention would remove today
+
+    def to_json(self) -> dict:
+        return {"job": self.job, "decisions": [d.as_dict() for d in self.decisions], "remove": list(self.remove)}
+
+
+@use_case("job.retention-preview", target=lambda r: r.name)
+def preview_retention(ctx, spec: JobSpec, *, actor, reporter) -> RetentionPreview:
+    """What the job's retention, as given (saved or not), would remove if retention ran now: the same
+    pure decision (core/jobs/retention.py) as ``backup retention run --dry-run``, with this job's
+    keep counts in place of the saved ones."""
+    from core.app.backups import retention_policies
+    from core.jobs.retention import JobPolicy, decide
+
+    base = ctx.catalog.jobs.find(spec.name)
+    job = _build(ctx, spec, base)
+    policies, on_demand = retention_policies(ctx)
+    policies[job.name] = JobPolicy(job.keep_last, job.keep_daily, job.keep_weekly, job.keep_monthly, job.timezone)
+    own = [b for b in ctx.catalog.backups.retention_rows() if b.job == job.name]
+    outcome = decide(own, policies, on_demand, ctx.clock.now())
+    return RetentionPreview(job.name, outcome.decisions, tuple(d.backup_id for d in outcome.remove))
 
 
 @use_case("job.run", writes=True, target=lambda r: r.name)

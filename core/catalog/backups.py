@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core.catalog import tables as t
@@ -47,6 +47,21 @@ class BackupIndex(Aggregate):
             q = q.where(b.c.destination == destination)
         with self._conn(conn) as c:
             return [self._entry(r) for r in c.execute(q)]
+
+    def latest_by_account(self, conn: Connection | None = None) -> dict[str, tuple[int, str, int]]:
+        """account id -> (backups, the latest one's time, its size): two queries for every account."""
+        b = t.backups
+        with self._conn(conn) as c:
+            counts = {r[0]: (int(r[1]), r[2]) for r in c.execute(
+                select(b.c.account_id, func.count(), func.max(b.c.created_at)).group_by(b.c.account_id))}
+            latest = b.alias("latest")
+            newest = (select(func.max(latest.c.created_at)).where(latest.c.account_id == b.c.account_id)
+                      .scalar_subquery())
+            sizes: dict[str, int] = {}
+            for r in c.execute(select(b.c.account_id, b.c.size).where(b.c.created_at == newest)
+                               .order_by(b.c.id)):
+                sizes[r[0]] = int(r[1] or 0)
+        return {a: (n, last, sizes.get(a, 0)) for a, (n, last) in counts.items()}
 
     def retention_rows(self, destination: str | None = None, conn: Connection | None = None) -> list:
         """Only what retention decides by (id, account_id, destination, job, kind, created_at,

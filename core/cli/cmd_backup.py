@@ -1,4 +1,4 @@
-"""``unitvault backup ...`` (now, list, verify, restore, download) and ``unitvault downloads list``."""
+"""``unitvault backup ...`` (now, list, ls, verify, restore, download) and ``unitvault downloads list``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ def register(sub) -> None:
     q.add_argument("--destination", metavar="D", help="only this destination")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_list)
+
+    q = s.add_parser("ls", help="list what a backup holds under a path of the home directory",
+                     description="The entries of a backup's files under PATH (default: the home directory "
+                                 "itself): type, mode, size (a folder: everything below it), time and name. Names "
+                                 "are shown escaped (docs/file-names.md); PATH is given as the shell gives it, "
+                                 "as for restore --path.")
+    q.add_argument("id")
+    q.add_argument("path", nargs="?", default="", metavar="PATH")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    add_password_options(q, recovery=True)
+    _add_key_files(q, recovery=False)
+    q.set_defaults(func=cmd_ls)
 
     q = s.add_parser("verify", help="check a backup (exit 0 when every check passes)")
     q.add_argument("id")
@@ -221,6 +233,29 @@ def cmd_list(args, ctx) -> int:
                       format_size(b.size), format_size(b.new_data), b.encryption, b.destination, b.status,
                       _lock_text(b)] for b in items])
     return 0
+
+
+def cmd_ls(args, ctx) -> int:
+    from core.app import backups
+    from core.cli.passwords import owner_passphrase
+
+    passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id, args))
+    listing = backups.list_backup_entries(ctx, backups.ListBackupEntries(args.id, args.path, passphrase,
+                                                                         keys=_key_files(args)))
+    if args.json:
+        print_json(listing.to_json())
+        return 0
+    if not listing.entries:
+        print(f"Nothing under {printable(listing.path) or 'the home directory'} in backup {listing.backup_id}.")
+        return 0
+    print_table(["TYPE", "MODE", "SIZE", "TIME", "NAME"],
+                [[_KIND_LETTER.get(n.kind, n.kind), f"{n.mode:04o}", format_size(n.size), n.mtime,
+                  printable(n.name + ("/" if n.is_dir else "") + (f" -> {n.target}" if n.target else ""), limit=400)]
+                 for n in listing.entries])
+    return 0
+
+
+_KIND_LETTER = {"d": "dir", "f": "file", "l": "link", "p": "fifo", "c": "chardev", "b": "blockdev"}
 
 
 def cmd_verify(args, ctx) -> int:

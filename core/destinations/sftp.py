@@ -411,3 +411,30 @@ async def _readdir(fs, directory: str) -> list[tuple[str, bool]]:
             out.append((name, False))
     out.sort(key=lambda e: e[0])
     return out
+
+
+def fetch_host_key(host: str, port: int = 22, timeout: float = 15.0) -> tuple[str, str]:
+    """The host key an SFTP server presents, fetched WITHOUT trusting it: (``"TYPE BASE64"``, its
+    SHA256 fingerprint as OpenSSH prints it). Nothing is authenticated or sent besides the key
+    exchange; the caller shows the fingerprint and pins the key only once a person confirmed it."""
+    import asyncio
+
+    import asyncssh
+
+    async def get():
+        return await asyncio.wait_for(asyncssh.get_server_host_key(host, int(port), config=[]), timeout)
+
+    where = f"{host}:{port}"
+    try:
+        key = asyncio.run(get())
+    except TimeoutError:
+        raise TransientDestinationError(f"The SFTP server {where} did not answer within {timeout:.0f} s.") from None
+    except socket.gaierror as exc:
+        cls = TransientDestinationError if exc.errno == socket.EAI_AGAIN else PermanentDestinationError
+        raise cls(f"Cannot resolve the host name {host!r}.") from None
+    except (OSError, asyncssh.Error) as exc:
+        raise TransientDestinationError(f"Cannot reach the SFTP server {where}: {_reason(exc)}.") from None
+    if key is None:
+        raise PermanentDestinationError(f"The SFTP server {where} presented no host key.")
+    text = key.export_public_key("openssh").decode("ascii").split()
+    return " ".join(text[:2]), key.get_fingerprint("sha256")

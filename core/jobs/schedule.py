@@ -97,6 +97,31 @@ def parse(spec: str, timezone: str | None = None) -> Schedule:
     raise InvalidInputError(f"Invalid schedule {spec!r}.", hint=SPEC_HINT, kind="invalid_schedule")
 
 
+_DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+              "sat": "Saturday", "sun": "Sunday"}
+
+
+def readable(schedule: Schedule) -> str:
+    """The schedule in words: "Every day at 02:00", "Every Sunday at 03:30", "On the last day of
+    every month at 04:00" (a cron expression is shown as such)."""
+    spec = schedule.spec
+    if spec.startswith("hourly"):
+        minute = int(spec.partition("@:")[2] or 0)
+        return "Every hour, on the hour" if minute == 0 else f"Every hour at {minute:02d} minutes past"
+    kind, _, rest = spec.partition("@")
+    if kind == "daily":
+        return f"Every day at {rest}"
+    if kind == "weekly":
+        day, _, at = rest.partition(",")
+        return f"Every {_DAY_NAMES[day]} at {at}"
+    if kind == "monthly":
+        day, _, at = rest.partition(",")
+        if day == "last":
+            return f"On the last day of every month at {at}"
+        return f"On day {day} of every month at {at} (months without that day are skipped)"
+    return f"When the cron expression \u201c{spec}\u201d matches"
+
+
 def _resolve(naive: _dt.datetime, tz: zoneinfo.ZoneInfo) -> _dt.datetime:
     """The instant of a wall-clock time: the first occurrence when it happens twice, and shifted by
     the jump when it does not happen at all."""

@@ -42,6 +42,8 @@ LEASE_SETTING = "queue.lease_seconds"
 DEFAULT_LEASE = 60
 MIN_LEASE, MAX_LEASE = 5, 3600
 
+LISTED = 500        # paths a restore's result names, per kind (the counts are always whole)
+
 Runner = Callable[..., tuple[dict, str | None]]     # (ctx, item, reporter, secrets) -> (result, error or None)
 
 
@@ -91,7 +93,11 @@ def run_restore(ctx, item: QueueItem, reporter: Reporter, secrets: dict) -> tupl
     files = r.files
     result = {"ok": r.ok, "account_restored": r.account_restored, "units": [list(u) for u in r.units],
               "files_restored": len(files.restored) if files else 0, "files_failed": len(files.failed) if files else 0,
-              "suspended": r.suspended}
+              "files_skipped": len(files.skipped) if files else 0, "suspended": r.suspended}
+    if files is not None:       # what was restored, skipped and failed, by name (escaped text; the first ones)
+        result |= {"target": files.target, "restored_paths": list(files.restored[:LISTED]),
+                   "skipped_paths": list(files.skipped[:LISTED]),
+                   "failed_paths": [[p, why] for p, why in files.failed[:LISTED]]}
     error = None if r.ok else f"{len(files.failed)} file(s) could not be restored."
     return result, error
 
@@ -176,6 +182,11 @@ class WorkerPool:
                 log.info("%d held queue item(s) failed: this process is stopping", dropped)
         except UnitvaultError as exc:
             log.warning("could not fail held queue items: %s", exc.message)
+
+    def running(self) -> list[int]:
+        """Ids of the items this pool's workers run now."""
+        with self._lock:
+            return sorted(self._running)
 
     def wait(self, cancel: CancelToken | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Until the workers are done (with ``until_empty``) or ``cancel`` is set; ``progress`` hears

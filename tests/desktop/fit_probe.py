@@ -122,6 +122,8 @@ def main(home: str) -> int:
     record("wizard: done", wizard, wizard_buttons + [wizard.done_page.undo_button])
     wizard.close()
 
+    account_windows(ctx, window, wait, record, Path(home))
+
     about = window.show_about()
     record("about", about)
     about.close()
@@ -134,6 +136,78 @@ def main(home: str) -> int:
     ctx.close()
     QApplication.processEvents()
     return 0
+
+
+def account_windows(ctx, window, wait, record, home: Path) -> None:
+    """The account pages and every dialog they open, with a long account name and a real backup."""
+    from PySide6.QtWidgets import QPushButton, QWizard
+
+    from core.app import accounts, backups, destinations
+
+    folder = home / "account-home"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "report.txt").write_text("report")
+    destinations.add_destination(ctx, destinations.AddDestination("vault", "local", path=str(home / "vault")))
+    name = "regional_operations_north_01"
+    accounts.add_account(ctx, accounts.AddAccount(name, str(folder), units=("demo",)))
+    backups.backup_now(ctx, backups.BackupNow(name, "vault"))
+    window.sidebar.setCurrentRow(1)
+    page = window.accounts_page
+    wait(lambda: page.model.row_of(name) is not None)
+    page.expand(name)
+    wait(lambda: page.panel is not None)
+    record("main window: accounts expanded", window)
+    opened = {}
+    for button, key in ((page.panel.manage, "manageAccountDialog"), (page.panel.backup, "onDemandDialog"),
+                        (page.panel.backups, "backupsDialog"), (page.panel.downloads, "downloadsDialog"),
+                        (page.panel.tags, "accountTagsDialog")):
+        button.click()
+        dialog = next(d for d in reversed(window.open_dialogs) if d.objectName() == key)
+        opened[key] = dialog
+        record(f"account: {key}", dialog, dialog.findChildren(QPushButton))
+    listing = opened["backupsDialog"]
+    wait(lambda: listing.model.rowCount() == 1)
+    listing.table.selectRow(0)
+    listing.lock_button.click()
+    record("account: lockDialog", listing.lock_dialog, listing.lock_dialog.findChildren(QPushButton))
+    listing.lock_dialog.reject()
+    listing.download_button.click()
+    download = next(d for d in reversed(window.open_dialogs) if d.objectName() == "downloadDialog")
+    wait(lambda: bool(download.browser.models))
+    record("account: downloadDialog", download, download.findChildren(QPushButton))
+    listing.restore_button.click()
+    wizard = next(d for d in reversed(window.open_dialogs) if d.objectName() == "restoreWizard")
+    buttons = [wizard.button(b) for b in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                                          QWizard.WizardButton.CommitButton, QWizard.WizardButton.FinishButton,
+                                          QWizard.WizardButton.CancelButton)]
+    wizard.items_page.advanced.setChecked(True)
+    wait(lambda: bool(wizard.items_page.browser.models))
+    from PySide6.QtCore import Qt
+
+    items = wizard.items_page.browser.tree.model()
+    home_row = next(items.index(r, 0) for r in range(items.rowCount()) if items.data(items.index(r, 0)) == "Home directory")
+    items.setData(home_row, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    record("restore: items", wizard, buttons)
+    wizard.next()
+    record("restore: options", wizard, buttons)
+    wizard.next()
+    wait(lambda: bool(wizard.plan_page.outcomes))
+    record("restore: plan", wizard, buttons)
+    for dialog in list(window.open_dialogs):
+        dialog.close()
+    for tab_name in ("Destinations", "Jobs", "Tags", "Priority groups", "Restore conditions"):
+        window.sidebar.setCurrentRow(4)
+        tabs = window.settings_page.tabs
+        tabs.setCurrentIndex([tabs.tabText(i).replace("&", "") for i in range(tabs.count())].index(tab_name))
+        record(f"main window: Settings, {tab_name}", window)
+        tab = tabs.currentWidget()
+        tab.add_button.click()
+        dialog = tab.dialog
+        if tab_name == "Destinations":
+            dialog.type.setCurrentIndex(dialog.type.findData("sftp"))
+        record(f"settings: {dialog.objectName()}", dialog, dialog.findChildren(QPushButton))
+        dialog.reject()
+    window.sidebar.setCurrentRow(0)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@ core/app use case.
 Like Anki's ``operations/*.py``: short builders, no UI code inside (they run on a worker thread), no
 business logic (that lives in core/app). The few synchronous helpers at the top answer instantly
 (pure functions or one small query) and may run on the GUI thread.
+
+This module holds units, bundles, imports and the unit-side settings; one short module per area of
+account backups sits beside it: ``accounts``, ``backups``, ``queue``, ``destinations``, ``jobs``,
+``tags`` and ``activity``.
 """
 
 from __future__ import annotations
