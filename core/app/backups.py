@@ -530,7 +530,7 @@ class BrowseBackup:
     keys: KeyFiles = field(default_factory=KeyFiles)
 
 
-@use_case("backup.browse", target=lambda r: r.backup_id)
+@use_case("backup.browse", target=lambda r: r.backup_id, account=lambda ctx, r: account_of_backup(ctx, r.backup_id))
 def browse_backup(ctx, req: BrowseBackup, *, actor, reporter):
     """What a backup holds (core/accounts/contents.py BackupContents): its account settings, its units
     with their sections and counts, and an index of its files. Reads the manifest only."""
@@ -559,7 +559,8 @@ class BackupEntries:
         return [n.as_dict() for n in self.entries]
 
 
-@use_case("backup.ls", target=lambda r: f"{r.backup_id} {r.path}".rstrip())
+@use_case("backup.ls", target=lambda r: f"{r.backup_id} {r.path}".rstrip(),
+          account=lambda ctx, r: account_of_backup(ctx, r.backup_id))
 def list_backup_entries(ctx, req: ListBackupEntries, *, actor, reporter) -> BackupEntries:
     """The entries of a backup's files under ``path`` (a folder's children; a file: itself), names as
     escaped text (core/support/names.py)."""
