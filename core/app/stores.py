@@ -75,7 +75,7 @@ class StoresInfo:
         return f"PostgreSQL: {u.database or ''} on {u.host or 'localhost'}{port}"
 
 
-@use_case("db.info", quiet=True)
+@use_case("db.info", quiet=True, stores=True)
 def stores_info(ctx, request=None, *, actor, reporter) -> StoresInfo:
     """Where each store is, from the home's settings alone (no connection is made)."""
     from core.db import redact_url
@@ -185,7 +185,7 @@ def check_store(name: str, url: str, *, count_rows: bool = True) -> StoreStatus:
     return StoreStatus(name, backend, where, server, revision, head, state, tables, tuple(problems))
 
 
-@use_case("db.check")
+@use_case("db.check", stores=True)
 def check_stores(ctx, request=None, *, actor, reporter) -> CheckResult:
     return CheckResult(tuple(check_store(n, _url(ctx, n)) for n in STORES))
 
@@ -202,7 +202,7 @@ class Migrated:
         return {"store": self.store, "where": self.where, "before": self.before, "after": self.after}
 
 
-@use_case("db.migrate", writes=True)
+@use_case("db.migrate", writes=True, stores=True)
 def migrate_stores(ctx, request=None, *, actor, reporter) -> tuple[Migrated, ...]:
     """Bring both stores to this version's schema (every workstation's app does so on first use as
     well; an admin runs this once after upgrading, before the others start)."""
@@ -264,7 +264,7 @@ def _move_target(req: MoveTo) -> str:
     return redact_url(req.url)
 
 
-@use_case("db.move-to", writes=True, target=_move_target)
+@use_case("db.move-to", writes=True, target=_move_target, stores=True)
 def move_to(ctx, req: MoveTo, *, actor, reporter) -> MoveResult:
     """Copy this home's SQLite unit store and catalog into an empty PostgreSQL database, compare them
     (every unit's digest, every catalog table's row count and digest), and only then point the home's

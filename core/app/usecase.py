@@ -49,6 +49,8 @@ class UseCase:
     needs_token: Callable[[Any], bool] | None = None   # request -> whether this one starts a backup (default: yes)
     notify: str | None = None                      # "backup" | "restore": the account's email on the outcome
     audit_detail: Callable[[Any], dict] | None = None   # result -> what the audit entry adds (ids, counts)
+    stores: bool = False                           # looks after the stores themselves (db check, migrate, move):
+                                                   # finding who is signed in must not open, make or migrate them
 
     def describe(self, request) -> str:
         if self.target is None or request is None:
@@ -78,10 +80,10 @@ def use_case(action: str, *, writes: bool = False, target: Callable[[Any], str] 
              quiet: bool = False, audit: bool | Callable[[Any], bool] | None = None,
              account: Callable[[Any, Any], str | None] | None = None, unit: Callable[[Any], str | None] | None = None,
              via: Callable[[Any], str] | None = None, needs_token: Callable[[Any], bool] | None = None,
-             notify: str | None = None, audit_detail: Callable[[Any], dict] | None = None):
+             notify: str | None = None, audit_detail: Callable[[Any], dict] | None = None, stores: bool = False):
     def decorate(fn):
         case = UseCase(action, fn, writes, target, quiet, audit, account, unit, via, needs_token, notify,
-                       audit_detail)
+                       audit_detail, stores)
         if action in REGISTRY:
             raise RuntimeError(f"use case {action} defined twice")
         REGISTRY[action] = case
@@ -100,9 +102,10 @@ def invoke(case: UseCase, ctx, request, *, actor=None, reporter: Reporter | None
     from core.governance import guard
 
     reporter = reporter or Reporter()
-    actor, governed = guard.resolve(ctx, actor)
+    actor, governed = guard.resolve(ctx, actor, peek=case.stores)
     text = case.describe(request)
-    target = guard.target(ctx, case, request, text, guard.environment(ctx, governed))
+    env = policy.Env(governed) if case.stores else guard.environment(ctx, governed)
+    target = guard.target(ctx, case, request, text, env)
     decision = policy.allowed(actor, case.action, target)
     suffix = f" ({text})" if text else ""
     if not decision.ok:

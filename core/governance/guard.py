@@ -73,12 +73,13 @@ def user_facts(ctx, user, vault_key=None) -> Actor:
     return Actor(user.username, user.role, user.id, accounts, frozenset(units), module, user.password_less, vault_key)
 
 
-def resolve(ctx, actor: Actor | None) -> tuple[Actor, bool]:
-    """(the actor with fresh facts, whether users exist)."""
+def resolve(ctx, actor: Actor | None, *, peek: bool = False) -> tuple[Actor, bool]:
+    """(the actor with fresh facts, whether users exist). ``peek``: for the use cases that look
+    after the stores themselves, find out without opening the catalog (which would make or migrate it)."""
     actor = actor or ctx.actor
     if actor.role == SYSTEM:
         return actor, True
-    governed = ctx.catalog.users.count() > 0
+    governed = _users_exist_peek(ctx) if peek and "catalog" not in ctx.__dict__ else ctx.catalog.users.count() > 0
     if not governed:
         return (actor if actor.user_id is None else ANONYMOUS), False
     if actor is LOCAL_ADMIN or actor == LOCAL_ADMIN:
@@ -91,11 +92,43 @@ def resolve(ctx, actor: Actor | None) -> tuple[Actor, bool]:
     return user_facts(ctx, user, actor.vault_key), True
 
 
+def _users_exist_peek(ctx) -> bool:
+    """Whether the catalog holds users, read without making, migrating or locking it. A catalog that
+    does not exist yet, predates users, or cannot be reached holds none that could sign in (and the
+    use cases that peek report such a catalog themselves)."""
+    import os
+
+    from sqlalchemy import func, inspect, select
+    from sqlalchemy.engine import make_url
+
+    from core.catalog.database import VERSION_TABLE
+    from core.catalog.tables import users
+    from core.db import make_engine, stored_revision
+
+    url = ctx.home.catalog_url
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not (parsed.database and os.path.exists(parsed.database)):
+            return False
+        engine = make_engine(url)
+    except Exception:  # noqa: BLE001 - a catalog that cannot be opened holds no users we could ask about
+        return False
+    try:
+        with engine.connect() as conn:
+            if stored_revision(conn, VERSION_TABLE) is None or not inspect(conn).has_table(users.name):
+                return False
+            return int(conn.execute(select(func.count()).select_from(users)).scalar()) > 0
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        engine.dispose()
+
+
 def target(ctx, case, request, text: str, env: Env) -> Target:
     """The request's target with lazy lookups: the account it concerns (only when a rule asks)."""
     from core.app.usecase import REGISTRY
 
-    via = _safely(case.via, request) if case.via else None
+    via = _via(case, request) if case.via else None
     scope_case = REGISTRY.get(via) if via else (None if case.via else case)
     scope_request = getattr(request, "request", request) if via else request
     account = None
@@ -103,6 +136,17 @@ def target(ctx, case, request, text: str, env: Env) -> Target:
         account = lambda: scope_case.account(ctx, scope_request)  # noqa: E731
     unit = _safely(scope_case.unit, scope_request) if scope_case is not None and scope_case.unit else None
     return Target(text, account=account, unit=unit, via=via, env=env)
+
+
+def _via(case, request) -> str | None:
+    """The action a queued request stands for. Work that cannot be queued at all is refused as the
+    invalid request it is (its own message), not as a permission nobody has."""
+    try:
+        return case.via(request)
+    except UnitvaultError:
+        raise
+    except Exception:  # noqa: BLE001 - a malformed request: the policy refuses it
+        return None
 
 
 def _safely(fn, request):
