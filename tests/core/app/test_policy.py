@@ -24,20 +24,21 @@ EXPECTED: dict[str, set[str]] = {
     "import.preview": {A, H}, "import.retarget": {A, H}, "import.apply": {A, H}, "import.snapshots": {A, H},
     "import.undo-preview": {A, H}, "import.undo": {A, H},
     # accounts
-    "account.list": ALL, "account.show": ALL, "account.assignable": {A, H},
+    "account.list": ALL, "account.overview": ALL, "account.show": ALL, "account.assignable": {A, H},
+    "account.excludes-preview": {A},
     "account.add": {A}, "account.edit": {A}, "account.delete": {A}, "account.status": {A},
     "account.reassign": {A}, "account.key_export": {A}, "account.key_reset": {A}, "account.notify": {A},
     "orphan.list": {A, H}, "orphan.adopt": {A},
     # account backups: helpdesk runs them, the admin restores, a user (own, module) reads and restores theirs
     "backup.now": {A, H}, "backup.owner_key_needed": {A, H},
-    "backup.list": ALL, "backup.show": ALL, "backup.verify": ALL, "backup.downloads": {A, H},
+    "backup.list": ALL, "backup.show": ALL, "backup.browse": ALL, "backup.ls": ALL, "backup.verify": ALL, "backup.downloads": {A, H},
     "backup.restore": {A, U}, "backup.download": {A, U},
     "backup.forget": {A}, "backup.lock": {A}, "backup.retention": {A}, "backup.prune": {A},
     "condition.list": ALL, "condition.add": {A}, "condition.remove": {A},
     # destinations, jobs, tags, queue, scheduler
-    "destination.list": {A, H}, "destination.test": {A, H},
+    "destination.list": {A, H}, "destination.test": {A, H}, "destination.host-key": {A},
     "destination.add": {A}, "destination.remove": {A}, "destination.scan": {A},
-    "job.list": {A, H}, "job.show": {A, H}, "job.run": {A, H}, "job.add": {A}, "job.edit": {A}, "job.remove": {A},
+    "job.list": {A, H}, "job.show": {A, H}, "job.schedule-preview": ALL, "job.retention-preview": {A, H}, "job.run": {A, H}, "job.add": {A}, "job.edit": {A}, "job.remove": {A},
     "tag.list": {A, H}, "tag.add": {A}, "tag.edit": {A}, "tag.remove": {A}, "tag.assign": {A},
     "priority.list": {A, H}, "priority.set": {A}, "priority.kind": {A},
     "queue.add": {A, H}, "queue.list": ALL, "queue.show": {A, H}, "queue.cancel": {A, H}, "queue.retry": {A, H},
@@ -53,7 +54,7 @@ EXPECTED: dict[str, set[str]] = {
     "settings.access-show": ALL, "settings.access-set": {A},
     # users, sessions, tokens
     "user.status": ALL, "user.sign-in": ALL, "user.session-resume": ALL, "user.session-end": ALL,
-    "user.whoami": ALL, "user.password": ALL, "user.session-start": ALL,
+    "user.whoami": ALL, "user.permissions": ALL, "user.password": ALL, "user.session-start": ALL,
     "user.list": {A}, "user.add": {A}, "user.edit": {A}, "user.remove": {A},
     "token.status": ALL, "token.create": ALL, "token.reset": ALL, "token.allow-now": {A},
     # modes, plans, a user's own backups (theirs only: not even an admin configures them)
