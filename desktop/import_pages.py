@@ -426,12 +426,16 @@ class ImportPage(QWizardPage):
         self.ok = False
         self.error.hide()
         self.message.setText("")
+        self._start()
+
+    def _start(self, reason: str | None = None) -> None:
+        self.error.hide()
         preview = self.w.preview
         self.progress.show()
         self.handle = self.w.runner.run(
             ops.apply(self.w.ctx, self.w.validated, preview,
                       safety_snapshot=self.w.confirm_page.snapshot.isChecked(),
-                      allow_other_unit=bool(preview.other_unit)),
+                      allow_other_unit=bool(preview.other_unit), reason=reason),
             name="import", activity="An import", on_success=self._ok, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
@@ -451,7 +455,12 @@ class ImportPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.hide()
+        from desktop.prompts import answer
+
         info = describe(exc)
+        if answer(self, self.w.ctx, exc, with_reason=self._start,
+                  on_cancel=lambda: self._failed(exc.__class__(exc.message, kind="reason_not_given"))) is not None:
+            return
         if info is not None:
             self.error.setText(error_html(info) + "<br>The unit was not changed.")
             self.error.show()
