@@ -288,6 +288,11 @@ def render(out: Path, *, dark: bool = True) -> None:
 
     render_accounts(app, ctx, window, out, tmp, lambda p: _wait(app, p), lambda ms=150: _settle(app, ms), _save)
 
+    # who may do what: from here on the home has users and the window runs as its admin
+    from desktop.screenshots_access import render_access
+
+    render_access(app, ctx, window, out, lambda p: _wait(app, p), lambda ms=150: _settle(app, ms), _save)
+
     # settings: after creating a recovery key
     window.sidebar.setCurrentRow(4)
     window.settings_page.create_recovery_key(tmp / "new-recovery-kit")

@@ -260,3 +260,83 @@ def test_the_audit_view_lists_entries_and_verify_names_a_tampered_one(g, open_wi
     qtbot.waitUntil(lambda: out.exists() and "Wrote" in page.message.text(), timeout=WAIT_MS)
     assert out.read_text(encoding="utf-8").splitlines()[0].startswith("seq,at,actor")
     assert audit.list_audit(g.ctx, audit.ListAudit(action="audit.export"))[0].outcome == "done"
+
+
+# --- a reason, and the keyboard rules on the new pages and dialogs ---------------------------------------------------
+def test_a_key_reset_asks_for_a_reason_and_the_audit_keeps_it(g, open_window, qtbot):
+    from desktop.account_dialogs import ResetKeyDialog
+
+    w = open_window(g, "boss")
+    d = ResetKeyDialog(g.ctx, w.runner, g.ctx.catalog.accounts.get("alice"), 0, w)
+    qtbot.addWidget(d)
+    d.show()
+    d.typed.setText("alice")
+    d.reset_button.click()
+    qtbot.waitUntil(lambda: getattr(d, "prompt", None) is not None and d.prompt.isVisible(), timeout=WAIT_MS)
+    prompt = d.prompt
+    assert prompt.objectName() == "reasonPrompt" and "reason" in prompt.findChild(type(d.message), "promptText").text()
+    qtbot.keyClick(prompt.field, Qt.Key.Key_Escape)                   # Escape: nothing happens
+    assert not prompt.isVisible() and d.isVisible()
+    entries = [e for e in g.ctx.catalog.audit.list() if e.action == "account.key_reset"]
+    assert [e.outcome for e in entries] == ["failed"]
+    d.reset_button.click()
+    qtbot.waitUntil(lambda: d.prompt is not prompt and d.prompt.isVisible(), timeout=WAIT_MS)
+    d.prompt.field.setText("owner lost the old key, ticket 4711")
+    with qtbot.waitSignal(d.done_reset, timeout=WAIT_MS):
+        qtbot.keyClick(d.prompt.field, Qt.Key.Key_Return)
+    done = [e for e in g.ctx.catalog.audit.list() if e.action == "account.key_reset" and e.outcome == "done"]
+    assert done and done[0].details["reason"] == "owner lost the old key, ticket 4711"
+
+
+def test_the_new_pages_and_dialogs_keep_the_keyboard_rules(g, open_window, qtbot):
+    w = open_window(g, "boss")
+    for key in ("audit", "access"):
+        w.sidebar.setCurrentRow(page_row(w, key))
+        tabs = getattr(w.pages.currentWidget(), "tabs", None)
+        for i in range(tabs.count()) if tabs is not None else [None]:
+            if i is not None:
+                tabs.setCurrentIndex(i)
+            assert clashes(w) == {}, (key, i)
+    users_tab = w.access_page.users_tab
+    w.access_page.tabs.setCurrentWidget(users_tab)
+    qtbot.waitUntil(lambda: users_tab.model.rowCount() == 4, timeout=WAIT_MS)
+    qtbot.mouseClick(users_tab.add_button, Qt.MouseButton.LeftButton)
+    d = users_tab.dialog
+    activate(qtbot, d)
+    qtbot.waitUntil(d.username.hasFocus, timeout=WAIT_MS)
+    assert clashes(d) == {} and d.save_button.isDefault()
+    qtbot.keyClick(d.username, Qt.Key.Key_Escape)                          # Escape cancels: nobody added
+    assert not d.isVisible() and g.ctx.catalog.users.count() == 4
+    # removing asks first, and Enter keeps the user
+    users_tab.table.selectRow([u.username for u in users_tab.model.rows].index("bob"))
+    qtbot.mouseClick(users_tab.remove_button, Qt.MouseButton.LeftButton)
+    box = users_tab.confirm_box
+    assert box.defaultButton() is box.keep_button and box.escapeButton() is box.keep_button
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT_MS)
+    assert g.ctx.catalog.users.find("bob") is not None
+
+
+def test_an_admin_adds_a_user_who_owns_an_account(g, open_window, qtbot):
+    w = open_window(g, "boss")
+    w.sidebar.setCurrentRow(page_row(w, "access"))
+    users_tab = w.access_page.users_tab
+    w.access_page.tabs.setCurrentWidget(users_tab)
+    qtbot.waitUntil(lambda: users_tab.model.rowCount() == 4, timeout=WAIT_MS)
+    qtbot.mouseClick(users_tab.add_button, Qt.MouseButton.LeftButton)
+    d = users_tab.dialog
+    d.username.setText("carol")
+    d.role.setCurrentIndex(d.role.findData("user"))
+    d.password.setText("carol-password-1")
+    d.repeat.setText("carol-password-2")
+    d.save()
+    assert "differ" in d.message.text() and g.ctx.catalog.users.find("carol") is None
+    d.repeat.setText("carol-password-1")
+    d.accounts.findItems("bob", Qt.MatchFlag.MatchExactly)[0].setCheckState(Qt.CheckState.Checked)
+    with qtbot.waitSignal(d.saved, timeout=WAIT_MS):
+        d.save_button.click()
+    qtbot.waitUntil(lambda: users_tab.model.rowCount() == 5, timeout=WAIT_MS)
+    from core.app import users
+
+    actor = users.sign_in(g.ctx, users.SignIn("carol", "carol-password-1"))
+    assert actor.role == "user" and actor.accounts == {g.ctx.catalog.accounts.get("bob").id}
