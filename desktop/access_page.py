@@ -170,6 +170,8 @@ class UsersTab(ListTab):
                               self.names.get(a, a) for a in u.accounts)),
                           ("Token", lambda u: TOKEN_STATES.get(self.tokens.get(u.id, "none"), ""))],
                          "Users", stretch=4)
+        for col, width in enumerate((130, 90, 110, 220)):
+            self.table.setColumnWidth(col, width)
         self.add_button = _push("&Add user…", "plus", "Add a user")
         self.edit_button = _push("Chan&ge…", "settings", "Change the chosen user")
         self.remove_button = _push("Rem&ove…", "error", "Remove the chosen user")

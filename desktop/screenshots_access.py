@@ -1,7 +1,7 @@
 """Screenshots of who may do what (called by desktop/screenshots.py, at 100% and 200%): the home gets
 users, then the sign-in dialog (a wrong password first), the Access page's tabs, the backup token
 shown once, the user dialog, the Audit log page with a chain check, and the token and reason prompts.
-From here on the window runs as the admin ``boss``."""
+A home and a window of their own: the other screenshots keep their single-user home."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from pathlib import Path
 BOSS_PASSWORD = "boss-password-1"
 
 
-def prepare(ctx) -> None:
-    from core.app import modes, users
+def prepare(ctx, tmp: Path) -> None:
+    from core.app import accounts, modes, units, users
+
+    for name in ("alice", "bob"):
+        units.seed_unit(ctx, units.SeedUnit(name, "small", len(name)))
+        home = tmp / "homes" / name
+        home.mkdir(parents=True, exist_ok=True)
+        accounts.add_account(ctx, accounts.AddAccount(name, str(home), email=f"{name}@example.com", units=(name,)))
 
     modes.add_plan(ctx, modes.PlanSpec("self-service", backups=True))
     modes.add_plan(ctx, modes.PlanSpec("managed", backups=False))
@@ -25,14 +31,21 @@ def prepare(ctx) -> None:
     users.add_user(ctx, users.AddUser("ops", "user", password_less=True, accounts=("bob",)), actor=admin)
 
 
-def render_access(app, ctx, window, out: Path, wait, settle, save) -> None:
-    from desktop.ops import access as access_ops
+def render_access(app, out: Path, tmp: Path, wait, settle, save) -> None:
+    from PySide6.QtCore import QSize
+
+    from core.app.context import AppContext
+    from desktop.app import ensure_demo
+    from desktop.mainwindow import MainWindow
     from desktop.prompts import ReasonPrompt, TokenPrompt
     from desktop.signin import SignInDialog
+    from desktop.taskman import TaskRunner
 
-    prepare(ctx)
-    access_ops.sign_out(ctx)
-    dialog = SignInDialog(ctx, window.runner)
+    ctx = AppContext.from_options(tmp / "governed-home")
+    ensure_demo(ctx)
+    prepare(ctx, tmp / "governed")
+    runner = TaskRunner()
+    dialog = SignInDialog(ctx, runner)
     dialog.show()
     dialog.username.setText("boss")
     dialog.password.setText("not the password")
@@ -43,9 +56,12 @@ def render_access(app, ctx, window, out: Path, wait, settle, save) -> None:
     dialog.password.setText(BOSS_PASSWORD)
     dialog.sign_in()
     wait(lambda: dialog.actor is not None)
-    window.permissions = access_ops.permissions(ctx)
-    window.apply_permissions()
+    window = MainWindow(ctx, runner, background=False)
+    window.resize(QSize(1180, 680))
+    window.show()
+    wait(lambda: window.units_page.view.data is not None)
     settle()
+    save(window, out, "main-signed-in-admin")
 
     from desktop.mainwindow import PAGES
 
@@ -100,4 +116,6 @@ def render_access(app, ctx, window, out: Path, wait, settle, save) -> None:
     settle()
     save(prompt, out, "reason-prompt")
     prompt.reject()
-    window.sidebar.setCurrentRow(0)
+    window.close()
+    runner.wait_idle()
+    ctx.close()

@@ -62,6 +62,7 @@ class SignInDialog(TaskDialog):
         self.setTabOrder(self.username, self.password)
         self.setTabOrder(self.password, self.sign_in_button)
         self.setTabOrder(self.sign_in_button, self.quit_button)
+        self.setMinimumWidth(440)
         self.finish_layout()
         self.sign_in_button.setDefault(True)      # Enter signs in; it changes nothing
 
