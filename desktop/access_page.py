@@ -237,15 +237,20 @@ class ModeTab(_Tab):
         layout = QVBoxLayout(self)
         box = QGroupBox("Who configures account backups")
         v = QVBoxLayout(box)
-        self.admin_mode = QRadioButton("A&dmin-configured: the admin's backups.env sets schedule, retention and "
-                                       "destination; users cannot change or start backups")
-        self.user_mode = QRadioButton("U&ser-configured: users of accounts whose plan has the Backups module choose "
-                                      "their own destination, schedule and items")
+        self.admin_mode = QRadioButton("A&dmin-configured")
+        self.user_mode = QRadioButton("U&ser-configured")
         group = QButtonGroup(self)
         group.addButton(self.admin_mode)
         group.addButton(self.user_mode)
-        v.addWidget(self.admin_mode)
-        v.addWidget(self.user_mode)
+        for button, text in ((self.admin_mode, "The admin's backups.env sets schedule, retention and destination; "
+                                               "users cannot change or start backups."),
+                             (self.user_mode, "Users of accounts whose plan has the Backups module choose their own "
+                                              "destination, schedule and items, and may start a backup.")):
+            v.addWidget(button)
+            about = QLabel(text)
+            about.setWordWrap(True)
+            about.setContentsMargins(24, 0, 0, 4)
+            v.addWidget(about)
         self.mode_state = QLabel("")
         self.mode_state.setObjectName("modeState")
         self.mode_state.setWordWrap(True)

@@ -92,7 +92,7 @@ KIND_HINTS: dict[str, str] = {
     "backup_token_missing": "Type your backup token when the app asks for it (Access page, tab Backup token, "
                             "makes one).",
     "backup_token_wrong": "Type the token you were shown last; after a reset only the new one works.",
-    "reason_not_given": "Start again and give a reason; the audit log keeps it.",
+    "reason_required": "Start again and give a reason when the app asks; the audit log keeps it.",
     "last_admin": "Make another user an admin first.",
     "first_user_admin": "Choose the role admin for the first user.",
 }

@@ -453,13 +453,13 @@ class ImportPage(QWizardPage):
                              "was not changed. Close the wizard, or start again from the menu.")
         self.w.button(QWizard.WizardButton.CancelButton).setText("&Close")
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException, *, ask: bool = True) -> None:
         self.progress.hide()
         from desktop.prompts import answer
 
         info = describe(exc)
-        if answer(self, self.w.ctx, exc, with_reason=self._start,
-                  on_cancel=lambda: self._failed(exc.__class__(exc.message, kind="reason_not_given"))) is not None:
+        if ask and answer(self, self.w.ctx, exc, with_reason=self._start,
+                          on_cancel=lambda: self._failed(exc, ask=False)) is not None:
             return
         if info is not None:
             self.error.setText(error_html(info) + "<br>The unit was not changed.")

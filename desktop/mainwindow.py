@@ -34,7 +34,7 @@ PAGES = (("units", "Units", "units"), ("accounts", "Account backups", "accounts"
          ("activity", "Activity", "activity"), ("settings", "Settings", "settings"), ("audit", "Audit log", "lock"),
          ("access", "Access", "key"))
 # The page a user sees only when they may do this (core/app/users.py my_permissions); the others always show.
-PAGE_NEEDS = {"settings": "settings.kdf-show", "audit": "audit.list"}
+PAGE_NEEDS = {"settings": "settings.kdf-show", "audit": "audit.list", "activity": "queue.settings-show"}
 
 
 def bundle_paths(mime) -> list[Path]:
@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
         self.sign_out_action.setVisible(p.governed)
         self.settings_page.set_permissions(p)
         self.accounts_page.set_permissions(p)
+        self.queue_page.cancel_button.setVisible(p.may("queue.cancel"))
+        self.queue_page.retry_button.setVisible(p.may("queue.retry"))
         self.access_page.set_permissions(p)
         self.user_label.setText(f"Signed in as {p.username} ({p.role})" if p.governed else "")
         self.user_label.setVisible(p.governed)

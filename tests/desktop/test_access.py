@@ -153,7 +153,8 @@ def test_a_user_sees_only_their_own_account_and_unit(g, open_window, qtbot):
     assert page.model.row_of("bob") is None
     qtbot.waitUntil(lambda: w.units_page.model.rowCount() > 0, timeout=WAIT_MS)
     assert {u.name for u, _c in w.units_page.model.rows} == {"alice"}
-    assert not shows_page(w, "settings") and not shows_page(w, "audit")
+    assert not shows_page(w, "settings") and not shows_page(w, "audit") and not shows_page(w, "activity")
+    assert not w.queue_page.cancel_button.isVisibleTo(w.queue_page)
     assert not w.export_action.isVisible() and not page.accounts_tab.add_button.isVisibleTo(page)
     assert not page.tabs.isTabVisible(1) and not page.tabs.isTabVisible(2)      # no orphans, no reassigning
     page.expand("alice")
