@@ -366,7 +366,7 @@ class ResetKeyDialog(TaskDialog):
         layout.addWidget(self.message)
         self.reset_button = QPushButton(icon("warning"), "&Delete its backups and reset the key")
         self.reset_button.setEnabled(False)
-        self.reset_button.clicked.connect(self.reset)
+        self.reset_button.clicked.connect(lambda: self.reset())
         close = QPushButton("Cancel")
         close.clicked.connect(self.reject)
         layout.addLayout(_buttons(self.reset_button, close))
@@ -374,7 +374,7 @@ class ResetKeyDialog(TaskDialog):
         self.finish_layout()
         self.reset_button.setDefault(True)        # enabled only once the username is typed
 
-    def reset(self) -> None:
+    def reset(self, reason: str | None = None) -> None:
         if self.typed.text() != self.account.username:
             return
         phrase = self.passphrase.text() if self.passphrase else ""
@@ -382,9 +382,10 @@ class ResetKeyDialog(TaskDialog):
             say(self.message, "<b>The two passphrases differ.</b>")
             return
         self.reset_button.setEnabled(False)
-        self.run(account_ops.reset_key(self.ctx, self.account.username, self.typed.text(), phrase or None),
+        self.run(account_ops.reset_key(self.ctx, self.account.username, self.typed.text(), phrase or None,
+                                       reason=reason),
                  self._reset, what="reset key", lane="pool", activity="A key reset",
-                 on_failure=lambda _e: self.reset_button.setEnabled(True))
+                 on_failure=lambda _e: self.reset_button.setEnabled(True), with_reason=self.reset)
 
     def _reset(self, result) -> None:
         self.done_reset.emit(result)
@@ -481,7 +482,7 @@ class OnDemandDialog(TaskDialog):
         self.backup_button.setEnabled(False)
         self.run(backup_ops.queue_backup(self.ctx, self.account.username, self.destination.currentText(),
                                          self.items(), self.passphrase.text() if self._owner_needed else None),
-                 self._queued, what="queue backup", on_failure=lambda _e: self._update())
+                 self._queued, what="queue backup", on_failure=lambda _e: self._update(), retry=self.back_up)
 
     def _queued(self, item) -> None:
         self.queued.emit(item)

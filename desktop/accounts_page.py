@@ -214,6 +214,7 @@ class AccountsPage(QWidget):
         self._loading = None
         self._again: str | bool | None = None    # a reload asked for while one was running
         self.ever_loaded = False
+        self.permissions = None               # None: everything (single-user); else core's Permissions
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
@@ -240,13 +241,37 @@ class AccountsPage(QWidget):
         self.model.modelReset.connect(self._after_reset)
         self.tabs.currentChanged.connect(self._tab_changed)
 
+    # --- who sees what -----------------------------------------------------------------------------------
+    PANEL_NEEDS = (("manage", "account.edit"), ("backup", "backup.now"), ("backups", "backup.list"),
+                   ("downloads", "backup.downloads"), ("tags", "tag.assign"))
+
+    def set_permissions(self, permissions) -> None:
+        """A user sees their own accounts only (core lists no others) and none of the admin's tools."""
+        self.permissions = permissions
+        self.accounts_tab.add_button.setVisible(permissions.may("account.add"))
+        self.tabs.setTabVisible(1, permissions.may("orphan.list"))
+        self.tabs.setTabVisible(2, permissions.may("account.assignable"))
+        self.orphans_tab.adopt_button.setVisible(permissions.may("orphan.adopt"))
+        self.assignable_tab.reassign_button.setVisible(permissions.may("account.reassign"))
+        if not self.tabs.isTabVisible(self.tabs.currentIndex()):
+            self.tabs.setCurrentIndex(0)
+        if self.panel is not None:
+            self._panel_permissions(self.panel)
+
+    def _panel_permissions(self, panel) -> None:
+        if self.permissions is None:
+            return
+        for name, action in self.PANEL_NEEDS:
+            getattr(panel, name).setVisible(self.permissions.may(action))
+
     # --- loading ---------------------------------------------------------------------------------------
     def reload(self, keep: str | None = None) -> None:
         if self._loading is not None and not self._loading.done:
             self._again = keep or self._again or True     # a read is on its way: read once more after it
             return
         keep = keep or self.expanded
-        colors = {t.name: t.color for t in tag_ops.listing(self.ctx)}
+        tags_shown = self.permissions is None or self.permissions.may("tag.list")    # a user's rows carry no tags
+        colors = {t.name: t.color for t in tag_ops.listing(self.ctx)} if tags_shown else {}
         self._fill_tags(colors)
 
         def done(rows, keep=keep, colors=colors):
@@ -381,6 +406,7 @@ class AccountsPage(QWidget):
             self.tree.expand(index)
         self.tree.setFirstColumnSpanned(0, index, True)
         self.panel = AccountPanel(self, self.model.visible[row], self.tree.viewport())
+        self._panel_permissions(self.panel)
         self.tree.setIndexWidget(self.model.index(0, 0, index), self.panel)
         self.setTabOrder(self.tree, self.panel.first())
 

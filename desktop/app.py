@@ -54,6 +54,21 @@ def install_excepthook(window) -> None:
     sys.excepthook = hook
 
 
+def sign_in_first(ctx, runner) -> bool:
+    """Once the installation has users, someone signs in before the window opens (the actor every use
+    case then runs as). False: they chose Quit."""
+    from desktop.ops import access as access_ops
+
+    if not access_ops.needs_sign_in(ctx):
+        return True
+    from PySide6.QtWidgets import QDialog
+
+    from desktop.signin import SignInDialog
+
+    dialog = SignInDialog(ctx, runner)
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="unitvault-desktop")
     parser.add_argument("--home")
@@ -64,10 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     ctx = AppContext.from_options(args.home, args.db, args.catalog)
     setup_logging(ctx.home.log_file)
     app = make_app([sys.argv[0], *qt_args])
-    ensure_demo(ctx)
     from desktop.mainwindow import MainWindow
+    from desktop.ops import access as access_ops
+    from desktop.taskman import TaskRunner
 
-    window = MainWindow(ctx)
+    if not access_ops.access_status(ctx).governed:
+        ensure_demo(ctx)            # a home with users got its units from them
+
+    runner = TaskRunner()
+    if not sign_in_first(ctx, runner):
+        runner.shutdown()
+        ctx.close()
+        return 0
+    window = MainWindow(ctx, runner)
     install_excepthook(window)
     window.show()
     if args.bundle:

@@ -415,7 +415,7 @@ class DownloadDialog(TaskDialog):
         self.download_button.setEnabled(False)
         self.run(backup_ops.queue_download(self.ctx, backup_id, items, paths=paths, bundle_password=password,
                                            passphrase=passphrase if self.entry.encryption == "owner" else None),
-                 self._queued, what="queue download", on_failure=lambda _e: self._update())
+                 self._queued, what="queue download", on_failure=lambda _e: self._update(), retry=self.download)
 
     def _queued(self, item) -> None:
         self.password.setText("")

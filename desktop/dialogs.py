@@ -75,10 +75,18 @@ class TaskDialog(QDialog):
         fit_to_screen(self)
 
     def run(self, task, on_success: Callable[[Any], None] | None = None, *, what: str = "task", lane: str = "pool",
-            on_failure: Callable[[BaseException], None] | None = None, activity: str | None = None):
+            on_failure: Callable[[BaseException], None] | None = None, activity: str | None = None,
+            retry: Callable[[], None] | None = None, with_reason: Callable[[str], None] | None = None):
+        """``retry``: run again once the user gave the backup token core asked for; ``with_reason``: run
+        again with the reason core asked for (desktop/prompts.py)."""
         def failed(exc: BaseException) -> None:
             if on_failure is not None:
                 on_failure(exc)
+            from desktop.prompts import answer
+
+            if answer(self, self.ctx, exc, retry=retry, with_reason=with_reason) is not None:
+                say(self.message, "")
+                return
             self.show_failure(exc)
         handle = self.runner.run(task, name=what, lane=lane, on_success=on_success, on_failure=failed,
                                  activity=activity)

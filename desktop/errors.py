@@ -83,6 +83,18 @@ KIND_HINTS: dict[str, str] = {
     "confirm_change": "Type the unit's name on the Confirm page to enable Import.",
     "nothing_to_undo": "Every safety snapshot of this unit has been restored already.",
     "private_key_given": "Choose recovery.pub, the public half of the key; keep recovery.key offline.",
+    "sign_in_failed": "Check the user name and the password (it is case-sensitive).",
+    "os_login_mismatch": "Sign in as another user, or start the app under that user's own login.",
+    "wrong_password": "Check your password (it is case-sensitive).",
+    "sign_in_required": "Sign in again from the File menu.",
+    "backup_token_none": "Make one on the Access page, tab Backup token.",
+    "backup_token_pending": "Wait until then, or ask an admin to press Allow now on the Access page, tab Users.",
+    "backup_token_missing": "Type your backup token when the app asks for it (Access page, tab Backup token, "
+                            "makes one).",
+    "backup_token_wrong": "Type the token you were shown last; after a reset only the new one works.",
+    "reason_required": "Start again and give a reason when the app asks; the audit log keeps it.",
+    "last_admin": "Make another user an admin first.",
+    "first_user_admin": "Choose the role admin for the first user.",
 }
 
 # A hint written for the terminal: it names a flag ("--force") or a command ("unitvault snapshots list").

@@ -340,6 +340,12 @@ class ExportDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.stack.setCurrentIndex(0)
+        from desktop.prompts import answer
+
+        self.export_button.setEnabled(not self._problem())
+        if answer(self, self.ctx, exc, retry=self.start_export) is not None:
+            self.status.setText("")
+            return
         info = describe(exc)
         if info is not None and not info.unexpected:
             self.status.setText(error_html(info))

@@ -426,12 +426,16 @@ class ImportPage(QWizardPage):
         self.ok = False
         self.error.hide()
         self.message.setText("")
+        self._start()
+
+    def _start(self, reason: str | None = None) -> None:
+        self.error.hide()
         preview = self.w.preview
         self.progress.show()
         self.handle = self.w.runner.run(
             ops.apply(self.w.ctx, self.w.validated, preview,
                       safety_snapshot=self.w.confirm_page.snapshot.isChecked(),
-                      allow_other_unit=bool(preview.other_unit)),
+                      allow_other_unit=bool(preview.other_unit), reason=reason),
             name="import", activity="An import", on_success=self._ok, on_failure=self._failed)
         self.handle.cancelled.connect(self._cancelled)
         self.progress.attach(self.handle)
@@ -449,9 +453,14 @@ class ImportPage(QWizardPage):
                              "was not changed. Close the wizard, or start again from the menu.")
         self.w.button(QWizard.WizardButton.CancelButton).setText("&Close")
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException, *, ask: bool = True) -> None:
         self.progress.hide()
+        from desktop.prompts import answer
+
         info = describe(exc)
+        if ask and answer(self, self.w.ctx, exc, with_reason=self._start,
+                          on_cancel=lambda: self._failed(exc, ask=False)) is not None:
+            return
         if info is not None:
             self.error.setText(error_html(info) + "<br>The unit was not changed.")
             self.error.show()

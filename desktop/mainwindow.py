@@ -31,7 +31,10 @@ from desktop.widgets import fit_to_screen
 
 BUNDLE_SUFFIX = ".uvault"
 PAGES = (("units", "Units", "units"), ("accounts", "Account backups", "accounts"), ("queue", "Queue", "queue"),
-         ("activity", "Activity", "activity"), ("settings", "Settings", "settings"))
+         ("activity", "Activity", "activity"), ("settings", "Settings", "settings"), ("audit", "Audit log", "lock"),
+         ("access", "Access", "key"))
+# The page a user sees only when they may do this (core/app/users.py my_permissions); the others always show.
+PAGE_NEEDS = {"settings": "settings.kdf-show", "audit": "audit.list", "activity": "queue.settings-show"}
 
 
 def bundle_paths(mime) -> list[Path]:
@@ -70,6 +73,10 @@ class MainWindow(QMainWindow):
         self.quit_box: QMessageBox | None = None
         self._quit_confirmed = False
         self.settings = GuiSettings(ctx.home.settings_file)
+        from desktop.ops import access as access_ops
+
+        self.permissions = access_ops.permissions(ctx)     # the signed-in user's (desktop/app.py signs in first)
+        self.signin_dialog = None
         self.setWindowTitle("Unitvault")
         self.setWindowIcon(icon("app"))
         self.setAcceptDrops(True)
@@ -101,8 +108,12 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self.statusBar().showMessage("Ready")
+        self.user_label = QLabel("")
+        self.user_label.setObjectName("userLabel")
+        self.statusBar().addPermanentWidget(self.user_label)
         self.store_label = self._store_label()
         self.statusBar().addPermanentWidget(self.store_label)
+        self.apply_permissions()
         self.runner.unhandled_failure.connect(self.show_error)
         self.runner.busy_changed.connect(lambda busy: self.statusBar().showMessage("Working…" if busy else "Ready"))
         self.unit_changed.connect(self._on_unit_changed)
@@ -125,8 +136,10 @@ class MainWindow(QMainWindow):
             self.start_background()
 
     def _build_pages(self) -> None:
+        from desktop.access_page import AccessPage
         from desktop.accounts_page import AccountsPage
         from desktop.activity_page import ActivityPage
+        from desktop.audit_page import AuditPage
         from desktop.queue_page import QueuePage
         from desktop.settings_page import SettingsPage
 
@@ -134,11 +147,69 @@ class MainWindow(QMainWindow):
         self.accounts_page.open_dialog.connect(self.open_account_dialog)
         self.queue_page = QueuePage(self.ctx, self.runner)
         self.activity_page = ActivityPage(self.ctx, self.runner, self.session)
-        self.settings_page = SettingsPage(self.ctx, self.runner)
+        self.settings_page = SettingsPage(self.ctx, self.runner, permissions=self.permissions)
+        self.audit_page = AuditPage(self.ctx, self.runner)
+        self.access_page = AccessPage(self.ctx, self.runner, self.permissions)
 
     def _page(self, key: str) -> QWidget:
         return {"units": self.units_page, "accounts": self.accounts_page, "queue": self.queue_page,
-                "activity": self.activity_page, "settings": self.settings_page}[key]
+                "activity": self.activity_page, "settings": self.settings_page, "audit": self.audit_page,
+                "access": self.access_page}[key]
+
+    # --- who is signed in, and what they may see ----------------------------------------------------------
+    def may(self, action: str) -> bool:
+        return self.permissions.may(action)
+
+    def apply_permissions(self) -> None:
+        """Show only what the signed-in user may use (core decides each operation anyway)."""
+        p = self.permissions
+        for row, (key, _title, _icon) in enumerate(PAGES):
+            needs = PAGE_NEEDS.get(key)
+            hidden = needs is not None and not p.may(needs)
+            self.sidebar.item(row).setHidden(hidden)
+            self.page_actions[row].setVisible(not hidden)
+            self.page_actions[row].setEnabled(not hidden)
+        if self.sidebar.item(max(0, self.sidebar.currentRow())).isHidden():
+            self.sidebar.setCurrentRow(0)
+        self.export_action.setVisible(p.may("bundle.export"))
+        self.import_action.setVisible(p.may("import.preview"))
+        self.recent_menu.menuAction().setVisible(p.may("import.preview"))
+        self.sign_out_action.setVisible(p.governed)
+        self.settings_page.set_permissions(p)
+        self.accounts_page.set_permissions(p)
+        self.queue_page.cancel_button.setVisible(p.may("queue.cancel"))
+        self.queue_page.retry_button.setVisible(p.may("queue.retry"))
+        self.access_page.set_permissions(p)
+        self.user_label.setText(f"Signed in as {p.username} ({p.role})" if p.governed else "")
+        self.user_label.setVisible(p.governed)
+
+    def sign_out(self) -> None:
+        """Forget the signed-in user (and their backup token), then ask who is there; Quit closes the app."""
+        from desktop.ops import access as access_ops
+        from desktop.signin import SignInDialog
+
+        if self.runner.activities():
+            self.statusBar().showMessage("Wait until the running operations end, then sign out.", 10_000)
+            return
+        for dialog in list(self.open_dialogs):
+            dialog.close()
+        access_ops.sign_out(self.ctx)
+        self.hide()
+        dialog = SignInDialog(self.ctx, self.runner)
+        self.signin_dialog = dialog
+        dialog.signed_in.connect(lambda _actor: self._signed_in_again())
+        dialog.rejected.connect(self.close)
+        dialog.show()
+
+    def _signed_in_again(self) -> None:
+        from desktop.ops import access as access_ops
+
+        self.signin_dialog = None
+        self.permissions = access_ops.permissions(self.ctx)
+        self.apply_permissions()
+        self.show()
+        self.units_page.reload()
+        self._page_changed(self.sidebar.currentRow())
 
     def _page_changed(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
@@ -221,6 +292,8 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action("&Refresh", "refresh", self.refresh_page,
                                            K.Refresh, "Read the page again")
         self.quit_action = self._action("&Quit", "quit", self.close, K.Quit)
+        self.sign_out_action = self._action("Sign &out…", "key", self.sign_out, None,
+                                            "Sign out, and sign in as the same or another user")
         self.about_action = self._action("&About Unitvault", "about", self.show_about)
         self.find_action = self._action("&Find", "search", self._focus_search, K.Find)
 
@@ -231,15 +304,18 @@ class MainWindow(QMainWindow):
         menu_file.addMenu(self.recent_menu)
         menu_file.addAction(self.export_action)
         menu_file.addSeparator()
+        menu_file.addAction(self.sign_out_action)
         menu_file.addAction(self.quit_action)
         menu_edit = self.menuBar().addMenu("&Edit")
         menu_edit.addAction(self.find_action)
         menu_view = self.menuBar().addMenu("&View")
         menu_view.addAction(self.refresh_action)
         menu_view.addSeparator()
+        self.page_actions = []
         for i, (_, title, icon_name) in enumerate(PAGES):
-            menu_view.addAction(self._action(title, icon_name, lambda _=False, i=i: self.sidebar.setCurrentRow(i),
-                                             f"Ctrl+{i + 1}"))
+            self.page_actions.append(self._action(title, icon_name, lambda _=False, i=i: self.sidebar.setCurrentRow(i),
+                                                  f"Ctrl+{i + 1}"))
+            menu_view.addAction(self.page_actions[-1])
         menu_help = self.menuBar().addMenu("&Help")
         menu_help.addAction(self.about_action)
         self._fill_recent()
@@ -292,6 +368,8 @@ class MainWindow(QMainWindow):
             tab = page.tabs.currentWidget()
             if hasattr(tab, "load"):
                 tab.load()
+        elif page is self.access_page:
+            page.reload()
         else:
             page.reload()
 

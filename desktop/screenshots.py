@@ -283,6 +283,11 @@ def render(out: Path, *, dark: bool = True) -> None:
     _save(window.quit_box, out, "quit-question")
     window.quit_box.done(0)
 
+    # who may do what: a home with users, in a window of its own
+    from desktop.screenshots_access import render_access
+
+    render_access(app, out, tmp, lambda p: _wait(app, p), lambda ms=150: _settle(app, ms), _save)
+
     # the account pages and their dialogs
     from desktop.screenshots_accounts import render_accounts
 

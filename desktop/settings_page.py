@@ -58,9 +58,10 @@ def open_file(path: Path) -> bool:
 class SettingsPage(QWidget):
     changed = Signal(str)  # "recovery", "kdf" or "snapshots", after a change was stored
 
-    def __init__(self, ctx, runner, parent: QWidget | None = None):
+    def __init__(self, ctx, runner, parent: QWidget | None = None, permissions=None):
         super().__init__(parent)
         self.ctx, self.runner = ctx, runner
+        self.permissions = permissions      # None: everything (single-user); else core's Permissions
         self.kit = None  # the files of a key created here (core/app/settings.py RecoveryKeyFiles)
         self.confirm_box: QMessageBox | None = None
         from desktop.settings_tabs import (
@@ -103,6 +104,38 @@ class SettingsPage(QWidget):
                               (self.conditions, "Restore co&nditions")):
             self.tabs.addTab(widget, title)
         self.refresh()
+
+    # --- who sees what ----------------------------------------------------------------------------------
+    # (tab, the action that shows it) and (tab, button, the action that shows the button)
+    TAB_NEEDS = ((0, "settings.kdf-calibrate"), (1, "destination.list"), (2, "job.list"), (3, "tag.list"),
+                 (4, "priority.list"), (5, "condition.list"))
+    BUTTON_NEEDS = (("destinations", "add_button", "destination.add"),
+                    ("destinations", "remove_button", "destination.remove"),
+                    ("jobs", "add_button", "job.add"), ("jobs", "change_button", "job.edit"),
+                    ("jobs", "remove_button", "job.remove"), ("jobs", "run_button", "backup.prune"),
+                    ("tags", "add_button", "tag.add"), ("tags", "change_button", "tag.edit"),
+                    ("tags", "remove_button", "tag.remove"),
+                    ("priorities", "add_button", "priority.set"), ("priorities", "change_button", "priority.set"),
+                    ("priorities", "remove_button", "priority.set"),
+                    ("conditions", "add_button", "condition.add"), ("conditions", "remove_button", "condition.remove"))
+
+    def set_permissions(self, permissions) -> None:
+        """Hide the tabs and buttons of what the signed-in user may not do (a helpdesk user sees the
+        lists their work needs, and none of the admin's settings)."""
+        self.permissions = permissions
+        for index, action in self.TAB_NEEDS:
+            self.tabs.setTabVisible(index, permissions.may(action))
+        for tab, button, action in self.BUTTON_NEEDS:
+            widget = getattr(getattr(self, tab), button, None)
+            if widget is not None:
+                widget.setVisible(permissions.may(action))
+        if not self.tabs.isTabVisible(self.tabs.currentIndex()):
+            visible = [i for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
+            if visible:
+                self.tabs.setCurrentIndex(visible[0])
+
+    def visible_tabs(self) -> list[str]:
+        return [self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
 
     # --- the organisation's recovery key ----------------------------------------------------------------
     def _recovery_box(self) -> QGroupBox:
@@ -324,6 +357,8 @@ class SettingsPage(QWidget):
     # --- shared --------------------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Show what is stored now (the CLI may have changed it)."""
+        if self.permissions is not None and not self.permissions.may("settings.kdf-show"):
+            return                          # a user: the page is not theirs (the window hides it)
         self._recovery_state()
         self._kdf_state()
         self.keep.blockSignals(True)

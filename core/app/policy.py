@@ -136,7 +136,7 @@ RULES: dict[str, str] = {
     "settings.access-show": SIGNED_IN, "settings.access-set": ADMIN_ONLY,
     # users, sessions, tokens
     "user.status": PUBLIC, "user.sign-in": PUBLIC, "user.session-resume": PUBLIC, "user.session-end": PUBLIC,
-    "user.whoami": SIGNED_IN, "user.password": SIGNED_IN, "user.session-start": SIGNED_IN,
+    "user.whoami": SIGNED_IN, "user.permissions": SIGNED_IN, "user.password": SIGNED_IN, "user.session-start": SIGNED_IN,
     "user.list": ADMIN_ONLY, "user.add": ADMIN_ONLY, "user.edit": ADMIN_ONLY, "user.remove": ADMIN_ONLY,
     "token.status": SIGNED_IN, "token.create": SIGNED_IN, "token.reset": SIGNED_IN, "token.allow-now": ADMIN_ONLY,
     # modes, plans, user-configured backups

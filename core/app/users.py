@@ -401,3 +401,42 @@ def remove_user(ctx, req: RemoveUser, *, actor, reporter):
         raise ConfirmationRequired(f"Removing user {user.username!r} needs confirmation.", kind="confirm_delete",
                                    data={"what": "user", "name": user.username})
     return users.remove(user.id)
+
+
+# --- what the signed-in user may do (for shells that hide what they may not) -----------------------------------
+@dataclass(frozen=True)
+class Permissions:
+    username: str
+    role: str
+    governed: bool                 # users exist (a token, sign-out and the like mean something)
+    password_less: bool
+    actions: frozenset             # every action the policy allows this actor for something they may act on
+
+    def may(self, action: str) -> bool:
+        return action in self.actions
+
+    def to_json(self) -> dict:
+        return {"username": self.username, "role": self.role, "governed": self.governed,
+                "password_less": self.password_less, "actions": sorted(self.actions)}
+
+
+@use_case("user.permissions", quiet=True)
+def my_permissions(ctx, request=None, *, actor, reporter) -> Permissions:
+    """Every action the policy allows the actor now, in this environment (mode, backups enabled):
+    an action that depends on what it acts on counts when the actor may do it for one of their own
+    accounts or units. A shell hides the controls of the rest; the policy still decides each call."""
+    from core.app import policy
+    from core.governance import guard
+
+    governed = ctx.catalog.users.count() > 0
+    env = guard.environment(ctx, governed)
+    targets = [policy.Target("", env=env)]
+    targets += [policy.Target("", account=a, env=env) for a in sorted(actor.accounts)]
+    targets += [policy.Target("", unit=u, env=env) for u in sorted(actor.units)]
+    allowed = set()
+    for action, rule in policy.RULES.items():
+        if rule == policy.VIA:
+            continue
+        if any(policy.allowed(actor, action, t).ok for t in targets):
+            allowed.add(action)
+    return Permissions(actor.name, actor.role, governed, actor.password_less, frozenset(allowed))

@@ -147,11 +147,13 @@ def rechoose(preview_obj, mode: str, sections) -> Task:
     return fn
 
 
-def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool) -> Task:
+def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool,
+          reason: str | None = None) -> Task:
+    """``reason``: why (a replace import asks for one once the installation has users)."""
     def fn(reporter: Reporter):
         plan = imports.ImportPlan(validated.path, validated.source, preview_obj)
         return imports.apply_import(ctx, imports.ApplyImport(plan, safety_snapshot=safety_snapshot,
-                                                             other_unit_confirmed=allow_other_unit),
+                                                             other_unit_confirmed=allow_other_unit, reason=reason),
                                     reporter=reporter)
     return fn
 

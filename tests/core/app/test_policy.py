@@ -24,7 +24,8 @@ EXPECTED: dict[str, set[str]] = {
     "import.preview": {A, H}, "import.retarget": {A, H}, "import.apply": {A, H}, "import.snapshots": {A, H},
     "import.undo-preview": {A, H}, "import.undo": {A, H},
     # accounts
-    "account.list": ALL, "account.overview": ALL, "account.show": ALL, "account.excludes-preview": {A}, "account.assignable": {A, H},
+    "account.list": ALL, "account.overview": ALL, "account.show": ALL, "account.assignable": {A, H},
+    "account.excludes-preview": {A},
     "account.add": {A}, "account.edit": {A}, "account.delete": {A}, "account.status": {A},
     "account.reassign": {A}, "account.key_export": {A}, "account.key_reset": {A}, "account.notify": {A},
     "orphan.list": {A, H}, "orphan.adopt": {A},
@@ -55,7 +56,7 @@ EXPECTED: dict[str, set[str]] = {
     "settings.access-show": ALL, "settings.access-set": {A},
     # users, sessions, tokens
     "user.status": ALL, "user.sign-in": ALL, "user.session-resume": ALL, "user.session-end": ALL,
-    "user.whoami": ALL, "user.password": ALL, "user.session-start": ALL,
+    "user.whoami": ALL, "user.permissions": ALL, "user.password": ALL, "user.session-start": ALL,
     "user.list": {A}, "user.add": {A}, "user.edit": {A}, "user.remove": {A},
     "token.status": ALL, "token.create": ALL, "token.reset": ALL, "token.allow-now": {A},
     # modes, plans, a user's own backups (theirs only: not even an admin configures them)

@@ -155,3 +155,25 @@ def test_production_hashing_parameters(monkeypatch):
     hasher = passwords._hasher()
     assert hasher.time_cost >= 3 and hasher.memory_cost >= 64 * 1024
     assert passwords.MIN_USER_PASSWORD == 8
+
+
+def test_permissions_name_what_each_role_may_do_and_follow_the_mode(g):
+    from core.app import modes
+
+    boss, helper, alice, bob = (users.my_permissions(g.ctx, actor=g.sign_in(n)) for n in ("boss", "helper", "alice",
+                                                                                             "bob"))
+    assert boss.governed and boss.may("user.add") and boss.may("audit.verify") and boss.may("destination.add")
+    assert helper.may("bundle.export") and helper.may("destination.list")
+    assert not any(helper.may(a) for a in ("user.list", "destination.add", "settings.kdf-calibrate", "mode.set",
+                                           "audit.list", "account.add"))
+    assert alice.may("mybackup.run") and alice.may("backup.list") and alice.may("token.create")
+    assert not alice.may("bundle.export") and not alice.may("account.add")
+    assert not bob.may("mybackup.run") and not bob.may("backup.list")      # no plan with the Backups module
+    modes.set_mode(g.ctx, modes.SetMode("admin-configured"), actor=g.sign_in("boss"))
+    assert not users.my_permissions(g.ctx, actor=g.sign_in("alice")).may("mybackup.run")
+
+
+def test_a_single_user_home_may_do_everything_an_admin_may(ctx):
+    mine = users.my_permissions(ctx)
+    assert mine.role == "admin" and not mine.governed and mine.may("user.add") and mine.may("audit.list")
+    assert not mine.may("mybackup.set")                    # a user's own backups are theirs alone
