@@ -161,6 +161,11 @@ def test_an_app_held_key_kit_is_exported_private(window, qtbot, demo_ctx, tmp_pa
     d = dialog_named(window, "manageAccountDialog")
     assert d.export_button.isVisible()
     kit = tmp_path / "alice-kit.html"
+    d.export_kit(str(kit))                                  # no backup yet: no key to export, and it says so
+    qtbot.waitUntil(lambda: "made by the first backup" in d.key_message.text(), timeout=WAIT_MS)
+    assert not kit.exists()
+    destinations.add_destination(demo_ctx, destinations.AddDestination("vault", "local", path=str(tmp_path / "v")))
+    backups.backup_now(demo_ctx, backups.BackupNow("alice", "vault", "account"))
     d.export_kit(str(kit))
     qtbot.waitUntil(lambda: kit.exists() and d.key_message.isVisible(), timeout=WAIT_MS)
     assert oct(kit.stat().st_mode & 0o777) == "0o600" and "alice" in kit.read_text()
