@@ -146,6 +146,11 @@ def run(n: int, rounds: int) -> list[dict]:
     far = f"user{n * 4 // 5:05d}"
     phase(f"expand {far} (far below the fetched rows)", lambda: page.expand(far),
           lambda: page.panel is not None and page.panel.row.account.username == far)
+    go, done = scroll_all()
+    phase("scroll with that account open", go, done)
+    go, done = typing("user008")
+    phase("type a search with it open", go, lambda: done() and filtered("user008")())
+    phase("clear the search", page.search.clear, filtered(""))
     phase("read the accounts again (unchanged)", page.reload, loaded)
     window.close()
     runner.wait_idle()

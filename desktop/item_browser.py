@@ -415,8 +415,12 @@ def _tree(accessible: str) -> QTreeView:
     header = view.header()
     header.setStretchLastSection(False)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    # sizes and dates get the width their longest text needs (fitting them to the rows shown cut the
+    # dates of folders opened later)
+    metrics = view.fontMetrics()
+    for col, widest in ((1, "1,000,000 records"), (2, fmt.date_time("2027-12-31T23:59:59Z"))):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(col, metrics.horizontalAdvance(widest) + 24)
     return view
 
 

@@ -341,7 +341,7 @@ class PlanPage(QWizardPage):
         self.units_widget.setVisible(self.unit.count() > 0)
         if self.unit.count():
             self._show_unit(0)
-        parts = [f"{fmt.number(totals['restore'])} files and folders restored"] if any(
+        parts = [f"{fmt.count(totals['restore'], 'file or folder', 'files and folders')} restored"] if any(
             o.plan.files for o in self.outcomes) else []
         if totals["skip"]:
             parts.append(f"{fmt.number(totals['skip'])} skipped")
