@@ -171,13 +171,18 @@ def clocked_window(app, qtbot, home, runner, request):
     ctx.close()
 
 
-def test_a_locked_backup_survives_retention_and_goes_once_unlocked(clocked_window, qtbot, tmp_path):
+@pytest.mark.parametrize("kind", ["local", "sftp"])
+def test_a_locked_backup_survives_retention_and_goes_once_unlocked(clocked_window, qtbot, tmp_path, request, kind):
     window, clock = clocked_window
     ctx = window.ctx
     from core.app import settings
 
     settings.set_backup_settings(ctx, settings.SetBackupSettings(ondemand_keep=1))
-    add_local_destination(window, qtbot, "vault", tmp_path / "vault")
+    if kind == "local":
+        add_local_destination(window, qtbot, "vault", tmp_path / "vault")
+    else:
+        server = request.getfixturevalue("sftp_server")
+        add_sftp_destination(window, qtbot, "vault", server, f"{server.root}/lock-{os.getpid()}")
     add_account(window, qtbot, "bob", make_home(tmp_path / "bob"))
     first = back_up_on_demand(window, qtbot, "bob", "vault").result["backup_id"]
     clock.advance(minutes=10)
