@@ -315,6 +315,10 @@ def test_a_download_of_chosen_files_is_queued_and_listed_with_its_expiry(window,
                                                                           monkeypatch):
     ctx = demo_ctx
     add_local_destination(window, qtbot, "vault", tmp_path / "vault")
+    limits = window.settings_page.limits                                 # Settings, General: downloads last 3 days
+    limits.ttl.setValue(3)
+    limits.save()
+    qtbot.waitUntil(lambda: "removed after 3 days" in limits.message.text(), timeout=WAIT_MS)
     accounts.add_account(ctx, accounts.AddAccount("alice", str(home_dir(tmp_path))))
     back_up_on_demand(window, qtbot, "alice", "vault")
     dialog = open_backups(window, qtbot, "alice")
@@ -331,6 +335,8 @@ def test_a_download_of_chosen_files_is_queued_and_listed_with_its_expiry(window,
     done = wait_item(window, qtbot, queued.args[0].id)
     (path,) = done.result["files"]
     assert path.endswith("-files.tar.zst") and os.path.exists(path)
+    (made,) = backups.list_downloads(ctx)
+    assert round((made.expires - made.created) / 86400, 3) == 3                 # the lifetime set in Settings
     panel = expand(window, qtbot, "alice")
     qtbot.mouseClick(panel.downloads, Qt.MouseButton.LeftButton)
     v = dialog_named(window, "downloadsDialog")
