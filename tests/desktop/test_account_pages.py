@@ -499,6 +499,9 @@ def test_an_owner_held_key_is_reset_to_the_owners_new_key_file(window, qtbot, de
     d = ResetKeyDialog(ctx, window.runner, accounts.show_account(ctx, accounts.AccountRef("olga")), 0, window)
     qtbot.addWidget(d)
     d.show()
+    from tests.desktop.test_keyboard import clashes
+
+    assert clashes(d) == {}                                                   # every mnemonic of the dialog works
     d.passphrase.setText("a passphrase too")
     d.repeat.setText("a passphrase too")
     d.key_file.setText(str(key_file))
