@@ -354,14 +354,25 @@ class ResetKeyDialog(TaskDialog):
         self.typed = QLineEdit()
         self.typed.setAccessibleName("Type the account's username to confirm")
         form.addRow("&Type the username to confirm:", self.typed)
-        self.passphrase = self.repeat = None
+        self.passphrase = self.repeat = self.key_file = None
         if account.encryption == "owner":
-            layout.addWidget(_label("The new key is the owner's: give their new passphrase now, or leave it empty "
-                                    "and the next backup asks for it."))
+            layout.addWidget(_label("The new key is the owner's: give their new passphrase or key file now, or "
+                                    "leave both empty and the next backup asks for it."))
             self.passphrase = PasswordField("The owner's new passphrase")
             self.repeat = PasswordField("The owner's new passphrase again")
             form.addRow("New &passphrase:", self.passphrase)
             form.addRow("Rep&eat it:", self.repeat)
+            self.key_file = QLineEdit()
+            self.key_file.setAccessibleName("The owner's new key file")
+            self.key_file.setPlaceholderText("instead of a passphrase")
+            key_row = QHBoxLayout()
+            key_row.addWidget(self.key_file, 1)
+            browse = QPushButton(icon("folder"), "Bro&wse…")
+            browse.setAutoDefault(False)
+            browse.clicked.connect(self._pick_key_file)
+            key_row.addWidget(browse)
+            form.addRow("Or the owner's new &key file:", key_row)
+            form.labelForField(key_row).setBuddy(self.key_file)
         layout.addLayout(form)
         layout.addWidget(self.message)
         self.reset_button = QPushButton(icon("warning"), "&Delete its backups and reset the key")
@@ -381,11 +392,21 @@ class ResetKeyDialog(TaskDialog):
         if self.repeat is not None and phrase != self.repeat.text():
             say(self.message, "<b>The two passphrases differ.</b>")
             return
+        key_file = self.key_file.text().strip() if self.key_file is not None else ""
+        if phrase and key_file:
+            say(self.message, "<b>Give the new passphrase or the new key file, not both.</b>")
+            return
+        say(self.message, "")
         self.reset_button.setEnabled(False)
         self.run(account_ops.reset_key(self.ctx, self.account.username, self.typed.text(), phrase or None,
-                                       reason=reason),
+                                       key_file or None, reason=reason),
                  self._reset, what="reset key", lane="pool", activity="A key reset",
                  on_failure=lambda _e: self.reset_button.setEnabled(True), with_reason=self.reset)
+
+    def _pick_key_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "The owner's new key file", str(Path.home()))
+        if path:
+            self.key_file.setText(path)
 
     def _reset(self, result) -> None:
         self.done_reset.emit(result)

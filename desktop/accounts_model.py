@@ -19,6 +19,13 @@ RowRole = Qt.ItemDataRole.UserRole + 1
 PAGE = 100
 ACTIONS = 1 << 31            # internalId of an actions row: ACTIONS + the row of its account
 
+DISPLAY, TOOLTIP, ALIGN = int(DisplayRole), int(Qt.ItemDataRole.ToolTipRole), int(Qt.ItemDataRole.TextAlignmentRole)
+ACCESSIBLE, ROW, TAGS = int(Qt.ItemDataRole.AccessibleTextRole), int(RowRole), int(TagsRole)
+SERVED = frozenset((DISPLAY, TOOLTIP, ALIGN, ACCESSIBLE, ROW, TAGS))
+NO_FLAGS, ENABLED = Qt.ItemFlag.NoItemFlags, Qt.ItemFlag.ItemIsEnabled
+SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
 STATUS_TEXT = {"active": "Active", "suspended": "Suspended", "deleted": "Deleted"}
 
 
@@ -34,6 +41,7 @@ class AccountsModel(QAbstractItemModel):
         self.text = ""
         self.tag: str | None = None
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
+        self._cells: dict[int, tuple[str, ...]] = {}     # display texts of visible rows, made when first shown
 
     # --- data in -----------------------------------------------------------------------------------
     def set_rows(self, rows, colors: dict[str, str]) -> bool:
@@ -84,6 +92,7 @@ class AccountsModel(QAbstractItemModel):
         rows.sort(key=lambda r: (self._key(r), r.account.username),
                   reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
         self.visible = rows
+        self._cells = {}
         self.shown = min(PAGE, len(rows))
         self.endResetModel()
 
@@ -156,9 +165,9 @@ class AccountsModel(QAbstractItemModel):
         return None
 
     def flags(self, index):
-        if index.isValid() and index.internalId() >= ACTIONS:
-            return Qt.ItemFlag.ItemIsEnabled
-        return super().flags(index)
+        if not index.isValid():
+            return NO_FLAGS
+        return ENABLED if index.internalId() >= ACTIONS else SELECTABLE
 
     def row_data(self, index):
         if not index.isValid():
@@ -167,23 +176,30 @@ class AccountsModel(QAbstractItemModel):
         return self.visible[row] if row < len(self.visible) else None
 
     def data(self, index, role=DisplayRole):
-        if not index.isValid():
+        # The view asks every cell for a dozen roles on each layout and paint; most are answered at once,
+        # and a row's texts are made once per filter (a thousand accounts scroll without a stall).
+        if role not in SERVED or not index.isValid():
             return None
         if index.internalId() >= ACTIONS:
-            if role == Qt.ItemDataRole.AccessibleTextRole:
-                return "Actions"
+            return "Actions" if role == ACCESSIBLE else None
+        row_index = index.row()
+        if row_index >= len(self.visible):
             return None
-        if index.row() >= len(self.visible):
-            return None
-        row = self.visible[index.row()]
-        a, col = row.account, index.column()
-        if role == RowRole:
+        col = index.column()
+        if role == DISPLAY:
+            cells = self._cells.get(row_index)
+            if cells is None:
+                cells = self._cells[row_index] = self._texts(self.visible[row_index])
+            return cells[col]
+        row = self.visible[row_index]
+        a = row.account
+        if role == ROW:
             return row
-        if role == TagsRole and col == 1:
-            return [(t, self.colors.get(t, "#808080")) for t in a.tags]
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 6):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TAGS:
+            return [(t, self.colors.get(t, "#808080")) for t in a.tags] if col == 1 else None
+        if role == ALIGN:
+            return RIGHT if col in (2, 6) else None
+        if role == TOOLTIP:
             if col == 0:
                 return f"{a.username} <{a.email}>" if a.email else a.username
             if col == 1:
@@ -192,19 +208,13 @@ class AccountsModel(QAbstractItemModel):
                 return ", ".join(a.units) or None
             if col == 4 and row.next_job:
                 return f"Job {row.next_job}"
-            return None
-        if role != DisplayRole:
-            return None
-        if col == 0:
-            return a.username
-        if col == 1:
-            return ", ".join(a.tags)
-        if col == 2:
-            return fmt.number(len(a.units))
-        if col == 3:
-            return fmt.date_time(row.last_backup) if row.last_backup else "Never"
-        if col == 4:
-            return fmt.date_time(row.next_backup) if row.next_backup else "Not scheduled"
-        if col == 5:
-            return STATUS_TEXT.get(a.status, a.status) + (" · owner-held key" if a.encryption == "owner" else "")
-        return fmt.size(row.last_size) if row.last_backup else ""
+        return None
+
+    @staticmethod
+    def _texts(row) -> tuple[str, ...]:
+        a = row.account
+        return (a.username, ", ".join(a.tags), fmt.number(len(a.units)),
+                fmt.date_time(row.last_backup) if row.last_backup else "Never",
+                fmt.date_time(row.next_backup) if row.next_backup else "Not scheduled",
+                STATUS_TEXT.get(a.status, a.status) + (" · owner-held key" if a.encryption == "owner" else ""),
+                fmt.size(row.last_size) if row.last_backup else "")

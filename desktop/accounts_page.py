@@ -3,7 +3,7 @@ shows its actions), orphaned accounts to adopt, and UUIDs to reassign."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
     QTabWidget,
     QTreeView,
     QVBoxLayout,
@@ -38,6 +39,29 @@ def _button(text: str, icon_name: str, accessible: str) -> QPushButton:
     button.setAccessibleName(accessible)
     button.setAutoDefault(False)
     return button
+
+
+class OneHeight:
+    """Every account row is one line high, measured once: the tree asks each cell of each row it lays
+    out for its size (a dozen roles each), which cost a thousand accounts a visible stall per scroll.
+    The actions row still grows to its panel (the view sizes a row to its index widget). Columns keep
+    the widths the page gives them (no width from contents)."""
+
+    def sizeHint(self, option, index):  # noqa: N802
+        line = option.fontMetrics.height()
+        hint = getattr(self, "_hint", None)
+        if hint is None or self._line != line:
+            self._line, hint = line, QSize(0, max(line + 8, 22))
+            self._hint = hint
+        return hint
+
+
+class RowDelegate(OneHeight, QStyledItemDelegate):
+    pass
+
+
+class AccountChipDelegate(OneHeight, ChipDelegate):
+    pass
 
 
 class AccountPanel(QFrame):
@@ -116,7 +140,8 @@ class AccountsTab(QWidget):
         self.tree.setObjectName("accountsTree")
         self.tree.setAccessibleName("Accounts")
         self.tree.setModel(page.model)
-        self.tree.setItemDelegateForColumn(1, ChipDelegate(self.tree))
+        self.tree.setItemDelegate(RowDelegate(self.tree))
+        self.tree.setItemDelegateForColumn(1, AccountChipDelegate(self.tree))
         self.tree.setRootIsDecorated(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -126,6 +151,9 @@ class AccountsTab(QWidget):
         self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.tree.setAllColumnsShowFocus(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # One height for every row while no account is open: the view then lays out a thousand rows
+        # without asking each for its size (the page turns this off while an actions panel shows).
+        self.tree.setUniformRowHeights(True)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -393,12 +421,15 @@ class AccountsPage(QWidget):
             return
         self._forget_panel()
         if want is None:
+            self.tree.setUniformRowHeights(True)
             return
         row = self.model.row_of(want)
         if row is None or row >= self.model.shown:
             self.expanded = None
+            self.tree.setUniformRowHeights(True)
             return
         index = self.model.index(row, 0)
+        self.tree.setUniformRowHeights(False)         # the actions row is as high as its panel
         for other in range(self.model.shown):         # one account open at a time: its keys stay unique
             if other != row and self.tree.isExpanded(self.model.index(other, 0)):
                 self.tree.collapse(self.model.index(other, 0))
@@ -426,6 +457,7 @@ class AccountsPage(QWidget):
     def _after_reset(self) -> None:
         self.panel = None                                  # the reset took the view's index widgets with it
         keep, self.expanded = self.expanded, None
+        self.tree.setUniformRowHeights(True)
         if keep is not None and self.model.row_of(keep) is not None:
             self.expand(keep)
 

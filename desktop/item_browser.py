@@ -414,10 +414,20 @@ def _tree(accessible: str) -> QTreeView:
     view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     header = view.header()
     header.setStretchLastSection(False)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    fit_columns(view)
     return view
+
+
+def fit_columns(view: QTreeView) -> None:
+    """The item stretches; sizes and dates get the width their longest text needs (fitting them to the
+    rows shown cut the dates of folders opened later). Again after every setModel, which resets them."""
+    header = view.header()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    metrics = view.fontMetrics()
+    for col, widest in ((1, fmt.count(1_000_000, "record")), (2, fmt.date_time("2027-12-31T23:59:59Z"))):
+        if col < header.count():
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, metrics.horizontalAdvance(widest) + 24)
 
 
 class ItemBrowser(QWidget):
@@ -577,7 +587,7 @@ class ItemBrowser(QWidget):
                                                   on_failure=failed)
 
     def _size_columns(self) -> None:
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        fit_columns(self.tree)
 
     def apply_search(self) -> None:
         self.search_timer.stop()
@@ -590,7 +600,9 @@ class ItemBrowser(QWidget):
             self.stack.setCurrentIndex(2)
             return
         model.search(text)
-        self.results.setModel(model)
+        if self.results.model() is not model:
+            self.results.setModel(model)
+            fit_columns(self.results)
         self.stack.setCurrentIndex(3)
 
     def _changed(self) -> None:

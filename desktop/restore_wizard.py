@@ -289,7 +289,7 @@ class PlanPage(QWizardPage):
             plan = outcome.plan
             entry = self.w.entry(backup_id)
             top = QTreeWidgetItem([f"Backup of {fmt.date_time(entry.created_at) if entry else backup_id}",
-                                   f"{items}{f' ({len(paths)} paths)' if paths else ''}, {plan.mode}"])
+                                   f"{items_text(items, paths)}; {plan.mode}"])
             self.tree.addTopLevelItem(top)
             s = plan.settings
             if s is not None:
@@ -341,7 +341,7 @@ class PlanPage(QWizardPage):
         self.units_widget.setVisible(self.unit.count() > 0)
         if self.unit.count():
             self._show_unit(0)
-        parts = [f"{fmt.number(totals['restore'])} files and folders restored"] if any(
+        parts = [f"{fmt.count(totals['restore'], 'file or folder', 'files and folders')} restored"] if any(
             o.plan.files for o in self.outcomes) else []
         if totals["skip"]:
             parts.append(f"{fmt.number(totals['skip'])} skipped")
@@ -392,6 +392,28 @@ class PlanPage(QWizardPage):
             self.typed.setFocus()
         else:
             self.tree.setFocus()
+
+
+def items_text(items: str, paths=()) -> str:
+    """A request's items in words: "account,units:demo/plugins,files" with two paths -> "account settings,
+    plugins of unit demo, 2 files and folders"."""
+    from desktop.item_browser import SECTION_TITLES
+
+    words = []
+    for item in filter(None, items.split(",")):
+        if item == "account":
+            words.append("account settings")
+        elif item == "units":
+            words.append("every unit")
+        elif item.startswith("units:"):
+            name, _, section = item[len("units:"):].partition("/")
+            words.append(f"{SECTION_TITLES.get(section, section).lower()} of unit {fmt.name(name, 30)}" if section
+                         else f"unit {fmt.name(name, 30)}")
+        elif item == "files":
+            words.append(fmt.count(len(paths), "file or folder", "files and folders") if paths else "every file")
+        else:
+            words.append(item)
+    return ", ".join(words)
 
 
 def _short(value) -> str:

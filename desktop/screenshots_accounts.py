@@ -138,7 +138,8 @@ def render_accounts(app, ctx, window, out: Path, tmp: Path, wait, settle, save) 
     # the restore wizard: items (the file browser), options, conditions, plan, result
     home = tmp / "homes" / "alice"
     (home / "docs" / "2027" / "report-q1.odt").unlink()
-    listing.table.selectRow(0)
+    listing.table.selectRow(next(i for i, b in enumerate(listing.model.rows)     # the newest with units
+                                 if any(item.startswith("units") for item in b.items)))
     listing.restore_button.click()
     wizard = _dialog(window, "restoreWizard")
     settle()

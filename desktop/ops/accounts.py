@@ -58,11 +58,13 @@ def export_key(ctx, name: str, out: str, *, overwrite: bool = False) -> Task:
     return fn
 
 
-def reset_key(ctx, name: str, typed: str, passphrase: str | None = None, *, reason: str | None = None) -> Task:
+def reset_key(ctx, name: str, typed: str, passphrase: str | None = None, owner_key_file: str | None = None, *,
+              reason: str | None = None) -> Task:
     """Delete every backup made with the account's key and give it a new one; ``typed`` must be the
-    username (core checks it)."""
+    username (core checks it). An owner-held account takes the owner's new passphrase or key file."""
     def fn(reporter):
-        return accounts.reset_account_key(ctx, accounts.ResetAccountKey(name, typed, passphrase or None, reason=reason),
+        return accounts.reset_account_key(ctx, accounts.ResetAccountKey(name, typed, passphrase or None,
+                                                                        owner_key_file or None, reason=reason),
                                           reporter=reporter)
     return fn
 

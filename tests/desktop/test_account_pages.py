@@ -315,6 +315,10 @@ def test_a_download_of_chosen_files_is_queued_and_listed_with_its_expiry(window,
                                                                           monkeypatch):
     ctx = demo_ctx
     add_local_destination(window, qtbot, "vault", tmp_path / "vault")
+    limits = window.settings_page.limits                                 # Settings, General: downloads last 3 days
+    limits.ttl.setValue(3)
+    limits.save()
+    qtbot.waitUntil(lambda: "removed after 3 days" in limits.message.text(), timeout=WAIT_MS)
     accounts.add_account(ctx, accounts.AddAccount("alice", str(home_dir(tmp_path))))
     back_up_on_demand(window, qtbot, "alice", "vault")
     dialog = open_backups(window, qtbot, "alice")
@@ -331,6 +335,8 @@ def test_a_download_of_chosen_files_is_queued_and_listed_with_its_expiry(window,
     done = wait_item(window, qtbot, queued.args[0].id)
     (path,) = done.result["files"]
     assert path.endswith("-files.tar.zst") and os.path.exists(path)
+    (made,) = backups.list_downloads(ctx)
+    assert round((made.expires - made.created) / 86400, 3) == 3                 # the lifetime set in Settings
     panel = expand(window, qtbot, "alice")
     qtbot.mouseClick(panel.downloads, Qt.MouseButton.LeftButton)
     v = dialog_named(window, "downloadsDialog")
@@ -479,3 +485,35 @@ def test_every_page_puts_the_focus_where_typing_belongs(window, qtbot, row):
     expected = {1: lambda: page.search, 2: lambda: page.table, 3: lambda: page.search,
                 4: lambda: page.tabs.tabBar()}[row]()                    # Settings: the tabs, to pick one
     qtbot.waitUntil(expected.hasFocus, timeout=WAIT_MS)
+
+
+def test_an_owner_held_key_is_reset_to_the_owners_new_key_file(window, qtbot, demo_ctx, tmp_path):
+    from core.accounts.keys import format_owner_key, generate_owner_key
+    from desktop.account_dialogs import ResetKeyDialog
+
+    ctx = demo_ctx
+    destinations.add_destination(ctx, destinations.AddDestination("vault", "local", path=str(tmp_path / "vault")))
+    accounts.add_account(ctx, accounts.AddAccount("olga", str(home_dir(tmp_path, "olga")), encryption="owner"))
+    key_file = tmp_path / "olga.key"
+    key_file.write_text(format_owner_key(generate_owner_key()))
+    d = ResetKeyDialog(ctx, window.runner, accounts.show_account(ctx, accounts.AccountRef("olga")), 0, window)
+    qtbot.addWidget(d)
+    d.show()
+    from tests.desktop.test_keyboard import clashes
+
+    assert clashes(d) == {}                                                   # every mnemonic of the dialog works
+    d.passphrase.setText("a passphrase too")
+    d.repeat.setText("a passphrase too")
+    d.key_file.setText(str(key_file))
+    d.typed.setText("olga")
+    qtbot.mouseClick(d.reset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not both" in d.message.text(), timeout=WAIT_MS)     # one or the other
+    d.passphrase.setText("")
+    d.repeat.setText("")
+    with qtbot.waitSignal(d.done_reset, timeout=WAIT_MS, raising=False) as reset:
+        qtbot.mouseClick(d.reset_button, Qt.MouseButton.LeftButton)
+    assert reset.signal_triggered, d.message.text()
+    made = backups.backup_now(ctx, backups.BackupNow("olga", "vault", "files"))   # unattended from now on
+    keys = backups.KeyFiles(owner_key_file=str(key_file))
+    seen = backups.browse_backup(ctx, backups.BrowseBackup(made.backup_id, keys=keys))
+    assert seen.files is not None and seen.files.has_children(b"")

@@ -171,13 +171,18 @@ def clocked_window(app, qtbot, home, runner, request):
     ctx.close()
 
 
-def test_a_locked_backup_survives_retention_and_goes_once_unlocked(clocked_window, qtbot, tmp_path):
+@pytest.mark.parametrize("kind", ["local", "sftp"])
+def test_a_locked_backup_survives_retention_and_goes_once_unlocked(clocked_window, qtbot, tmp_path, request, kind):
     window, clock = clocked_window
     ctx = window.ctx
     from core.app import settings
 
     settings.set_backup_settings(ctx, settings.SetBackupSettings(ondemand_keep=1))
-    add_local_destination(window, qtbot, "vault", tmp_path / "vault")
+    if kind == "local":
+        add_local_destination(window, qtbot, "vault", tmp_path / "vault")
+    else:
+        server = request.getfixturevalue("sftp_server")
+        add_sftp_destination(window, qtbot, "vault", server, f"{server.root}/lock-{os.getpid()}")
     add_account(window, qtbot, "bob", make_home(tmp_path / "bob"))
     first = back_up_on_demand(window, qtbot, "bob", "vault").result["backup_id"]
     clock.advance(minutes=10)
@@ -221,3 +226,57 @@ def test_a_locked_backup_survives_retention_and_goes_once_unlocked(clocked_windo
     assert run.removed == (first,)
     assert [b.id for b in backups.list_backups(ctx, backups.ListBackups("bob")).backups] == [second]
     expand(window, qtbot, "bob")
+
+
+def test_one_restore_takes_items_from_two_backups(window, qtbot, demo_ctx, tmp_path):
+    """As JetBackup allows: a file as it was in the older backup and another only the newer one has,
+    chosen in one wizard, planned together, queued as one restore per backup and reported together."""
+    from core.app import accounts, destinations
+
+    ctx = demo_ctx
+    destinations.add_destination(ctx, destinations.AddDestination("vault", "local", path=str(tmp_path / "vault")))
+    home = tmp_path / "carol"
+    (home / "docs").mkdir(parents=True)
+    (home / "docs" / "a.txt").write_bytes(b"the first version\n")
+    accounts.add_account(ctx, accounts.AddAccount("carol", str(home)))
+    older = backups.backup_now(ctx, backups.BackupNow("carol", "vault", "files")).backup_id
+    (home / "docs" / "a.txt").write_bytes(b"the second version\n")
+    (home / "docs" / "b.txt").write_bytes(b"only in the newer backup\n")
+    newer = backups.backup_now(ctx, backups.BackupNow("carol", "vault", "files")).backup_id
+    shutil.rmtree(home / "docs")
+
+    dialog = open_backups(window, qtbot, "carol")
+    assert [b.id for b in dialog.model.rows] == [newer, older]
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    wizard = next(d for d in window.open_dialogs if d.objectName() == "restoreWizard")
+    page = wizard.items_page
+    page.advanced.setChecked(True)
+    browser = page.browser
+    qtbot.waitUntil(lambda: newer in browser.models, timeout=WAIT_MS)
+    tick(browser.tree.model(), "Home directory", "docs", "b.txt")
+    browser.backup.setCurrentIndex(browser.backup.findData(older))            # the other backup: its own tree
+    qtbot.waitUntil(lambda: older in browser.models and browser.tree.model() is browser.models[older],
+                    timeout=WAIT_MS)
+    tick(browser.tree.model(), "Home directory", "docs", "a.txt")
+    assert browser.chosen() == [(older, "files", ("docs/a.txt",)), (newer, "files", ("docs/b.txt",))]
+    assert browser.summary.text().count("from the backup of") == 2
+    assert page.isComplete()
+    wizard.next()
+    wizard.next()
+    assert wizard.currentId() == P_PLAN
+    qtbot.waitUntil(lambda: bool(wizard.plan_page.outcomes), timeout=WAIT_MS)
+    planned = [o.plan.files.paths("restore") for o in wizard.plan_page.outcomes]
+    assert [[p for p in paths if p != "docs"] for paths in planned] == [["docs/a.txt"], ["docs/b.txt"]]
+    assert wizard.plan_page.tree.topLevelItemCount() == 2
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    qtbot.waitUntil(wizard.restore_page.isComplete, timeout=QUEUE_WAIT_MS)
+    done = wizard.restore_page.items
+    assert [i.state for i in done] == ["done", "done"], [i.error for i in done]
+    state = wizard.restore_page.state.text()
+    assert state.startswith("Restored: ") and "0 failed" in state, state
+    assert wizard.restore_page.result.topLevelItemCount() == 2
+    assert (home / "docs" / "a.txt").read_bytes() == b"the first version\n"
+    assert (home / "docs" / "b.txt").read_bytes() == b"only in the newer backup\n"
+    wizard.close()
+    dialog.close()
