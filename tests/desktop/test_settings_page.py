@@ -97,7 +97,7 @@ def test_use_a_public_key_file_and_refuse_the_private_one(window, page, qtbot, f
     page.use_recovery_key(tmp_path / "kit" / "recovery.pub")
     public = (tmp_path / "kit" / "recovery.pub").read_text().strip()
     qtbot.waitUntil(lambda: ctx.settings.get("recovery/public_key") == public, timeout=WAIT_MS)
-    assert public in page.recovery_state.text()
+    qtbot.waitUntil(lambda: public in page.recovery_state.text(), timeout=WAIT_MS)   # the page reads it back
 
 
 def test_clear_asks_then_clears(window, page, qtbot, fast_kdf, tmp_path):
