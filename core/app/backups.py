@@ -424,7 +424,9 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
 
     jobs, on_demand = retention_policies(ctx)
     # users' own backups are theirs: the admin's retention never decides about them
-    rows = [r for r in ctx.catalog.backups.retention_rows(req.destination) if not is_user_destination(r.destination)]
+    from core.jobs.retention import DESTINATION
+
+    rows = [r for r in ctx.catalog.backups.retention_rows(req.destination) if not is_user_destination(r[DESTINATION])]
     outcome = decide(rows, jobs, on_demand, ctx.clock.now())
     if req.dry_run:
         return RetentionRun(outcome.decisions, (), (), True)

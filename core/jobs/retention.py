@@ -26,6 +26,9 @@ from typing import NamedTuple
 from core.support.clock import from_iso, to_iso
 
 KEEP, REMOVE = "keep", "remove"
+# What retention decides by, in the order of the plain tuples ``decide`` works on.
+FIELDS = ("id", "account_id", "destination", "job", "created_at", "expires_at", "locked", "locked_until")
+ID, ACCOUNT, DESTINATION, JOB, CREATED, EXPIRES, LOCKED, LOCKED_UNTIL = range(len(FIELDS))
 
 
 @dataclass(frozen=True)
@@ -74,91 +77,91 @@ def _bucket(moment: _dt.datetime, kind: str) -> tuple:
     return (moment.year, moment.month)
 
 
+def as_rows(backups: Iterable) -> list[tuple]:
+    """Backups as the plain tuples ``decide`` works on: tuples pass as they are (the catalog's
+    ``retention_rows``), anything else (BackupEntry) is read by attribute."""
+    return [b if isinstance(b, tuple) else tuple(getattr(b, f) for f in FIELDS) for b in backups]
+
+
 def decide(backups: Iterable, jobs: Mapping[str, JobPolicy], on_demand: OnDemandPolicy,
            now: _dt.datetime) -> Outcome:
-    """``backups`` are catalog rows with id, account_id, destination, job, kind, created_at,
-    expires_at, locked and locked_until (BackupEntry, or the lean rows of ``catalog.backups.retention_rows``).
+    """``backups``: catalog entries (BackupEntry) or plain tuples in ``FIELDS`` order (the lean rows
+    of ``catalog.backups.retention_rows``).
 
-    Written for a year of daily backups of a thousand accounts (365,000 rows): one pass to group,
-    one sort per group, time zones parsed only for the few backups a daily/weekly/monthly rule looks at."""
+    Written for a year of daily backups of a thousand accounts (365,000 rows): positional tuples, one
+    pass to group, one sort per group, and each distinct minute converted to the job's time zone once
+    (a job's backups share their times of day, so a year of them has a few hundred)."""
+    rows = as_rows(backups)
     now_text = to_iso(now)
-    reasons: dict[str, tuple[str, ...]] = {}
-    action: dict[str, str] = {}
-    order: list[str] = []
+    out: list[Decision] = []
     scheduled: dict[tuple, list] = defaultdict(list)
     manual: dict[tuple, list] = defaultdict(list)
-    for b in backups:
-        bid = b.id
-        order.append(bid)
-        if b.locked and (b.locked_until is None or b.locked_until > now_text):
-            action[bid] = KEEP
-            reasons[bid] = (f"locked until {b.locked_until}" if b.locked_until else "locked",)
+    for b in rows:
+        if b[LOCKED] and (b[LOCKED_UNTIL] is None or b[LOCKED_UNTIL] > now_text):
+            out.append(Decision(b[ID], KEEP, (f"locked until {b[LOCKED_UNTIL]}" if b[LOCKED_UNTIL] else "locked",)))
             continue
-        job = b.job
+        job = b[JOB]
         if job:
             if job not in jobs:
-                action[bid] = KEEP
-                reasons[bid] = (f"its job {job!r} no longer exists",)
+                out.append(Decision(b[ID], KEEP, (f"its job {job!r} no longer exists",)))
                 continue
-            scheduled[(job, b.account_id, b.destination)].append(b)
+            scheduled[(job, b[ACCOUNT], b[DESTINATION])].append(b)
         else:
-            manual[(b.account_id, b.destination)].append(b)
+            manual[(b[ACCOUNT], b[DESTINATION])].append(b)
 
-    newest = {}
-    for job, policy in jobs.items():
-        newest[job] = f"one of the newest {policy.keep_last} of job {job}"
+    buckets: dict[tuple, dict] = {}          # (time zone, kind) -> {minute: bucket}
     for (job, _acc, _dest), group in scheduled.items():
         policy = jobs[job]
         group.sort(key=_newest_first, reverse=True)
-        extra: dict[str, list[str]] = {}
+        more: list[tuple] = [()] * len(group)     # the calendar rules' reasons, by position
         if policy.keep_daily or policy.keep_weekly or policy.keep_monthly:
             tz = zoneinfo.ZoneInfo(policy.timezone)
             for kind, count in (("daily", policy.keep_daily), ("weekly", policy.keep_weekly),
                                 ("monthly", policy.keep_monthly)):
                 if not count:
                     continue
+                cache = buckets.setdefault((policy.timezone, kind), {})
                 seen: set = set()
-                for b in group:
-                    bucket = _bucket(from_iso(b.created_at).astimezone(tz), kind)
+                period = "day" if kind == "daily" else kind[:-2]
+                why = (f"newest of its {period} ({kind} {count})",)
+                for i, b in enumerate(group):
+                    minute = b[CREATED][:16]               # offsets are whole minutes
+                    bucket = cache.get(minute)
+                    if bucket is None:
+                        bucket = cache[minute] = _bucket(from_iso(b[CREATED]).astimezone(tz), kind)
                     if bucket in seen:
                         continue
                     if len(seen) >= count:
                         break
                     seen.add(bucket)
-                    period = "day" if kind == "daily" else kind[:-2]
-                    extra.setdefault(b.id, []).append(f"newest of its {period} ({kind} {count})")
-        last_text = newest[job]
-        beyond = f"beyond job {job}'s retention"
+                    more[i] += why
+        last = (f"one of the newest {policy.keep_last} of job {job}",)
+        beyond = (f"beyond job {job}'s retention",)
+        keep_last = policy.keep_last
         for i, b in enumerate(group):
-            bid = b.id
-            more = extra.get(bid)
-            if i < policy.keep_last:
-                action[bid] = KEEP
-                reasons[bid] = (last_text, *more) if more else (last_text,)
-            elif more:
-                action[bid] = KEEP
-                reasons[bid] = tuple(more)
+            m = more[i]
+            if i < keep_last:
+                out.append(Decision(b[ID], KEEP, last + m))
+            elif m:
+                out.append(Decision(b[ID], KEEP, m))
             else:
-                action[bid] = REMOVE
-                reasons[bid] = (beyond,)
+                out.append(Decision(b[ID], REMOVE, beyond))
 
     keep_n = on_demand.keep
     for group in manual.values():
         group.sort(key=_newest_first, reverse=True)
         for i, b in enumerate(group):
-            bid, expires = b.id, b.expires_at
+            bid, expires = b[ID], b[EXPIRES]
             if expires and expires <= now_text:
-                action[bid] = REMOVE
-                reasons[bid] = (f"on demand, expired {expires}",)
+                out.append(Decision(bid, REMOVE, (f"on demand, expired {expires}",)))
             elif i < keep_n:
-                action[bid] = KEEP
-                reasons[bid] = (f"on demand, one of the newest {keep_n}" + (f", expires {expires}" if expires else ""),)
+                out.append(Decision(bid, KEEP, (f"on demand, one of the newest {keep_n}"
+                                                + (f", expires {expires}" if expires else ""),)))
             else:
-                action[bid] = REMOVE
-                reasons[bid] = (f"on demand, beyond the newest {keep_n}",)
-    decisions = tuple(Decision(i, action[i], reasons[i]) for i in order)
-    return Outcome(decisions, {d.backup_id: d for d in decisions})
+                out.append(Decision(bid, REMOVE, (f"on demand, beyond the newest {keep_n}",)))
+    decisions = tuple(out)
+    return Outcome(decisions, {d[0]: d for d in decisions})
 
 
-def _newest_first(b) -> tuple:
-    return (b.created_at, b.id)
+def _newest_first(b: tuple) -> tuple:
+    return (b[CREATED], b[ID])
