@@ -77,3 +77,15 @@ def quick_user_hashing(monkeypatch):
     monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
     monkeypatch.setattr(passwords, "_dummy_hash", lambda: cheap.hash("unitvault: no such user"))
     monkeypatch.setattr(vault, "KDF", {"m_kib": 8 * 1024, "t": 1, "p": 1})
+
+
+@pytest.fixture(autouse=True)
+def secrets_of_this_test_only():
+    """The log's list of secrets to mask lives as long as the process (a command's). In one test
+    process, a password an earlier test typed ("wrong") must not mask a later test's message."""
+    from core import logsetup
+
+    before = set(logsetup._SECRETS)
+    yield
+    with logsetup._LOCK:
+        logsetup._SECRETS.intersection_update(before)

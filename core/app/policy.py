@@ -35,11 +35,33 @@ class PermissionDenied(UnitvaultError):
     kind = "permission_denied"
 
 
-@dataclass(frozen=True)
 class Env:
-    governed: bool = False              # users exist
-    mode: str = ADMIN_CONFIGURED
-    backups_enabled: bool = True
+    """The installation's facts a rule may need: whether users exist, the backup mode, whether backups
+    are enabled. ``mode`` and ``backups_enabled`` may be given as functions, read only when a rule asks
+    (most operations need neither, so a command that never touches the catalog does not open it)."""
+
+    __slots__ = ("governed", "_mode", "_backups_enabled")
+
+    def __init__(self, governed: bool = False, mode: str | Callable[[], str] = ADMIN_CONFIGURED,
+                 backups_enabled: bool | Callable[[], bool] = True):
+        self.governed = governed
+        self._mode = mode
+        self._backups_enabled = backups_enabled
+
+    @property
+    def mode(self) -> str:
+        if callable(self._mode):
+            self._mode = self._mode()
+        return self._mode
+
+    @property
+    def backups_enabled(self) -> bool:
+        if callable(self._backups_enabled):
+            self._backups_enabled = bool(self._backups_enabled())
+        return self._backups_enabled
+
+    def __repr__(self) -> str:
+        return f"Env(governed={self.governed}, mode={self._mode!r}, backups_enabled={self._backups_enabled!r})"
 
 
 class Target(str):

@@ -190,9 +190,9 @@ def resume_session(ctx, request=None, *, actor, reporter) -> Actor | None:
     from core.governance import guard
     from core.support.clock import now_iso
 
-    users = ctx.catalog.users
-    if users.count() == 0:
+    if not guard.users_exist(ctx):
         return None
+    users = ctx.catalog.users
     secret = _read_session(ctx)
     if secret is not None:
         user = users.session_user(_session_hash(secret), now_iso(ctx.clock))

@@ -55,7 +55,46 @@ def require_reason(ctx, reason: str | None, what: str, name: str) -> None:
 
 
 def environment(ctx, governed: bool) -> Env:
-    return Env(governed, mode(ctx), backups_enabled(ctx))
+    return Env(governed, lambda: mode(ctx), lambda: backups_enabled(ctx))
+
+
+def users_exist(ctx) -> bool:
+    """Whether the installation has users, the question every operation starts with. A home's SQLite
+    catalog is asked through the standard library, read-only, so a command that needs no catalog
+    (inspecting a bundle) neither loads the database layer nor makes or migrates the catalog; a
+    catalog that does not exist yet has no users. Anything else asks the catalog itself."""
+    if "catalog" in ctx.__dict__:
+        return ctx.catalog.users.count() > 0
+    known = _sqlite_users_exist(ctx.home.catalog_url)
+    return known if known is not None else ctx.catalog.users.count() > 0
+
+
+def _sqlite_users_exist(url: str) -> bool | None:
+    """True/False for a SQLite catalog file read directly; None when it cannot tell."""
+    import os
+    import sqlite3
+    from urllib.parse import quote
+
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return None
+    path = url[len(prefix):]
+    if not path or path == ":memory:":
+        return None
+    if not os.path.exists(path):
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").fetchone() is None:
+            return False
+        return conn.execute("SELECT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def user_facts(ctx, user, vault_key=None) -> Actor:
@@ -79,7 +118,7 @@ def resolve(ctx, actor: Actor | None, *, peek: bool = False) -> tuple[Actor, boo
     actor = actor or ctx.actor
     if actor.role == SYSTEM:
         return actor, True
-    governed = _users_exist_peek(ctx) if peek and "catalog" not in ctx.__dict__ else ctx.catalog.users.count() > 0
+    governed = _users_exist_peek(ctx) if peek and "catalog" not in ctx.__dict__ else users_exist(ctx)
     if not governed:
         return (actor if actor.user_id is None else ANONYMOUS), False
     if actor is LOCAL_ADMIN or actor == LOCAL_ADMIN:
