@@ -10,10 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from core.app import users
+from tests.desktop import test_access
 from tests.desktop.conftest import WAIT_MS
-from tests.desktop.test_access import open_window, page_row, shows_page  # noqa: F401 - the fixture
+from tests.desktop.test_access import page_row, shows_page
 from tests.desktop.test_keyboard import activate, clashes
 from tests.governed import PASSWORDS, build
+
+open_window = test_access.open_window       # the fixture: a signed-in user's main window
 
 
 @pytest.fixture
