@@ -206,7 +206,8 @@ def test_a_user_sees_no_access_settings(g, open_window, qtbot):
 def test_run_job_now_asks_for_the_token_and_queues_the_jobs_backups(g, open_window, qtbot):
     from core.app import jobs, queue
 
-    jobs.add_job(g.ctx, jobs.JobSpec("nightly", "offsite", accounts="alice,bob", schedule="daily@02:00"), actor=g.sign_in("boss"))
+    jobs.add_job(g.ctx, jobs.JobSpec("nightly", "offsite", accounts="alice,bob", schedule="daily@02:00",
+                                     keep=3), actor=g.sign_in("boss"))
     token = g.token("helper")
     w = open_window(g, "helper")
     w.sidebar.setCurrentRow(page_row(w, "settings"))
@@ -225,3 +226,8 @@ def test_run_job_now_asks_for_the_token_and_queues_the_jobs_backups(g, open_wind
     items = queue.list_queue(g.ctx, actor=g.sign_in("boss")).items
     assert len(items) == before + 2 and {i.kind for i in items} == {"backup"}
     qtbot.waitUntil(lambda: "queued" in tab.message.text(), timeout=WAIT_MS)
+    # the workers (the window's, the timer's, or a queue run) take them: each account gets its backup
+    ran = queue.run_queue(g.ctx, queue.RunQueue(workers=1), actor=g.sign_in("boss"))
+    assert sorted(i.state for i in ran.items) == ["done", "done"]
+    for name in ("alice", "bob"):
+        assert [b.destination for b in g.ctx.catalog.backups.list(g.ctx.catalog.accounts.get(name).id)] == ["offsite"]
