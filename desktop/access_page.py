@@ -292,6 +292,8 @@ class ModeTab(_Tab):
         self.plan.setAccessibleName("Plan for the account")
         plabel = QLabel("P&lan:")
         plabel.setBuddy(self.plan)
+        for combo in (self.account, self.plan):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.assign_button = _push("Assi&gn", "check", "Give the account the chosen plan")
         self.assign_button.clicked.connect(self.assign)
         for w in (alabel, self.account, plabel, self.plan, self.assign_button):
@@ -302,6 +304,7 @@ class ModeTab(_Tab):
         edit = QHBoxLayout()
         self.existing = QComboBox()
         self.existing.setAccessibleName("Existing plan")
+        self.existing.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         elabel = QLabel("E&xisting plan:")
         elabel.setBuddy(self.existing)
         self.existing_backups = QCheckBox("&With the Backups module")
