@@ -229,6 +229,12 @@ class UsersTab(ListTab):
                                  self.load()), "allow token", lane="unit")
 
 
+def _fit_names(combo: QComboBox) -> None:
+    """Wide enough for a usual plan or account name; a longer one is cut rather than widening the page."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(14)
+
+
 # --- the backup mode and plans (admins) ------------------------------------------------------------------------------
 class ModeTab(_Tab):
     changed = Signal(object)       # a plan changed or removed (its name)
@@ -293,7 +299,7 @@ class ModeTab(_Tab):
         plabel = QLabel("P&lan:")
         plabel.setBuddy(self.plan)
         for combo in (self.account, self.plan):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            _fit_names(combo)
         self.assign_button = _push("Assi&gn", "check", "Give the account the chosen plan")
         self.assign_button.clicked.connect(self.assign)
         for w in (alabel, self.account, plabel, self.plan, self.assign_button):
@@ -304,7 +310,7 @@ class ModeTab(_Tab):
         edit = QHBoxLayout()
         self.existing = QComboBox()
         self.existing.setAccessibleName("Existing plan")
-        self.existing.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        _fit_names(self.existing)
         elabel = QLabel("E&xisting plan:")
         elabel.setBuddy(self.existing)
         self.existing_backups = QCheckBox("&With the Backups module")
@@ -313,10 +319,15 @@ class ModeTab(_Tab):
         self.change_plan_button.clicked.connect(self.change_plan)
         self.remove_plan_button.clicked.connect(self.remove_plan)
         self.existing.currentIndexChanged.connect(self._show_existing)
-        for w in (elabel, self.existing, self.existing_backups, self.change_plan_button, self.remove_plan_button):
+        for w in (elabel, self.existing, self.existing_backups):
             edit.addWidget(w)
         edit.addStretch(1)
         p.addLayout(edit)
+        edit_buttons = QHBoxLayout()       # a row of their own: the page stays narrow enough for a small screen
+        edit_buttons.addWidget(self.change_plan_button)
+        edit_buttons.addWidget(self.remove_plan_button)
+        edit_buttons.addStretch(1)
+        p.addLayout(edit_buttons)
         layout.addWidget(plans)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -432,7 +443,7 @@ class AccessSettingsTab(_Tab):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.backups = QCheckBox("&Backups may run (exports, backups and downloads)")
+        self.backups = QCheckBox("&Backups may run")
         self.backups.setAccessibleName("Backups may run")
         form.addRow("", self.backups)
         self.wait = QSpinBox()
