@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         for dialog in list(self.open_dialogs):
             dialog.close()
         access_ops.sign_out(self.ctx)
+        self.mybackups_page.forget()
         self.hide()
         dialog = SignInDialog(self.ctx, self.runner)
         self.signin_dialog = dialog

@@ -72,6 +72,19 @@ class MyBackupsPage(QWidget):
         head = QLabel("<h2>My backups</h2>")
         head.setContentsMargins(16, 8, 16, 0)
         outer.addWidget(head)
+        chooser = QHBoxLayout()           # outside the settings: a refused account can be left for another
+        chooser.setContentsMargins(16, 0, 16, 0)
+        self.account = QComboBox()
+        self.account.setAccessibleName("Which of your accounts")
+        self.account_label = QLabel("Account:")
+        self.account_label.setBuddy(self.account)
+        chooser.addWidget(self.account_label)
+        chooser.addWidget(self.account)
+        chooser.addStretch(1)
+        outer.addLayout(chooser)
+        self.account.activated.connect(lambda _i: self.load())
+        self.account.hide()
+        self.account_label.hide()
         self.why = QLabel("")
         self.why.setObjectName("myBackupsRefusal")
         self.why.setWordWrap(True)
@@ -249,9 +262,42 @@ class MyBackupsPage(QWidget):
         return self.runner.run(task, name=what, lane="unit", on_success=on_success, on_failure=failed,
                                activity=activity)
 
+    def chosen_account(self) -> str | None:
+        """The account chosen when the user owns several (None: their only one, core's default)."""
+        return self.account.currentText() or None if self.account.count() > 1 else None
+
+    def _fill_accounts(self) -> None:
+        """The user's own accounts (the list core gives a user is theirs only); the chooser shows for several."""
+        from desktop.ops import access as access_ops
+
+        if self.account.count():
+            return
+        names = access_ops.account_names(self.ctx) if self.ctx.actor.role == "user" else []
+        self.account.addItems(names)
+        for w in (self.account, self.account_label):
+            w.setVisible(len(names) > 1)
+
+    def forget(self) -> None:
+        """Sign-out: nothing of this user's stays on the page for the next one."""
+        self.info = None
+        self.refusal = None
+        self.account.clear()
+        for edit in (self.path, self.host, self.user, self.key_file, self.remote, self.known_hosts, self.endpoint,
+                     self.bucket, self.prefix, self.region, self.access_key, self.bandwidth):
+            edit.clear()
+        for secret in (self.key_passphrase, self.secret_key):
+            secret.setText("")
+        self.schedule.setCurrentText("")
+        self.status.setText("")
+        say(self.message, "")
+        self.progress.hide()
+        self.content.hide()
+        self.why.hide()
+
     def load(self) -> None:
-        self.runner.run(my_ops.show(self.ctx), name="my backups", lane="pool", on_success=self._show,
-                        on_failure=self._refused)
+        self._fill_accounts()
+        self.runner.run(my_ops.show(self.ctx, self.chosen_account()), name="my backups", lane="pool",
+                        on_success=self._show, on_failure=self._refused)
 
     def reload(self) -> None:
         self.load()
@@ -335,14 +381,15 @@ class MyBackupsPage(QWidget):
 
         def text(edit: QLineEdit) -> str | None:
             return edit.text().strip() or None
+        account = self.chosen_account()
         if kind == "local":
-            return my_ops.SetMyDestination("local", path=text(self.path))
+            return my_ops.SetMyDestination("local", account, path=text(self.path))
         if kind == "sftp":
-            return my_ops.SetMyDestination("sftp", host=text(self.host), port=self.port.value(), user=text(self.user),
+            return my_ops.SetMyDestination("sftp", account, host=text(self.host), port=self.port.value(), user=text(self.user),
                                            key_file=text(self.key_file), path=text(self.remote),
                                            known_hosts=text(self.known_hosts),
                                            secret=self.key_passphrase.text().encode() or None)
-        return my_ops.SetMyDestination("s3", endpoint=text(self.endpoint), bucket=text(self.bucket),
+        return my_ops.SetMyDestination("s3", account, endpoint=text(self.endpoint), bucket=text(self.bucket),
                                        prefix=text(self.prefix), region=text(self.region),
                                        access_key_id=text(self.access_key),
                                        secret=self.secret_key.text().encode() or None)
@@ -371,7 +418,7 @@ class MyBackupsPage(QWidget):
             say(self.message, "<b>Tick at least one thing to back up.</b>")
             self.items.setFocus()
             return
-        request = my_ops.SetMyBackups(items=items, schedule=self.schedule.currentText().strip(),
+        request = my_ops.SetMyBackups(account=self.chosen_account(), items=items, schedule=self.schedule.currentText().strip(),
                                       bandwidth=self.bandwidth.text().strip(), workers=self.workers.value(),
                                       cpu_priority=self.cpu.value())
         self._run(my_ops.save(self.ctx, request), lambda _c: (say(self.message, "Saved."), self.load()),
@@ -386,6 +433,7 @@ class MyBackupsPage(QWidget):
 
         def ended(_e=None):
             self.run_button.setEnabled(True)
+            self.progress.hide()
 
         def done(result):
             ended()
@@ -394,7 +442,7 @@ class MyBackupsPage(QWidget):
                               f"({fmt.size(result.new_data)} new).")
             self.backed_up.emit(result)
             self.load()
-        self.handle = self._run(my_ops.run_now(self.ctx), done, "my backup", retry=self.run_now,
+        self.handle = self._run(my_ops.run_now(self.ctx, self.chosen_account()), done, "my backup", retry=self.run_now,
                                 activity="A backup", on_failure=ended)
         self.progress.attach(self.handle)
 

@@ -12,9 +12,10 @@ SetMyDestination = mybackups.SetMyDestination
 SetMyBackups = mybackups.SetMyBackups
 
 
-def show(ctx) -> Task:
+def show(ctx, account: str | None = None) -> Task:
+    """``account``: which of the user's accounts (None: their only one)."""
     def fn(reporter) -> mybackups.MyBackups:
-        return mybackups.show_my_backups(ctx, mybackups.MyAccount(), reporter=reporter)
+        return mybackups.show_my_backups(ctx, mybackups.MyAccount(account), reporter=reporter)
     return fn
 
 
@@ -31,8 +32,8 @@ def save(ctx, request: mybackups.SetMyBackups) -> Task:
     return fn
 
 
-def run_now(ctx) -> Task:
+def run_now(ctx, account: str | None = None) -> Task:
     """A backup to the user's own destination now (core asks for the backup token first)."""
     def fn(reporter):
-        return mybackups.run_my_backup(ctx, mybackups.MyAccount(), reporter=reporter)
+        return mybackups.run_my_backup(ctx, mybackups.MyAccount(account), reporter=reporter)
     return fn

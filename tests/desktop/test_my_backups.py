@@ -231,3 +231,33 @@ def test_run_job_now_asks_for_the_token_and_queues_the_jobs_backups(g, open_wind
     assert sorted(i.state for i in ran.items) == ["done", "done"]
     for name in ("alice", "bob"):
         assert [b.destination for b in g.ctx.catalog.backups.list(g.ctx.catalog.accounts.get(name).id)] == ["offsite"]
+
+
+def test_a_user_with_two_accounts_chooses_one_and_each_says_what_it_allows(g, open_window, qtbot):
+    from core.app import users as user_cases
+
+    user_cases.edit_user(g.ctx, user_cases.EditUser("alice", accounts=("alice", "bob")), actor=g.sign_in("boss"))
+    w = open_window(g, "alice")
+    w.sidebar.setCurrentRow(page_row(w, "mybackups"))
+    page = w.mybackups_page
+    qtbot.waitUntil(lambda: page.info is not None or page.refusal is not None, timeout=WAIT_MS)
+    assert page.account.isVisibleTo(page) and [page.account.itemText(i) for i in range(2)] == ["alice", "bob"]
+    assert page.info is not None and page.info.account == "alice"
+    page.account.setCurrentIndex(1)
+    page.account.activated.emit(1)
+    qtbot.waitUntil(lambda: page.refusal == "backups_module_disabled", timeout=WAIT_MS)   # bob's has no plan
+    assert page.account.isVisibleTo(page) and not page.content.isVisible()
+    page.account.setCurrentIndex(0)
+    page.account.activated.emit(0)
+    qtbot.waitUntil(lambda: page.info is not None and page.refusal is None, timeout=WAIT_MS)
+    assert page.content.isVisible()
+
+
+def test_signing_out_leaves_nothing_of_the_users_own_backups_on_the_page(g, open_window, qtbot, tmp_path):
+    w = open_window(g, "alice")
+    page = my_page(w, qtbot)
+    page.path.setText(str(tmp_path / "alice-own"))
+    with qtbot.waitSignal(page.shown, timeout=WAIT_MS):
+        page.save_destination()
+    w.sign_out_action.trigger()
+    assert page.info is None and page.path.text() == "" and "alice" not in page.status.text()
