@@ -214,3 +214,83 @@ class TokenShownDialog(TaskDialog):
         super().showEvent(event)
         self.token.setFocus()
         self.token.selectAll()
+
+
+class PasswordDialog(TaskDialog):
+    """Change one's own password: the current one proves it is you, the new one twice. Core seals your
+    own backups' settings again under the new password and ends your command-line sessions; the actor
+    it returns (holding the new key of those settings) becomes the window's."""
+
+    changed = Signal(object)      # the actor
+
+    def __init__(self, ctx, runner, parent=None):
+        super().__init__(ctx, runner, parent, title="Change your password")
+        self.setObjectName("passwordDialog")
+        layout = QVBoxLayout(self)
+        intro = QLabel("Your own backups' settings and key are sealed again with the new password; your "
+                       "command-line sessions end.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.old = PasswordField("Current password")
+        self.new = PasswordField("New password")
+        self.repeat = PasswordField("New password again")
+        for text, field in (("&Current password:", self.old), ("&New password:", self.new),
+                            ("&Repeat the new one:", self.repeat)):
+            label = QLabel(text)
+            label.setBuddy(field)
+            form.addRow(label, field)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        self.change_button = QPushButton(icon("key"), "Chan&ge password")
+        self.change_button.clicked.connect(self.change)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        layout.addLayout(_bottom(self.change_button, cancel))
+        self.setMinimumWidth(460)
+        self.finish_layout()
+        self.change_button.setDefault(True)
+
+    def change(self) -> None:
+        old, new = self.old.text(), self.new.text()
+        if not old:
+            say(self.message, "<b>Type your current password.</b>")
+            self.old.setFocus()
+            return
+        if not new:
+            say(self.message, "<b>Type the new password.</b>")
+            self.new.setFocus()
+            return
+        if new != self.repeat.text():
+            say(self.message, "<b>The two new passwords differ.</b>")
+            self.repeat.edit.selectAll()
+            self.repeat.setFocus()
+            return
+        say(self.message, "")
+        self.change_button.setEnabled(False)
+
+        def failed(exc):
+            self.change_button.setEnabled(True)
+            if getattr(exc, "kind", "") == "wrong_password":
+                self.old.edit.selectAll()
+                self.old.setFocus()
+        self.run(access_ops.change_password(self.ctx, old, new), self._changed, what="change password", lane="unit",
+                 on_failure=failed)
+
+    def _changed(self, actor) -> None:
+        self.ctx.actor = actor            # the new vault key: the old one opens nothing any more
+        self._clear()
+        self.changed.emit(actor)
+        self.accept()
+
+    def _clear(self) -> None:
+        for field in (self.old, self.new, self.repeat):
+            field.setText("")
+
+    def done(self, r: int) -> None:
+        self._clear()
+        super().done(r)
+
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        self.old.setFocus()

@@ -229,11 +229,20 @@ class UsersTab(ListTab):
                                  self.load()), "allow token", lane="unit")
 
 
+def _fit_names(combo: QComboBox) -> None:
+    """Wide enough for a usual plan or account name; a longer one is cut rather than widening the page."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(14)
+
+
 # --- the backup mode and plans (admins) ------------------------------------------------------------------------------
 class ModeTab(_Tab):
+    changed = Signal(object)       # a plan changed or removed (its name)
+
     def __init__(self, ctx, runner):
         super().__init__(ctx, runner)
         self.info = None
+        self.confirm_box = None
         layout = QVBoxLayout(self)
         box = QGroupBox("Who configures account backups")
         v = QVBoxLayout(box)
@@ -289,12 +298,36 @@ class ModeTab(_Tab):
         self.plan.setAccessibleName("Plan for the account")
         plabel = QLabel("P&lan:")
         plabel.setBuddy(self.plan)
+        for combo in (self.account, self.plan):
+            _fit_names(combo)
         self.assign_button = _push("Assi&gn", "check", "Give the account the chosen plan")
         self.assign_button.clicked.connect(self.assign)
         for w in (alabel, self.account, plabel, self.plan, self.assign_button):
             assign.addWidget(w)
         assign.addStretch(1)
         p.addLayout(assign)
+        self.account.currentTextChanged.connect(self._show_account_plan)
+        edit = QHBoxLayout()
+        self.existing = QComboBox()
+        self.existing.setAccessibleName("Existing plan")
+        _fit_names(self.existing)
+        elabel = QLabel("E&xisting plan:")
+        elabel.setBuddy(self.existing)
+        self.existing_backups = QCheckBox("&With the Backups module")
+        self.change_plan_button = _push("&Change plan", "settings", "Save the existing plan's Backups module")
+        self.remove_plan_button = _push("&Remove plan…", "error", "Remove the existing plan")
+        self.change_plan_button.clicked.connect(self.change_plan)
+        self.remove_plan_button.clicked.connect(self.remove_plan)
+        self.existing.currentIndexChanged.connect(self._show_existing)
+        for w in (elabel, self.existing, self.existing_backups):
+            edit.addWidget(w)
+        edit.addStretch(1)
+        p.addLayout(edit)
+        edit_buttons = QHBoxLayout()       # a row of their own: the page stays narrow enough for a small screen
+        edit_buttons.addWidget(self.change_plan_button)
+        edit_buttons.addWidget(self.remove_plan_button)
+        edit_buttons.addStretch(1)
+        p.addLayout(edit_buttons)
         layout.addWidget(plans)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -314,17 +347,60 @@ class ModeTab(_Tab):
                                 + (env_text if info.mode == "admin-configured" else ""))
         self.plans.setText("; ".join(f"{p.name} (Backups module {'on' if p.backups else 'off'}, "
                                      f"{fmt.count(p.accounts, 'account')})" for p in info.plans) or "No plans yet.")
-        current = self.plan.currentData()
         self.plan.clear()
         self.plan.addItem("No plan", None)
         for p in info.plans:
             self.plan.addItem(p.name, p.name)
-        self.plan.setCurrentIndex(max(0, self.plan.findData(current)))
         account = self.account.currentText()
+        self.account.blockSignals(True)
         self.account.clear()
-        self.account.addItems(access_ops.account_names(self.ctx))
+        self.account.addItems(sorted(info.account_plans))
         self.account.setCurrentIndex(max(0, self.account.findText(account)))
+        self.account.blockSignals(False)
+        self._show_account_plan(self.account.currentText())
         self.assign_button.setEnabled(self.account.count() > 0)
+        existing = self.existing.currentData()
+        self.existing.blockSignals(True)
+        self.existing.clear()
+        for p in info.plans:
+            self.existing.addItem(p.name, p.name)
+        self.existing.setCurrentIndex(max(0, self.existing.findData(existing)))
+        self.existing.blockSignals(False)
+        self._show_existing()
+
+    def _show_account_plan(self, account: str) -> None:
+        """The plan picker shows the chosen account's current plan."""
+        if self.info is not None and account in self.info.account_plans:
+            self.plan.setCurrentIndex(max(0, self.plan.findData(self.info.account_plans[account])))
+
+    def _show_existing(self, *_a) -> None:
+        plan = next((p for p in (self.info.plans if self.info else ()) if p.name == self.existing.currentData()), None)
+        self.existing_backups.setChecked(bool(plan and plan.backups))
+        for w in (self.existing, self.existing_backups, self.change_plan_button, self.remove_plan_button):
+            w.setEnabled(plan is not None)
+
+    def change_plan(self) -> None:
+        name, backups = self.existing.currentData(), self.existing_backups.isChecked()
+        if name is None:
+            return
+        self.run(access_ops.edit_plan(self.ctx, name, backups),
+                 lambda _p: (say(self.message, f"Plan {fmt.name(name)}: Backups module {'on' if backups else 'off'}."),
+                             self.load(), self.changed.emit(name)), "plan", lane="unit")
+
+    def remove_plan(self) -> None:
+        name = self.existing.currentData()
+        plan = next((p for p in (self.info.plans if self.info else ()) if p.name == name), None)
+        if plan is None:
+            return
+
+        def go():
+            self.run(access_ops.remove_plan(self.ctx, name),
+                     lambda _r: (say(self.message, f"Plan {fmt.name(name)} removed."), self.load(),
+                                 self.changed.emit(name)), "remove plan", lane="unit")
+        self.confirm_box = ask(self, "Remove this plan?",
+                               f"The plan {fmt.name(name)} goes; its {fmt.count(plan.accounts, 'account')} then "
+                               "have no plan (and no Backups module) until you assign another.", "&Remove the plan",
+                               go)
 
     def apply_mode(self) -> None:
         mode = "user-configured" if self.user_mode.isChecked() else "admin-configured"
@@ -349,6 +425,71 @@ class ModeTab(_Tab):
 
     def focus_input(self) -> None:
         (self.user_mode if self.user_mode.isChecked() else self.admin_mode).setFocus()
+
+
+# --- access settings (admins) ------------------------------------------------------------------------------------
+class AccessSettingsTab(_Tab):
+    """Whether backups may run at all, how long a password-less user's new token waits, how long a
+    command-line session lasts (settings.access-show/-set)."""
+
+    saved = Signal(object)         # core/app/modes.py AccessSettings
+
+    def __init__(self, ctx, runner):
+        super().__init__(ctx, runner)
+        self.current = None
+        layout = QVBoxLayout(self)
+        intro = QLabel("While backups are disabled, no export, backup or download starts, for anyone. A new backup "
+                       "token of a user without a password waits before it works, unless an admin allows it now.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.backups = QCheckBox("&Backups may run")
+        self.backups.setAccessibleName("Backups may run")
+        form.addRow("", self.backups)
+        self.wait = QSpinBox()
+        self.wait.setRange(0, 24 * 30)
+        self.wait.setSuffix(" hours")
+        self.wait.setAccessibleName("Token waiting period in hours")
+        wait_label = QLabel("Token &waiting period:")
+        wait_label.setBuddy(self.wait)
+        form.addRow(wait_label, self.wait)
+        self.session = QSpinBox()
+        self.session.setRange(1, 24 * 30)
+        self.session.setSuffix(" hours")
+        self.session.setAccessibleName("Command-line sessions last, in hours")
+        session_label = QLabel("Command-line &sessions last:")
+        session_label.setBuddy(self.session)
+        form.addRow(session_label, self.session)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        self.save_button = _push("S&ave", "check", "Save the access settings")
+        self.save_button.clicked.connect(self.save)
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+    def load(self) -> None:
+        self.run(access_ops.show_access(self.ctx), self._show, "access settings")
+
+    def _show(self, s) -> None:
+        self.current = s
+        self.backups.setChecked(s.backups_enabled)
+        self.wait.setValue(s.token_wait_hours)
+        self.session.setValue(s.session_hours)
+
+    def save(self) -> None:
+        def done(s):
+            self._show(s)
+            say(self.message, "Saved." if s.backups_enabled else "Saved. <b>Backups are disabled</b> for everyone.")
+            self.saved.emit(s)
+        self.run(access_ops.set_access(self.ctx, backups_enabled=self.backups.isChecked(),
+                                       token_wait_hours=self.wait.value(), session_hours=self.session.value()),
+                 done, "access settings", lane="unit")
+
+    def focus_input(self) -> None:
+        self.backups.setFocus()
 
 
 # --- the mail server (admins) ----------------------------------------------------------------------------------------
@@ -447,6 +588,7 @@ class AccessPage(QWidget):
         self.users_tab = UsersTab(ctx, runner)
         self.mode_tab = ModeTab(ctx, runner)
         self.mail_tab = MailTab(ctx, runner)
+        self.settings_tab = AccessSettingsTab(ctx, runner)
         self.set_permissions(permissions)
 
     def set_permissions(self, permissions) -> None:
@@ -455,7 +597,8 @@ class AccessPage(QWidget):
         for widget, title, action in ((self.token_tab, "Backup &token", "token.status"),
                                       (self.users_tab, "&Users", "user.list"),
                                       (self.mode_tab, "&Mode and plans", "mode.set"),
-                                      (self.mail_tab, "&Notifications", "notify.smtp-set")):
+                                      (self.mail_tab, "&Notifications", "notify.smtp-set"),
+                                      (self.settings_tab, "Bac&kups and sessions", "settings.access-set")):
             if permissions.may(action) or (action == "token.status" and not permissions.governed):
                 self.tabs.addTab(widget, title)
 

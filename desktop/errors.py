@@ -93,6 +93,13 @@ KIND_HINTS: dict[str, str] = {
                             "makes one).",
     "backup_token_wrong": "Type the token you were shown last; after a reset only the new one works.",
     "reason_required": "Start again and give a reason when the app asks; the audit log keeps it.",
+    "backups_admin_configured": "An admin can switch to user-configured backups on the Access page, tab Mode and "
+                                "plans.",
+    "backups_module_disabled": "An admin enables the Backups module for your account's plan on the Access page, tab "
+                               "Mode and plans.",
+    "backups_disabled": "An admin can enable them on the Access page, tab Backups and sessions.",
+    "vault_locked": "Sign out (File menu) and sign in again with your password.",
+    "mybackup_no_destination": "Choose your destination on this page and press Save destination.",
     "last_admin": "Make another user an admin first.",
     "first_user_admin": "Choose the role admin for the first user.",
 }

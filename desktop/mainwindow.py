@@ -32,9 +32,11 @@ from desktop.widgets import fit_to_screen
 BUNDLE_SUFFIX = ".uvault"
 PAGES = (("units", "Units", "units"), ("accounts", "Account backups", "accounts"), ("queue", "Queue", "queue"),
          ("activity", "Activity", "activity"), ("settings", "Settings", "settings"), ("audit", "Audit log", "lock"),
-         ("access", "Access", "key"))
+         ("access", "Access", "key"), ("mybackups", "My backups", "export"))
 # The page a user sees only when they may do this (core/app/users.py my_permissions); the others always show.
 PAGE_NEEDS = {"settings": "settings.kdf-show", "audit": "audit.list", "activity": "queue.settings-show"}
+# The page only users of this role see: their own backups are theirs (the page says why when core refuses).
+PAGE_ROLES = {"mybackups": "user"}
 
 
 def bundle_paths(mime) -> list[Path]:
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         from desktop.accounts_page import AccountsPage
         from desktop.activity_page import ActivityPage
         from desktop.audit_page import AuditPage
+        from desktop.mybackups_page import MyBackupsPage
         from desktop.queue_page import QueuePage
         from desktop.settings_page import SettingsPage
 
@@ -150,11 +153,12 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(self.ctx, self.runner, permissions=self.permissions)
         self.audit_page = AuditPage(self.ctx, self.runner)
         self.access_page = AccessPage(self.ctx, self.runner, self.permissions)
+        self.mybackups_page = MyBackupsPage(self.ctx, self.runner)
 
     def _page(self, key: str) -> QWidget:
         return {"units": self.units_page, "accounts": self.accounts_page, "queue": self.queue_page,
                 "activity": self.activity_page, "settings": self.settings_page, "audit": self.audit_page,
-                "access": self.access_page}[key]
+                "access": self.access_page, "mybackups": self.mybackups_page}[key]
 
     # --- who is signed in, and what they may see ----------------------------------------------------------
     def may(self, action: str) -> bool:
@@ -165,7 +169,9 @@ class MainWindow(QMainWindow):
         p = self.permissions
         for row, (key, _title, _icon) in enumerate(PAGES):
             needs = PAGE_NEEDS.get(key)
-            hidden = needs is not None and not p.may(needs)
+            role = PAGE_ROLES.get(key)
+            hidden = (needs is not None and not p.may(needs)) or (role is not None and (p.role != role or
+                                                                                       not p.governed))
             self.sidebar.item(row).setHidden(hidden)
             self.page_actions[row].setVisible(not hidden)
             self.page_actions[row].setEnabled(not hidden)
@@ -175,6 +181,7 @@ class MainWindow(QMainWindow):
         self.import_action.setVisible(p.may("import.preview"))
         self.recent_menu.menuAction().setVisible(p.may("import.preview"))
         self.sign_out_action.setVisible(p.governed)
+        self.password_action.setVisible(p.governed and not p.password_less)
         self.settings_page.set_permissions(p)
         self.accounts_page.set_permissions(p)
         self.queue_page.cancel_button.setVisible(p.may("queue.cancel"))
@@ -194,12 +201,24 @@ class MainWindow(QMainWindow):
         for dialog in list(self.open_dialogs):
             dialog.close()
         access_ops.sign_out(self.ctx)
+        self.mybackups_page.forget()
         self.hide()
         dialog = SignInDialog(self.ctx, self.runner)
         self.signin_dialog = dialog
         dialog.signed_in.connect(lambda _actor: self._signed_in_again())
         dialog.rejected.connect(self.close)
         dialog.show()
+
+    def change_password(self):
+        """The signed-in user's own password; core seals their vault again under the new one, and the
+        actor it returns (with the new vault key) becomes the window's."""
+        from desktop.access_dialogs import PasswordDialog
+
+        d = self._keep(PasswordDialog(self.ctx, self.runner, self))
+        d.changed.connect(lambda _a: self.statusBar().showMessage("Your password was changed.", 10_000))
+        self.password_dialog = d
+        d.open()
+        return d
 
     def _signed_in_again(self) -> None:
         from desktop.ops import access as access_ops
@@ -294,6 +313,8 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", "quit", self.close, K.Quit)
         self.sign_out_action = self._action("Sign &out…", "key", self.sign_out, None,
                                             "Sign out, and sign in as the same or another user")
+        self.password_action = self._action("Change &password…", "key", self.change_password, None,
+                                             "Change your password")
         self.about_action = self._action("&About Unitvault", "about", self.show_about)
         self.find_action = self._action("&Find", "search", self._focus_search, K.Find)
 
@@ -304,6 +325,7 @@ class MainWindow(QMainWindow):
         menu_file.addMenu(self.recent_menu)
         menu_file.addAction(self.export_action)
         menu_file.addSeparator()
+        menu_file.addAction(self.password_action)
         menu_file.addAction(self.sign_out_action)
         menu_file.addAction(self.quit_action)
         menu_edit = self.menuBar().addMenu("&Edit")

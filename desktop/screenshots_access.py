@@ -1,6 +1,7 @@
 """Screenshots of who may do what (called by desktop/screenshots.py, at 100% and 200%): the home gets
 users, then the sign-in dialog (a wrong password first), the Access page's tabs, the backup token
-shown once, the user dialog, the Audit log page with a chain check, and the token and reason prompts.
+shown once, the user dialog, the access settings, the password dialog, the Audit log page with a chain
+check, the token and reason prompts, and a user's own My backups page (refused, then configured).
 A home and a window of their own: the other screenshots keep their single-user home."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 BOSS_PASSWORD = "boss-password-1"
+ALICE_PASSWORD = "alice-password-1"
 
 
 def prepare(ctx, tmp: Path) -> None:
@@ -26,7 +28,7 @@ def prepare(ctx, tmp: Path) -> None:
     admin = users.sign_in(ctx, users.SignIn("boss", BOSS_PASSWORD))
     users.add_user(ctx, users.AddUser("helper", "helpdesk", "helper-password-1", email="helpdesk@example.com"),
                    actor=admin)
-    users.add_user(ctx, users.AddUser("alice", "user", "alice-password-1", email="alice@example.com",
+    users.add_user(ctx, users.AddUser("alice", "user", ALICE_PASSWORD, email="alice@example.com",
                                       accounts=("alice",)), actor=admin)
     users.add_user(ctx, users.AddUser("ops", "user", password_less=True, accounts=("bob",)), actor=admin)
 
@@ -95,6 +97,14 @@ def render_access(app, out: Path, tmp: Path, wait, settle, save) -> None:
     page.tabs.setCurrentWidget(page.mail_tab)
     settle(300)
     save(window, out, "access-mail")
+    page.tabs.setCurrentWidget(page.settings_tab)
+    wait(lambda: page.settings_tab.current is not None)
+    settle()
+    save(window, out, "access-settings")
+    password = window.change_password()
+    settle()
+    save(password, out, "change-password")
+    password.reject()
 
     window.sidebar.setCurrentRow(keys.index("audit"))
     audit = window.audit_page
@@ -116,6 +126,41 @@ def render_access(app, out: Path, tmp: Path, wait, settle, save) -> None:
     settle()
     save(prompt, out, "reason-prompt")
     prompt.reject()
+
+    # alice's own backups: first refused (admin-configured mode), then in user-configured mode
+    from core.app import users
+    from desktop.ops import access as access_ops
+
+    ctx.actor = users.sign_in(ctx, users.SignIn("alice", ALICE_PASSWORD))
+    window.permissions = access_ops.permissions(ctx)
+    window.apply_permissions()
+    window.sidebar.setCurrentRow(keys.index("mybackups"))
+    mine = window.mybackups_page
+    wait(lambda: mine.refusal is not None)
+    settle()
+    save(window, out, "my-backups-admin-configured")
+    from core.app import modes
+
+    modes.set_mode(ctx, modes.SetMode("user-configured"), actor=admin_actor(ctx))
+    ctx.actor = users.sign_in(ctx, users.SignIn("alice", ALICE_PASSWORD))
+    mine.info = None
+    mine.load()
+    wait(lambda: mine.info is not None)
+    mine.path.setText(str(tmp / "governed" / "alice-own-backups"))
+    mine.save_destination()
+    wait(lambda: mine.info is not None and mine.info.destination is not None)
+    mine.schedule.setCurrentText("daily@02:00")
+    mine.cpu.setValue(10)
+    mine.save_settings()
+    wait(lambda: mine.info.config is not None and mine.info.config.schedule == "daily@02:00")
+    settle(300)
+    save(window, out, "my-backups")
     window.close()
     runner.wait_idle()
     ctx.close()
+
+
+def admin_actor(ctx):
+    from core.app import users
+
+    return users.sign_in(ctx, users.SignIn("boss", BOSS_PASSWORD))

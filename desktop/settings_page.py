@@ -113,6 +113,7 @@ class SettingsPage(QWidget):
                     ("destinations", "remove_button", "destination.remove"),
                     ("jobs", "add_button", "job.add"), ("jobs", "change_button", "job.edit"),
                     ("jobs", "remove_button", "job.remove"), ("jobs", "run_button", "backup.prune"),
+                    ("jobs", "run_now_button", "job.run"),
                     ("tags", "add_button", "tag.add"), ("tags", "change_button", "tag.edit"),
                     ("tags", "remove_button", "tag.remove"),
                     ("priorities", "add_button", "priority.set"), ("priorities", "change_button", "priority.set"),

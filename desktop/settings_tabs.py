@@ -148,6 +148,7 @@ class DestinationsTab(ListTab):
 
 class JobsTab(ListTab):
     retention_done = Signal(object)      # core/app/backups.py RetentionRun
+    queued = Signal(object)              # core/jobs/scheduler.py DueResult: a job's run queued now
 
     def __init__(self, ctx, runner):
         super().__init__(ctx, runner, "Backup jobs run on their schedule while this app (or the queue's timer) "
@@ -163,7 +164,9 @@ class JobsTab(ListTab):
         self.remove_button = _push("&Remove…", "error", "Remove the chosen job")
         self.retention_button = _push("Retention &overview", "file", "What retention would remove today")
         self.run_button = _push("R&un retention now…", "warning", "Remove the backups retention removes")
-        self.add_buttons(self.add_button, self.change_button, self.remove_button)
+        self.run_now_button = _push("Run job no&w", "export", "Queue the chosen job's backups now")
+        self.prompt = None
+        self.add_buttons(self.add_button, self.change_button, self.remove_button, self.run_now_button)
         second = QHBoxLayout()            # a row of its own: the page stays narrow enough for a small screen
         second.addWidget(self.retention_button)
         second.addWidget(self.run_button)
@@ -174,6 +177,7 @@ class JobsTab(ListTab):
         self.change_button.clicked.connect(self.change)
         self.remove_button.clicked.connect(self.remove)
         self.retention_button.clicked.connect(self.retention)
+        self.run_now_button.clicked.connect(self.run_now)
         self.table.activated.connect(lambda _i: self.change())
 
     def load(self) -> None:
@@ -183,8 +187,40 @@ class JobsTab(ListTab):
         self.model.set_rows(rows)
         if rows:
             self.table.selectRow(0)
-        for b in (self.change_button, self.remove_button):
+        for b in (self.change_button, self.remove_button, self.run_now_button):
             b.setEnabled(bool(rows))
+
+    def run_now(self) -> None:
+        """Queue one backup per account the job covers, now (outside its schedule); the queue's workers
+        take them. Core asks for the backup token first once the installation has users."""
+        job = self.selected()
+        if job is None:
+            return
+        self.run_now_button.setEnabled(False)
+
+        def done(result):
+            self.run_now_button.setEnabled(True)
+            problems = "".join(f"<li>{fmt.html_name(p, 200)}</li>" for p in result.problems)
+            say(self.message, f"{fmt.html_name(job.name)}: {fmt.count(result.items, 'backup')} queued; the Queue page "
+                              "shows them." + (f"<ul>{problems}</ul>" if problems else ""))
+            self.queued.emit(result)
+
+        def failed(exc):
+            from desktop.prompts import answer
+
+            self.run_now_button.setEnabled(True)
+            self.prompt = answer(self, self.ctx, exc, retry=self.run_now)
+            if self.prompt is not None:
+                say(self.message, "")
+                return
+            info = describe(exc)
+            if info is None:
+                return
+            if info.unexpected:
+                show_error(self, exc, self.ctx.home.log_file)
+            say(self.message, error_html(info))
+        self.runner.run(job_ops.run_now(self.ctx, job.name), name="run job", lane="unit", on_success=done,
+                        on_failure=failed)
 
     def change(self) -> None:
         job = self.selected()

@@ -15,7 +15,7 @@ and how long a CLI session lasts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.app.policy import ADMIN_CONFIGURED, MODES, USER_CONFIGURED
 from core.app.usecase import use_case
@@ -171,21 +171,34 @@ class ModeInfo:
     backups_enabled: bool
     env: EnvCheck
     plans: list                  # core.catalog.plans.Plan
+    account_plans: dict = field(default_factory=dict)   # account username -> its plan's name (None: no plan),
+                                                        # for the accounts the asker may see
 
     def to_json(self) -> dict:
         return {"mode": self.mode, "backups_enabled": self.backups_enabled, "backups_env": self.env.to_json(),
-                "plans": [p.as_dict() for p in self.plans]}
+                "plans": [p.as_dict() for p in self.plans], "account_plans": dict(self.account_plans)}
 
 
-def _mode_info(ctx) -> ModeInfo:
+def _account_plans(ctx, actor) -> dict:
+    """Each account's plan: every account for admins and helpdesk users, a user's own for a user."""
+    from core.app.actor import ADMIN, HELPDESK
+
+    everyone = actor is None or actor.role in (ADMIN, HELPDESK)
+    plans = ctx.catalog.plans.account_plans()
+    return {a.username: plans.get(a.id) for a in ctx.catalog.accounts.list()
+            if everyone or a.id in actor.accounts}
+
+
+def _mode_info(ctx, actor=None) -> ModeInfo:
     from core.governance import guard
 
-    return ModeInfo(guard.mode(ctx), guard.backups_enabled(ctx), check_env(ctx), ctx.catalog.plans.list())
+    return ModeInfo(guard.mode(ctx), guard.backups_enabled(ctx), check_env(ctx), ctx.catalog.plans.list(),
+                    _account_plans(ctx, actor))
 
 
 @use_case("mode.show")
 def show_mode(ctx, request=None, *, actor, reporter) -> ModeInfo:
-    return _mode_info(ctx)
+    return _mode_info(ctx, actor)
 
 
 @dataclass(frozen=True)
@@ -207,7 +220,7 @@ def set_mode(ctx, req: SetMode, *, actor, reporter) -> ModeInfo:
         from core.logsetup import get_logger
 
         get_logger("modes").warning("backups.env not applied: %s", exc.message)
-    return _mode_info(ctx)
+    return _mode_info(ctx, actor)
 
 
 # --- plans -----------------------------------------------------------------------------------------------

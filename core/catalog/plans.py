@@ -114,6 +114,13 @@ class Plans(Aggregate):
                 c.execute(insert(t.account_governance).values(account_id=account_id, **values))
             return self.of_account(account_id, c)
 
+    def account_plans(self, conn: Connection | None = None) -> dict[str, str]:
+        """Account id -> plan name, for the accounts that have a plan."""
+        with self._conn(conn) as c:
+            rows = c.execute(select(t.account_governance.c.account_id, t.account_governance.c.plan)
+                             .where(t.account_governance.c.plan.is_not(None))).all()
+        return {r.account_id: r.plan for r in rows}
+
     def accounts_with_backups(self, conn: Connection | None = None) -> set[str]:
         """Ids of the accounts whose plan enables the Backups module."""
         with self._conn(conn) as c:

@@ -142,9 +142,30 @@ def edit_plan(ctx, name: str, backups: bool) -> Task:
     return fn
 
 
+def remove_plan(ctx, name: str) -> Task:
+    def fn(reporter) -> None:
+        return modes.remove_plan(ctx, modes.PlanRef(name), reporter=reporter)
+    return fn
+
+
 def assign_plan(ctx, account: str, plan: str | None) -> Task:
     def fn(reporter):
         return modes.assign_plan(ctx, modes.AssignPlan(account, plan), reporter=reporter)
+    return fn
+
+
+# --- access settings ----------------------------------------------------------------------------------------------
+def show_access(ctx) -> Task:
+    def fn(reporter) -> modes.AccessSettings:
+        return modes.show_access(ctx, reporter=reporter)
+    return fn
+
+
+def set_access(ctx, *, backups_enabled: bool | None = None, token_wait_hours: int | None = None,
+               session_hours: int | None = None) -> Task:
+    def fn(reporter) -> modes.AccessSettings:
+        return modes.set_access(ctx, modes.SetAccess(backups_enabled, token_wait_hours, session_hours),
+                                reporter=reporter)
     return fn
 
 

@@ -40,6 +40,13 @@ def remove(ctx, name: str) -> Task:
     return fn
 
 
+def run_now(ctx, name: str) -> Task:
+    """Queue a run of the job now (core/jobs/scheduler.py); the workers take its backups."""
+    def fn(reporter):
+        return jobs.run_job(ctx, jobs.JobRef(name), reporter=reporter)
+    return fn
+
+
 def preview_schedule(ctx, spec: str, timezone: str | None) -> Task:
     def fn(reporter):
         return jobs.preview_schedule(ctx, jobs.PreviewSchedule(spec, timezone or None, 5), reporter=reporter)

@@ -139,7 +139,8 @@ def test_a_helpdesk_user_does_not_see_the_admin_settings(g, open_window, qtbot):
     # the admin sees all of it
     boss = open_window(g, "boss")
     assert "General" in boss.settings_page.visible_tabs() and shows_page(boss, "audit")
-    assert boss.access_page.tab_titles() == ["Backup token", "Users", "Mode and plans", "Notifications"]
+    assert boss.access_page.tab_titles() == ["Backup token", "Users", "Mode and plans", "Notifications",
+                                             "Backups and sessions"]
     assert boss.settings_page.destinations.add_button.isVisibleTo(boss.settings_page.destinations)
 
 

@@ -177,3 +177,14 @@ def test_a_single_user_home_may_do_everything_an_admin_may(ctx):
     mine = users.my_permissions(ctx)
     assert mine.role == "admin" and not mine.governed and mine.may("user.add") and mine.may("audit.list")
     assert not mine.may("mybackup.set")                    # a user's own backups are theirs alone
+
+
+def test_the_mode_names_each_accounts_plan_to_who_may_see_it(g):
+    from core.app import modes
+
+    shown = modes.show_mode(g.ctx, actor=g.sign_in("boss"))
+    assert shown.account_plans == {"alice": "self-service", "bob": None}
+    assert shown.to_json()["account_plans"] == {"alice": "self-service", "bob": None}
+    modes.assign_plan(g.ctx, modes.AssignPlan("alice", None), actor=g.sign_in("boss"))
+    assert modes.show_mode(g.ctx, actor=g.sign_in("helper")).account_plans["alice"] is None
+    assert modes.show_mode(g.ctx, actor=g.sign_in("bob")).account_plans == {"bob": None}   # a user: their own only
