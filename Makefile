@@ -48,8 +48,10 @@ run: $(STAMP) desktop-packages
 	fi
 	$(BIN)/unitvault-desktop
 
+# Two worker processes (pytest-xdist): each starts its own servers on 127.0.0.1; TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
 test: $(TEST_STAMP) system-packages
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 trials: $(TEST_STAMP) system-packages
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m slow
