@@ -24,18 +24,10 @@ from desktop import fmt
 from desktop.dialogs import TaskDialog, say
 from desktop.icons import icon
 from desktop.ops import access as access_ops
-from desktop.widgets import PasswordField
+from desktop.widgets import PasswordField, trailing_row
 
 ROLES = (("Admin: everything", "admin"), ("Helpdesk: exports, imports and backups", "helpdesk"),
          ("User: their own accounts", "user"))
-
-
-def _bottom(*buttons: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for b in buttons:
-        row.addWidget(b)
-    return row
 
 
 class UserDialog(TaskDialog):
@@ -97,12 +89,11 @@ class UserDialog(TaskDialog):
         layout.addWidget(self.message)
         self.save_button = QPushButton(icon("check"), "&Save" if user else "A&dd user")
         self.save_button.clicked.connect(lambda: self.save())
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        layout.addLayout(_bottom(self.save_button, cancel))
+        layout.addLayout(self.bottom_row(self.save_button))
         self.role.currentIndexChanged.connect(self._update)
         self.with_password.toggled.connect(self._update)
         self._update()
+        self.first_focus = self.role if self.user is not None else self.username
         self.finish_layout()
         self.save_button.setDefault(True)
 
@@ -144,17 +135,12 @@ class UserDialog(TaskDialog):
     def _saved(self, result) -> None:
         self.password.setText("")
         self.repeat.setText("")
-        self.saved.emit(result)
-        self.accept()
+        self.finish(self.saved, result)
 
     def done(self, r: int) -> None:
         self.password.setText("")
         self.repeat.setText("")
         super().done(r)
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        (self.role if self.user is not None else self.username).setFocus()
 
 
 class TokenShownDialog(TaskDialog):
@@ -198,7 +184,8 @@ class TokenShownDialog(TaskDialog):
         layout.addWidget(self.message)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.accept)
-        layout.addLayout(_bottom(self.close_button))
+        layout.addLayout(trailing_row(self.close_button))
+        self.first_focus = self.token
         self.finish_layout()
         self.close_button.setDefault(True)      # Enter closes: the token was on screen, nothing is lost
 
@@ -212,7 +199,6 @@ class TokenShownDialog(TaskDialog):
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
-        self.token.setFocus()
         self.token.selectAll()
 
 
@@ -244,10 +230,9 @@ class PasswordDialog(TaskDialog):
         layout.addWidget(self.message)
         self.change_button = QPushButton(icon("key"), "Chan&ge password")
         self.change_button.clicked.connect(self.change)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        layout.addLayout(_bottom(self.change_button, cancel))
+        layout.addLayout(self.bottom_row(self.change_button))
         self.setMinimumWidth(460)
+        self.first_focus = self.old
         self.finish_layout()
         self.change_button.setDefault(True)
 
@@ -280,8 +265,7 @@ class PasswordDialog(TaskDialog):
     def _changed(self, actor) -> None:
         self.ctx.actor = actor            # the new vault key: the old one opens nothing any more
         self._clear()
-        self.changed.emit(actor)
-        self.accept()
+        self.finish(self.changed, actor)
 
     def _clear(self) -> None:
         for field in (self.old, self.new, self.repeat):
@@ -291,6 +275,3 @@ class PasswordDialog(TaskDialog):
         self._clear()
         super().done(r)
 
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.old.setFocus()

@@ -49,14 +49,6 @@ def _label(text: str, *, rich: bool = False) -> QLabel:
     return label
 
 
-def _buttons(*buttons: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for b in buttons:
-        row.addWidget(b)
-    return row
-
-
 def color_icon(color: str) -> QIcon:
     px = QPixmap(14, 14)
     px.fill(QColor(color))
@@ -121,9 +113,8 @@ class AddAccountDialog(TaskDialog):
         self.add_button = QPushButton(icon("plus"), "A&dd account")
         self.add_button.setDefault(True)
         self.add_button.clicked.connect(self.add)
-        close = QPushButton("Cancel")
-        close.clicked.connect(self.reject)
-        layout.addLayout(_buttons(self.add_button, close))
+        layout.addLayout(self.bottom_row(self.add_button))
+        self.first_focus = self.username
         self.finish_layout()
         self.add_button.setDefault(True)
 
@@ -137,15 +128,8 @@ class AddAccountDialog(TaskDialog):
         self.run(account_ops.add(self.ctx, self.username.text().strip(), self.home.text().strip(),
                                  email=self.email.text().strip(), unit_names=self.checked_units(),
                                  encryption="owner" if self.owner_held.isChecked() else "app"),
-                 self._added, what="add account", on_failure=lambda _e: self.add_button.setEnabled(True))
-
-    def _added(self, account) -> None:
-        self.added.emit(account)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.username.setFocus()
+                 lambda r: self.finish(self.added, r), what="add account",
+                 on_failure=lambda _e: self.add_button.setEnabled(True))
 
 
 # --- manage an account -----------------------------------------------------------------------------------
@@ -261,10 +245,9 @@ class ManageAccountDialog(TaskDialog):
         outer.addWidget(self.message)
         self.save_button = QPushButton(icon("check"), "&Save")
         self.save_button.clicked.connect(self.save)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        outer.addLayout(_buttons(self.save_button, close))
+        outer.addLayout(self.bottom_row(self.save_button, close_text="Close"))
         self.resize(760, 640)
+        self.first_focus = self.email
         self.finish_layout()
         self.save_button.setDefault(True)
         self.refresh_preview()
@@ -331,10 +314,6 @@ class ManageAccountDialog(TaskDialog):
                                                  "need it."),
                  what="export key", on_failure=lambda e: self.show_failure(e, self.key_message))
 
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.email.setFocus()
-
 
 class ResetKeyDialog(TaskDialog):
     """Resetting an account's key deletes every backup made with it: the username must be typed."""
@@ -378,10 +357,9 @@ class ResetKeyDialog(TaskDialog):
         self.reset_button = QPushButton(icon("warning"), "&Delete its backups and reset the key")
         self.reset_button.setEnabled(False)
         self.reset_button.clicked.connect(lambda: self.reset())
-        close = QPushButton("Cancel")
-        close.clicked.connect(self.reject)
-        layout.addLayout(_buttons(self.reset_button, close))
+        layout.addLayout(self.bottom_row(self.reset_button))
         self.typed.textChanged.connect(lambda t: self.reset_button.setEnabled(t == self.account.username))
+        self.first_focus = self.typed
         self.finish_layout()
         self.reset_button.setDefault(True)        # enabled only once the username is typed
 
@@ -400,21 +378,13 @@ class ResetKeyDialog(TaskDialog):
         self.reset_button.setEnabled(False)
         self.run(account_ops.reset_key(self.ctx, self.account.username, self.typed.text(), phrase or None,
                                        key_file or None, reason=reason),
-                 self._reset, what="reset key", lane="pool", activity="A key reset",
+                 lambda r: self.finish(self.done_reset, r), what="reset key", lane="pool", activity="A key reset",
                  on_failure=lambda _e: self.reset_button.setEnabled(True), with_reason=self.reset)
 
     def _pick_key_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "The owner's new key file", str(Path.home()))
         if path:
             self.key_file.setText(path)
-
-    def _reset(self, result) -> None:
-        self.done_reset.emit(result)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.typed.setFocus()
 
 
 # --- back up on demand ---------------------------------------------------------------------------------------
@@ -456,9 +426,7 @@ class OnDemandDialog(TaskDialog):
         layout.addWidget(self.message)
         self.backup_button = QPushButton(icon("export"), "&Back up now")
         self.backup_button.clicked.connect(self.back_up)
-        close = QPushButton("Cancel")
-        close.clicked.connect(self.reject)
-        layout.addLayout(_buttons(self.backup_button, close))
+        layout.addLayout(self.bottom_row(self.backup_button))
         self._owner_needed = False
         self._show_passphrase(False)
         self.destination.currentTextChanged.connect(self._check_owner)
@@ -466,6 +434,7 @@ class OnDemandDialog(TaskDialog):
             box.toggled.connect(self._update)
         if not self.destination.count():
             say(self.message, "<b>No destination is configured.</b> Add one in Settings, Destinations.")
+        self.first_focus = self.destination
         self.finish_layout()
         self.backup_button.setDefault(True)
         self._check_owner(self.destination.currentText())
@@ -503,15 +472,8 @@ class OnDemandDialog(TaskDialog):
         self.backup_button.setEnabled(False)
         self.run(backup_ops.queue_backup(self.ctx, self.account.username, self.destination.currentText(),
                                          self.items(), self.passphrase.text() if self._owner_needed else None),
-                 self._queued, what="queue backup", on_failure=lambda _e: self._update(), retry=self.back_up)
-
-    def _queued(self, item) -> None:
-        self.queued.emit(item)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.destination.setFocus()
+                 lambda r: self.finish(self.queued, r), what="queue backup", on_failure=lambda _e: self._update(),
+                 retry=self.back_up)
 
 
 # --- the tags of one account ------------------------------------------------------------------------------
@@ -541,9 +503,8 @@ class AccountTagsDialog(TaskDialog):
         layout.addWidget(self.message)
         self.save_button = QPushButton(icon("check"), "&Save")
         self.save_button.clicked.connect(self.save)
-        close = QPushButton("Cancel")
-        close.clicked.connect(self.reject)
-        layout.addLayout(_buttons(self.save_button, close))
+        layout.addLayout(self.bottom_row(self.save_button))
+        self.first_focus = self.list
         self.finish_layout()
         self.save_button.setDefault(True)
 
@@ -555,15 +516,11 @@ class AccountTagsDialog(TaskDialog):
         now = self.chosen()
         add = tuple(sorted(now - set(self.account.tags)))
         remove = tuple(sorted(set(self.account.tags) - now))
-        self.run(account_ops.set_tags(self.ctx, self.account.username, add, remove), self._saved, what="tags")
-
-    def _saved(self, account) -> None:
-        self.saved.emit(account)
-        self.accept()
+        self.run(account_ops.set_tags(self.ctx, self.account.username, add, remove),
+                 lambda r: self.finish(self.saved, r), what="tags")
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
-        self.list.setFocus()
         if self.list.count() and self.list.currentRow() < 0:
             self.list.setCurrentRow(0)
 
@@ -592,19 +549,13 @@ class AdoptDialog(TaskDialog):
         layout.addWidget(self.message)
         self.adopt_button = QPushButton(icon("import"), "A&dopt")
         self.adopt_button.clicked.connect(self.adopt)
-        close = QPushButton("Cancel")
-        close.clicked.connect(self.reject)
-        layout.addLayout(_buttons(self.adopt_button, close))
+        layout.addLayout(self.bottom_row(self.adopt_button))
         self.finish_layout()
         self.adopt_button.setDefault(True)
 
     def adopt(self) -> None:
         self.run(account_ops.adopt(self.ctx, self.orphan.account_id, self.username.text().strip(),
-                                   self.home.text().strip()), self._adopted, what="adopt")
-
-    def _adopted(self, account) -> None:
-        self.adopted.emit(account)
-        self.accept()
+                                   self.home.text().strip()), lambda r: self.finish(self.adopted, r), what="adopt")
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)

@@ -25,7 +25,7 @@ from desktop.dialogs import RowsModel, TaskDialog, say, selected_row, table
 from desktop.icons import icon
 from desktop.item_browser import ItemBrowser
 from desktop.ops import backups as backup_ops
-from desktop.widgets import PasswordField, ProgressPanel
+from desktop.widgets import PasswordField, ProgressPanel, leading_row
 
 
 def kind_text(b) -> str:
@@ -37,14 +37,6 @@ def lock_text(b) -> str:
         return ""
     text = f"locked until {fmt.date_time(b.locked_until)}" if b.locked_until else "locked"
     return text + (f": {b.lock_reason}" if b.lock_reason else "")
-
-
-def _buttons_row(*buttons) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for b in buttons:
-        row.addWidget(b)
-    row.addStretch(1)
-    return row
 
 
 def _push(text: str, icon_name: str, accessible: str) -> QPushButton:
@@ -85,18 +77,13 @@ class BackupsDialog(TaskDialog):
         self.unlock_button = _push("&Unlock", "unlock", "Unlock the chosen backup")
         self.verify_button = _push("&Verify", "check", "Verify the chosen backup")
         self.forget_button = _push("&Forget…", "error", "Forget the chosen backup")
-        layout.addLayout(_buttons_row(self.restore_button, self.download_button, self.lock_button,
+        layout.addLayout(leading_row(self.restore_button, self.download_button, self.lock_button,
                                       self.unlock_button, self.verify_button, self.forget_button))
         self.progress = ProgressPanel()
         self.progress.hide()
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(close)
-        layout.addLayout(row)
+        layout.addLayout(self.bottom_row(close_text="Close"))
         self.restore_button.clicked.connect(lambda: self._with_backup(
             lambda b: self.restore_requested.emit(self.username, b.id)))
         self.download_button.clicked.connect(lambda: self._with_backup(
@@ -109,6 +96,7 @@ class BackupsDialog(TaskDialog):
         self.table.activated.connect(lambda _i: self.restore_button.click())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         self.resize(1120, 520)
+        self.first_focus = self.table
         self.finish_layout()
         self._enable()
         self.reload()
@@ -191,10 +179,6 @@ class BackupsDialog(TaskDialog):
                                                            say(self.message, "The backup was forgotten.")),
                                                 what="forget"))
 
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.table.setFocus()
-
 
 class LockDialog(TaskDialog):
     locked = Signal(object)
@@ -238,13 +222,8 @@ class LockDialog(TaskDialog):
         layout.addWidget(self.message)
         self.lock_button = QPushButton(icon("lock"), "&Lock")
         self.lock_button.clicked.connect(self.lock)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.lock_button)
-        buttons.addWidget(cancel)
-        layout.addLayout(buttons)
+        layout.addLayout(self.bottom_row(self.lock_button))
+        self.first_focus = self.reason
         self.finish_layout()
         self.lock_button.setDefault(True)
 
@@ -253,15 +232,7 @@ class LockDialog(TaskDialog):
 
     def lock(self) -> None:
         self.run(backup_ops.lock(self.ctx, self.backup.id, until=self.until_text(), reason=self.reason.text()),
-                 self._locked, what="lock")
-
-    def _locked(self, entry) -> None:
-        self.locked.emit(entry)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.reason.setFocus()
+                 lambda r: self.finish(self.locked, r), what="lock")
 
 
 def open_folder(path: str) -> bool:
@@ -293,16 +264,12 @@ class DownloadsDialog(TaskDialog):
         layout.addWidget(self.table, 1)
         self.open_button = QPushButton(icon("folder"), "&Open the folder")
         self.open_button.clicked.connect(self.open_folder)
-        layout.addLayout(_buttons_row(self.open_button))
+        layout.addLayout(leading_row(self.open_button))
         layout.addWidget(self.message)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(close)
-        layout.addLayout(row)
+        layout.addLayout(self.bottom_row(close_text="Close"))
         self.table.activated.connect(lambda _i: self.open_folder())
         self.resize(860, 420)
+        self.first_focus = self.table
         self.finish_layout()
         self.reload()
 
@@ -340,10 +307,6 @@ class DownloadsDialog(TaskDialog):
             say(self.message, f"No file manager could be opened here. The folder is {fmt.html_name(folder, 200)} (the "
                               "path is copied to the clipboard).")
 
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.table.setFocus()
-
 
 class DownloadDialog(TaskDialog):
     """Queue a download of chosen items of a backup: units as .uvault bundles (with a password of their
@@ -373,13 +336,7 @@ class DownloadDialog(TaskDialog):
         layout.addWidget(self.message)
         self.download_button = QPushButton(icon("download"), "&Queue the download")
         self.download_button.clicked.connect(self.download)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.download_button)
-        row.addWidget(cancel)
-        layout.addLayout(row)
+        layout.addLayout(self.bottom_row(self.download_button))
         self.resize(860, 600)
         self.finish_layout()
         self.download_button.setDefault(True)
@@ -421,8 +378,7 @@ class DownloadDialog(TaskDialog):
         self.password.setText("")
         self.repeat.setText("")
         self.browser.passphrase.setText("")
-        self.queued.emit(item)
-        self.accept()
+        self.finish(self.queued, item)
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)

@@ -11,15 +11,17 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
+    QPushButton,
     QTableView,
     QWidget,
 )
 
 from desktop.errors import describe, error_html, show_error
-from desktop.widgets import fit_to_screen, no_auto_default
+from desktop.widgets import fit_to_screen, no_auto_default, trailing_row
 
 DisplayRole = Qt.ItemDataRole.DisplayRole
 RowRole = Qt.ItemDataRole.UserRole + 1
@@ -60,7 +62,9 @@ def ask(parent: QWidget, title: str, text: str, yes_text: str, then: Callable[[]
 
 
 class TaskDialog(QDialog):
-    """A dialog that runs core work through the task runner and shows failures inline in ``message``."""
+    """A dialog that runs core work through the task runner and shows failures inline in ``message``.
+
+    ``first_focus``: the field that has the focus each time the dialog shows."""
 
     def __init__(self, ctx, runner, parent: QWidget | None = None, *, title: str = ""):
         super().__init__(parent)
@@ -69,10 +73,27 @@ class TaskDialog(QDialog):
         self.message = message_label("dialogMessage")
         self.confirm_box: QMessageBox | None = None
         self.handles: list = []
+        self.first_focus: QWidget | None = None
+
+    def bottom_row(self, *actions: QPushButton, close_text: str = "Cancel") -> QHBoxLayout:
+        """The dialog's buttons, on the right: its actions, then one that closes it."""
+        close = QPushButton(close_text)
+        close.clicked.connect(self.reject)
+        return trailing_row(*actions, close)
 
     def finish_layout(self) -> None:
         no_auto_default(self)
         fit_to_screen(self)
+
+    def finish(self, signal, value) -> None:
+        """Tell the page what was done, then close."""
+        signal.emit(value)
+        self.accept()
+
+    def showEvent(self, event):  # noqa: N802
+        super().showEvent(event)
+        if self.first_focus is not None:
+            self.first_focus.setFocus()
 
     def run(self, task, on_success: Callable[[Any], None] | None = None, *, what: str = "task", lane: str = "pool",
             on_failure: Callable[[BaseException], None] | None = None, activity: str | None = None,

@@ -78,14 +78,6 @@ def _edit(accessible: str, placeholder: str = "") -> QLineEdit:
     return e
 
 
-def _bottom(*buttons) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for b in buttons:
-        row.addWidget(b)
-    return row
-
-
 # --- destinations ----------------------------------------------------------------------------------------
 class DestinationDialog(TaskDialog):
     added = Signal(object)
@@ -182,15 +174,14 @@ class DestinationDialog(TaskDialog):
         outer.addWidget(self.message)
         self.add_button = QPushButton(icon("plus"), "A&dd destination")
         self.add_button.clicked.connect(self.add)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        outer.addLayout(_bottom(self.add_button, cancel))
+        outer.addLayout(self.bottom_row(self.add_button))
         self.type.currentIndexChanged.connect(self._type_changed)
         for w in (self.host, self.known_hosts):
             w.textChanged.connect(self._forget_key)
         self.port.valueChanged.connect(self._forget_key)
         self.known.toggled.connect(self._forget_key)
         self._type_changed(0)
+        self.first_focus = self.name
         self.finish_layout()
         self.add_button.setDefault(True)
 
@@ -268,12 +259,7 @@ class DestinationDialog(TaskDialog):
         self.state.setText("")
         self.key_passphrase.setText("")
         self.secret_key.setText("")
-        self.added.emit(info)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.name.setFocus()
+        self.finish(self.added, info)
 
 
 # --- jobs --------------------------------------------------------------------------------------------------
@@ -385,9 +371,7 @@ class JobDialog(TaskDialog):
         outer.addWidget(self.message)
         self.save_button = QPushButton(icon("check"), "Sa&ve job" if job else "&Add job")
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        outer.addLayout(_bottom(self.save_button, cancel))
+        outer.addLayout(self.bottom_row(self.save_button))
         self._load(job)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -401,6 +385,7 @@ class JobDialog(TaskDialog):
         self.by_tag.toggled.connect(self._accounts_changed)
         self._accounts_changed()
         self.resize(720, 760)
+        self.first_focus = self.destination if self.job else self.name
         self.finish_layout()
         self.save_button.setDefault(True)
         self.refresh_previews()
@@ -501,15 +486,7 @@ class JobDialog(TaskDialog):
     def save(self) -> None:
         say(self.message, "")
         task = job_ops.edit(self.ctx, self.spec()) if self.job else job_ops.add(self.ctx, self.spec())
-        self.run(task, self._saved, what="save job")
-
-    def _saved(self, job) -> None:
-        self.saved.emit(job)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        (self.destination if self.job else self.name).setFocus()
+        self.run(task, lambda r: self.finish(self.saved, r), what="save job")
 
 
 # --- tags and priority groups ---------------------------------------------------------------------------------
@@ -546,10 +523,9 @@ class TagDialog(TaskDialog):
         layout.addWidget(self.message)
         self.save_button = QPushButton(icon("check"), "&Save")
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        layout.addLayout(_bottom(self.save_button, cancel))
+        layout.addLayout(self.bottom_row(self.save_button))
         self.set_color(self.color)
+        self.first_focus = self.name
         self.finish_layout()
         self.save_button.setDefault(True)
 
@@ -573,15 +549,10 @@ class TagDialog(TaskDialog):
             rename = self.name.text().strip()
             task = tag_ops.edit(self.ctx, self.tag.name, rename=rename if rename != self.tag.name else None,
                                 color=self.color, group=group)
-        self.run(task, self._saved, what="save tag")
-
-    def _saved(self, tag) -> None:
-        self.saved.emit(tag)
-        self.accept()
+        self.run(task, lambda r: self.finish(self.saved, r), what="save tag")
 
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
-        self.name.setFocus()
         self.name.selectAll()
 
 
@@ -609,23 +580,14 @@ class PriorityDialog(TaskDialog):
         layout.addWidget(self.message)
         self.save_button = QPushButton(icon("check"), "&Save")
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        layout.addLayout(_bottom(self.save_button, cancel))
+        layout.addLayout(self.bottom_row(self.save_button))
+        self.first_focus = self.value if self.group else self.name
         self.finish_layout()
         self.save_button.setDefault(True)
 
     def save(self) -> None:
-        self.run(tag_ops.set_priority(self.ctx, self.name.text().strip(), self.value.value()), self._saved,
-                 what="priority group")
-
-    def _saved(self, group) -> None:
-        self.saved.emit(group)
-        self.accept()
-
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        (self.value if self.group else self.name).setFocus()
+        self.run(tag_ops.set_priority(self.ctx, self.name.text().strip(), self.value.value()),
+                 lambda r: self.finish(self.saved, r), what="priority group")
 
 
 class ConditionDialog(TaskDialog):
@@ -647,20 +609,13 @@ class ConditionDialog(TaskDialog):
         layout.addWidget(self.message)
         self.save_button = QPushButton(icon("plus"), "&Add condition")
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        layout.addLayout(_bottom(self.save_button, cancel))
+        layout.addLayout(self.bottom_row(self.save_button))
         self.resize(560, 160)
+        self.first_focus = self.text
         self.finish_layout()
         self.save_button.setDefault(True)
 
     def save(self) -> None:
-        self.run(self._add(self.ctx, self.text.text().strip()), self._saved, what="condition")
+        self.run(self._add(self.ctx, self.text.text().strip()), lambda r: self.finish(self.saved, r), what="condition")
 
-    def _saved(self, condition) -> None:
-        self.saved.emit(condition)
-        self.accept()
 
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        self.text.setFocus()

@@ -86,8 +86,7 @@ class SignInDialog(TaskDialog):
         self.actor = actor
         self.ctx.actor = actor
         self.password.setText("")
-        self.signed_in.emit(actor)
-        self.accept()
+        self.finish(self.signed_in, actor)
 
     def _failed(self, _exc) -> None:
         self.sign_in_button.setEnabled(True)

@@ -191,6 +191,41 @@ class StrengthMeter(QWidget):
         self.advice.setText(advice)
 
 
+def push_button(text: str, icon_name: str, accessible: str) -> QPushButton:
+    """A page's button: Enter never presses it, Space or its mnemonic does."""
+    b = QPushButton(icon(icon_name), text)
+    b.setAccessibleName(accessible)
+    b.setAutoDefault(False)
+    return b
+
+
+def leading_row(*widgets: QWidget) -> QHBoxLayout:
+    """Widgets side by side on the left of a row."""
+    row = QHBoxLayout()
+    for w in widgets:
+        row.addWidget(w)
+    row.addStretch(1)
+    return row
+
+
+def trailing_row(*widgets: QWidget) -> QHBoxLayout:
+    """Widgets side by side on the right of a row (a dialog's buttons)."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for w in widgets:
+        row.addWidget(w)
+    return row
+
+
+def note_label(name: str = "") -> QLabel:
+    """A word-wrapped line of plain words, named for tests and style sheets."""
+    label = QLabel("")
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(True)
+    return label
+
+
 def no_auto_default(root: QWidget) -> None:
     """Enter presses the dialog's default button, never the focused one (Space still does).
 
