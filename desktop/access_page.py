@@ -26,8 +26,8 @@ from desktop.access_dialogs import TokenShownDialog, UserDialog
 from desktop.dialogs import ask, message_label, say
 from desktop.errors import describe, error_html, show_error
 from desktop.ops import access as access_ops
-from desktop.settings_tabs import ListTab, _push
-from desktop.widgets import PasswordField
+from desktop.settings_tabs import ListTab
+from desktop.widgets import PasswordField, leading_row, note_label, push_button
 
 TOKEN_STATES = {"none": "none", "pending": "waiting", "valid": "valid"}
 MODE_WORDS = {"admin-configured": "Admin-configured", "user-configured": "User-configured"}
@@ -73,9 +73,7 @@ class TokenTab(_Tab):
                        "your password, and every admin is told by email.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.state = QLabel("")
-        self.state.setObjectName("tokenState")
-        self.state.setWordWrap(True)
+        self.state = note_label("tokenState")
         layout.addWidget(self.state)
         form = QFormLayout()
         self.password = PasswordField("Your password")
@@ -84,8 +82,8 @@ class TokenTab(_Tab):
         form.addRow(self.password_label, self.password)
         layout.addLayout(form)
         row = QHBoxLayout()
-        self.create_button = _push("&Create token", "key", "Create your backup token")
-        self.reset_button = _push("&Reset token…", "refresh", "Replace your backup token")
+        self.create_button = push_button("&Create token", "key", "Create your backup token")
+        self.reset_button = push_button("&Reset token…", "refresh", "Replace your backup token")
         self.create_button.clicked.connect(lambda: self.make(reset=False))
         self.reset_button.clicked.connect(self.ask_reset)
         row.addWidget(self.create_button)
@@ -172,10 +170,10 @@ class UsersTab(ListTab):
                          "Users", stretch=4)
         for col, width in enumerate((130, 90, 110, 220)):
             self.table.setColumnWidth(col, width)
-        self.add_button = _push("&Add user…", "plus", "Add a user")
-        self.edit_button = _push("Chan&ge…", "settings", "Change the chosen user")
-        self.remove_button = _push("Rem&ove…", "error", "Remove the chosen user")
-        self.allow_button = _push("Allo&w token now", "check", "Make the chosen user's waiting token valid now")
+        self.add_button = push_button("&Add user…", "plus", "Add a user")
+        self.edit_button = push_button("Chan&ge…", "settings", "Change the chosen user")
+        self.remove_button = push_button("Rem&ove…", "error", "Remove the chosen user")
+        self.allow_button = push_button("Allo&w token now", "check", "Make the chosen user's waiting token valid now")
         self.add_buttons(self.add_button, self.edit_button, self.remove_button, self.allow_button)
         self.add_button.clicked.connect(self.add)
         self.edit_button.clicked.connect(self.edit)
@@ -188,12 +186,8 @@ class UsersTab(ListTab):
         self.run(access_ops.list_users(self.ctx), self._show, "users")
 
     def _show(self, listing) -> None:
-        keep = self.selected()
         self.names, self.tokens = listing.account_names, listing.tokens
-        self.model.set_rows(listing.users)
-        names = [u.username for u in listing.users]
-        if names:
-            self.table.selectRow(names.index(keep.username) if keep is not None and keep.username in names else 0)
+        self.show_rows(listing.users, key=lambda u: u.username)
         self._enable()
 
     def _enable(self) -> None:
@@ -260,22 +254,15 @@ class ModeTab(_Tab):
             about.setWordWrap(True)
             about.setContentsMargins(24, 0, 0, 4)
             v.addWidget(about)
-        self.mode_state = QLabel("")
-        self.mode_state.setObjectName("modeState")
-        self.mode_state.setWordWrap(True)
+        self.mode_state = note_label("modeState")
         v.addWidget(self.mode_state)
-        row = QHBoxLayout()
-        self.apply_button = _push("Appl&y mode", "check", "Use the chosen backup mode")
+        self.apply_button = push_button("Appl&y mode", "check", "Use the chosen backup mode")
         self.apply_button.clicked.connect(self.apply_mode)
-        row.addWidget(self.apply_button)
-        row.addStretch(1)
-        v.addLayout(row)
+        v.addLayout(leading_row(self.apply_button))
         layout.addWidget(box)
         plans = QGroupBox("Plans")
         p = QVBoxLayout(plans)
-        self.plans = QLabel("")
-        self.plans.setObjectName("plansList")
-        self.plans.setWordWrap(True)
+        self.plans = note_label("plansList")
         p.addWidget(self.plans)
         add = QHBoxLayout()
         self.plan_name = QLineEdit()
@@ -283,7 +270,7 @@ class ModeTab(_Tab):
         label = QLabel("New &plan:")
         label.setBuddy(self.plan_name)
         self.plan_backups = QCheckBox("&Backups module")
-        self.add_plan_button = _push("&Add plan", "plus", "Add the plan")
+        self.add_plan_button = push_button("&Add plan", "plus", "Add the plan")
         self.add_plan_button.clicked.connect(self.add_plan)
         for w in (label, self.plan_name, self.plan_backups, self.add_plan_button):
             add.addWidget(w)
@@ -300,7 +287,7 @@ class ModeTab(_Tab):
         plabel.setBuddy(self.plan)
         for combo in (self.account, self.plan):
             _fit_names(combo)
-        self.assign_button = _push("Assi&gn", "check", "Give the account the chosen plan")
+        self.assign_button = push_button("Assi&gn", "check", "Give the account the chosen plan")
         self.assign_button.clicked.connect(self.assign)
         for w in (alabel, self.account, plabel, self.plan, self.assign_button):
             assign.addWidget(w)
@@ -314,8 +301,8 @@ class ModeTab(_Tab):
         elabel = QLabel("E&xisting plan:")
         elabel.setBuddy(self.existing)
         self.existing_backups = QCheckBox("&With the Backups module")
-        self.change_plan_button = _push("&Change plan", "settings", "Save the existing plan's Backups module")
-        self.remove_plan_button = _push("&Remove plan…", "error", "Remove the existing plan")
+        self.change_plan_button = push_button("&Change plan", "settings", "Save the existing plan's Backups module")
+        self.remove_plan_button = push_button("&Remove plan…", "error", "Remove the existing plan")
         self.change_plan_button.clicked.connect(self.change_plan)
         self.remove_plan_button.clicked.connect(self.remove_plan)
         self.existing.currentIndexChanged.connect(self._show_existing)
@@ -461,12 +448,9 @@ class AccessSettingsTab(_Tab):
         session_label.setBuddy(self.session)
         form.addRow(session_label, self.session)
         layout.addLayout(form)
-        row = QHBoxLayout()
-        self.save_button = _push("S&ave", "check", "Save the access settings")
+        self.save_button = push_button("S&ave", "check", "Save the access settings")
         self.save_button.clicked.connect(self.save)
-        row.addWidget(self.save_button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addLayout(leading_row(self.save_button))
         layout.addWidget(self.message)
         layout.addStretch(1)
 
@@ -529,8 +513,8 @@ class MailTab(_Tab):
         self.password_state.setObjectName("smtpPasswordState")
         layout.addWidget(self.password_state)
         row = QHBoxLayout()
-        self.save_button = _push("S&ave", "check", "Save the mail settings")
-        self.test_button = _push("Send test ma&il", "export", "Send a test message now")
+        self.save_button = push_button("S&ave", "check", "Save the mail settings")
+        self.test_button = push_button("Send test ma&il", "export", "Send a test message now")
         self.save_button.clicked.connect(self.save)
         self.test_button.clicked.connect(self.send_test)
         row.addWidget(self.save_button)

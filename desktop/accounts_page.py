@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QStyledItemDelegate,
     QTabWidget,
     QTreeView,
@@ -28,17 +27,10 @@ from desktop.errors import describe, error_html
 from desktop.icons import icon
 from desktop.ops import accounts as account_ops
 from desktop.ops import tags as tag_ops
-from desktop.widgets import SearchBox
+from desktop.widgets import SearchBox, leading_row, push_button
 
 ALL_TAGS = "All tags"
 FILTER_MS = 120
-
-
-def _button(text: str, icon_name: str, accessible: str) -> QPushButton:
-    button = QPushButton(icon(icon_name), text)
-    button.setAccessibleName(accessible)
-    button.setAutoDefault(False)
-    return button
 
 
 class OneHeight:
@@ -96,11 +88,11 @@ class AccountPanel(QFrame):
         self.chips.set_tags([(t, page.model.colors.get(t, "#808080")) for t in a.tags])
         layout.addWidget(self.chips)
         buttons = QHBoxLayout()
-        self.manage = _button("&Manage account…", "settings", f"Manage account {a.username}")
-        self.backup = _button("Create &backup on demand…", "plus", f"Back up {a.username} now")
-        self.backups = _button("View ba&ckups…", "file", f"Backups of {a.username}")
-        self.downloads = _button("View &downloads…", "download", f"Downloads of {a.username}")
-        self.tags = _button("Manage ta&gs…", "tag", f"Tags of {a.username}")
+        self.manage = push_button("&Manage account…", "settings", f"Manage account {a.username}")
+        self.backup = push_button("Create &backup on demand…", "plus", f"Back up {a.username} now")
+        self.backups = push_button("View ba&ckups…", "file", f"Backups of {a.username}")
+        self.downloads = push_button("View &downloads…", "download", f"Downloads of {a.username}")
+        self.tags = push_button("Manage ta&gs…", "tag", f"Tags of {a.username}")
         for b, slot in ((self.manage, page.manage), (self.backup, page.back_up), (self.backups, page.view_backups),
                         (self.downloads, page.view_downloads), (self.tags, page.manage_tags)):
             b.clicked.connect(lambda _=False, s=slot: s(self.row.account.username))
@@ -133,7 +125,7 @@ class AccountsTab(QWidget):
         tag_label.setBuddy(self.tag)
         top.addWidget(tag_label)
         top.addWidget(self.tag)
-        self.add_button = _button("&New account…", "plus", "Add an account")
+        self.add_button = push_button("&New account…", "plus", "Add an account")
         top.addWidget(self.add_button)
         layout.addLayout(top)
         self.tree = QTreeView()
@@ -172,59 +164,55 @@ class AccountsTab(QWidget):
         self.setTabOrder(self.add_button, self.tree)
 
 
-class OrphansTab(QWidget):
-    def __init__(self, page: AccountsPage):
+class ChooseAndActTab(QWidget):
+    """An introduction, a table and one button that hands the chosen row to ``act`` (so does activating a row)."""
+
+    def __init__(self, intro: str, model: RowsModel, accessible: str, stretch: int, button: tuple[str, str, str],
+                 message_name: str, act):
         super().__init__()
         layout = QVBoxLayout(self)
-        intro = QLabel("Accounts whose backups are still at a destination but that are no longer in this "
-                       "catalog. Adopting one makes it an account again, with its backups, its key and "
-                       "its deduplication.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.model = RowsModel([("Former username", lambda o: o.username or "(unknown)"),
-                                ("Account id", lambda o: o.account_id),
-                                ("Backups", lambda o: fmt.number(o.backups), True),
-                                ("Destinations", lambda o: ", ".join(o.destinations)),
-                                ("Latest backup", lambda o: fmt.date_time(o.latest) if o.latest else "")])
-        self.table = table(self.model, "Orphaned accounts", stretch=1)
+        text = QLabel(intro)
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.model = model
+        self.table = table(self.model, accessible, stretch=stretch)
         self.table.setColumnWidth(0, 170)
         layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        self.adopt_button = _button("Ado&pt…", "import", "Adopt the chosen orphaned account")
-        row.addWidget(self.adopt_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.message = message_label("orphansMessage")
+        self.action_button = push_button(*button)
+        layout.addLayout(leading_row(self.action_button))
+        self.message = message_label(message_name)
         layout.addWidget(self.message)
-        self.adopt_button.clicked.connect(lambda: page.adopt(selected_row(self.table)))
-        self.table.activated.connect(lambda _i: page.adopt(selected_row(self.table)))
+        self.action_button.clicked.connect(lambda: act(selected_row(self.table)))
+        self.table.activated.connect(lambda _i: act(selected_row(self.table)))
 
 
-class AssignableTab(QWidget):
+class OrphansTab(ChooseAndActTab):
     def __init__(self, page: AccountsPage):
-        super().__init__()
-        layout = QVBoxLayout(self)
-        intro = QLabel("Usernames whose backups sit under more than one account id (an account that was "
-                       "recreated, or moved from another server). Reassigning gives those backups to the "
-                       "live account: listed, restored and rotated with its own.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.model = RowsModel([("Username", lambda a: a.username),
-                                ("Live account id", lambda a: a.account_id or "(no live account)"),
-                                ("Other account ids", lambda a: ", ".join(a.uuids))])
-        self.table = table(self.model, "Assignable account ids", stretch=2)
-        self.table.setColumnWidth(0, 170)
+        super().__init__("Accounts whose backups are still at a destination but that are no longer in this "
+                         "catalog. Adopting one makes it an account again, with its backups, its key and "
+                         "its deduplication.",
+                         RowsModel([("Former username", lambda o: o.username or "(unknown)"),
+                                    ("Account id", lambda o: o.account_id),
+                                    ("Backups", lambda o: fmt.number(o.backups), True),
+                                    ("Destinations", lambda o: ", ".join(o.destinations)),
+                                    ("Latest backup", lambda o: fmt.date_time(o.latest) if o.latest else "")]),
+                         "Orphaned accounts", 1, ("Ado&pt…", "import", "Adopt the chosen orphaned account"),
+                         "orphansMessage", lambda row: page.adopt(row))
+        self.adopt_button = self.action_button
+
+
+class AssignableTab(ChooseAndActTab):
+    def __init__(self, page: AccountsPage):
+        super().__init__("Usernames whose backups sit under more than one account id (an account that was "
+                         "recreated, or moved from another server). Reassigning gives those backups to the "
+                         "live account: listed, restored and rotated with its own.",
+                         RowsModel([("Username", lambda a: a.username),
+                                    ("Live account id", lambda a: a.account_id or "(no live account)"),
+                                    ("Other account ids", lambda a: ", ".join(a.uuids))]),
+                         "Assignable account ids", 2, ("&Reassign…", "refresh", "Reassign the chosen account id"),
+                         "assignableMessage", lambda row: page.reassign(row))
+        self.reassign_button = self.action_button
         self.table.setColumnWidth(1, 300)
-        layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        self.reassign_button = _button("&Reassign…", "refresh", "Reassign the chosen account id")
-        row.addWidget(self.reassign_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.message = message_label("assignableMessage")
-        layout.addWidget(self.message)
-        self.reassign_button.clicked.connect(lambda: page.reassign(selected_row(self.table)))
-        self.table.activated.connect(lambda _i: page.reassign(selected_row(self.table)))
 
 
 class AccountsPage(QWidget):

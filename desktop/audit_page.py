@@ -13,7 +13,7 @@ from desktop import fmt
 from desktop.dialogs import RowsModel, message_label, say, table
 from desktop.errors import describe, error_html, show_error
 from desktop.ops import access as access_ops
-from desktop.settings_tabs import _push
+from desktop.widgets import push_button
 
 OUTCOMES = (("Every result", None), ("Done", "done"), ("Failed", "failed"), ("Refused", "refused"),
             ("Cancelled", "cancelled"))
@@ -72,8 +72,8 @@ class AuditPage(QWidget):
         self.count = QLabel("")
         self.count.setObjectName("auditCount")
         row.addWidget(self.count, 1)
-        self.verify_button = _push("Verify &chain", "check", "Verify the audit log's hash chain")
-        self.export_button = _push("E&xport CSV…", "export", "Export the whole audit log as CSV")
+        self.verify_button = push_button("Verify &chain", "check", "Verify the audit log's hash chain")
+        self.export_button = push_button("E&xport CSV…", "export", "Export the whole audit log as CSV")
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(lambda: self.export())
         row.addWidget(self.verify_button)

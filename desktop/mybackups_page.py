@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QStackedWidget,
@@ -30,23 +29,15 @@ from PySide6.QtWidgets import (
 from desktop import fmt
 from desktop.dialogs import message_label, say
 from desktop.errors import describe, error_html, show_error
-from desktop.icons import icon
 from desktop.ops import mybackups as my_ops
 from desktop.settings_dialogs import SCHEDULES, _edit, _file_row
-from desktop.widgets import PasswordField, ProgressPanel
+from desktop.widgets import PasswordField, ProgressPanel, leading_row, note_label, push_button
 
 # What core may say instead of showing the settings: the page explains, it does not offer dead controls.
 REFUSALS = frozenset({"backups_admin_configured", "backups_module_disabled", "permission_denied",
                       "account_choice_needed", "sign_in_required"})
 ITEMS = (("files", "Files of your home folder"), ("units", "Your units"), ("account", "Your account's details"))
 TYPES = (("A folder on this computer or a mounted disk", "local"), ("An SFTP server", "sftp"), ("An S3 bucket", "s3"))
-
-
-def _button(text: str, icon_name: str, accessible: str) -> QPushButton:
-    b = QPushButton(icon(icon_name), text)
-    b.setAccessibleName(accessible)
-    b.setAutoDefault(False)
-    return b
 
 
 def _labelled(form: QFormLayout, text: str, field: QWidget, row=None) -> None:
@@ -85,9 +76,7 @@ class MyBackupsPage(QWidget):
         self.account.activated.connect(lambda _i: self.load())
         self.account.hide()
         self.account_label.hide()
-        self.why = QLabel("")
-        self.why.setObjectName("myBackupsRefusal")
-        self.why.setWordWrap(True)
+        self.why = note_label("myBackupsRefusal")
         self.why.setTextFormat(Qt.TextFormat.RichText)
         self.why.setContentsMargins(16, 0, 16, 0)
         self.why.hide()
@@ -100,19 +89,14 @@ class MyBackupsPage(QWidget):
         self.scroll = scroll
         outer.addWidget(scroll, 1)
         layout = QVBoxLayout(self.content)
-        self.status = QLabel("")
-        self.status.setObjectName("myBackupsStatus")
-        self.status.setWordWrap(True)
+        self.status = note_label("myBackupsStatus")
         self.status.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.status)
         layout.addWidget(self._destination_box())
         layout.addWidget(self._settings_box())
-        run_row = QHBoxLayout()
-        self.run_button = _button("Back up &now", "export", "Back up your account now")
+        self.run_button = push_button("Back up &now", "export", "Back up your account now")
         self.run_button.clicked.connect(self.run_now)
-        run_row.addWidget(self.run_button)
-        run_row.addStretch(1)
-        layout.addLayout(run_row)
+        layout.addLayout(leading_row(self.run_button))
         self.progress = ProgressPanel()
         self.progress.hide()
         layout.addWidget(self.progress)
@@ -184,16 +168,11 @@ class MyBackupsPage(QWidget):
             _labelled(s3f, text, w)
         self.stack.addWidget(s3)
         v.addWidget(self.stack)
-        self.secret_state = QLabel("")
-        self.secret_state.setObjectName("mySecretState")
-        self.secret_state.setWordWrap(True)
+        self.secret_state = note_label("mySecretState")
         v.addWidget(self.secret_state)
-        row = QHBoxLayout()
-        self.destination_button = _button("S&ave destination", "check", "Check and save your destination")
+        self.destination_button = push_button("S&ave destination", "check", "Check and save your destination")
         self.destination_button.clicked.connect(self.save_destination)
-        row.addWidget(self.destination_button)
-        row.addStretch(1)
-        v.addLayout(row)
+        v.addLayout(leading_row(self.destination_button))
         self.type.currentIndexChanged.connect(self._type_changed)
         self._type_changed(0)
         return box
@@ -229,7 +208,7 @@ class MyBackupsPage(QWidget):
         self.cpu.setSpecialValueText("normal")
         self.cpu.setAccessibleName("CPU priority (niceness; 19 is the lowest)")
         _labelled(form, "CPU priorit&y:", self.cpu)
-        self.save_button = _button("Save settin&gs", "check", "Save what, when and how fast")
+        self.save_button = push_button("Save settin&gs", "check", "Save what, when and how fast")
         self.save_button.clicked.connect(self.save_settings)
         row = QHBoxLayout()
         row.addWidget(self.save_button)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -21,19 +20,12 @@ from desktop import fmt
 from desktop.chips import ChipDelegate, TagsRole
 from desktop.dialogs import RowsModel, ask, message_label, say, selected_row, table
 from desktop.errors import describe, error_html, show_error
-from desktop.icons import icon
 from desktop.ops import backups as backup_ops
 from desktop.ops import destinations as destination_ops
 from desktop.ops import jobs as job_ops
 from desktop.ops import tags as tag_ops
 from desktop.settings_dialogs import ConditionDialog, DestinationDialog, JobDialog, PriorityDialog, TagDialog
-
-
-def _push(text: str, icon_name: str, accessible: str) -> QPushButton:
-    b = QPushButton(icon(icon_name), text)
-    b.setAccessibleName(accessible)
-    b.setAutoDefault(False)
-    return b
+from desktop.widgets import push_button
 
 
 class ListTab(QWidget):
@@ -79,6 +71,25 @@ class ListTab(QWidget):
     def selected(self):
         return selected_row(self.table)
 
+    def show_rows(self, rows, key=lambda row: row.name) -> None:
+        """Show ``rows``, the one chosen before still chosen (the same ``key``), else the first."""
+        keep = self.selected()
+        self.model.set_rows(rows)
+        keys = [key(r) for r in rows]
+        if rows:
+            self.table.selectRow(keys.index(key(keep)) if keep is not None and key(keep) in keys else 0)
+
+    def change_selected(self, dialog_class) -> None:
+        """Open ``dialog_class`` on the chosen row; the list is read again once it saved."""
+        row = self.selected()
+        if row is not None:
+            self.open(dialog_class(self.ctx, self.runner, row, self), "saved")
+
+    def ask_remove(self, title: str, text: str, task, what: str) -> None:
+        """Ask first; then run ``task()`` and read the list again."""
+        self.confirm_box = ask(self, title, text, "&Remove it",
+                               lambda: self.run(task(), lambda _r: self.load(), what))
+
     def focus_input(self) -> None:
         self.table.setFocus()
 
@@ -95,9 +106,9 @@ class DestinationsTab(ListTab):
                          [("Name", lambda d: d.name), ("Type", lambda d: d.config.type), ("Where", lambda d: d.location),
                           ("Secret", lambda d: "stored" if d.has_secret else "")], "Destinations", stretch=2)
         self.table.setColumnWidth(0, 160)
-        self.add_button = _push("&Add destination…", "plus", "Add a destination")
-        self.test_button = _push("Test &connection", "refresh", "Test the chosen destination")
-        self.remove_button = _push("&Remove…", "error", "Remove the chosen destination")
+        self.add_button = push_button("&Add destination…", "plus", "Add a destination")
+        self.test_button = push_button("Test &connection", "refresh", "Test the chosen destination")
+        self.remove_button = push_button("&Remove…", "error", "Remove the chosen destination")
         self.add_buttons(self.add_button, self.test_button, self.remove_button)
         self.add_button.clicked.connect(self.add)
         self.test_button.clicked.connect(self.test)
@@ -108,11 +119,7 @@ class DestinationsTab(ListTab):
         self.run(destination_ops.listing(self.ctx), self._show, "destinations")
 
     def _show(self, rows) -> None:
-        keep = self.selected()
-        self.model.set_rows(rows)
-        names = [r.name for r in rows]
-        if rows:
-            self.table.selectRow(names.index(keep.name) if keep is not None and keep.name in names else 0)
+        self.show_rows(rows)
         for b in (self.test_button, self.remove_button):
             b.setEnabled(bool(rows))
 
@@ -139,11 +146,10 @@ class DestinationsTab(ListTab):
         d = self.selected()
         if d is None:
             return
-        self.confirm_box = ask(self, "Remove this destination?",
-                               f"This installation forgets the destination {fmt.name(d.name)} and the index of its "
-                               "backups. The backups stored there stay; adding it again and scanning finds them.",
-                               "&Remove it", lambda: self.run(destination_ops.remove(self.ctx, d.name),
-                                                              lambda _c: self.load(), "remove destination"))
+        self.ask_remove("Remove this destination?",
+                        f"This installation forgets the destination {fmt.name(d.name)} and the index of its "
+                        "backups. The backups stored there stay; adding it again and scanning finds them.",
+                        lambda: destination_ops.remove(self.ctx, d.name), "remove destination")
 
 
 class JobsTab(ListTab):
@@ -159,12 +165,12 @@ class JobsTab(ListTab):
                           ("Keeps", lambda j: fmt.number(j.keep_last), True),
                           ("Enabled", lambda j: "yes" if j.enabled else "no")], "Backup jobs", stretch=2)
         self.table.setColumnWidth(0, 140)
-        self.add_button = _push("&Add job…", "plus", "Add a backup job")
-        self.change_button = _push("&Change…", "settings", "Change the chosen job")
-        self.remove_button = _push("&Remove…", "error", "Remove the chosen job")
-        self.retention_button = _push("Retention &overview", "file", "What retention would remove today")
-        self.run_button = _push("R&un retention now…", "warning", "Remove the backups retention removes")
-        self.run_now_button = _push("Run job no&w", "export", "Queue the chosen job's backups now")
+        self.add_button = push_button("&Add job…", "plus", "Add a backup job")
+        self.change_button = push_button("&Change…", "settings", "Change the chosen job")
+        self.remove_button = push_button("&Remove…", "error", "Remove the chosen job")
+        self.retention_button = push_button("Retention &overview", "file", "What retention would remove today")
+        self.run_button = push_button("R&un retention now…", "warning", "Remove the backups retention removes")
+        self.run_now_button = push_button("Run job no&w", "export", "Queue the chosen job's backups now")
         self.prompt = None
         self.add_buttons(self.add_button, self.change_button, self.remove_button, self.run_now_button)
         second = QHBoxLayout()            # a row of its own: the page stays narrow enough for a small screen
@@ -223,18 +229,15 @@ class JobsTab(ListTab):
                         on_failure=failed)
 
     def change(self) -> None:
-        job = self.selected()
-        if job is not None:
-            self.open(JobDialog(self.ctx, self.runner, job, self), "saved")
+        self.change_selected(JobDialog)
 
     def remove(self) -> None:
         job = self.selected()
         if job is None:
             return
-        self.confirm_box = ask(self, "Remove this job?", f"The job {fmt.name(job.name)} stops running. Its backups "
-                                                         "stay, and retention no longer removes them.",
-                               "&Remove it", lambda: self.run(job_ops.remove(self.ctx, job.name), lambda _j: self.load(),
-                                                              "remove job"))
+        self.ask_remove("Remove this job?", f"The job {fmt.name(job.name)} stops running. Its backups stay, and "
+                                            "retention no longer removes them.",
+                        lambda: job_ops.remove(self.ctx, job.name), "remove job")
 
     def retention(self) -> None:
         say(self.message, "Looking at every backup…")
@@ -290,9 +293,9 @@ class TagsTab(ListTab):
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(0, ChipDelegate(self.table))
         self.table.setColumnWidth(0, 220)
-        self.add_button = _push("&Add tag…", "plus", "Add a tag")
-        self.change_button = _push("&Change…", "settings", "Change the chosen tag")
-        self.remove_button = _push("&Remove…", "error", "Remove the chosen tag")
+        self.add_button = push_button("&Add tag…", "plus", "Add a tag")
+        self.change_button = push_button("&Change…", "settings", "Change the chosen tag")
+        self.remove_button = push_button("&Remove…", "error", "Remove the chosen tag")
         self.add_buttons(self.add_button, self.change_button, self.remove_button)
         self.add_button.clicked.connect(lambda: self.open(TagDialog(self.ctx, self.runner, None, self), "saved"))
         self.change_button.clicked.connect(self.change)
@@ -303,28 +306,21 @@ class TagsTab(ListTab):
         self._show(tag_ops.listing(self.ctx))
 
     def _show(self, rows) -> None:
-        keep = self.selected()
-        self.model.set_rows(rows)
-        names = [t.name for t in rows]
-        if rows:
-            self.table.selectRow(names.index(keep.name) if keep is not None and keep.name in names else 0)
+        self.show_rows(rows)
         for b in (self.change_button, self.remove_button):
             b.setEnabled(bool(rows))
 
     def change(self) -> None:
-        tag = self.selected()
-        if tag is not None:
-            self.open(TagDialog(self.ctx, self.runner, tag, self), "saved")
+        self.change_selected(TagDialog)
 
     def remove(self) -> None:
         tag = self.selected()
         if tag is None:
             return
-        self.confirm_box = ask(self, "Remove this tag?", f"The tag {fmt.name(tag.name)} goes, and with it from "
-                                                         f"{fmt.count(tag.accounts, 'account')}; jobs that back up "
-                                                         "its accounts stop covering them.",
-                               "&Remove it", lambda: self.run(tag_ops.remove(self.ctx, tag.name), lambda _t: self.load(),
-                                                              "remove tag"))
+        self.ask_remove("Remove this tag?", f"The tag {fmt.name(tag.name)} goes, and with it from "
+                                            f"{fmt.count(tag.accounts, 'account')}; jobs that back up its accounts "
+                                            "stop covering them.",
+                        lambda: tag_ops.remove(self.ctx, tag.name), "remove tag")
 
 
 class PrioritiesTab(ListTab):
@@ -334,9 +330,9 @@ class PrioritiesTab(ListTab):
                                       "work below.",
                          [("Group", lambda g: g.name), ("Value", lambda g: fmt.number(g.value), True)],
                          "Priority groups", stretch=0)
-        self.add_button = _push("&Add group…", "plus", "Add a priority group")
-        self.change_button = _push("&Change…", "settings", "Change the chosen group's value")
-        self.remove_button = _push("&Remove…", "error", "Remove the chosen group")
+        self.add_button = push_button("&Add group…", "plus", "Add a priority group")
+        self.change_button = push_button("&Change…", "settings", "Change the chosen group's value")
+        self.remove_button = push_button("&Remove…", "error", "Remove the chosen group")
         self.add_buttons(self.add_button, self.change_button, self.remove_button)
         self.add_button.clicked.connect(lambda: self.open(PriorityDialog(self.ctx, self.runner, None, self), "saved"))
         self.change_button.clicked.connect(self.change)
@@ -355,11 +351,7 @@ class PrioritiesTab(ListTab):
 
     def load(self) -> None:
         data = tag_ops.priorities(self.ctx)
-        keep = self.selected()
-        self.model.set_rows(data["groups"])
-        names = [g.name for g in data["groups"]]
-        if names:
-            self.table.selectRow(names.index(keep.name) if keep is not None and keep.name in names else 0)
+        self.show_rows(data["groups"])
         for kind, box in self.kind_boxes.items():
             box.blockSignals(True)
             box.clear()
@@ -373,18 +365,15 @@ class PrioritiesTab(ListTab):
             self.message, f"{kind.capitalize()}s now run in the group {fmt.html_name(group)}.")), "priority kind")
 
     def change(self) -> None:
-        g = self.selected()
-        if g is not None:
-            self.open(PriorityDialog(self.ctx, self.runner, g, self), "saved")
+        self.change_selected(PriorityDialog)
 
     def remove(self) -> None:
         g = self.selected()
         if g is None:
             return
-        self.confirm_box = ask(self, "Remove this priority group?", f"The group {fmt.name(g.name)} goes; accounts and "
-                                                                    "tags in it fall back to the other rules.",
-                               "&Remove it", lambda: self.run(tag_ops.set_priority(self.ctx, g.name, None, remove=True),
-                                                              lambda _g: self.load(), "remove group"))
+        self.ask_remove("Remove this priority group?", f"The group {fmt.name(g.name)} goes; accounts and tags in "
+                                                       "it fall back to the other rules.",
+                        lambda: tag_ops.set_priority(self.ctx, g.name, None, remove=True), "remove group")
 
 
 class ConditionsTab(ListTab):
@@ -393,8 +382,8 @@ class ConditionsTab(ListTab):
                                       "wizard shows them, the command line asks for them).",
                          [("#", lambda c: c.id, True), ("Condition", lambda c: c.text)], "Restore conditions", stretch=1)
         self.table.setColumnWidth(0, 50)
-        self.add_button = _push("&Add condition…", "plus", "Add a restore condition")
-        self.remove_button = _push("&Remove…", "error", "Remove the chosen condition")
+        self.add_button = push_button("&Add condition…", "plus", "Add a restore condition")
+        self.remove_button = push_button("&Remove…", "error", "Remove the chosen condition")
         self.add_buttons(self.add_button, self.remove_button)
         self.add_button.clicked.connect(lambda: self.open(ConditionDialog(self.ctx, self.runner, self), "saved"))
         self.remove_button.clicked.connect(self.remove)
@@ -410,9 +399,8 @@ class ConditionsTab(ListTab):
         c = self.selected()
         if c is None:
             return
-        self.confirm_box = ask(self, "Remove this condition?", f"Restores will no longer ask to accept: {c.text}",
-                               "&Remove it", lambda: self.run(backup_ops.remove_condition(self.ctx, c.id),
-                                                              lambda _c: self.load(), "remove condition"))
+        self.ask_remove("Remove this condition?", f"Restores will no longer ask to accept: {c.text}",
+                        lambda: backup_ops.remove_condition(self.ctx, c.id), "remove condition")
 
 
 class BackupLimitsBox(QGroupBox):
