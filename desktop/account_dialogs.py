@@ -36,7 +36,7 @@ from desktop.ops import accounts as account_ops
 from desktop.ops import backups as backup_ops
 from desktop.ops import destinations as destination_ops
 from desktop.ops import tags as tag_ops
-from desktop.widgets import PasswordField
+from desktop.widgets import PasswordField, path_row
 
 PREVIEW_MS = 400
 FROM_TAGS = "From its tags or the kind of work"
@@ -55,22 +55,6 @@ def color_icon(color: str) -> QIcon:
     return QIcon(px)
 
 
-def _folder_row(edit: QLineEdit, parent: QWidget, title: str, text: str = "Bro&wse…") -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addWidget(edit, 1)
-    browse = QPushButton(icon("folder"), text)
-    browse.setAutoDefault(False)
-
-    def pick():
-        folder = QFileDialog.getExistingDirectory(parent, title, edit.text() or str(Path.home()))
-        if folder:
-            edit.setText(folder)
-    browse.clicked.connect(pick)
-    row.addWidget(browse)
-    row.browse = browse  # type: ignore[attr-defined]
-    return row
-
-
 # --- add an account ------------------------------------------------------------------------------------
 class AddAccountDialog(TaskDialog):
     added = Signal(object)
@@ -86,7 +70,7 @@ class AddAccountDialog(TaskDialog):
         form.addRow("&Username:", self.username)
         self.home = QLineEdit()
         self.home.setAccessibleName("Home directory")
-        home_row = _folder_row(self.home, self, "The account's home directory")
+        home_row = path_row(self.home, self, "The account's home directory", folder=True, text="Bro&wse…")
         form.addRow("&Home directory:", home_row)
         form.labelForField(home_row).setBuddy(self.home)
         self.email = QLineEdit()
@@ -542,7 +526,7 @@ class AdoptDialog(TaskDialog):
         form.addRow("&Username:", self.username)
         self.home = QLineEdit()
         self.home.setAccessibleName("Home directory")
-        home_row = _folder_row(self.home, self, "The account's home directory")
+        home_row = path_row(self.home, self, "The account's home directory", folder=True, text="Bro&wse…")
         form.addRow("&Home directory:", home_row)
         form.labelForField(home_row).setBuddy(self.home)
         layout.addLayout(form)

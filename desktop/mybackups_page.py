@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import fmt
+from desktop.destination_fields import S3Fields
 from desktop.dialogs import message_label, say
 from desktop.errors import describe, error_html, show_error
 from desktop.ops import mybackups as my_ops
-from desktop.settings_dialogs import SCHEDULES, _edit, _file_row
-from desktop.widgets import PasswordField, ProgressPanel, leading_row, note_label, push_button
+from desktop.settings_dialogs import SCHEDULES
+from desktop.widgets import PasswordField, ProgressPanel, leading_row, line_edit, note_label, path_row, push_button
 
 # What core may say instead of showing the settings: the page explains, it does not offer dead controls.
 REFUSALS = frozenset({"backups_admin_configured", "backups_module_disabled", "permission_denied",
@@ -124,13 +125,13 @@ class MyBackupsPage(QWidget):
         self.stack = QStackedWidget()
         local = QWidget()
         lf = QFormLayout(local)
-        self.path = _edit("Destination folder")
-        _labelled(lf, "F&older:", self.path, _file_row(self.path, self, "Your destination folder", folder=True,
+        self.path = line_edit("Destination folder")
+        _labelled(lf, "F&older:", self.path, path_row(self.path, self, "Your destination folder", folder=True,
                                                        text="B&rowse…"))
         self.stack.addWidget(local)
         sftp = QWidget()
         sf = QFormLayout(sftp)
-        self.host = _edit("Server host name")
+        self.host = line_edit("Server host name")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(22)
@@ -142,31 +143,21 @@ class MyBackupsPage(QWidget):
         host_row.addWidget(port_label)
         host_row.addWidget(self.port)
         _labelled(sf, "Ho&st:", self.host, host_row)
-        self.user = _edit("User name on the server")
+        self.user = line_edit("User name on the server")
         _labelled(sf, "User na&me:", self.user)
-        self.key_file = _edit("Private key file")
-        _labelled(sf, "Key f&ile:", self.key_file, _file_row(self.key_file, self, "Your private key file",
+        self.key_file = line_edit("Private key file")
+        _labelled(sf, "Key f&ile:", self.key_file, path_row(self.key_file, self, "Your private key file",
                                                               folder=False, text="B&rowse…"))
         self.key_passphrase = PasswordField("The key file's passphrase")
         _labelled(sf, "Key &passphrase:", self.key_passphrase)
-        self.remote = _edit("Folder on the server", "optional; default: your home on the server")
+        self.remote = line_edit("Folder on the server", "optional; default: your home on the server")
         _labelled(sf, "Remote fol&der:", self.remote)
-        self.known_hosts = _edit("Known hosts file", "~/.ssh/known_hosts")
+        self.known_hosts = line_edit("Known hosts file", "~/.ssh/known_hosts")
         sf.addRow("Known hosts file:", self.known_hosts)
         self.stack.addWidget(sftp)
-        s3 = QWidget()
-        s3f = QFormLayout(s3)
-        self.endpoint = _edit("Endpoint URL", "optional; e.g. https://s3.example.com")
-        self.bucket = _edit("Bucket")
-        self.prefix = _edit("Prefix", "optional; a folder inside the bucket")
-        self.region = _edit("Region", "us-east-1")
-        self.access_key = _edit("Access key id")
-        self.secret_key = PasswordField("Secret access key")
-        for text, w in (("Endp&oint:", self.endpoint), ("&Bucket:", self.bucket), ("P&refix:", self.prefix),
-                        ("Reg&ion:", self.region), ("Access key i&d:", self.access_key),
-                        ("&Secret access key:", self.secret_key)):
-            _labelled(s3f, text, w)
-        self.stack.addWidget(s3)
+        self.s3 = S3Fields(("Endp&oint:", "&Bucket:", "P&refix:", "Reg&ion:", "Access key i&d:", "&Secret access key:"))
+        self.endpoint, self.bucket, self.prefix, self.region, self.access_key, self.secret_key = self.s3.fields()
+        self.stack.addWidget(self.s3)
         v.addWidget(self.stack)
         self.secret_state = note_label("mySecretState")
         v.addWidget(self.secret_state)
@@ -196,7 +187,7 @@ class MyBackupsPage(QWidget):
         self.schedule.addItems(("",) + SCHEDULES)
         self.schedule.lineEdit().setPlaceholderText("on demand only; e.g. daily@02:00")
         _labelled(form, "Schedu&le:", self.schedule)
-        self.bandwidth = _edit("Bandwidth limit", "no limit; e.g. 500K or 10M (bytes a second)")
+        self.bandwidth = line_edit("Bandwidth limit", "no limit; e.g. 500K or 10M (bytes a second)")
         _labelled(form, "Band&width limit:", self.bandwidth)
         self.workers = QSpinBox()
         self.workers.setRange(0, 16)
@@ -368,10 +359,7 @@ class MyBackupsPage(QWidget):
                                            key_file=text(self.key_file), path=text(self.remote),
                                            known_hosts=text(self.known_hosts),
                                            secret=self.key_passphrase.text().encode() or None)
-        return my_ops.SetMyDestination("s3", account, endpoint=text(self.endpoint), bucket=text(self.bucket),
-                                       prefix=text(self.prefix), region=text(self.region),
-                                       access_key_id=text(self.access_key),
-                                       secret=self.secret_key.text().encode() or None)
+        return my_ops.SetMyDestination("s3", account, **self.s3.values())
 
     def save_destination(self) -> None:
         request = self.destination_request()

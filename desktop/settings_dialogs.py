@@ -6,7 +6,6 @@ and random colour), a priority group, a restore condition."""
 from __future__ import annotations
 
 import zoneinfo
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -15,12 +14,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QRadioButton,
@@ -32,13 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import fmt
+from desktop.destination_fields import S3Fields
 from desktop.dialogs import TaskDialog, say
 from desktop.errors import describe
 from desktop.icons import icon
 from desktop.ops import destinations as destination_ops
 from desktop.ops import jobs as job_ops
 from desktop.ops import tags as tag_ops
-from desktop.widgets import PasswordField
+from desktop.widgets import PasswordField, line_edit, path_row
 
 SCHEDULES = ("daily@02:00", "hourly", "weekly@sun,03:00", "monthly@1,04:00", "monthly@last,04:00")
 PREVIEW_MS = 300
@@ -49,33 +47,6 @@ def _row(*widgets) -> QHBoxLayout:
     for w in widgets:
         row.addWidget(w)
     return row
-
-
-def _file_row(edit: QLineEdit, parent, title: str, *, folder: bool, text: str) -> QHBoxLayout:
-    button = QPushButton(icon("folder"), text)
-    button.setAutoDefault(False)
-
-    def pick():
-        start = edit.text() or str(Path.home())
-        if folder:
-            path = QFileDialog.getExistingDirectory(parent, title, start)
-        else:
-            path, _ = QFileDialog.getOpenFileName(parent, title, start)
-        if path:
-            edit.setText(path)
-    button.clicked.connect(pick)
-    row = QHBoxLayout()
-    row.addWidget(edit, 1)
-    row.addWidget(button)
-    return row
-
-
-def _edit(accessible: str, placeholder: str = "") -> QLineEdit:
-    e = QLineEdit()
-    e.setAccessibleName(accessible)
-    if placeholder:
-        e.setPlaceholderText(placeholder)
-    return e
 
 
 # --- destinations ----------------------------------------------------------------------------------------
@@ -89,7 +60,7 @@ class DestinationDialog(TaskDialog):
         self.key_box = None
         outer = QVBoxLayout(self)
         form = QFormLayout()
-        self.name = _edit("Destination name", "e.g. offsite")
+        self.name = line_edit("Destination name", "e.g. offsite")
         form.addRow("&Name:", self.name)
         self.type = QComboBox()
         self.type.setAccessibleName("Destination type")
@@ -102,15 +73,15 @@ class DestinationDialog(TaskDialog):
         # local
         local = QWidget()
         lf = QFormLayout(local)
-        self.path = _edit("Folder")
-        path_row = _file_row(self.path, self, "The destination folder", folder=True, text="Bro&wse…")
-        lf.addRow("&Folder:", path_row)
-        lf.labelForField(path_row).setBuddy(self.path)
+        self.path = line_edit("Folder")
+        folder_row = path_row(self.path, self, "The destination folder", folder=True, text="Bro&wse…")
+        lf.addRow("&Folder:", folder_row)
+        lf.labelForField(folder_row).setBuddy(self.path)
         self.stack.addWidget(local)
         # sftp
         sftp = QWidget()
         sf = QFormLayout(sftp)
-        self.host = _edit("Server host name")
+        self.host = line_edit("Server host name")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(22)
@@ -118,15 +89,15 @@ class DestinationDialog(TaskDialog):
         port_label = QLabel("P&ort:")
         port_label.setBuddy(self.port)
         sf.addRow("&Host:", _row(self.host, port_label, self.port))
-        self.user = _edit("User name on the server")
+        self.user = line_edit("User name on the server")
         sf.addRow("&User:", self.user)
-        self.key_file = _edit("Private key file")
-        key_row = _file_row(self.key_file, self, "The private key file", folder=False, text="Choo&se…")
+        self.key_file = line_edit("Private key file")
+        key_row = path_row(self.key_file, self, "The private key file", folder=False, text="Choo&se…")
         sf.addRow("&Key file:", key_row)
         sf.labelForField(key_row).setBuddy(self.key_file)
         self.key_passphrase = PasswordField("The key file's passphrase")
         sf.addRow("Key &passphrase:", self.key_passphrase)
-        self.remote = _edit("Folder on the server", "optional; default: the user's home")
+        self.remote = line_edit("Folder on the server", "optional; default: the user's home")
         sf.addRow("&Remote folder:", self.remote)
         self.pin = QRadioButton("Show the server's host key and pin it once I confirm its fingerprint")
         self.known = QRadioButton("Check it against a known_hosts file:")
@@ -134,7 +105,7 @@ class DestinationDialog(TaskDialog):
         group = QButtonGroup(self)
         group.addButton(self.pin)
         group.addButton(self.known)
-        self.known_hosts = _edit("known_hosts file", "~/.ssh/known_hosts")
+        self.known_hosts = line_edit("known_hosts file", "~/.ssh/known_hosts")
         self.known_hosts.setEnabled(False)
         self.known.toggled.connect(self.known_hosts.setEnabled)
         hk = QVBoxLayout()
@@ -148,24 +119,12 @@ class DestinationDialog(TaskDialog):
         sf.addRow("Host key:", hk)
         self.stack.addWidget(sftp)
         # s3
-        s3 = QWidget()
-        s3f = QFormLayout(s3)
-        self.endpoint = _edit("Endpoint URL", "optional; e.g. https://s3.example.com")
-        self.bucket = _edit("Bucket")
-        self.prefix = _edit("Prefix", "optional; a folder inside the bucket")
-        self.region = _edit("Region", "us-east-1")
-        self.access_key = _edit("Access key id")
-        self.secret_key = PasswordField("Secret access key")
-        s3f.addRow("&Endpoint:", self.endpoint)
-        s3f.addRow("&Bucket:", self.bucket)
-        s3f.addRow("Pre&fix:", self.prefix)
-        s3f.addRow("Re&gion:", self.region)
-        s3f.addRow("&Access key id:", self.access_key)
-        s3f.addRow("Secret access ke&y:", self.secret_key)
-        self.stack.addWidget(s3)
+        self.s3 = S3Fields(("&Endpoint:", "&Bucket:", "Pre&fix:", "Re&gion:", "&Access key id:", "Secret access ke&y:"))
+        self.endpoint, self.bucket, self.prefix, self.region, self.access_key, self.secret_key = self.s3.fields()
+        self.stack.addWidget(self.s3)
         outer.addWidget(self.stack)
         common = QFormLayout()
-        self.bandwidth = _edit("Bandwidth limit", "optional; e.g. 10M (bytes a second)")
+        self.bandwidth = line_edit("Bandwidth limit", "optional; e.g. 10M (bytes a second)")
         common.addRow("Bandwidth &limit:", self.bandwidth)
         outer.addLayout(common)
         self.state = QLabel("")
@@ -211,11 +170,7 @@ class DestinationDialog(TaskDialog):
                 key_file=self.key_file.text().strip() or None, path=self.remote.text().strip() or None,
                 known_hosts=(self.known_hosts.text().strip() or None) if self.known.isChecked() else None,
                 host_key=host_key, secret=secret, **common)
-        return destination_ops.AddDestination(
-            endpoint=self.endpoint.text().strip() or None, bucket=self.bucket.text().strip() or None,
-            prefix=self.prefix.text().strip() or None, region=self.region.text().strip() or None,
-            access_key_id=self.access_key.text().strip() or None, secret=self.secret_key.text().encode() or None,
-            **common)
+        return destination_ops.AddDestination(**self.s3.values(), **common)
 
     def add(self) -> None:
         if not self.add_button.isEnabled():
@@ -281,7 +236,7 @@ class JobDialog(TaskDialog):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         form = QFormLayout()
-        self.name = _edit("Job name", "e.g. nightly")
+        self.name = line_edit("Job name", "e.g. nightly")
         if job is not None:
             self.name.setText(job.name)
             self.name.setReadOnly(True)
@@ -305,7 +260,7 @@ class JobDialog(TaskDialog):
         self.tag.setAccessibleName("Tag")
         for t in tag_ops.listing(ctx):
             self.tag.addItem(t.name)
-        self.usernames = _edit("Usernames, separated by commas", "alice, bob")
+        self.usernames = line_edit("Usernames, separated by commas", "alice, bob")
         wv.addWidget(self.all_accounts)
         wv.addLayout(_row(self.by_tag, self.tag))
         wv.addLayout(_row(self.by_name, self.usernames))
@@ -499,7 +454,7 @@ class TagDialog(TaskDialog):
         self.tag = tag
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.name = _edit("Tag name")
+        self.name = line_edit("Tag name")
         if tag is not None:
             self.name.setText(tag.name)
         form.addRow("&Name:", self.name)
@@ -566,7 +521,7 @@ class PriorityDialog(TaskDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Work runs by its group's value, lowest first (0 runs first, 1000 last)."))
         form = QFormLayout()
-        self.name = _edit("Group name")
+        self.name = line_edit("Group name")
         if group is not None:
             self.name.setText(group.name)
             self.name.setReadOnly(True)
@@ -601,7 +556,7 @@ class ConditionDialog(TaskDialog):
         self._add = backup_ops.add_condition
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Whoever restores must accept every condition first."))
-        self.text = _edit("Condition text", "e.g. I have told the account's owner about this restore.")
+        self.text = line_edit("Condition text", "e.g. I have told the account's owner about this restore.")
         label = QLabel("&Condition:")
         label.setBuddy(self.text)
         layout.addWidget(label)

@@ -4,10 +4,12 @@ a strength meter, an eliding label and a search box that lets the window's short
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -214,6 +216,34 @@ def trailing_row(*widgets: QWidget) -> QHBoxLayout:
     row.addStretch(1)
     for w in widgets:
         row.addWidget(w)
+    return row
+
+
+def line_edit(accessible: str, placeholder: str = "") -> QLineEdit:
+    e = QLineEdit()
+    e.setAccessibleName(accessible)
+    if placeholder:
+        e.setPlaceholderText(placeholder)
+    return e
+
+
+def path_row(edit: QLineEdit, parent: QWidget, title: str, *, folder: bool, text: str) -> QHBoxLayout:
+    """``edit`` with a button that picks a folder (or a file) into it, starting where it points."""
+    button = QPushButton(icon("folder"), text)
+    button.setAutoDefault(False)
+
+    def pick():
+        start = edit.text() or str(Path.home())
+        if folder:
+            path = QFileDialog.getExistingDirectory(parent, title, start)
+        else:
+            path, _ = QFileDialog.getOpenFileName(parent, title, start)
+        if path:
+            edit.setText(path)
+    button.clicked.connect(pick)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(button)
     return row
 
 
