@@ -33,7 +33,7 @@ import pytest
 
 from tests.servers import (
     FaultProxy,
-    server_unavailable,
+    part_missing,
     start_moto,
     start_postgres,
     start_smtp,
@@ -53,7 +53,7 @@ def sftp_server(tmp_path_factory):
     try:
         server, proc = start_sshd(tmp_path_factory.mktemp("sshd"))
     except (RuntimeError, OSError) as exc:
-        server_unavailable(f"Cannot start sshd: {exc}")
+        part_missing(f"Cannot start sshd: {exc}")
     yield server
     stop_process(proc)
 
@@ -63,7 +63,7 @@ def s3_server():
     try:
         server, proc = start_moto()
     except (RuntimeError, OSError) as exc:
-        server_unavailable(f"Cannot start moto_server: {exc}")
+        part_missing(f"Cannot start moto_server: {exc}")
     yield server
     stop_process(proc)
 
@@ -73,7 +73,7 @@ def s3_auth_server():
     try:
         server, proc = start_moto(auth=True)
     except (RuntimeError, OSError) as exc:
-        server_unavailable(f"Cannot start moto_server with authentication: {exc}")
+        part_missing(f"Cannot start moto_server with authentication: {exc}")
     yield server
     stop_process(proc)
 
@@ -85,7 +85,7 @@ def pg_server():
 
         server, handle = start_postgres()
     except (ImportError, RuntimeError, OSError) as exc:
-        server_unavailable(f"Cannot start PostgreSQL: {exc}")
+        part_missing(f"Cannot start PostgreSQL: {exc}")
     yield server
     handle.stop()
 
@@ -155,7 +155,7 @@ def smtp_server(tmp_path):
         try:
             server = start_smtp(tmp_path, security=security, username=username, password=password)
         except (ImportError, RuntimeError, OSError, TimeoutError) as exc:
-            server_unavailable(f"Cannot start an SMTP server: {exc}")
+            part_missing(f"Cannot start an SMTP server: {exc}")
         servers.append(server)
         return server
 

@@ -8,7 +8,7 @@ TCP fault proxy. The pytest fixtures that use these live in tests/server_fixture
   (the default server accepts any credentials, "testing"/"testing" by convention).
 - :class:`FaultProxy` forwards a local port to a target and can cut connections after N bytes in
   either direction, reset every open connection, or refuse new ones.
-- :func:`server_unavailable` fails the test when ``CI=true`` and skips it otherwise.
+- :func:`part_missing` fails the test when ``CI=true`` and skips it otherwise.
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def server_unavailable(reason: str):
-    """A server a test needs cannot start: fail in CI (``CI=true``), skip elsewhere."""
+def part_missing(reason: str):
+    """A real part a test needs (a server, a tool, a filesystem feature, root) is missing: fail in CI
+    (``CI=true``: every test must run there), skip elsewhere."""
     import pytest
 
     if in_ci():
-        pytest.fail(f"{reason} (CI=true: server tests must run)", pytrace=False)
+        pytest.fail(f"{reason} (CI=true: every test must run)", pytrace=False)
     pytest.skip(reason)
 
 

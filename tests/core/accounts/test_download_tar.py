@@ -12,13 +12,13 @@ import struct
 import subprocess
 import tarfile
 
-import pytest
 import zstandard
 
 from core.accounts.backup import backup_account
 from core.accounts.download import download_backup
 from core.accounts.tarball import pax_time
 from tests.core.accounts.treecheck import describe
+from tests.servers import part_missing
 
 ROOT = os.geteuid() == 0
 ACL = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", t, p, i) for t, p, i in (
@@ -78,7 +78,7 @@ def test_the_download_keeps_times_owners_links_xattrs_and_holes(ctx, tmp_path, l
         assert (one.uid, one.gid, one.mode) == (1234, 5678, 0o4750)
         assert (members["home/pipe"][0].uname, members["home/pipe"][0].gname) == ("daemon", "daemon")
     if shutil.which("tar") is None:
-        pytest.skip("GNU tar is not installed")
+        part_missing("GNU tar is not installed")
     out = tmp_path / "x"
     out.mkdir()
     subprocess.run(["tar", "--zstd", "-x", "--xattrs", "--xattrs-include=*", "-p", "-f", made[0].path, "-C", str(out)],

@@ -24,9 +24,16 @@ from core.destinations import DestinationConfig
 from core.destinations.local import LocalDestination
 from tests.core.accounts.forked import in_child
 from tests.core.accounts.treecheck import describe
+from tests.servers import part_missing
 
 ROOT = os.geteuid() == 0
-needs_root = pytest.mark.skipif(not ROOT, reason="making files of other owners, devices and trusted.* needs root")
+
+
+@pytest.fixture
+def needs_root():
+    """Making files of other owners, devices and trusted.* attributes needs root."""
+    if not ROOT:
+        part_missing("making files of other owners, devices and trusted.* needs root")
 NOBODY = 65534
 
 
@@ -46,7 +53,7 @@ UNDEFINED = 0xFFFFFFFF
 ACL = _acl((0x01, 7, UNDEFINED), (0x02, 5, 1234), (0x04, 5, UNDEFINED), (0x10, 5, UNDEFINED), (0x20, 4, UNDEFINED))
 
 
-@needs_root
+@pytest.mark.usefixtures("needs_root")
 def test_owners_groups_and_set_id_bits_come_back_as_root(ctx, tmp_path, local_dest):
     home = tmp_path / "h"
     (home / "shared").mkdir(parents=True)
@@ -72,7 +79,7 @@ def test_owners_groups_and_set_id_bits_come_back_as_root(ctx, tmp_path, local_de
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (1234, 5678, 0o6755)   # never setuid-root
 
 
-@needs_root
+@pytest.mark.usefixtures("needs_root")
 def test_owners_follow_names_where_this_machine_knows_them(ctx, tmp_path, local_dest):
     home = tmp_path / "h"
     home.mkdir()
@@ -90,7 +97,7 @@ def test_owners_follow_names_where_this_machine_knows_them(ctx, tmp_path, local_
     assert (st.st_uid, st.st_gid) == (1, 4321)      # the name where it exists, else the number
 
 
-@needs_root
+@pytest.mark.usefixtures("needs_root")
 def test_a_restore_not_as_root_keeps_other_owners_in_the_backup_and_says_so(ctx, tmp_path):
     base = Path(tempfile.mkdtemp(prefix="uv-nonroot-"))   # below /tmp: reachable by nobody
     try:
@@ -200,7 +207,7 @@ def test_sparse_files_keep_their_holes_and_store_only_their_data(ctx, tmp_path, 
         fh.write(b"head")
         fh.truncate(16 << 20)
     if os.stat(home / "disk.img").st_blocks * 512 >= 64 << 20:
-        pytest.skip("this filesystem does not keep holes")
+        part_missing("this filesystem does not keep holes")
     r, res = _backup_and_restore(ctx, home, local_dest, tmp_path / "out")
     assert res.ok
     assert r.new_data < 2 << 20                          # the holes were not stored
@@ -216,7 +223,7 @@ def test_extended_attributes_and_acls_come_back(ctx, tmp_path, local_dest):
     try:
         os.setxattr(home / "d", "user.colour", b"blue")
     except OSError:
-        pytest.skip("this filesystem has no user extended attributes")
+        part_missing("this filesystem has no user extended attributes")
     (home / "d" / "f").write_text("x")
     os.setxattr(home / "d" / "f", "user.binary", bytes(range(256)))
     os.setxattr(home / "d" / "f", "user.empty", b"")

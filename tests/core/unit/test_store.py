@@ -107,12 +107,13 @@ def test_names_are_validated_and_unique(store):
         store.get_unit("nope")
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(store):
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's own settings (PostgreSQL always enforces foreign keys)")
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    """SQLite's own settings (PostgreSQL always enforces foreign keys)."""
+    store = UnitStore.open(f"sqlite:///{tmp_path / 'units.sqlite3'}")
     with store.read() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    store.close()
 
 
 def test_a_store_made_by_the_first_version_upgrades_on_open(tmp_path):
