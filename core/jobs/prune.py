@@ -114,14 +114,6 @@ def plan(account_id: str, packs: dict[str, tuple[int, float | None]], indexes: d
 
 
 # --- the destination side ------------------------------------------------------------------------------
-def read_condemned(repo, acc: str) -> dict[str, str]:
-    return repo.read_condemned(acc)
-
-
-def write_condemned(repo, acc: str, packs: dict[str, str]) -> None:
-    repo.write_condemned(acc, packs)
-
-
 def referenced_by(repo, keys, backup_id: str) -> set[str]:
     from core.accounts.verify import _cached_blobs, referenced_blobs
 
@@ -191,14 +183,14 @@ def _prune_account(ctx, repo, name: str, acc: str, dry_run: bool, grace, credent
             indexes[pid] = set(repo.read_index(keys, pid))
         except IntegrityError as exc:
             return PrunePlan(acc, (), {}, skipped=f"an index cannot be read ({exc.message})")
-    listed = read_condemned(repo, acc)
+    listed = repo.read_condemned(acc)
     decided = plan(acc, sizes, indexes, referenced, listed, ctx.clock.now(), grace)
     if dry_run:
         return decided
     # The list is written before anything is deleted, still naming the packs about to go, so a backup
     # starting now never refers to one of them; it loses them only once they are gone.
     deleting = {d.pack_id: listed[d.pack_id] for d in decided.decisions if d.action == DELETE}
-    write_condemned(repo, acc, {**decided.condemned, **deleting})
+    repo.write_condemned(acc, {**decided.condemned, **deleting})
     gone = []
     for d in decided.decisions:
         if d.action != DELETE:
@@ -209,7 +201,7 @@ def _prune_account(ctx, repo, name: str, acc: str, dry_run: bool, grace, credent
     for pid in decided.orphan_indexes:
         _delete(repo, repo.index_path(acc, pid))
     if deleting:
-        write_condemned(repo, acc, decided.condemned)
+        repo.write_condemned(acc, decided.condemned)
     if gone or decided.orphan_indexes:
         ctx.catalog.blobs.forget_packs(name, acc, gone + list(decided.orphan_indexes))
     return decided
