@@ -155,8 +155,9 @@ def _marker() -> str:
 
 def _separate_reader(store) -> bool:
     """Whether another connection sees this store's committed state (not an in-memory SQLite)."""
-    url = store.engine.url
-    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+    from core.unit_import.live import separate_reader
+
+    return separate_reader(store)
 
 
 def apply_import(store, home, secrets, source, preview: ImportPreview, *, safety_snapshot: bool = True,

@@ -71,9 +71,7 @@ class Helper:
     def _next(self):
         try:
             return next(self._items)
-        except StopIteration:
-            raise self._failed() from None
-        except Exception:
+        except Exception:  # the stream ended early (StopIteration) or is not readable
             raise self._failed() from None
 
     def _failed(self) -> StoreError:
@@ -102,13 +100,16 @@ class Helper:
             self.proc.stdout.close()
 
 
+def separate_reader(store) -> bool:
+    """Whether another connection (or process) sees this store's committed state (not an in-memory SQLite)."""
+    url = store.engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
 def helper_pays(store, records: int) -> bool:
     """Whether a helper process is worth starting for a unit of ``records`` top-level records."""
     choice = os.environ.get(_HELPER_ENV)
-    if choice == "0" or getattr(sys, "frozen", False):
-        return False
-    url = store.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    if choice == "0" or getattr(sys, "frozen", False) or not separate_reader(store):
         return False
     return choice == "1" or records >= HELPER_MIN_RECORDS
 
