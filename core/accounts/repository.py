@@ -550,12 +550,16 @@ class Repository:
         self.dest.delete(self.key_path(acc))
         return [n.rsplit("/", 1)[-1] for n in snaps if HEX_RE.match(n.rsplit("/", 1)[-1])]
 
-    def delete_backup(self, acc: str, sid: str) -> None:
-        """Remove a backup's object (its data goes later, with prune). Gone already is fine."""
+    def delete_if_present(self, path: str) -> None:
+        """Delete the object ``path``; gone already is fine."""
         try:
-            self.dest.delete(self.backup_path(acc, sid))
+            self.dest.delete(path)
         except ObjectNotFoundError:
             pass
+
+    def delete_backup(self, acc: str, sid: str) -> None:
+        """Remove a backup's object (its data goes later, with prune). Gone already is fine."""
+        self.delete_if_present(self.backup_path(acc, sid))
 
     # --- locks ------------------------------------------------------------------------------------
     # A lock is a small clear JSON object next to the backup: it protects the backup from our own
@@ -566,10 +570,7 @@ class Repository:
         self.dest.put(self.lock_path(acc, sid), json.dumps(doc, sort_keys=True).encode() + b"\n")
 
     def delete_lock(self, acc: str, sid: str) -> None:
-        try:
-            self.dest.delete(self.lock_path(acc, sid))
-        except ObjectNotFoundError:
-            pass
+        self.delete_if_present(self.lock_path(acc, sid))
 
     def read_lock(self, acc: str, sid: str) -> tuple[str | None, str] | None:
         """(until, reason) of the backup's lock, or None when it has none (or a malformed one)."""
@@ -603,9 +604,7 @@ class Repository:
 
         try:
             raw = self._get_capped(self.condemned_path(acc), MAX_CONDEMNED)
-        except ObjectNotFoundError:
-            return {}
-        except IntegrityError:
+        except (ObjectNotFoundError, IntegrityError):
             return {}
         try:
             doc = json.loads(raw)
@@ -620,9 +619,6 @@ class Repository:
 
     def write_condemned(self, acc: str, packs: dict[str, str]) -> None:
         if not packs:
-            try:
-                self.dest.delete(self.condemned_path(acc))
-            except ObjectNotFoundError:
-                pass
+            self.delete_if_present(self.condemned_path(acc))
             return
         self.dest.put(self.condemned_path(acc), json.dumps({"format": 1, "packs": packs}, sort_keys=True).encode())

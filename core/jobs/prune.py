@@ -195,25 +195,16 @@ def _prune_account(ctx, repo, name: str, acc: str, dry_run: bool, grace, credent
     for d in decided.decisions:
         if d.action != DELETE:
             continue
-        _delete(repo, repo.pack_path(acc, d.pack_id))
-        _delete(repo, repo.index_path(acc, d.pack_id))
+        repo.delete_if_present(repo.pack_path(acc, d.pack_id))
+        repo.delete_if_present(repo.index_path(acc, d.pack_id))
         gone.append(d.pack_id)
     for pid in decided.orphan_indexes:
-        _delete(repo, repo.index_path(acc, pid))
+        repo.delete_if_present(repo.index_path(acc, pid))
     if deleting:
         repo.write_condemned(acc, decided.condemned)
     if gone or decided.orphan_indexes:
         ctx.catalog.blobs.forget_packs(name, acc, gone + list(decided.orphan_indexes))
     return decided
-
-
-def _delete(repo, key: str) -> None:
-    from core.errors import ObjectNotFoundError
-
-    try:
-        repo.dest.delete(key)
-    except ObjectNotFoundError:
-        pass
 
 
 def _pack_sizes(repo, acc: str) -> dict[str, tuple[int, float | None]]:
