@@ -150,6 +150,15 @@ class PendingSafetySnapshot:
     def id(self) -> str:
         return self.info.id
 
+    def commit(self) -> bool:
+        """The import committed: the snapshot becomes visible (best effort; start-up cleanup finishes
+        it). True once the sidecar says 'done'."""
+        try:
+            _write_sidecar(self.home, self.info, state="done", marker=self.marker)
+        except OSError:
+            return False
+        return True
+
     def record(self, conn, unit_id: str) -> None:
         """In the operation's own transaction, last: the marker row (start-up cleanup keeps the
         snapshot iff it committed) and, in team mode, the snapshot itself in the shared store."""
@@ -166,11 +175,8 @@ class PendingSafetySnapshot:
 
         if shared.is_shared(self.home):
             self.discard()
-            return
-        try:  # best effort: start-up cleanup finishes it
-            _write_sidecar(self.home, self.info, state="done", marker=self.marker)
-        except OSError:
-            pass
+        else:
+            self.commit()
 
     def discard(self) -> None:
         for p in _paths(self.home, self.info.id):
