@@ -46,10 +46,6 @@ def stage_label(stage: str) -> str:
     return stage[:1].upper() + stage[1:]
 
 
-def human_size(n: float) -> str:
-    return fmt.size(n)
-
-
 def eta_text(done: int, total: int | None, elapsed: float) -> str:
     if not total or done <= 0 or elapsed < 0.5 or done >= total:
         return ""
@@ -105,7 +101,7 @@ class ProgressPanel(QWidget):
             self.bar.setRange(0, 1000)
             self.bar.setValue(min(1000, int(1000 * state.done / state.total)))
             if state.unit == "bytes":
-                self.bar.setFormat(f"{human_size(state.done)} of {human_size(state.total)}")
+                self.bar.setFormat(f"{fmt.size(state.done)} of {fmt.size(state.total)}")
             else:
                 self.bar.setFormat(f"{fmt.number(state.done)} of {fmt.number(state.total)}")
             elapsed = time.monotonic() - (self.handle.stage_started if self.handle else time.monotonic())
