@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -241,6 +242,19 @@ def path_row(edit: QLineEdit, parent: QWidget, title: str, *, folder: bool, text
     row.addWidget(edit, 1)
     row.addWidget(button)
     return row
+
+
+def scroll_body(outer: QVBoxLayout) -> QVBoxLayout:
+    """A frameless scroll area that takes the room left in ``outer``; returns the layout of its body."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(0, 0, 0, 0)
+    scroll.setWidget(body)
+    outer.addWidget(scroll, 1)
+    return layout
 
 
 def note_label(name: str = "") -> QLabel:
