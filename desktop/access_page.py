@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt
 from desktop.access_dialogs import TokenShownDialog, UserDialog
-from desktop.dialogs import ask, message_label, say
-from desktop.errors import describe, error_html, show_error
+from desktop.dialogs import ask, message_label, say, say_failure
 from desktop.ops import access as access_ops
 from desktop.settings_tabs import ListTab
 from desktop.widgets import PasswordField, leading_row, note_label, push_button
@@ -45,12 +44,7 @@ class _Tab(QWidget):
         def failed(exc):
             if on_failure is not None:
                 on_failure(exc)
-            info = describe(exc)
-            if info is None:
-                return
-            if info.unexpected:
-                show_error(self, exc, self.ctx.home.log_file)
-            say(self.message, error_html(info))
+            say_failure(self, self.message, exc, self.ctx.home.log_file)
         return self.runner.run(task, name=what, lane=lane, on_success=on_success, on_failure=failed, **kw)
 
     def showEvent(self, event):  # noqa: N802

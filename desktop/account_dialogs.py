@@ -23,10 +23,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
 from desktop import fmt
@@ -36,7 +34,7 @@ from desktop.ops import accounts as account_ops
 from desktop.ops import backups as backup_ops
 from desktop.ops import destinations as destination_ops
 from desktop.ops import tags as tag_ops
-from desktop.widgets import PasswordField, path_row
+from desktop.widgets import PasswordField, path_row, scroll_body
 
 PREVIEW_MS = 400
 FROM_TAGS = "From its tags or the kind of work"
@@ -128,14 +126,7 @@ class ManageAccountDialog(TaskDialog):
         self.preview = None
         self._preview_handle = None
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        layout = scroll_body(outer)
         head = _label(f"{account.username} · {account.home_dir}")
         head.setObjectName("accountHead")
         layout.addWidget(head)

@@ -346,28 +346,25 @@ class AccountsPage(QWidget):
 
     def load_orphans(self) -> None:
         tab = self.orphans_tab
-
-        def failed(exc):
-            info = describe(exc)
-            if info is not None:
-                say(tab.message, error_html(info))
-        self.runner.run(account_ops.orphans(self.ctx), name="orphans", lane="pool",
-                        on_success=lambda rows: (tab.model.set_rows(rows), say(tab.message, "" if rows else
-                                                 "No orphaned accounts."), tab.adopt_button.setEnabled(bool(rows))),
-                        on_failure=failed)
+        self._load_tab(tab, account_ops.orphans(self.ctx), "orphans", "No orphaned accounts.", tab.adopt_button)
 
     def load_assignable(self) -> None:
         tab = self.assignable_tab
+        self._load_tab(tab, account_ops.assignable(self.ctx), "assignable", "No account ids to reassign.",
+                       tab.reassign_button)
+
+    def _load_tab(self, tab, task, what: str, empty: str, button) -> None:
+        """Read ``tab``'s rows; ``empty`` says there are none, and ``button`` works only on a row."""
+        def done(rows):
+            tab.model.set_rows(rows)
+            say(tab.message, "" if rows else empty)
+            button.setEnabled(bool(rows))
 
         def failed(exc):
             info = describe(exc)
             if info is not None:
                 say(tab.message, error_html(info))
-        self.runner.run(account_ops.assignable(self.ctx), name="assignable", lane="pool",
-                        on_success=lambda rows: (tab.model.set_rows(rows), say(tab.message, "" if rows else
-                                                 "No account ids to reassign."),
-                                                 tab.reassign_button.setEnabled(bool(rows))),
-                        on_failure=failed)
+        self.runner.run(task, name=what, lane="pool", on_success=done, on_failure=failed)
 
     # --- expanding an account shows its actions (one at a time: their mnemonics stay unique) --------------
     def expand(self, username: str) -> bool:

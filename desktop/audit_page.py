@@ -10,8 +10,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop import fmt
-from desktop.dialogs import RowsModel, message_label, say, table
-from desktop.errors import describe, error_html, show_error
+from desktop.dialogs import RowsModel, message_label, say, say_failure, table
 from desktop.ops import access as access_ops
 from desktop.widgets import push_button
 
@@ -97,14 +96,7 @@ class AuditPage(QWidget):
         self.setTabOrder(self.verify_button, self.export_button)
 
     def _failed(self, label):
-        def failed(exc):
-            info = describe(exc)
-            if info is None:
-                return
-            if info.unexpected:
-                show_error(self, exc, self.ctx.home.log_file)
-            say(label, error_html(info))
-        return failed
+        return lambda exc: say_failure(self, label, exc, self.ctx.home.log_file)
 
     def reload(self) -> None:
         self.filter_timer.stop()

@@ -5,6 +5,7 @@ first with "keep" as the default, a table of plain rows, and a size that fits th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -41,6 +42,16 @@ def message_label(name: str = "") -> QLabel:
 def say(label: QLabel, html: str) -> None:
     label.setText(html)
     label.setVisible(bool(html))
+
+
+def say_failure(parent: QWidget, label: QLabel, exc: BaseException, log_file: Path | None) -> None:
+    """``exc`` in ``label``; an unexpected one also opens the report dialog; a cancel shows nothing."""
+    info = describe(exc)
+    if info is None:
+        return
+    if info.unexpected:
+        show_error(parent, exc, log_file)
+    say(label, error_html(info))
 
 
 def ask(parent: QWidget, title: str, text: str, yes_text: str, then: Callable[[], None], *,

@@ -10,6 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, Qt, Signal
 
+from desktop import fmt
+
 MASK = "••••••••"
 DisplayRole = Qt.ItemDataRole.DisplayRole
 RawRole = Qt.ItemDataRole.UserRole + 1  # the row's wire dict / object
@@ -22,9 +24,7 @@ def short_json(value: Any, limit: int = 120) -> str:
 
 def short_time(stamp: str) -> str:
     """An ISO 8601 stamp as the app writes every date (desktop.fmt: the user's locale, local time)."""
-    from desktop.fmt import date_time
-
-    return date_time(stamp)
+    return fmt.date_time(stamp)
 
 
 class UnitsModel(QAbstractTableModel):
@@ -71,9 +71,7 @@ class UnitsModel(QAbstractTableModel):
             if counts else 0
         if role == Qt.ItemDataRole.EditRole:
             return n
-        from desktop.fmt import number
-
-        return number(n)
+        return fmt.number(n)
 
 
 class RecordTreeModel(QAbstractItemModel):
@@ -205,7 +203,7 @@ class RecordTreeModel(QAbstractItemModel):
             if role == DisplayRole and index.column() == 0:
                 first = n * self.GROUP
                 last = min(len(self.rows), first + self.GROUP)
-                return f"{self.noun} {first + 1:,}–{last:,}"
+                return f"{self.noun} {fmt.number(first + 1)}–{fmt.number(last)}"
             return None
         if kind == "record":
             wire = self.rows[n]

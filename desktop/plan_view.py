@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
+from desktop import fmt
 from desktop.models import short_json
 from desktop.style import semantic
 
@@ -37,13 +38,13 @@ def summaries(plan, *, chosen_only: bool = True) -> list[SectionSummary]:
 
 def section_line(s: SectionSummary) -> str:
     if s.action == "keep":
-        return f"not imported: its {s.target_count:,} records stay as they are"
-    parts = [f"{s.added:,} added"]
+        return f"not imported: its {fmt.number(s.target_count)} records stay as they are"
+    parts = [f"{fmt.number(s.added)} added"]
     if s.action == "replace":
-        parts += [f"{s.removed:,} removed", f"{s.changed:,} changed"]
+        parts += [f"{fmt.number(s.removed)} removed", f"{fmt.number(s.changed)} changed"]
     else:
-        parts += [f"{s.kept:,} differ (live kept)"]
-    parts.append(f"{s.unchanged:,} unchanged")
+        parts += [f"{fmt.number(s.kept)} differ (live kept)"]
+    parts.append(f"{fmt.number(s.unchanged)} unchanged")
     return ", ".join(parts)
 
 
@@ -74,7 +75,7 @@ def fill_tree(tree: QTreeWidget, plan) -> None:
             count, keys = getattr(p, kind), p.keys(kind)  # the plan lists the first keys of each kind
             if not count:
                 continue
-            group = QTreeWidgetItem([f"{titles[kind]} ({count:,})", ""])
+            group = QTreeWidgetItem([f"{titles[kind]} ({fmt.number(count)})", ""])
             group.setForeground(0, QBrush(colors[kind]))
             top.addChild(group)
             for key in keys[:MAX_ITEMS]:
@@ -91,9 +92,9 @@ def fill_tree(tree: QTreeWidget, plan) -> None:
                         item.addChild(child)
             shown = min(len(keys), MAX_ITEMS)
             if count > shown:
-                group.addChild(QTreeWidgetItem([f"… and {count - shown:,} more", ""]))
+                group.addChild(QTreeWidgetItem([f"… and {fmt.number(count - shown)} more", ""]))
             if kind in ("changed", "kept") and count <= 3:
                 group.setExpanded(True)
         if p.unchanged:
-            top.addChild(QTreeWidgetItem([f"Unchanged ({p.unchanged:,})", ""]))
+            top.addChild(QTreeWidgetItem([f"Unchanged ({fmt.number(p.unchanged)})", ""]))
         top.setExpanded(True)

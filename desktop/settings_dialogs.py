@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -36,7 +35,7 @@ from desktop.icons import icon
 from desktop.ops import destinations as destination_ops
 from desktop.ops import jobs as job_ops
 from desktop.ops import tags as tag_ops
-from desktop.widgets import PasswordField, line_edit, path_row
+from desktop.widgets import PasswordField, line_edit, path_row, scroll_body
 
 SCHEDULES = ("daily@02:00", "hourly", "weekly@sun,03:00", "monthly@1,04:00", "monthly@last,04:00")
 PREVIEW_MS = 300
@@ -227,14 +226,7 @@ class JobDialog(TaskDialog):
         self.job = job
         self._serial = 0
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        layout = scroll_body(outer)
         form = QFormLayout()
         self.name = line_edit("Job name", "e.g. nightly")
         if job is not None:

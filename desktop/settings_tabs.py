@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt
 from desktop.chips import ChipDelegate, TagsRole
-from desktop.dialogs import RowsModel, ask, message_label, say, selected_row, table
-from desktop.errors import describe, error_html, show_error
+from desktop.dialogs import RowsModel, ask, message_label, say, say_failure, selected_row, table
+from desktop.errors import describe, error_html
 from desktop.ops import backups as backup_ops
 from desktop.ops import destinations as destination_ops
 from desktop.ops import jobs as job_ops
@@ -54,14 +54,11 @@ class ListTab(QWidget):
         self.buttons.addStretch(1)
 
     def run(self, task, on_success, what: str, **kw):
-        def failed(exc):
-            info = describe(exc)
-            if info is None:
-                return
-            if info.unexpected:
-                show_error(self, exc, self.ctx.home.log_file)
-            say(self.message, error_html(info))
-        return self.runner.run(task, name=what, lane="pool", on_success=on_success, on_failure=failed, **kw)
+        return self.runner.run(task, name=what, lane="pool", on_success=on_success, on_failure=self.show_failure,
+                               **kw)
+
+    def show_failure(self, exc) -> None:
+        say_failure(self, self.message, exc, self.ctx.home.log_file)
 
     def open(self, dialog, signal: str, then=None) -> None:
         self.dialog = dialog
@@ -219,12 +216,7 @@ class JobsTab(ListTab):
             if self.prompt is not None:
                 say(self.message, "")
                 return
-            info = describe(exc)
-            if info is None:
-                return
-            if info.unexpected:
-                show_error(self, exc, self.ctx.home.log_file)
-            say(self.message, error_html(info))
+            self.show_failure(exc)
         self.runner.run(job_ops.run_now(self.ctx, job.name), name="run job", lane="unit", on_success=done,
                         on_failure=failed)
 

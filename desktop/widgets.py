@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -44,10 +45,6 @@ def stage_label(stage: str) -> str:
         if word.startswith(stem):
             return text
     return stage[:1].upper() + stage[1:]
-
-
-def human_size(n: float) -> str:
-    return fmt.size(n)
 
 
 def eta_text(done: int, total: int | None, elapsed: float) -> str:
@@ -105,7 +102,7 @@ class ProgressPanel(QWidget):
             self.bar.setRange(0, 1000)
             self.bar.setValue(min(1000, int(1000 * state.done / state.total)))
             if state.unit == "bytes":
-                self.bar.setFormat(f"{human_size(state.done)} of {human_size(state.total)}")
+                self.bar.setFormat(f"{fmt.size(state.done)} of {fmt.size(state.total)}")
             else:
                 self.bar.setFormat(f"{fmt.number(state.done)} of {fmt.number(state.total)}")
             elapsed = time.monotonic() - (self.handle.stage_started if self.handle else time.monotonic())
@@ -245,6 +242,19 @@ def path_row(edit: QLineEdit, parent: QWidget, title: str, *, folder: bool, text
     row.addWidget(edit, 1)
     row.addWidget(button)
     return row
+
+
+def scroll_body(outer: QVBoxLayout) -> QVBoxLayout:
+    """A frameless scroll area that takes the room left in ``outer``; returns the layout of its body."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(0, 0, 0, 0)
+    scroll.setWidget(body)
+    outer.addWidget(scroll, 1)
+    return layout
 
 
 def note_label(name: str = "") -> QLabel:
