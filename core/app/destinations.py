@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired, InvalidInputError
@@ -37,10 +37,12 @@ def parse_rate(text: str | int) -> int:
     return int(value)
 
 
-@dataclass(frozen=True)
-class AddDestination:
-    name: str
-    type: str
+@dataclass(frozen=True, kw_only=True)
+class DestinationFields:
+    """Where a destination is and how to reach it: the options of every type (``OPTIONS``), its one
+    secret and whether to probe it before it is saved. The admin's destinations and a user's own
+    one share them."""
+
     path: str | None = None
     host: str | None = None
     port: int | None = None
@@ -53,13 +55,22 @@ class AddDestination:
     prefix: str | None = None
     region: str | None = None
     access_key_id: str | None = None
-    bandwidth_limit: str | int | None = None
     secret: bytes | None = field(default=None, repr=False)
     check: bool = True          # connect (host key checked), write, read back and delete a small probe first
 
     def given(self) -> set[str]:
         return {k for k in ("path", "host", "port", "user", "key_file", "known_hosts", "host_key", "endpoint",
                             "bucket", "prefix", "region", "access_key_id") if getattr(self, k) not in (None, "")}
+
+    def destination_fields(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(DestinationFields)}
+
+
+@dataclass(frozen=True)
+class AddDestination(DestinationFields):
+    name: str
+    type: str
+    bandwidth_limit: str | int | None = field(default=None, kw_only=True)
 
 
 def _existing_file(path: str, what: str) -> str:
