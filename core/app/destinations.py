@@ -149,7 +149,6 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
     from core.catalog.user_backups import USER_DESTINATION_PREFIX, is_user_destination
     from core.destinations import DestinationConfig, check_config, secret_name
     from core.errors import AlreadyExistsError
-    from core.logsetup import register_secret
 
     check_destination_name(req.name)
     if is_user_destination(req.name):
@@ -159,11 +158,7 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
     if ctx.catalog.destinations.find(req.name) is not None:
         raise AlreadyExistsError(f"A destination named {req.name!r} already exists.", kind="destination_exists",
                                  data={"name": req.name})
-    if req.type == "s3" and not req.secret:
-        raise InvalidInputError("An s3 destination needs its secret access key.", kind="destination_secret_missing")
-    if req.type == "local" and req.secret:
-        raise InvalidInputError("A local destination has no secret.")
-    register_secret(req.secret)
+    check_secret(req.type, req.secret)
     if req.type == "local":
         path = config.params["path"]
         try:
@@ -184,6 +179,18 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
             ctx.secrets.delete(name)
         raise
     return _info(ctx, config)
+
+
+def check_secret(type_: str, secret: bytes | None) -> None:
+    """The destination's one secret fits its type (s3 needs one, local has none); it is then kept out
+    of the logs."""
+    from core.logsetup import register_secret
+
+    if type_ == "s3" and not secret:
+        raise InvalidInputError("An s3 destination needs its secret access key.", kind="destination_secret_missing")
+    if type_ == "local" and secret:
+        raise InvalidInputError("A local destination has no secret.")
+    register_secret(secret)
 
 
 def _check_reachable(ctx, config, reporter) -> None:

@@ -183,21 +183,16 @@ def set_my_destination(ctx, req: SetMyDestination, *, actor, reporter):
     in the user's vault. It is checked (written, read back, removed) before anything is saved."""
     import os
 
-    from core.app.destinations import AddDestination, _check_reachable, build_params
+    from core.app.destinations import AddDestination, _check_reachable, build_params, check_secret
     from core.catalog.user_backups import user_destination_name
     from core.destinations import DestinationConfig, check_config, describe, secret_name
     from core.jobs.schedule import local_timezone
-    from core.logsetup import register_secret
 
     account = my_account(ctx, actor, req.account)
     name = user_destination_name(actor.name)
     spec = AddDestination(name, req.type, **req.destination_fields())
     config = check_config(DestinationConfig(name, req.type, build_params(spec)))
-    if req.type == "s3" and not req.secret:
-        raise InvalidInputError("An s3 destination needs its secret access key.", kind="destination_secret_missing")
-    if req.type == "local" and req.secret:
-        raise InvalidInputError("A local destination has no secret.")
-    register_secret(req.secret)
+    check_secret(req.type, req.secret)
     if req.type == "local":
         try:
             os.makedirs(config.params["path"], mode=0o700, exist_ok=True)
