@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired, InvalidInputError
@@ -37,10 +37,12 @@ def parse_rate(text: str | int) -> int:
     return int(value)
 
 
-@dataclass(frozen=True)
-class AddDestination:
-    name: str
-    type: str
+@dataclass(frozen=True, kw_only=True)
+class DestinationFields:
+    """Where a destination is and how to reach it: the options of every type (``OPTIONS``), its one
+    secret and whether to probe it before it is saved. The admin's destinations and a user's own
+    one share them."""
+
     path: str | None = None
     host: str | None = None
     port: int | None = None
@@ -53,13 +55,22 @@ class AddDestination:
     prefix: str | None = None
     region: str | None = None
     access_key_id: str | None = None
-    bandwidth_limit: str | int | None = None
     secret: bytes | None = field(default=None, repr=False)
     check: bool = True          # connect (host key checked), write, read back and delete a small probe first
 
     def given(self) -> set[str]:
         return {k for k in ("path", "host", "port", "user", "key_file", "known_hosts", "host_key", "endpoint",
                             "bucket", "prefix", "region", "access_key_id") if getattr(self, k) not in (None, "")}
+
+    def destination_fields(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(DestinationFields)}
+
+
+@dataclass(frozen=True)
+class AddDestination(DestinationFields):
+    name: str
+    type: str
+    bandwidth_limit: str | int | None = field(default=None, kw_only=True)
 
 
 def _existing_file(path: str, what: str) -> str:
@@ -138,7 +149,6 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
     from core.catalog.user_backups import USER_DESTINATION_PREFIX, is_user_destination
     from core.destinations import DestinationConfig, check_config, secret_name
     from core.errors import AlreadyExistsError
-    from core.logsetup import register_secret
 
     check_destination_name(req.name)
     if is_user_destination(req.name):
@@ -148,11 +158,7 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
     if ctx.catalog.destinations.find(req.name) is not None:
         raise AlreadyExistsError(f"A destination named {req.name!r} already exists.", kind="destination_exists",
                                  data={"name": req.name})
-    if req.type == "s3" and not req.secret:
-        raise InvalidInputError("An s3 destination needs its secret access key.", kind="destination_secret_missing")
-    if req.type == "local" and req.secret:
-        raise InvalidInputError("A local destination has no secret.")
-    register_secret(req.secret)
+    check_secret(req.type, req.secret)
     if req.type == "local":
         path = config.params["path"]
         try:
@@ -173,6 +179,18 @@ def add_destination(ctx, req: AddDestination, *, actor, reporter) -> Destination
             ctx.secrets.delete(name)
         raise
     return _info(ctx, config)
+
+
+def check_secret(type_: str, secret: bytes | None) -> None:
+    """The destination's one secret fits its type (s3 needs one, local has none); it is then kept out
+    of the logs."""
+    from core.logsetup import register_secret
+
+    if type_ == "s3" and not secret:
+        raise InvalidInputError("An s3 destination needs its secret access key.", kind="destination_secret_missing")
+    if type_ == "local" and secret:
+        raise InvalidInputError("A local destination has no secret.")
+    register_secret(secret)
 
 
 def _check_reachable(ctx, config, reporter) -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from core.app.destinations import DestinationFields
 from core.app.usecase import use_case
 from core.errors import InvalidInputError, UnitvaultError
 
@@ -170,23 +171,9 @@ def show_my_backups(ctx, req: MyAccount | None = None, *, actor, reporter) -> My
 
 # --- the destination -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class SetMyDestination:
+class SetMyDestination(DestinationFields):
     type: str
     account: str | None = None
-    path: str | None = None
-    host: str | None = None
-    port: int | None = None
-    user: str | None = None
-    key_file: str | None = None
-    known_hosts: str | None = None
-    host_key: str | None = None
-    endpoint: str | None = None
-    bucket: str | None = None
-    prefix: str | None = None
-    region: str | None = None
-    access_key_id: str | None = None
-    secret: bytes | None = field(default=None, repr=False)
-    check: bool = True
 
 
 @use_case("mybackup.destination", writes=True, target=lambda r: f"{r.account or ''} ({r.type})".strip(),
@@ -194,25 +181,18 @@ class SetMyDestination:
 def set_my_destination(ctx, req: SetMyDestination, *, actor, reporter):
     """The user's own destination: its params in the catalog (as ``user.USERNAME``), its credential
     in the user's vault. It is checked (written, read back, removed) before anything is saved."""
-    import dataclasses
     import os
 
-    from core.app.destinations import AddDestination, _check_reachable, build_params
+    from core.app.destinations import AddDestination, _check_reachable, build_params, check_secret
     from core.catalog.user_backups import user_destination_name
     from core.destinations import DestinationConfig, check_config, describe, secret_name
     from core.jobs.schedule import local_timezone
-    from core.logsetup import register_secret
 
     account = my_account(ctx, actor, req.account)
     name = user_destination_name(actor.name)
-    spec = AddDestination(name=name, **{f.name: getattr(req, f.name) for f in dataclasses.fields(req)
-                                        if f.name not in ("account",)})
+    spec = AddDestination(name, req.type, **req.destination_fields())
     config = check_config(DestinationConfig(name, req.type, build_params(spec)))
-    if req.type == "s3" and not req.secret:
-        raise InvalidInputError("An s3 destination needs its secret access key.", kind="destination_secret_missing")
-    if req.type == "local" and req.secret:
-        raise InvalidInputError("A local destination has no secret.")
-    register_secret(req.secret)
+    check_secret(req.type, req.secret)
     if req.type == "local":
         try:
             os.makedirs(config.params["path"], mode=0o700, exist_ok=True)

@@ -115,6 +115,17 @@ class Accounts(Aggregate):
                 row = c.execute(select(t.accounts).where(t.accounts.c.id == name_or_id)).first()
             return self._account(c, row) if row else None
 
+    def units_of(self, account_ids: Iterable[str], conn: Connection | None = None) -> set[str]:
+        """The units of those accounts (by UUID) that are not deleted, in one query."""
+        ids = list(account_ids)
+        if not ids:
+            return set()
+        with self._conn(conn) as c:
+            return set(c.execute(
+                select(t.account_units.c.unit_name)
+                .join(t.accounts, t.accounts.c.id == t.account_units.c.account_id)
+                .where(t.account_units.c.account_id.in_(ids), t.accounts.c.status != DELETED)).scalars())
+
     def get(self, name_or_id: str, conn: Connection | None = None) -> Account:
         account = self.find(name_or_id, conn)
         if account is None:

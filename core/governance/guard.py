@@ -101,11 +101,7 @@ def user_facts(ctx, user, vault_key=None) -> Actor:
     """The actor a signed-in user is now: role, the accounts they own and those accounts' units, and
     which of them have the Backups module (user-configured mode and a plan that enables it)."""
     accounts = frozenset(user.accounts)
-    units: set[str] = set()
-    for account_id in accounts:
-        account = ctx.catalog.accounts.find(account_id)
-        if account is not None and account.status != "deleted":
-            units.update(account.units)
+    units = ctx.catalog.accounts.units_of(accounts)
     module = frozenset()
     if accounts and mode(ctx) != ADMIN_CONFIGURED:
         module = accounts & ctx.catalog.plans.accounts_with_backups()
