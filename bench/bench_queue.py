@@ -73,9 +73,9 @@ def fill(ctx, accounts: int, jobs: int, days: int, rnd: random.Random) -> dict:
     t0 = time.perf_counter()
     batch = []
     with catalog.write() as c:
-        for n, aid in enumerate(ids):
-            team = n % teams
-            for day in range(days):
+        for day in range(days):                 # night by night, every account, as a catalog grows
+            for n, aid in enumerate(ids):
+                team = n % teams
                 when = NOW - dt.timedelta(days=days - day, hours=-(team % 24))
                 batch.append({"id": f"{rnd.getrandbits(128):032x}", "account_id": aid, "destination": f"dest{team % 4}",
                               "created_at": iso(when), "kind": "scheduled", "items": '["account","files","units"]',

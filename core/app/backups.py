@@ -418,15 +418,12 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
     a dry run only shows the decisions. Removed backups are forgotten one by one (a failure is
     reported and the rest go on); their data goes with the next prune."""
     from core.accounts.forget import forget_backup as forget
-    from core.catalog.user_backups import is_user_destination
     from core.errors import Cancelled, UnitvaultError
     from core.jobs.retention import decide
 
     jobs, on_demand = retention_policies(ctx)
     # users' own backups are theirs: the admin's retention never decides about them
-    from core.jobs.retention import DESTINATION
-
-    rows = [r for r in ctx.catalog.backups.retention_rows(req.destination) if not is_user_destination(r[DESTINATION])]
+    rows = ctx.catalog.backups.retention_rows(req.destination, users=False)
     outcome = decide(rows, jobs, on_demand, ctx.clock.now())
     if req.dry_run:
         return RetentionRun(outcome.decisions, (), (), True)

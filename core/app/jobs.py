@@ -222,14 +222,13 @@ def preview_retention(ctx, spec: JobSpec, *, actor, reporter) -> RetentionPrevie
     pure decision (core/jobs/retention.py) as ``backup retention run --dry-run``, with this job's
     keep counts in place of the saved ones."""
     from core.app.backups import retention_policies
-    from core.jobs.retention import JOB, JobPolicy, decide
+    from core.jobs.retention import JobPolicy, decide
 
     base = ctx.catalog.jobs.find(spec.name)
     job = _build(ctx, spec, base)
     policies, on_demand = retention_policies(ctx)
     policies[job.name] = JobPolicy(job.keep_last, job.keep_daily, job.keep_weekly, job.keep_monthly, job.timezone)
-    own = [b for b in ctx.catalog.backups.retention_rows() if b[JOB] == job.name]
-    outcome = decide(own, policies, on_demand, ctx.clock.now())
+    outcome = decide(ctx.catalog.backups.retention_rows(job=job.name), policies, on_demand, ctx.clock.now())
     return RetentionPreview(job.name, outcome.decisions, tuple(d.backup_id for d in outcome.remove))
 
 

@@ -63,20 +63,29 @@ class BackupIndex(Aggregate):
                 sizes[r[0]] = int(r[1] or 0)
         return {a: (n, last, sizes.get(a, 0)) for a, (n, last) in counts.items()}
 
-    def retention_rows(self, destination: str | None = None, conn: Connection | None = None) -> list[tuple]:
+    def retention_rows(self, destination: str | None = None, *, job: str | None = None, users: bool = True,
+                       conn: Connection | None = None) -> list[tuple]:
         """Only what retention decides by, as plain tuples in ``core.jobs.retention.FIELDS`` order (id,
         account_id, destination, job, created_at, expires_at, locked, locked_until): a year of daily
         backups of a thousand accounts is 365,000 of them, and the driver's own tuples cost a fraction
-        of result rows with named attributes."""
+        of result rows with named attributes (the cyclic GC is paused while they are made). ``users``:
+        False leaves out users' own destinations; ``job``: that job's backups only."""
+        from core.catalog.user_backups import USER_DESTINATION_PREFIX
+        from core.support.bulk import gc_paused
+
         b = t.backups
         q = select(b.c.id, b.c.account_id, b.c.destination, b.c.job, b.c.created_at, b.c.expires_at,
                    b.c.locked, b.c.locked_until)
         if destination is not None:
             q = q.where(b.c.destination == destination)
-        with self._conn(conn) as c:
+        if job is not None:
+            q = q.where(b.c.job == job)
+        if not users:
+            q = q.where(~b.c.destination.startswith(USER_DESTINATION_PREFIX, autoescape=True))
+        with self._conn(conn) as c, gc_paused():
             result = c.execute(q)
             try:
-                return [tuple(r) for r in result.cursor.fetchall()]   # the DBAPI cursor's rows
+                return list(map(tuple, result.cursor.fetchall()))   # the DBAPI cursor's rows
             finally:
                 result.close()
 

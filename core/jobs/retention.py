@@ -17,12 +17,15 @@ Rules, in this order, for every backup:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import repeat
+from operator import getitem, itemgetter
 from typing import NamedTuple
 
+from core.support.bulk import gc_paused
 from core.support.clock import from_iso, to_iso
 
 KEEP, REMOVE = "keep", "remove"
@@ -57,7 +60,6 @@ class Decision(NamedTuple):
 @dataclass(frozen=True)
 class Outcome:
     decisions: tuple[Decision, ...]
-    by_id: dict = field(default_factory=dict, compare=False)
 
     @property
     def remove(self) -> list[Decision]:
@@ -66,6 +68,10 @@ class Outcome:
     @property
     def keep(self) -> list[Decision]:
         return [d for d in self.decisions if d.action == KEEP]
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Decision]:
+        return {d[0]: d for d in self.decisions}
 
 
 def _bucket(moment: _dt.datetime, kind: str) -> tuple:
@@ -80,88 +86,127 @@ def _bucket(moment: _dt.datetime, kind: str) -> tuple:
 def as_rows(backups: Iterable) -> list[tuple]:
     """Backups as the plain tuples ``decide`` works on: tuples pass as they are (the catalog's
     ``retention_rows``), anything else (BackupEntry) is read by attribute."""
-    return [b if isinstance(b, tuple) else tuple(getattr(b, f) for f in FIELDS) for b in backups]
+    rows = backups if isinstance(backups, list) else list(backups)
+    if set(map(type, rows)) <= {tuple}:
+        return rows
+    return [b if isinstance(b, tuple) else tuple(getattr(b, f) for f in FIELDS) for b in rows]
+
+
+_decision = functools.partial(tuple.__new__, Decision)     # a Decision without NamedTuple's Python-level __new__
+_CALENDAR = (("daily", "day", 1), ("weekly", "week", 2), ("monthly", "month", 4))
+
+
+def _job_reasons(job: str, policy: JobPolicy) -> tuple[list, list, list]:
+    """A job's reasons, made once and shared by its decisions, indexed by the bit mask of the calendar
+    rules that keep a backup: within the newest ``keep_last``; and beyond them, with the action (mask 0
+    beyond ``keep_last`` is the one removal)."""
+    whys = {bit: f"newest of its {period} ({kind} {getattr(policy, 'keep_' + kind)})"
+            for kind, period, bit in _CALENDAR}
+    more = [tuple(whys[bit] for _k, _p, bit in _CALENDAR if mask & bit) for mask in range(8)]
+    last = (f"one of the newest {policy.keep_last} of job {job}",)
+    beyond = [(f"beyond job {job}'s retention",)] + more[1:]
+    return [last + m for m in more], beyond, [REMOVE] + [KEEP] * 7
 
 
 def decide(backups: Iterable, jobs: Mapping[str, JobPolicy], on_demand: OnDemandPolicy,
            now: _dt.datetime) -> Outcome:
-    """``backups``: catalog entries (BackupEntry) or plain tuples in ``FIELDS`` order (the lean rows
-    of ``catalog.backups.retention_rows``).
+    """``backups``: catalog entries (BackupEntry) or plain tuples in ``FIELDS`` order, in any order.
 
-    Written for a year of daily backups of a thousand accounts (365,000 rows): positional tuples, one
-    pass to group, one sort per group, and each distinct minute converted to the job's time zone once
-    (a job's backups share their times of day, so a year of them has a few hundred)."""
-    rows = as_rows(backups)
-    now_text = to_iso(now)
+    Written for a year of daily backups of a thousand accounts (365,000 rows), the catalog's
+    ``retention_rows`` (grouped by job, account and destination, newest first): whole-group steps (map,
+    zip, slices) instead of a Python step per backup, each distinct minute converted to the job's time
+    zone once (a job's backups share their times of day, so a year of them has a few hundred), reasons
+    made once per job and shared, and the cyclic GC paused while the decisions are built."""
+    with gc_paused():
+        return Outcome(tuple(_decide(as_rows(backups), jobs, on_demand, to_iso(now))))
+
+
+_GROUP = itemgetter(JOB, ACCOUNT, DESTINATION)
+_NEWEST_FIRST = itemgetter(CREATED, ID)
+_IDS, _CREATED, _LOCKED = itemgetter(ID), itemgetter(CREATED), itemgetter(LOCKED)
+_MINUTE = slice(0, 16)                     # offsets are whole minutes
+
+
+def _held(b: tuple, now_text: str) -> bool:
+    """Locked, and the lock has not run out."""
+    return bool(b[LOCKED]) and (b[LOCKED_UNTIL] is None or b[LOCKED_UNTIL] > now_text)
+
+
+def _decide(rows: list[tuple], jobs: Mapping[str, JobPolicy], on_demand: OnDemandPolicy,
+            now_text: str) -> list[Decision]:
     out: list[Decision] = []
-    scheduled: dict[tuple, list] = defaultdict(list)
-    manual: dict[tuple, list] = defaultdict(list)
-    for b in rows:
-        if b[LOCKED] and (b[LOCKED_UNTIL] is None or b[LOCKED_UNTIL] > now_text):
-            out.append(Decision(b[ID], KEEP, (f"locked until {b[LOCKED_UNTIL]}" if b[LOCKED_UNTIL] else "locked",)))
-            continue
-        job = b[JOB]
-        if job:
-            if job not in jobs:
-                out.append(Decision(b[ID], KEEP, (f"its job {job!r} no longer exists",)))
-                continue
-            scheduled[(job, b[ACCOUNT], b[DESTINATION])].append(b)
+    groups: dict[tuple, list] = {}
+    get = groups.get
+    for key, b in zip(map(_GROUP, rows), rows, strict=True):
+        group = get(key)
+        if group is None:
+            groups[key] = [b]
         else:
-            manual[(b[ACCOUNT], b[DESTINATION])].append(b)
+            group.append(b)
+    for key in [k for k in groups if k[0] is not None and not k[0]]:    # an empty job name is no job
+        groups.setdefault((None, *key[1:]), []).extend(groups.pop(key))
+    buckets: dict[tuple, dict] = {}           # (time zone, kind) -> {minute: bucket}
+    reasons: dict[str, tuple] = {}
+    for (job, _account, _destination), group in groups.items():
+        held = [b for b in filter(_LOCKED, group) if _held(b, now_text)]
+        if held:                              # a held backup is kept and counts toward nothing
+            out.extend(_decision((b[ID], KEEP, (f"locked until {b[LOCKED_UNTIL]}" if b[LOCKED_UNTIL] else "locked",)))
+                       for b in held)
+            group = list(group)
+            for b in held:
+                group.remove(b)
+        group.sort(key=_NEWEST_FIRST, reverse=True)
+        if job is None:
+            _on_demand(group, on_demand.keep, now_text, out)
+        elif job not in jobs:
+            why = (f"its job {job!r} no longer exists",)
+            out.extend(_decision((bid, KEEP, why)) for bid in map(_IDS, group))
+        else:
+            if job not in reasons:
+                reasons[job] = _job_reasons(job, jobs[job])
+            _rotate(jobs[job], group, buckets, reasons[job], out)
+    return out
 
-    buckets: dict[tuple, dict] = {}          # (time zone, kind) -> {minute: bucket}
-    for (job, _acc, _dest), group in scheduled.items():
-        policy = jobs[job]
-        group.sort(key=_newest_first, reverse=True)
-        more: list[tuple] = [()] * len(group)     # the calendar rules' reasons, by position
-        if policy.keep_daily or policy.keep_weekly or policy.keep_monthly:
+
+def _rotate(policy: JobPolicy, group: list[tuple], buckets: dict, reasons: tuple, out: list) -> None:
+    """One job's backups of one account at one destination, newest first."""
+    n = len(group)
+    masks = [0] * n                            # which calendar rules keep each backup, by position
+    for kind, _period, bit in _CALENDAR:
+        count = getattr(policy, "keep_" + kind)
+        if not count:
+            continue
+        cache = buckets.setdefault((policy.timezone, kind), {})
+        minutes = list(map(getitem, map(_CREATED, group), repeat(_MINUTE)))
+        found = list(map(cache.get, minutes))
+        if None in found:
             tz = zoneinfo.ZoneInfo(policy.timezone)
-            for kind, count in (("daily", policy.keep_daily), ("weekly", policy.keep_weekly),
-                                ("monthly", policy.keep_monthly)):
-                if not count:
-                    continue
-                cache = buckets.setdefault((policy.timezone, kind), {})
-                seen: set = set()
-                period = "day" if kind == "daily" else kind[:-2]
-                why = (f"newest of its {period} ({kind} {count})",)
-                for i, b in enumerate(group):
-                    minute = b[CREATED][:16]               # offsets are whole minutes
-                    bucket = cache.get(minute)
+            for i, bucket in enumerate(found):
+                if bucket is None:
+                    bucket = cache.get(minutes[i])
                     if bucket is None:
-                        bucket = cache[minute] = _bucket(from_iso(b[CREATED]).astimezone(tz), kind)
-                    if bucket in seen:
-                        continue
-                    if len(seen) >= count:
-                        break
-                    seen.add(bucket)
-                    more[i] += why
-        last = (f"one of the newest {policy.keep_last} of job {job}",)
-        beyond = (f"beyond job {job}'s retention",)
-        keep_last = policy.keep_last
-        for i, b in enumerate(group):
-            m = more[i]
-            if i < keep_last:
-                out.append(Decision(b[ID], KEEP, last + m))
-            elif m:
-                out.append(Decision(b[ID], KEEP, m))
-            else:
-                out.append(Decision(b[ID], REMOVE, beyond))
-
-    keep_n = on_demand.keep
-    for group in manual.values():
-        group.sort(key=_newest_first, reverse=True)
-        for i, b in enumerate(group):
-            bid, expires = b[ID], b[EXPIRES]
-            if expires and expires <= now_text:
-                out.append(Decision(bid, REMOVE, (f"on demand, expired {expires}",)))
-            elif i < keep_n:
-                out.append(Decision(bid, KEEP, (f"on demand, one of the newest {keep_n}"
-                                                + (f", expires {expires}" if expires else ""),)))
-            else:
-                out.append(Decision(bid, REMOVE, (f"on demand, beyond the newest {keep_n}",)))
-    decisions = tuple(out)
-    return Outcome(decisions, {d[0]: d for d in decisions})
+                        bucket = cache[minutes[i]] = _bucket(from_iso(group[i][CREATED]).astimezone(tz), kind)
+                    found[i] = bucket
+        newest_of = dict(zip(reversed(found), range(n - 1, -1, -1), strict=True))  # bucket -> newest position
+        for i in sorted(newest_of.values())[:count]:                  # the newest ``count`` buckets
+            masks[i] |= bit
+    within, beyond, beyond_action = reasons
+    k = min(policy.keep_last, n)
+    whys = list(map(within.__getitem__, masks[:k]))
+    whys += map(beyond.__getitem__, masks[k:])
+    acts = [KEEP] * k
+    acts += map(beyond_action.__getitem__, masks[k:])
+    out.extend(map(_decision, zip(map(_IDS, group), acts, whys, strict=True)))
 
 
-def _newest_first(b: tuple) -> tuple:
-    return (b[CREATED], b[ID])
+def _on_demand(group: list[tuple], keep_n: int, now_text: str, out: list) -> None:
+    """One account's on-demand backups at one destination, newest first."""
+    for i, b in enumerate(group):
+        bid, expires = b[ID], b[EXPIRES]
+        if expires and expires <= now_text:
+            out.append(_decision((bid, REMOVE, (f"on demand, expired {expires}",))))
+        elif i < keep_n:
+            out.append(_decision((bid, KEEP, (f"on demand, one of the newest {keep_n}"
+                                              + (f", expires {expires}" if expires else ""),))))
+        else:
+            out.append(_decision((bid, REMOVE, (f"on demand, beyond the newest {keep_n}",))))

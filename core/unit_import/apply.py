@@ -26,11 +26,11 @@ from operator import itemgetter
 
 from core.errors import DamagedBundleError, OtherUnitError, PlanRefusedError, UnitvaultError
 from core.progress import CancelToken, Reporter
+from core.support.bulk import gc_paused
 from core.support.clock import now_iso
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Unit, check_unit_name, wire_key
 from core.unit_import.compare import DIFF_LIMIT, Comparison, ValidationResult, compare
-from core.unit_import.hashes import gc_paused
 from core.unit_import.plan import RestorePlan, compute_plan
 
 # A replace section is wiped and re-inserted whole when more than this share of it changes (or when

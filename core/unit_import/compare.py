@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from core.errors import InvalidContentError, InvalidRecordError, NewerVersionError
 from core.progress import Reporter
 from core.schemas import section_errors
+from core.support.bulk import gc_paused
 from core.unit.digest import record_hash
 from core.unit.records import COUNT_KEYS, SECTIONS, SectionCounts, Unit
 from core.unit_import.diffs import RecordChange, field_diff
-from core.unit_import.hashes import gc_paused
 from core.unit_import.live import open_live
 
 MAX_DETAILS = 200

@@ -8,10 +8,8 @@ before anything is written (it equals ``unit digest`` of the result; a test hold
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from core.unit.records import SECTIONS
 
@@ -48,13 +46,3 @@ class BlobCache:
         return self._blobs[section]
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Bulk decoding allocates millions of containers; pausing the cyclic GC makes it ~5x cheaper."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

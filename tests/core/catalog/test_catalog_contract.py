@@ -91,15 +91,19 @@ def test_retention_reads_what_it_decides_by_and_decides_the_same_as_from_entries
     made = [BackupEntry(f"{n:016x}", "acc", "d1" if n % 3 else "d2", f"2026-01-{n + 1:02d}T02:00:00Z",
                         job="nightly" if n % 4 else None, locked=n == 5, locked_until=None,
                         expires_at="2026-01-20T00:00:00Z" if n % 4 == 0 else None) for n in range(12)]
-    for e in made:
+    users = BackupEntry("u" * 16, "acc", "user.acc", "2026-01-02T02:00:00Z")     # a user's own destination
+    for e in [*made, users]:
         catalog.backups.add(e)
-    rows = catalog.backups.retention_rows()
+    rows = catalog.backups.retention_rows(users=False)
     assert sorted(rows) == sorted(tuple(getattr(e, f) for f in FIELDS) for e in made)
+    assert users.id in {r[0] for r in catalog.backups.retention_rows()}
     assert {r[0] for r in catalog.backups.retention_rows("d2")} == {e.id for e in made if e.destination == "d2"}
+    assert {r[0] for r in catalog.backups.retention_rows(job="nightly")} == {e.id for e in made if e.job}
     policies = {"nightly": JobPolicy(keep_last=2, keep_daily=3, timezone="Europe/Berlin")}
     now = from_iso("2026-01-25T00:00:00Z")
     by_rows = decide(rows, policies, OnDemandPolicy(keep=1), now)
-    by_entries = decide(catalog.backups.list("acc"), policies, OnDemandPolicy(keep=1), now)
+    by_entries = decide([e for e in catalog.backups.list("acc") if e.id != users.id], policies, OnDemandPolicy(keep=1),
+                        now)
     assert sorted(by_rows.decisions) == sorted(by_entries.decisions)
     assert by_rows.by_id[made[5].id].reasons == ("locked",)
     assert {d.backup_id for d in by_rows.remove} and {d.backup_id for d in by_rows.keep}

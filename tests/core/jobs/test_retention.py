@@ -94,3 +94,29 @@ def test_days_are_the_jobs_days():
     utc = decide([b1, b2], {"j": JobPolicy(keep_last=1, keep_daily=2, timezone="UTC")}, OnDemandPolicy(), NOW)
     tokyo = decide([b1, b2], {"j": JobPolicy(keep_last=1, keep_daily=2, timezone="Asia/Tokyo")}, OnDemandPolicy(), NOW)
     assert actions(utc)[b2.id] == "remove" and actions(tokyo)[b2.id] == "keep"
+
+
+def test_the_decisions_do_not_depend_on_the_order_backups_come_in():
+    """The catalog returns backups in no particular order (a growing catalog holds them night by night,
+    every account interleaved): any order gives the same decisions, reasons included."""
+    import random
+
+    rnd = random.Random(7)
+    backups = []
+    for acc in ("acc1", "acc2", "acc3"):
+        for job in ("nightly", "weekly", "gone", None):
+            for i in range(40):
+                when = NOW - dt.timedelta(days=i, hours=rnd.randrange(24), minutes=rnd.randrange(60))
+                backups.append(BackupEntry(f"{acc}{job}{i:04d}", acc, "repo" if i % 3 else "other", to_iso(when),
+                                           "scheduled" if job else "on-demand", job=job, locked=i % 11 == 0,
+                                           locked_until=to_iso(NOW + dt.timedelta(days=1 - i % 3)) if i % 2 else None,
+                                           expires_at=to_iso(NOW - dt.timedelta(days=2 - i % 5)) if not job else None))
+    policies = {"nightly": JobPolicy(keep_last=3, keep_daily=5, keep_weekly=2, timezone="America/Sao_Paulo"),
+                "weekly": JobPolicy(keep_last=2, keep_monthly=1)}
+    first = decide(backups, policies, OnDemandPolicy(keep=4), NOW)
+    assert first.remove and first.keep
+    assert {d.backup_id for d in first.decisions} == {b.id for b in backups}
+    for _ in range(5):
+        rnd.shuffle(backups)
+        again = decide(backups, policies, OnDemandPolicy(keep=4), NOW)
+        assert sorted(again.decisions) == sorted(first.decisions)
