@@ -140,6 +140,32 @@ def _check_values(section: str, record: dict) -> int:
     return 2
 
 
+# Every map and array in msgpack starts with one marker byte (fixmap 0x80-0x8f, fixarray 0x90-0x9f,
+# array 16/32 0xdc/0xdd, map 16/32 0xde/0xdf); other bytes can look the same, never fewer of them.
+_NOT_CONTAINER = bytes(b for b in range(256) if not (0x80 <= b <= 0x9F or 0xDC <= b <= 0xDF))
+
+
+def container_bound(packed: bytes) -> int:
+    """At least as many as the maps and arrays these msgpack bytes hold (counted in C, no decoding)."""
+    return len(packed.translate(None, _NOT_CONTAINER))
+
+
+def _plainly_bounded(packed: bytes) -> int:
+    """What ``_check_values`` checks, proven from a record's own bytes when the proof is cheap: no more
+    container-like bytes than ``MAX_DEPTH`` bounds both the nesting and the count, and without a float32
+    marker or a float64 marker followed by an all-ones exponent there is no NaN or infinity. Returns
+    the bound on the record's maps and arrays, or -1 when the values must be walked."""
+    bound = container_bound(packed)
+    if bound > L.MAX_DEPTH or b"\xca" in packed:
+        return -1
+    i = packed.find(b"\xcb")
+    while i != -1:
+        if packed[i + 1] & 0x7F == 0x7F and packed[i + 2] & 0xF0 == 0xF0:
+            return -1
+        i = packed.find(b"\xcb", i + 1)
+    return bound
+
+
 def _check_tree(obj, where: str) -> None:
     if type(obj) is dict or type(obj) is list:
         try:
@@ -172,17 +198,21 @@ def _validator(section: str):
 _VALIDATORS: dict = {}
 
 
-def check_record(section: str, index: int, record) -> None:
+def check_record(section: str, index: int, record, packed: bytes | None = None) -> None:
     """Everything a reader checks on one decoded record (a writer runs it too, so every bundle it
-    writes is readable). Raises InvalidContentError naming the location, never a value."""
+    writes is readable). ``packed``: the record's msgpack bytes, when at hand; most records are then
+    proven within the depth, count and finiteness limits from their bytes alone, without a walk.
+    Raises InvalidContentError naming the location, never a value."""
     if type(record) is not dict:
         raise _invalid(section, index, "the record is not a map")
-    try:
-        containers = _check_values(section, record)
-    except _Bad as exc:
-        raise _invalid(section, index, str(exc)) from None
-    except RecursionError:
-        raise _invalid(section, index, "nesting too deep") from None
+    containers = -1 if packed is None else _plainly_bounded(packed)
+    if containers < 0:
+        try:
+            containers = _check_values(section, record)
+        except _Bad as exc:
+            raise _invalid(section, index, str(exc)) from None
+        except RecursionError:
+            raise _invalid(section, index, "nesting too deep") from None
     try:
         ok = _validator(section).is_valid(record)
     except (ValueError, TypeError):
@@ -233,14 +263,29 @@ def decode_block(section: str, raw: bytes, first_index: int) -> list[dict]:
     return out
 
 
+def _unpacker_for(raw: bytes):
+    """A block with fewer container-like bytes than one record may hold cannot hold a record over the
+    cap: it is decoded without the per-container count (a Python call per map and array)."""
+    if container_bound(raw) <= L.MAX_CONTAINERS:
+        return new_unpacker(), _no_reset
+    return counting_unpacker()
+
+
+def _no_reset() -> None:
+    pass
+
+
 def _decode_checked(section: str, raw: bytes, first_index: int) -> list | None:
     """Decode and check record by record; None when the bytes do not decode (slow path reports)."""
-    up, reset = counting_unpacker()
+    up, reset = _unpacker_for(raw)
     out: list = []
+    start = 0
     try:
         up.feed(raw)
         for obj in up:
-            check_record(section, first_index + len(out), obj)
+            end = up.tell()
+            check_record(section, first_index + len(out), obj, raw[start:end])
+            start = end
             out.append(obj)
             reset()
     except InvalidContentError:
@@ -287,7 +332,7 @@ def decode_block_unchecked(section: str, raw: bytes, first_index: int) -> list:
     """The records of a block whose bytes were already checked once (an import's second pass, which
     compares the sections' SHA-256 with the first pass's at its end): decoded with the reader's caps,
     the container cap included, but without the canonical, schema and value checks."""
-    up, reset = counting_unpacker()
+    up, reset = _unpacker_for(raw)
     out: list = []
     gc_was = gc.isenabled()
     gc.disable()

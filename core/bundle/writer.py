@@ -201,13 +201,14 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
             infos[section] = SectionInfo(records.count, records.size, sha.hexdigest())
             continue
         for record in records:
+            try:
+                b = pack_record(record)
+            except InvalidRecordError:
+                if validate:            # the checks say why (a nesting too deep, say) where they can
+                    _check(section, n, record, None)
+                raise
             if validate:
-                try:
-                    check_record(section, n, record)
-                except InvalidContentError as exc:
-                    raise InvalidRecordError(exc.message.replace("Invalid content", "Invalid record"),
-                                             details=exc.details) from None
-            b = pack_record(record)
+                _check(section, n, record, b)
             if len(b) > L.MAX_BLOCK_RAW:
                 raise InvalidRecordError(f"Record {n} of section {section} is larger than a block allows.")
             if pending + len(b) > L.MAX_BLOCK_RAW:
@@ -233,6 +234,14 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
         counts[section] = n
         infos[section] = SectionInfo(n, size, sha.hexdigest())
     return counts, infos
+
+
+def _check(section: str, n: int, record, packed: bytes | None) -> None:
+    try:
+        check_record(section, n, record, packed)
+    except InvalidContentError as exc:
+        raise InvalidRecordError(exc.message.replace("Invalid content", "Invalid record"),
+                                 details=exc.details) from None
 
 
 def _flush(fh, enc, zc, index: int, parts: list[bytes], sha) -> None:

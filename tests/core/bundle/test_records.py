@@ -94,3 +94,58 @@ def test_a_small_bundle_of_fifteen_million_empty_lists_stays_bounded(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 64 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def _nested(depth: int, leaf):
+    for _ in range(depth):
+        leaf = {"k": [leaf]} if depth % 2 else [leaf]
+    return leaf
+
+
+@pytest.mark.parametrize("value, why", [
+    (float("nan"), "not finite"), (float("inf"), "not finite"), ({"x": [1.5, -float("inf")]}, "not finite"),
+    (_nested(40, 1), "nesting deeper"), ([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "nesting deeper"),
+])
+def test_an_export_refuses_the_values_a_reader_would_refuse(tmp_path, value, why):
+    """The writer proves most records within the limits from their packed bytes; the rest are walked,
+    so a value a reader refuses is never written."""
+    from core.bundle import write_bundle
+    from core.errors import InvalidRecordError
+
+    record = {"key": "a.b", "value": value, "secret": False, "description": ""}
+    with pytest.raises(InvalidRecordError, match=why):
+        write_bundle(tmp_path / "x.uvault", unit_id="u", unit_name="x", sections={"config_keys": [record]},
+                     raw_key=b"k" * 32)
+    assert not (tmp_path / "x.uvault").exists()
+
+
+def test_the_byte_level_proof_never_passes_a_value_the_walk_refuses():
+    """Soundness of the fast path: whenever a record's bytes prove it within the limits, walking it
+    agrees, and the bound is at least the real number of maps and arrays."""
+    import math
+    import random
+
+    from core.bundle.records import _check_values, _plainly_bounded, pack_record
+
+    rnd = random.Random(5)
+    leaves = [0, 1, -1, 2**40, 0.5, -2.5e300, math.nan, math.inf, -math.inf, "é\u02c7", "x" * 40, None, True,
+              5e-324, 1.7976931348623157e308]
+
+    def value(depth):
+        roll = rnd.random()
+        if depth > 36 or roll < 0.4:
+            return rnd.choice(leaves)
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rnd.randrange(4))]
+        return {f"k{i}": value(depth + 1) for i in range(rnd.randrange(4))}
+
+    proven = walked = 0
+    for _ in range(3000):
+        record = {"key": "a.b", "value": value(2), "secret": False, "description": ""}
+        bound = _plainly_bounded(pack_record(record))
+        if bound < 0:
+            walked += 1
+            continue
+        proven += 1
+        assert _check_values("config_keys", record) <= bound      # raises on anything over the limits
+    assert proven > 500 and walked > 500
