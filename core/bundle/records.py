@@ -150,13 +150,20 @@ def container_bound(packed: bytes) -> int:
     return len(packed.translate(None, _NOT_CONTAINER))
 
 
-def _plainly_bounded(packed: bytes) -> int:
-    """What ``_check_values`` checks, proven from a record's own bytes when the proof is cheap: no more
-    container-like bytes than ``MAX_DEPTH`` bounds both the nesting and the count, and without a float32
-    marker or a float64 marker followed by an all-ones exponent there is no NaN or infinity. Returns
-    the bound on the record's maps and arrays, or -1 when the values must be walked."""
+def _plainly_bounded(section: str, record: dict, packed: bytes) -> int:
+    """What ``_check_values`` checks, proven from a record's own bytes when the proof is cheap: the
+    nesting is at most the container-like bytes less the containers that cannot be on the deepest
+    path (a path goes through one element of a workspace's applications, so the other applications
+    are off it), and without a float32 marker or a float64 marker followed by an all-ones exponent
+    there is no NaN or infinity. Returns the bound on the record's maps and arrays, or -1 when the
+    values must be walked."""
     bound = container_bound(packed)
-    if bound > L.MAX_DEPTH or b"\xca" in packed:
+    off_path = 0
+    if section == "workspaces":
+        apps = record.get("applications")
+        if type(apps) is list:
+            off_path = max(0, sum(type(a) is dict or type(a) is list for a in apps) - 1)
+    if bound - off_path > L.MAX_DEPTH or bound > L.MAX_CONTAINERS or b"\xca" in packed:
         return -1
     i = packed.find(b"\xcb")
     while i != -1:
@@ -205,7 +212,7 @@ def check_record(section: str, index: int, record, packed: bytes | None = None) 
     Raises InvalidContentError naming the location, never a value."""
     if type(record) is not dict:
         raise _invalid(section, index, "the record is not a map")
-    containers = -1 if packed is None else _plainly_bounded(packed)
+    containers = -1 if packed is None else _plainly_bounded(section, record, packed)
     if containers < 0:
         try:
             containers = _check_values(section, record)

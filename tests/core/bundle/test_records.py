@@ -139,13 +139,44 @@ def test_the_byte_level_proof_never_passes_a_value_the_walk_refuses():
             return [value(depth + 1) for _ in range(rnd.randrange(4))]
         return {f"k{i}": value(depth + 1) for i in range(rnd.randrange(4))}
 
+    def app(i):
+        return {"id": f"a{i}", "name": "n", "kind": "k", "position": i, "config": {"c": value(5)}}
+
     proven = walked = 0
-    for _ in range(3000):
-        record = {"key": "a.b", "value": value(2), "secret": False, "description": ""}
-        bound = _plainly_bounded(pack_record(record))
+    for n in range(3000):
+        if n % 2:
+            section, record = "config_keys", {"key": "a.b", "value": value(2), "secret": False, "description": ""}
+        else:
+            section = "workspaces"
+            record = {"id": "w", "name": "w", "description": "", "owner": "o@example.org",
+                      "applications": [app(i) for i in range(rnd.randrange(12))]}
+        bound = _plainly_bounded(section, record, pack_record(record))
         if bound < 0:
             walked += 1
             continue
         proven += 1
-        assert _check_values("config_keys", record) <= bound      # raises on anything over the limits
+        assert _check_values(section, record) <= bound      # raises on anything over the limits
     assert proven > 500 and walked > 500
+
+
+@pytest.mark.parametrize("apps", [1, 2, 5, 12])
+def test_a_workspace_nested_one_level_too_deep_is_never_proven_within_the_limit(apps):
+    """At the edge: an application config reaching exactly the deepest level a reader takes passes,
+    one level more is walked and refused, however many applications sit beside it."""
+    from core.bundle.records import _Bad, _check_values, _plainly_bounded, pack_record
+
+    def workspace(depth):          # the record (1), applications (2), an application (3), its config (4) ...
+        deep: object = 0
+        for _ in range(depth - 4):
+            deep = [deep]
+        configs = [{"c": deep}] + [None] * (apps - 1)     # the others: one map each, off the path
+        return {"id": "w", "name": "w", "description": "", "owner": "o@example.org",
+                "applications": [{"id": f"a{i}", "name": "n", "kind": "k", "position": i, "config": c}
+                                 for i, c in enumerate(configs)]}
+
+    edge, over = workspace(32), workspace(33)
+    assert _plainly_bounded("workspaces", edge, pack_record(edge)) >= 0
+    _check_values("workspaces", edge)
+    assert _plainly_bounded("workspaces", over, pack_record(over)) == -1
+    with pytest.raises(_Bad):
+        _check_values("workspaces", over)
