@@ -272,6 +272,22 @@ class Repository:
     def list_pack_ids(self, acc: str) -> set[str]:
         return {n.rsplit("/", 1)[-1] for n in self._names(f"accounts/{acc}/packs/") if HEX_RE.match(n.rsplit("/", 1)[-1])}
 
+    def pack_sizes(self, acc: str) -> dict[str, tuple[int, float | None]]:
+        """Every pack of the account with its size and modification time, from one listing (a
+        pack found anywhere but at its own path counts as empty and undated, as a failed stat would)."""
+        prefix = f"accounts/{acc}/packs/"
+        out: dict[str, tuple[int, float | None]] = {}
+        for info in self.dest.list_info(prefix):
+            key = info.key.strip("/")
+            pid = key.rsplit("/", 1)[-1]
+            if not key.startswith(prefix) or not HEX_RE.match(pid):
+                continue
+            if key == self.pack_path(acc, pid):
+                out[pid] = (max(0, int(info.size)), info.mtime)   # the destination is not trusted
+            else:
+                out.setdefault(pid, (0, None))
+        return out
+
     def list_index_ids(self, acc: str) -> set[str]:
         return {n for n in self._names(f"accounts/{acc}/index/") if HEX_RE.match(n)}
 

@@ -85,6 +85,10 @@ class Destination(Protocol):
     def list(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with ``prefix`` (recursive), in ascending byte order."""
 
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """``list`` with each object's size and modification time, from the listing itself (one
+        round trip per page or directory, not one per object)."""
+
     def stat(self, key: str) -> ObjectInfo:
         """Size and modification time; ObjectNotFoundError if missing."""
 

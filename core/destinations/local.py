@@ -125,13 +125,27 @@ class LocalDestination(ExistsViaStat):
             raise self._error(exc, "delete", key) from None
 
     def list(self, prefix: str = "") -> Iterator[str]:
+        for key, _entry in self._entries(prefix):
+            yield key
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        for key, entry in self._entries(prefix):
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue                                   # gone since it was listed
+            except OSError as exc:
+                raise self._error(exc, "stat", key) from None
+            yield ObjectInfo(key, st.st_size, st.st_mtime)
+
+    def _entries(self, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
         check_prefix(prefix)
         self._check_root()
         head = prefix.rpartition("/")[0]
         start = self.root.joinpath(*head.split("/")) if head else self.root
         yield from self._walk(start, head, prefix)
 
-    def _walk(self, directory: Path, rel: str, prefix: str) -> Iterator[str]:
+    def _walk(self, directory: Path, rel: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
         """Keys under ``directory`` in ascending byte order: siblings sorted with a '/' after
         directory names, which is exactly how their keys compare."""
         try:
@@ -149,7 +163,7 @@ class LocalDestination(ExistsViaStat):
                 if key.startswith(prefix) or prefix.startswith(key + "/"):
                     yield from self._walk(Path(entry.path), key, prefix)
             elif entry.is_file(follow_symlinks=False) and key.startswith(prefix):
-                yield key
+                yield key, entry
 
     def close(self) -> None:
         pass

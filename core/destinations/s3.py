@@ -187,6 +187,15 @@ class S3Destination(ExistsViaStat):
             pass
 
     def list(self, prefix: str = "") -> Iterator[str]:
+        for key, _item in self._items(prefix):
+            yield key
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        for key, item in self._items(prefix):
+            modified = item.get("LastModified")
+            yield ObjectInfo(key, int(item.get("Size", 0)), modified.timestamp() if modified else None)
+
+    def _items(self, prefix: str) -> Iterator[tuple[str, dict]]:
         check_prefix(prefix)
         token = None
         cut = len(self._prefix)
@@ -198,7 +207,7 @@ class S3Destination(ExistsViaStat):
             for item in page.get("Contents", ()):
                 key = item["Key"][cut:]
                 if _valid(key):
-                    yield key
+                    yield key, item
             if not page.get("IsTruncated"):
                 return
             token = page.get("NextContinuationToken")

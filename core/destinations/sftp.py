@@ -216,21 +216,25 @@ class SFTPDestination(ExistsViaStat):
         self._run("delete", None, _remove, self._remote(check_key(key)))
 
     def list(self, prefix: str = "") -> Iterator[str]:
+        for info in self.list_info(prefix):
+            yield info.key
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
         check_prefix(prefix)
         head = prefix.rpartition("/")[0]
         yield from self._walk(head, prefix)
 
-    def _walk(self, rel: str, prefix: str) -> Iterator[str]:
+    def _walk(self, rel: str, prefix: str) -> Iterator[ObjectInfo]:
         directory = self._remote(rel) if rel else (self._prefix.rstrip("/") or ("/" if self._prefix else "."))
         entries = self._run("list", None, _readdir, directory)
-        for sort_name, is_dir in entries:
+        for sort_name, is_dir, size, mtime in entries:
             name = sort_name.rstrip("/")
             key = f"{rel}/{name}" if rel else name
             if is_dir:
                 if key.startswith(prefix) or prefix.startswith(key + "/"):
                     yield from self._walk(key, prefix)
             elif key.startswith(prefix):
-                yield key
+                yield ObjectInfo(key, size, mtime)
 
     def close(self) -> None:
         with self._lock:
@@ -390,8 +394,9 @@ async def _remove(fs, path: str) -> None:
                 raise
 
 
-async def _readdir(fs, directory: str) -> list[tuple[str, bool]]:
-    """Entries of ``directory`` as (name, is_dir), dot names skipped, in key order; [] if missing."""
+async def _readdir(fs, directory: str) -> list[tuple[str, bool, int, float | None]]:
+    """Entries of ``directory`` as (name, is_dir, size, mtime), dot names skipped, in key order; []
+    if missing."""
     from asyncssh import sftp
 
     async with fs._pool.get() as ch:
@@ -406,9 +411,9 @@ async def _readdir(fs, directory: str) -> list[tuple[str, bool]]:
             continue
         perms = n.attrs.permissions or 0
         if _stat.S_ISDIR(perms):
-            out.append((name + "/", True))
+            out.append((name + "/", True, 0, None))
         elif _stat.S_ISREG(perms):
-            out.append((name, False))
+            out.append((name, False, int(n.attrs.size or 0), float(n.attrs.mtime) if n.attrs.mtime is not None else None))
     out.sort(key=lambda e: e[0])
     return out
 

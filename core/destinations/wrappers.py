@@ -95,16 +95,25 @@ class RetryingDestination:
         return self._call(self.inner.delete, key)
 
     def list(self, prefix: str = "") -> Iterator[str]:
+        return self._resumed(self.inner.list, prefix, lambda key: key)
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        return self._resumed(self.inner.list_info, prefix, lambda info: info.key)
+
+    def _resumed(self, listing, prefix: str, key_of) -> Iterator:
+        """A listing that survives transient failures: it starts again and skips what it already
+        gave (keys come in ascending order)."""
         attempt, start = 0, self._clock()
         last: str | None = None
         while True:
             try:
-                for key in self.inner.list(prefix):
+                for item in listing(prefix):
+                    key = key_of(item)
                     if last is not None and key <= last:
                         continue
                     last = key
                     attempt = 0
-                    yield key
+                    yield item
                 return
             except TransientDestinationError as exc:
                 self._wait_or_give_up(exc, attempt, start)
@@ -190,6 +199,9 @@ class BandwidthLimitedDestination:
 
     def list(self, prefix: str = "") -> Iterator[str]:
         return self.inner.list(prefix)
+
+    def list_info(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        return self.inner.list_info(prefix)
 
     def close(self) -> None:
         self.inner.close()

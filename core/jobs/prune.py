@@ -176,7 +176,7 @@ def _prune_account(ctx, repo, name: str, acc: str, dry_run: bool, grace, credent
         except UnitvaultError as exc:
             return PrunePlan(acc, (), {}, skipped=f"backup {sid} cannot be read ({exc.message}); nothing is "
                                                   "removed while a backup might need it")
-    sizes = _pack_sizes(repo, acc)
+    sizes = repo.pack_sizes(acc)
     indexes: dict[str, set[str]] = {}
     for pid in repo.list_index_ids(acc):
         try:
@@ -205,15 +205,3 @@ def _prune_account(ctx, repo, name: str, acc: str, dry_run: bool, grace, credent
     if gone or decided.orphan_indexes:
         ctx.catalog.blobs.forget_packs(name, acc, gone + list(decided.orphan_indexes))
     return decided
-
-
-def _pack_sizes(repo, acc: str) -> dict[str, tuple[int, float | None]]:
-    out = {}
-    for pid in repo.list_pack_ids(acc):
-        try:
-            info = repo.dest.stat(repo.pack_path(acc, pid))
-            out[pid] = (int(info.size), info.mtime)
-        except UnitvaultError:
-            out[pid] = (0, None)
-    return out
-

@@ -113,6 +113,20 @@ def test_nested_keys_and_listing(destination):
 
 def test_list_of_empty_destination(destination):
     assert list(destination.list()) == []
+    assert list(destination.list_info()) == []
+
+
+def test_a_listing_with_sizes_agrees_with_stat(destination):
+    """What prune reads for every pack in one listing: the same keys as ``list``, each with the size
+    and time ``stat`` gives (folders are not objects)."""
+    keys = {"p/00/0011": b"a" * 5, "p/00/0022": b"", "p/ff/ff33": b"b" * 70_000, "q/other": b"c"}
+    for key, data in keys.items():
+        destination.put(key, data)
+    got = list(destination.list_info("p/"))
+    assert [i.key for i in got] == list(destination.list("p/")) == ["p/00/0011", "p/00/0022", "p/ff/ff33"]
+    for info in got:
+        st = destination.stat(info.key)
+        assert (info.size, info.mtime) == (st.size, st.mtime) and info.size == len(keys[info.key])
 
 
 def test_delete(destination):

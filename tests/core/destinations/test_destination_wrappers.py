@@ -140,6 +140,25 @@ def test_listing_resumes_after_the_last_key(tmp_path):
     assert len(clock.sleeps) == 1
 
 
+def test_a_listing_with_sizes_resumes_after_the_last_key(tmp_path):
+    class FlakyInfo(LocalDestination):
+        broke = False
+
+        def list_info(self, prefix=""):
+            for i, info in enumerate(super().list_info(prefix)):
+                if i == 3 and not self.broke:
+                    self.broke = True
+                    raise TransientDestinationError("cut")
+                yield info
+
+    inner = FlakyInfo("l", tmp_path)
+    for i in range(6):
+        inner.put(f"k{i}", b"x" * i)
+    clock = FakeClock()
+    assert [(i.key, i.size) for i in retrying(inner, clock).list_info()] == [(f"k{i}", i) for i in range(6)]
+    assert len(clock.sleeps) == 1
+
+
 def test_token_bucket_keeps_the_average_rate():
     clock = FakeClock()
     bucket = TokenBucket(1000, clock=clock, sleep=clock.sleep)

@@ -62,8 +62,14 @@ def test_forget_then_prune_twice_frees_the_space_and_every_other_backup_still_ve
     before = _packs(tmp_path)
     backups.forget_backup(ctx, backups.ForgetBackup(first, confirmed=True))
     clock.advance(hours=2)                      # the packs are older than the grace
+    from core.destinations.local import LocalDestination
+
+    stats, real_stat = [], LocalDestination.stat
+    monkeypatch.setattr(LocalDestination, "stat", lambda self, key: stats.append(key) or real_stat(self, key))
     dry = backups.prune_destination(ctx, backups.PruneDestination("repo", dry_run=True))
     assert dry.plans[0].count(CONDEMN) >= 1 and _packs(tmp_path) == before
+    assert not [k for k in stats if "/packs/" in k]         # sizes from the listing, not a round trip per pack
+    assert dry.plans[0].bytes(CONDEMN) >= 3 << 20
     marked = backups.prune_destination(ctx, backups.PruneDestination("repo"))
     assert marked.deleted_packs == 0 and _packs(tmp_path) == before      # first prune only marks
     clock.advance(hours=2)
