@@ -488,10 +488,7 @@ class AccountTagsDialog(TaskDialog):
                 if self.list.item(i).checkState() == Qt.CheckState.Checked}
 
     def save(self) -> None:
-        now = self.chosen()
-        add = tuple(sorted(now - set(self.account.tags)))
-        remove = tuple(sorted(set(self.account.tags) - now))
-        self.run(account_ops.set_tags(self.ctx, self.account.username, add, remove),
+        self.run(account_ops.set_tags(self.ctx, self.account.username, tuple(sorted(self.chosen()))),
                  lambda r: self.finish(self.saved, r), what="tags")
 
     def showEvent(self, event):  # noqa: N802

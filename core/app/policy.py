@@ -142,7 +142,7 @@ RULES: dict[str, str] = {
     "job.list": BACKUP, "job.show": BACKUP, "job.schedule-preview": SIGNED_IN, "job.retention-preview": BACKUP,
     "job.run": BACKUP, "job.add": ADMIN_ONLY, "job.edit": ADMIN_ONLY, "job.remove": ADMIN_ONLY,
     "tag.list": BACKUP, "tag.add": ADMIN_ONLY, "tag.edit": ADMIN_ONLY, "tag.remove": ADMIN_ONLY,
-    "tag.assign": ADMIN_ONLY,
+    "tag.assign": ADMIN_ONLY, "tag.set": ADMIN_ONLY,
     "priority.list": BACKUP, "priority.set": ADMIN_ONLY, "priority.kind": ADMIN_ONLY,
     "queue.add": VIA, "queue.list": SIGNED_IN, "queue.show": BACKUP, "queue.cancel": BACKUP, "queue.retry": BACKUP,
     "queue.run": BACKUP, "queue.settings-show": BACKUP, "queue.settings-set": ADMIN_ONLY,

@@ -83,6 +83,34 @@ def assign_tag(ctx, req: TagAccount, *, actor, reporter) -> bool:
     return ctx.catalog.tags.unassign(req.tag, account.id)
 
 
+@dataclass(frozen=True)
+class SetAccountTags:
+    account: str
+    tags: tuple[str, ...]           # the account's tags, all of them, once this is done
+
+
+@dataclass(frozen=True)
+class TagsChanged:
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@use_case("tag.set", writes=True, target=lambda r: f"{r.account}: {', '.join(sorted(r.tags)) or 'no tags'}")
+def set_account_tags(ctx, req: SetAccountTags, *, actor, reporter) -> TagsChanged:
+    """The account's tags become exactly ``tags``, in one transaction: the missing ones are assigned,
+    the others taken off (an unknown tag changes nothing and is refused)."""
+    cat = ctx.catalog
+    with cat.write() as c:
+        account = cat.accounts.get(req.account, c)
+        wanted, had = set(req.tags), set(account.tags)
+        added, removed = tuple(sorted(wanted - had)), tuple(sorted(had - wanted))
+        for tag in added:
+            cat.tags.assign(tag, account.id, c)
+        for tag in removed:
+            cat.tags.unassign(tag, account.id, c)
+    return TagsChanged(added, removed)
+
+
 # --- priority groups ---------------------------------------------------------------------------------------
 @use_case("priority.list")
 def list_priorities(ctx, request=None, *, actor, reporter) -> dict:

@@ -166,8 +166,8 @@ def _plainly_bounded(section: str, record: dict, packed: bytes) -> int:
     if bound - off_path > L.MAX_DEPTH or bound > L.MAX_CONTAINERS or b"\xca" in packed:
         return -1
     i = packed.find(b"\xcb")
-    while i != -1:
-        if packed[i + 1] & 0x7F == 0x7F and packed[i + 2] & 0xF0 == 0xF0:
+    while i != -1:        # a float64 is its marker and 8 bytes; a lone marker byte near the end is not one
+        if i + 2 >= len(packed) or (packed[i + 1] & 0x7F == 0x7F and packed[i + 2] & 0xF0 == 0xF0):
             return -1
         i = packed.find(b"\xcb", i + 1)
     return bound

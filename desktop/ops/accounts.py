@@ -74,12 +74,9 @@ def unit_names(ctx) -> list[str]:
 
 
 # --- tags of one account ------------------------------------------------------------------------------
-def set_tags(ctx, name: str, add: tuple[str, ...], remove: tuple[str, ...]) -> Task:
+def set_tags(ctx, name: str, chosen: tuple[str, ...]) -> Task:
     def fn(reporter):
-        for tag in add:
-            tags.assign_tag(ctx, tags.TagAccount(tag, name, True), reporter=reporter)
-        for tag in remove:
-            tags.assign_tag(ctx, tags.TagAccount(tag, name, False), reporter=reporter)
+        tags.set_account_tags(ctx, tags.SetAccountTags(name, chosen), reporter=reporter)
         return accounts.show_account(ctx, accounts.AccountRef(name), reporter=reporter)
     return fn
 

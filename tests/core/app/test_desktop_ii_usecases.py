@@ -277,3 +277,21 @@ def test_a_jobs_retention_is_previewed_with_unsaved_keep_counts(home, tmp_path):
         assert ctx.catalog.jobs.get("nightly").keep_last == 5                                # nothing saved
     finally:
         ctx.close()
+
+
+def test_an_accounts_tags_are_set_as_a_whole_in_one_transaction(ctx, tmp_path):
+    """What the account's tags dialog saves: the account ends with exactly the chosen tags; a tag that
+    does not exist refuses the whole change."""
+    for name in ("red", "green", "blue"):
+        tags.add_tag(ctx, tags.AddTag(name, "#336699"))
+    accounts.add_account(ctx, accounts.AddAccount("alice", str(small_home(tmp_path))))
+    tags.assign_tag(ctx, tags.TagAccount("red", "alice"))
+    tags.assign_tag(ctx, tags.TagAccount("green", "alice"))
+    changed = tags.set_account_tags(ctx, tags.SetAccountTags("alice", ("green", "blue")))
+    assert (changed.added, changed.removed) == (("blue",), ("red",))
+    assert sorted(ctx.catalog.accounts.get("alice").tags) == ["blue", "green"]
+    with pytest.raises(NotFoundError):
+        tags.set_account_tags(ctx, tags.SetAccountTags("alice", ("blue", "red", "zzz")))   # red first, then none
+    assert sorted(ctx.catalog.accounts.get("alice").tags) == ["blue", "green"]      # nothing half done
+    unchanged = tags.set_account_tags(ctx, tags.SetAccountTags("alice", ("blue", "green")))
+    assert unchanged == tags.TagsChanged((), ())

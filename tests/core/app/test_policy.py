@@ -41,7 +41,7 @@ EXPECTED: dict[str, set[str]] = {
     "destination.add": {A}, "destination.remove": {A}, "destination.scan": {A},
     "job.list": {A, H}, "job.show": {A, H}, "job.schedule-preview": ALL, "job.retention-preview": {A, H},
     "job.run": {A, H}, "job.add": {A}, "job.edit": {A}, "job.remove": {A},
-    "tag.list": {A, H}, "tag.add": {A}, "tag.edit": {A}, "tag.remove": {A}, "tag.assign": {A},
+    "tag.list": {A, H}, "tag.add": {A}, "tag.edit": {A}, "tag.remove": {A}, "tag.assign": {A}, "tag.set": {A},
     "priority.list": {A, H}, "priority.set": {A}, "priority.kind": {A},
     "queue.add": {A, H}, "queue.list": ALL, "queue.show": {A, H}, "queue.cancel": {A, H}, "queue.retry": {A, H},
     "queue.run": {A, H}, "queue.settings-show": {A, H}, "queue.settings-set": {A},

@@ -157,6 +157,11 @@ def test_the_byte_level_proof_never_passes_a_value_the_walk_refuses():
         proven += 1
         assert _check_values(section, record) <= bound      # raises on anything over the limits
     assert proven > 500 and walked > 500
+    # a float marker's byte that is not a float: an integer 203 (0xcc 0xcb), last in its record
+    for tail in ([1, 203], 203, [0.5, 203]):
+        record = {"id": "p", "name": "n", "description": "", "workspaces": tail}
+        packed = pack_record(record)
+        assert packed.endswith(b"\xcb") and _plainly_bounded("profiles", record, packed) == -1
 
 
 @pytest.mark.parametrize("apps", [1, 2, 5, 12])
