@@ -417,6 +417,7 @@ class BackupLimitsBox(QGroupBox):
         v.addLayout(form)
         self.message = message_label("limitsMessage")
         v.addWidget(self.message)
+        self.loaded: dict | None = None       # the values last read or saved
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(600)
@@ -431,35 +432,46 @@ class BackupLimitsBox(QGroupBox):
         s.setAccessibleName(accessible)
         return s
 
+    def _spins(self) -> dict[str, QSpinBox]:
+        return {"download_ttl": self.ttl, "ondemand_max": self.od_max, "ondemand_keep": self.od_keep,
+                "ondemand_ttl_days": self.od_days}
+
     def refresh(self) -> None:
-        limits = tag_ops.backup_settings(self.ctx)
-        for spin, value in ((self.ttl, tag_ops.download_ttl(self.ctx)), (self.od_max, limits.ondemand_max),
-                            (self.od_keep, limits.ondemand_keep), (self.od_days, limits.ondemand_ttl_days)):
+        """Read on a worker (the catalog may be a server); the spin boxes show what was read."""
+        self.runner.run(tag_ops.backup_limits(self.ctx), name="backup limits", lane="pool", background=True,
+                        on_success=self._show)
+
+    def _show(self, values: dict) -> None:
+        self.loaded = dict(values)
+        for key, spin in self._spins().items():
             spin.blockSignals(True)
-            spin.setValue(value)
+            spin.setValue(values[key])
             spin.blockSignals(False)
 
     def save(self) -> None:
+        """Saves what differs from what was last read or saved (nothing before the first read)."""
         self.timer.stop()
-        limits = tag_ops.backup_settings(self.ctx)
-        ttl = tag_ops.download_ttl(self.ctx)
-        changes = {}
-        if self.od_max.value() != limits.ondemand_max:
-            changes["ondemand_max"] = self.od_max.value()
-        if self.od_keep.value() != limits.ondemand_keep:
-            changes["ondemand_keep"] = self.od_keep.value()
-        if self.od_days.value() != limits.ondemand_ttl_days:
-            changes["ondemand_ttl_days"] = self.od_days.value()
+        if self.loaded is None:
+            return
+        changes = {k: spin.value() for k, spin in self._spins().items() if spin.value() != self.loaded[k]}
+        ttl = changes.pop("download_ttl", None)
 
         def failed(exc):
             info = describe(exc)
             if info is not None:
                 say(self.message, "Not saved. " + error_html(info))
             self.refresh()
+
+        def saved(done: dict, text: str) -> None:
+            self.loaded.update(done)
+            say(self.message, text)
         if changes:
+            self.loaded.update(changes)         # a second edit before this lands is compared with it
             self.runner.run(tag_ops.set_backup_settings(self.ctx, **changes), name="backup settings", lane="pool",
-                            on_success=lambda _s: say(self.message, "Saved."), on_failure=failed)
-        if self.ttl.value() != ttl:
-            self.runner.run(tag_ops.set_download_ttl(self.ctx, self.ttl.value()), name="download ttl", lane="pool",
-                            on_success=lambda n: say(self.message, f"Saved: downloads are removed after "
-                                                                   f"{fmt.count(n, 'day')}."), on_failure=failed)
+                            on_success=lambda _s: saved(changes, "Saved."), on_failure=failed)
+        if ttl is not None:
+            self.loaded["download_ttl"] = ttl
+            self.runner.run(tag_ops.set_download_ttl(self.ctx, ttl), name="download ttl", lane="pool",
+                            on_success=lambda n: saved({"download_ttl": n}, f"Saved: downloads are removed after "
+                                                                            f"{fmt.count(n, 'day')}."),
+                            on_failure=failed)

@@ -66,8 +66,14 @@ def set_backup_settings(ctx, *, ondemand_max=None, ondemand_keep=None, ondemand_
     return fn
 
 
-def download_ttl(ctx) -> int:
-    return settings.show_retention(ctx).download_ttl_days
+def backup_limits(ctx) -> Task:
+    """The General tab's account-backup settings, by the names its spin boxes go by."""
+    def fn(reporter):
+        limits = settings.show_backup_settings(ctx, reporter=reporter)
+        return {"download_ttl": settings.show_retention(ctx, reporter=reporter).download_ttl_days,
+                "ondemand_max": limits.ondemand_max, "ondemand_keep": limits.ondemand_keep,
+                "ondemand_ttl_days": limits.ondemand_ttl_days}
+    return fn
 
 
 def set_download_ttl(ctx, days: int) -> Task:

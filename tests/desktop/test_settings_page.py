@@ -151,3 +151,25 @@ def test_settings_changed_by_the_cli_show_when_the_page_is_shown(window, page, d
     demo_ctx.settings.set("snapshots/keep", 7)
     window.sidebar.setCurrentRow(4)
     assert page.keep.value() == 7
+
+
+def test_the_account_backup_limits_load_off_the_gui_thread_and_save_what_changed(window, page, demo_ctx, qtbot):
+    """The limits are read by a worker; leaving a field saves that field (and only what differs from
+    what was read): the catalog holds it and the box says so."""
+    from core.app import settings
+
+    box = page.limits
+    qtbot.waitUntil(lambda: box.loaded is not None, timeout=WAIT_MS)
+    before = settings.show_backup_settings(demo_ctx)
+    assert box.od_max.value() == before.ondemand_max and box.od_keep.value() == before.ondemand_keep
+    audit_before = len(demo_ctx.catalog.audit.list())
+    box.save()                                      # nothing changed: nothing written
+    wait_tasks(qtbot, window)
+    assert len(demo_ctx.catalog.audit.list()) == audit_before
+    box.od_max.setValue(before.ondemand_max - 1)
+    box.od_max.editingFinished.emit()
+    qtbot.waitUntil(lambda: settings.show_backup_settings(demo_ctx).ondemand_max == before.ondemand_max - 1,
+                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Saved." in box.message.text(), timeout=WAIT_MS)
+    after = settings.show_backup_settings(demo_ctx)
+    assert (after.ondemand_keep, after.ondemand_ttl_days) == (before.ondemand_keep, before.ondemand_ttl_days)
