@@ -45,16 +45,23 @@ class PreviewImport:
 @use_case("import.preview", target=lambda r: f"{r.path} -> {r.into or '(its own unit)'}")
 def preview_import(ctx, req: PreviewImport, *, actor, reporter) -> ImportPlan:
     from core.unit_import import preview_import as preview
+    from core.unit_import.live import start_live
     from core.unit_import.source import BundleSource
 
     if req.into is not None:
         check_unit_name(req.into)
     sections = parse_sections(req.sections) if isinstance(req.sections, str) else req.sections
-    source = BundleSource(open_bundle_with(req.path, req.key), path=req.path)
-    reporter.check()
-    target = req.into or source.source_unit_name
-    return ImportPlan(Path(req.path), source, preview(ctx.units, source, target, mode=req.mode, sections=sections,
-                                                      reporter=reporter))
+    # a big target's live side starts reading in its helper while the bundle's key is derived
+    live = start_live(ctx.units, req.into) if req.into is not None else None
+    try:
+        source = BundleSource(open_bundle_with(req.path, req.key), path=req.path)
+        reporter.check()
+        target = req.into or source.source_unit_name
+        return ImportPlan(Path(req.path), source, preview(ctx.units, source, target, mode=req.mode,
+                                                          sections=sections, reporter=reporter, live=live))
+    finally:
+        if live is not None:
+            live.close()
 
 
 @dataclass(frozen=True)

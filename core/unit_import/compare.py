@@ -417,12 +417,13 @@ def _key_of(section: str, wire) -> str | None:
 
 
 def compare(store, unit: Unit | None, source, reporter: Reporter | None = None, *,
-            diff_limit: int = DIFF_LIMIT) -> tuple[ValidationResult, Comparison]:
+            diff_limit: int = DIFF_LIMIT, live=None) -> tuple[ValidationResult, Comparison]:
     """Validate ``source`` and compare it with ``unit`` (None: a unit that does not exist yet) in one
-    streaming pass; raise the first failing validation stage's error. Writes nothing."""
+    streaming pass; raise the first failing validation stage's error. Writes nothing. ``live``: the
+    live side's helper, already started (``live.start_live``)."""
     reporter = reporter or Reporter()
     try:
-        return _compare(store, unit, source, reporter, diff_limit, in_memory=False)
+        return _compare(store, unit, source, reporter, diff_limit, in_memory=False, started=live)
     except _Unsorted:
         return _compare(store, unit, source, reporter, diff_limit, in_memory=True)
 
@@ -435,13 +436,13 @@ def _reading(store, unit):
     return store.read()
 
 
-def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_memory: bool):
+def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_memory: bool, started=None):
     present = tuple(s for s in SECTIONS if s in (getattr(source, "sections", None) or SECTIONS))
     check_schema = not getattr(source, "schema_validated", False)
     digests = _Digests(present)
     try:
         with gc_paused(), _reading(store, unit) as conn:
-            live = open_live(store, unit, conn)
+            live = open_live(store, unit, conn, started)
             try:
                 ctx = _Context(store, conn, unit, diff_limit)
                 return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory)

@@ -62,11 +62,19 @@ class Helper:
         self.proc.stdin.close()
         self._items = iter(msgpack.Unpacker(self.proc.stdout, raw=False, use_list=True,
                                             max_buffer_size=64 << 20))
-        first = self._next()
-        if first[0] != "revision":
-            raise self._failed()
-        self.revision = first[1]
+        self.unit_id = unit_id
+        self._revision: int | None = None
         self._current: list | None = None
+
+    @property
+    def revision(self) -> int:
+        """The unit's change counter the helper read first (waits for the helper to say it)."""
+        if self._revision is None:
+            first = self._next()
+            if first[0] != "revision":
+                raise self._failed()
+            self._revision = first[1]
+        return self._revision
 
     def _next(self):
         try:
@@ -82,6 +90,7 @@ class Helper:
 
     def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
         index = SECTIONS.index(section)
+        self.revision  # noqa: B018 - the stream starts with it
         while True:
             item = self._current or self._next()
             self._current = None
@@ -198,8 +207,27 @@ def _snapshot_main() -> int:
     return 0 if "size" in answer else 1
 
 
-def open_live(store, unit, conn):
-    """The live side of ``unit`` (None: no unit), in a helper process when that pays."""
+def start_live(store, unit_name: str):
+    """The helper for unit ``unit_name``'s live side, started now (before the bundle's key is derived,
+    say) so its start-up overlaps that work; None when there is no such unit or a helper does not pay.
+    Hand it to ``open_live`` (which takes it only for the same unit), or close it."""
+    try:
+        with store.read() as conn:
+            unit = store.find_unit(unit_name, conn)
+            if unit is None or not _use_helper(store, unit, conn):
+                return None
+        return Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+    except StoreError:
+        return None
+
+
+def open_live(store, unit, conn, started=None):
+    """The live side of ``unit`` (None: no unit), in a helper process when that pays. ``started``: a
+    helper from ``start_live``, used when it reads this unit (else closed)."""
+    if started is not None:
+        if unit is not None and started.unit_id == unit.id:
+            return started
+        started.close()
     if unit is None:
         return None
     if _use_helper(store, unit, conn):

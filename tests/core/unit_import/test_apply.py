@@ -436,3 +436,26 @@ def test_helper_processes_give_the_same_preview_and_a_snapshot_that_restores(ctx
     assert result.snapshot_id
     undo(two_units, ctx.home, ctx.secrets, "b", allow_other_unit=True)
     assert digest(two_units, "b") == before
+
+
+def test_a_helper_started_before_the_key_is_derived_is_the_one_the_preview_reads(ctx, two_units, monkeypatch):
+    """The import starts the target's helper first, so its start-up overlaps the key derivation; the
+    preview reads through that helper (no second one) and plans the same; one started for another
+    unit is closed and not used."""
+    from core.unit_import import live
+
+    wires = mutate(unit_wires(two_units, "a"))
+    src = MemorySource(wires)
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    here = preview_import(two_units, src, "b")
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "1")
+    assert live.start_live(two_units, "no-such-unit") is None
+    early, other = live.start_live(two_units, "b"), live.start_live(two_units, "a")
+    spawned = []
+    real = live.Helper.__init__
+    monkeypatch.setattr(live.Helper, "__init__", lambda self, *a: spawned.append(1) or real(self, *a))
+    there = preview_import(two_units, src, "b", live=early)
+    assert not spawned and there.plan == here.plan and there.comparison.revision == here.comparison.revision
+    assert early.proc.poll() is not None                     # done with, and closed
+    again = preview_import(two_units, src, "b", live=other)
+    assert spawned == [1] and again.plan == here.plan and other.proc.poll() is not None
