@@ -287,10 +287,15 @@ class AccountsPage(QWidget):
             return
         keep = keep or self.expanded
         tags_shown = self.permissions is None or self.permissions.may("tag.list")    # a user's rows carry no tags
-        colors = {t.name: t.color for t in tag_ops.listing(self.ctx)} if tags_shown else {}
-        self._fill_tags(colors)
+        overview = account_ops.overview(self.ctx)
 
-        def done(rows, keep=keep, colors=colors):
+        def read(reporter):                               # on a worker, like the rows: the tags and their colors
+            colors = {t.name: t.color for t in tag_ops.listing(self.ctx)} if tags_shown else {}
+            return overview(reporter), colors
+
+        def done(result, keep=keep):
+            rows, colors = result
+            self._fill_tags(colors)
             again, self._again = self._again, None
             if again is not None:                         # something changed while it read: read again
                 self._loading = None
@@ -309,8 +314,7 @@ class AccountsPage(QWidget):
             if info is not None:
                 say(self.accounts_tab.message, error_html(info))
             self.loaded.emit()
-        self._loading = self.runner.run(account_ops.overview(self.ctx), name="list accounts", lane="pool",
-                                        on_success=done, on_failure=failed)
+        self._loading = self.runner.run(read, name="list accounts", lane="pool", on_success=done, on_failure=failed)
         if self.tabs.currentIndex() == 1:
             self.load_orphans()
         elif self.tabs.currentIndex() == 2:

@@ -295,7 +295,7 @@ class TagsTab(ListTab):
         self.table.activated.connect(lambda _i: self.change())
 
     def load(self) -> None:
-        self._show(tag_ops.listing(self.ctx))
+        self.run(lambda _reporter: tag_ops.listing(self.ctx), self._show, "tags")
 
     def _show(self, rows) -> None:
         self.show_rows(rows)
@@ -342,7 +342,9 @@ class PrioritiesTab(ListTab):
         self.layout().insertWidget(3, kinds)
 
     def load(self) -> None:
-        data = tag_ops.priorities(self.ctx)
+        self.run(lambda _reporter: tag_ops.priorities(self.ctx), self._show, "priority groups")
+
+    def _show(self, data: dict) -> None:
         self.show_rows(data["groups"])
         for kind, box in self.kind_boxes.items():
             box.blockSignals(True)
@@ -381,7 +383,9 @@ class ConditionsTab(ListTab):
         self.remove_button.clicked.connect(self.remove)
 
     def load(self) -> None:
-        rows = backup_ops.conditions(self.ctx)
+        self.run(lambda _reporter: backup_ops.conditions(self.ctx), self._show, "restore conditions")
+
+    def _show(self, rows) -> None:
         self.model.set_rows(rows)
         if rows:
             self.table.selectRow(0)

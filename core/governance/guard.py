@@ -130,9 +130,14 @@ def resolve(ctx, actor: Actor | None, *, peek: bool = False) -> tuple[Actor, boo
 def _users_exist_peek(ctx) -> bool:
     """Whether the catalog holds users, read without making, migrating or locking it. A catalog that
     does not exist yet, predates users, or cannot be reached holds none that could sign in (and the
-    use cases that peek report such a catalog themselves)."""
+    use cases that peek report such a catalog themselves). A home's SQLite file is read as
+    ``users_exist`` reads it; only a server (or a file the standard library cannot read) needs the
+    database layer."""
     import os
 
+    known = _sqlite_users_exist(ctx.home.catalog_url)
+    if known is not None:
+        return known
     from sqlalchemy import func, inspect, select
     from sqlalchemy.engine import make_url
 

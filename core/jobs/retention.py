@@ -112,10 +112,9 @@ def decide(backups: Iterable, jobs: Mapping[str, JobPolicy], on_demand: OnDemand
            now: _dt.datetime) -> Outcome:
     """``backups``: catalog entries (BackupEntry) or plain tuples in ``FIELDS`` order, in any order.
 
-    Written for a year of daily backups of a thousand accounts (365,000 rows), the catalog's
-    ``retention_rows`` (grouped by job, account and destination, newest first): whole-group steps (map,
-    zip, slices) instead of a Python step per backup, each distinct minute converted to the job's time
-    zone once (a job's backups share their times of day, so a year of them has a few hundred), reasons
+    Written for a year of daily backups of a thousand accounts (365,000 rows, the catalog's
+    ``retention_rows``): one pass to group, then whole-group steps (map, zip, slices) instead of a
+    Python step per backup, each distinct minute converted to the job's time zone once (a job's backups share their times of day, so a year of them has a few hundred), reasons
     made once per job and shared, and the cyclic GC paused while the decisions are built."""
     with gc_paused():
         return Outcome(tuple(_decide(as_rows(backups), jobs, on_demand, to_iso(now))))

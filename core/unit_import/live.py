@@ -224,15 +224,16 @@ def start_live(store, unit_name: str):
 def open_live(store, unit, conn, started=None):
     """The live side of ``unit`` (None: no unit), in a helper process when that pays. ``started``: a
     helper from ``start_live``, used when it reads this unit (else closed)."""
-    if started is not None:
-        if unit is not None and started.unit_id == unit.id:
-            return started
+    if started is not None and (unit is None or started.unit_id != unit.id):
         started.close()
+        started = None
     if unit is None:
         return None
-    if _use_helper(store, unit, conn):
+    if started is not None or _use_helper(store, unit, conn):
         try:
-            return Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+            helper = started or Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+            helper.revision  # noqa: B018 - its first answer: it started and reads
+            return helper
         except StoreError:
             pass  # e.g. the helper cannot start here: read in-process instead
     return InProcess(store, unit.id, conn)
