@@ -459,3 +459,8 @@ def test_a_helper_started_before_the_key_is_derived_is_the_one_the_preview_reads
     assert early.proc.poll() is not None                     # done with, and closed
     again = preview_import(two_units, src, "b", live=other)
     assert spawned == [1] and again.plan == here.plan and other.proc.poll() is not None
+    # a helper that cannot read (here: a store that is not there) is closed, and the preview reads in-process
+    broken = live.Helper("sqlite:////nonexistent/folder/units.sqlite3", two_units.find_unit("b").id)
+    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    third = preview_import(two_units, src, "b", live=broken)
+    assert third.plan == here.plan and broken.proc.poll() is not None
