@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench.bench_gui import TARGET_MS, Heartbeat, _pump  # noqa: E402
+from bench.bench_gui import TARGET_MS, Heartbeat  # noqa: E402
 
 TAGS = {"vip": "#c0392b", "web": "#2e86c1", "mail": "#7d3c98", "staging": "#d4ac0d", "legacy": "#117a65"}
 
@@ -77,13 +77,7 @@ def run(n: int, rounds: int) -> list[dict]:
     model, tree = page.model, page.tree
 
     def phase(name, start, done):
-        beat.phase()
-        t = time.perf_counter()
-        start()
-        _pump(app, done)
-        seen = len(beat.gaps)
-        _pump(app, lambda: len(beat.gaps) > seen)  # one more beat: a stall inside start() counts too
-        results.append(beat.report(name, time.perf_counter() - t))
+        results.append(beat.measure(app, name, start, done))
 
     def steps(*actions, ms: int = 20):
         """Run ``actions`` one per pass of the event loop, ``ms`` apart (as a person scrolls or types)."""

@@ -47,6 +47,17 @@ class Heartbeat:
         self.gaps = []
         self.last = time.perf_counter()
 
+    def measure(self, app, name: str, start, done) -> dict:
+        """One phase: ``start()``, then the event loop until ``done()``, then one more beat (a stall
+        inside ``start()`` counts too); the worst gaps as ``report`` gives them."""
+        self.phase()
+        t = time.perf_counter()
+        start()
+        _pump(app, done)
+        seen = len(self.gaps)
+        _pump(app, lambda: len(self.gaps) > seen)
+        return self.report(name, time.perf_counter() - t)
+
     def report(self, name: str, seconds: float) -> dict:
         gaps = sorted(self.gaps) or [0.0]
         worst = gaps[-1]
@@ -90,11 +101,7 @@ def run(size: str = "large") -> list[dict]:
     window.show()
 
     def phase(name, start, done):
-        beat.phase()
-        t = time.perf_counter()
-        start()
-        _pump(app, done)
-        results.append(beat.report(name, time.perf_counter() - t))
+        results.append(beat.measure(app, name, start, done))
 
     phase("browse: load the unit views", lambda: None, lambda: window.units_page.view.data is not None)
     view = window.units_page.view
@@ -178,13 +185,7 @@ def browse(size: str = "huge") -> list[dict]:
     view = page.view
 
     def phase(name, start, done):
-        beat.phase()
-        t = time.perf_counter()
-        start()
-        _pump(app, done)
-        seen = len(beat.gaps)
-        _pump(app, lambda: len(beat.gaps) > seen)  # one more beat: a stall inside start() counts too
-        results.append(beat.report(name, time.perf_counter() - t))
+        results.append(beat.measure(app, name, start, done))
 
     phase("browse: open on the small unit", lambda: None, lambda: view.data is not None)
     phase(f"browse: switch to the {size} unit", lambda: page.select("big"),

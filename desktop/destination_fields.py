@@ -5,9 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QFormLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from desktop.widgets import PasswordField, line_edit
+
+
+def host_and_port() -> tuple:
+    """An SFTP server's host name and port (22 by default) on one row, the port with its own label
+    (Alt+O): (host field, port box, the row to put on a form)."""
+    host = line_edit("Server host name")
+    port = QSpinBox()
+    port.setRange(1, 65535)
+    port.setValue(22)
+    port.setAccessibleName("Server port")
+    label = QLabel("P&ort:")
+    label.setBuddy(port)
+    row = QHBoxLayout()
+    row.addWidget(host, 1)
+    row.addWidget(label)
+    row.addWidget(port)
+    return host, port, row
 
 
 class S3Fields(QWidget):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import fmt
-from desktop.destination_fields import S3Fields
+from desktop.destination_fields import S3Fields, host_and_port
 from desktop.dialogs import message_label, say
 from desktop.errors import describe, error_html, show_error
 from desktop.ops import mybackups as my_ops
@@ -131,17 +131,7 @@ class MyBackupsPage(QWidget):
         self.stack.addWidget(local)
         sftp = QWidget()
         sf = QFormLayout(sftp)
-        self.host = line_edit("Server host name")
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setValue(22)
-        self.port.setAccessibleName("Server port")
-        port_label = QLabel("P&ort:")
-        port_label.setBuddy(self.port)
-        host_row = QHBoxLayout()
-        host_row.addWidget(self.host, 1)
-        host_row.addWidget(port_label)
-        host_row.addWidget(self.port)
+        self.host, self.port, host_row = host_and_port()
         _labelled(sf, "Ho&st:", self.host, host_row)
         self.user = line_edit("User name on the server")
         _labelled(sf, "User na&me:", self.user)

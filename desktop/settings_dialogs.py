@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import fmt
-from desktop.destination_fields import S3Fields
+from desktop.destination_fields import S3Fields, host_and_port
 from desktop.dialogs import TaskDialog, say
 from desktop.errors import describe
 from desktop.icons import icon
@@ -80,14 +80,9 @@ class DestinationDialog(TaskDialog):
         # sftp
         sftp = QWidget()
         sf = QFormLayout(sftp)
-        self.host = line_edit("Server host name")
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setValue(22)
-        self.port.setAccessibleName("Server port")
-        port_label = QLabel("P&ort:")
-        port_label.setBuddy(self.port)
-        sf.addRow("&Host:", _row(self.host, port_label, self.port))
+        self.host, self.port, host_row = host_and_port()
+        sf.addRow("&Host:", host_row)
+        sf.labelForField(host_row).setBuddy(self.host)
         self.user = line_edit("User name on the server")
         sf.addRow("&User:", self.user)
         self.key_file = line_edit("Private key file")

@@ -126,11 +126,6 @@ _IDS, _CREATED, _LOCKED = itemgetter(ID), itemgetter(CREATED), itemgetter(LOCKED
 _MINUTE = slice(0, 16)                     # offsets are whole minutes
 
 
-def _held(b: tuple, now_text: str) -> bool:
-    """Locked, and the lock has not run out."""
-    return bool(b[LOCKED]) and (b[LOCKED_UNTIL] is None or b[LOCKED_UNTIL] > now_text)
-
-
 def _decide(rows: list[tuple], jobs: Mapping[str, JobPolicy], on_demand: OnDemandPolicy,
             now_text: str) -> list[Decision]:
     out: list[Decision] = []
@@ -147,7 +142,7 @@ def _decide(rows: list[tuple], jobs: Mapping[str, JobPolicy], on_demand: OnDeman
     buckets: dict[tuple, dict] = {}           # (time zone, kind) -> {minute: bucket}
     reasons: dict[str, tuple] = {}
     for (job, _account, _destination), group in groups.items():
-        held = [b for b in filter(_LOCKED, group) if _held(b, now_text)]
+        held = [b for b in filter(_LOCKED, group) if b[LOCKED_UNTIL] is None or b[LOCKED_UNTIL] > now_text]
         if held:                              # a held backup is kept and counts toward nothing
             out.extend(_decision((b[ID], KEEP, (f"locked until {b[LOCKED_UNTIL]}" if b[LOCKED_UNTIL] else "locked",)))
                        for b in held)
