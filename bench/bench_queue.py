@@ -184,7 +184,7 @@ def main() -> int:
         print(f"  schedule next                     {secs * 1000:7.1f} ms   {len(upcoming)} jobs")
         secs, run = best(lambda: backups.run_retention(ctx, backups.RunRetention(dry_run=True)), runs=3)
         figures["retention pass (dry run)"] = secs
-        removing = sum(1 for d in run.decisions if d.action == "remove")
+        removing = len(run.to_remove)
         print(f"  retention pass (dry run)          {secs * 1000:7.1f} ms   {len(run.decisions):,} decisions, "
               f"{removing:,} to remove")
         secs, run = best(lambda: backups.run_retention(ctx, backups.RunRetention(dry_run=True, destination="dest0")),

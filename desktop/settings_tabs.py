@@ -235,7 +235,7 @@ class JobsTab(ListTab):
         say(self.message, "Looking at every backup…")
 
         def done(run):
-            remove = [d for d in run.decisions if d.action == "remove"]
+            remove = run.to_remove
             if not remove:
                 say(self.message, f"If retention ran now, it would remove nothing ({fmt.count(len(run.decisions), 'backup')}"
                                   " kept).")

@@ -9,6 +9,7 @@ backups with the organisation's recovery key file or the account's exported key 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from core.app.scope import account_named, account_of_backup
@@ -393,10 +394,11 @@ class RunRetention:
 
 @dataclass(frozen=True)
 class RetentionRun:
-    decisions: tuple            # core.jobs.retention.Decision for every backup considered
+    decisions: Sequence         # core.jobs.retention.Decisions: a Decision for every backup considered
     removed: tuple[str, ...]    # ids actually forgotten (none in a dry run)
     failed: tuple[tuple[str, str], ...]
     dry_run: bool
+    to_remove: Sequence = ()    # the decisions to remove (removed, or to be in a dry run), in order
 
     def to_json(self) -> dict:
         return {"dry_run": self.dry_run, "decisions": [d.as_dict() for d in self.decisions],
@@ -419,14 +421,14 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
     reported and the rest go on); their data goes with the next prune."""
     from core.accounts.forget import forget_backup as forget
     from core.errors import Cancelled, UnitvaultError
-    from core.jobs.retention import decide
+    from core.jobs.retention import decide_series
 
     jobs, on_demand = retention_policies(ctx)
     # users' own backups are theirs: the admin's retention never decides about them
-    rows = ctx.catalog.backups.retention_rows(req.destination, users=False)
-    outcome = decide(rows, jobs, on_demand, ctx.clock.now())
+    series, marks = ctx.catalog.backups.retention_series(req.destination, users=False)
+    outcome = decide_series(series, marks, jobs, on_demand, ctx.clock.now())
     if req.dry_run:
-        return RetentionRun(outcome.decisions, (), (), True)
+        return RetentionRun(outcome.decisions, (), (), True, outcome.remove)
     removed, failed = [], []
     reporter.stage("removing", len(outcome.remove))
     for d in outcome.remove:
@@ -438,7 +440,7 @@ def run_retention(ctx, req: RunRetention, *, actor, reporter) -> RetentionRun:
         except UnitvaultError as exc:
             failed.append((d.backup_id, exc.message))
         reporter.advance()
-    return RetentionRun(outcome.decisions, tuple(removed), tuple(failed), False)
+    return RetentionRun(outcome.decisions, tuple(removed), tuple(failed), False, outcome.remove)
 
 
 # --- prune --------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.app.usecase import use_case
@@ -209,7 +210,7 @@ def preview_schedule(ctx, req: PreviewSchedule, *, actor, reporter) -> ScheduleP
 @dataclass(frozen=True)
 class RetentionPreview:
     job: str
-    decisions: tuple          # core.jobs.retention.Decision for each backup of the job
+    decisions: Sequence       # core.jobs.retention.Decisions: a Decision for each backup of the job
     remove: tuple[str, ...]   # ids the job's retention would remove today
 
     def to_json(self) -> dict:
@@ -222,13 +223,13 @@ def preview_retention(ctx, spec: JobSpec, *, actor, reporter) -> RetentionPrevie
     pure decision (core/jobs/retention.py) as ``backup retention run --dry-run``, with this job's
     keep counts in place of the saved ones."""
     from core.app.backups import retention_policies
-    from core.jobs.retention import JobPolicy, decide
+    from core.jobs.retention import JobPolicy, decide_series
 
     base = ctx.catalog.jobs.find(spec.name)
     job = _build(ctx, spec, base)
     policies, on_demand = retention_policies(ctx)
     policies[job.name] = JobPolicy(job.keep_last, job.keep_daily, job.keep_weekly, job.keep_monthly, job.timezone)
-    outcome = decide(ctx.catalog.backups.retention_rows(job=job.name), policies, on_demand, ctx.clock.now())
+    outcome = decide_series(*ctx.catalog.backups.retention_series(job=job.name), policies, on_demand, ctx.clock.now())
     return RetentionPreview(job.name, outcome.decisions, tuple(d.backup_id for d in outcome.remove))
 
 

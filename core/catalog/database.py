@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.db import open_database, read_transaction, write_transaction
 from core.support.clock import SYSTEM_CLOCK, Clock, now_iso
 
-HEAD_REVISION = "c0005"
+HEAD_REVISION = "c0006"
 VERSION_TABLE = "catalog_alembic_version"
 
 

@@ -197,7 +197,15 @@ catalog_settings = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
-Index("ix_backups_destination_job", backups.c.destination, backups.c.job)
+# c0006: what retention reads, in its order (a series' backups newest first), so that a pass reads these
+# indexes alone and in order, never the table (core/catalog/backups.py retention_series): every backup's
+# id and time, and the few backups with a lock or an expiry. The first also serves every lookup by
+# destination (c0003's index on destination and job was its prefix).
+Index("ix_backups_retention", backups.c.destination, backups.c.job, backups.c.account_id, backups.c.created_at.desc(),
+      backups.c.id.desc())
+HELD = backups.c.locked | backups.c.expires_at.is_not(None)
+Index("ix_backups_held", backups.c.destination, backups.c.job, backups.c.account_id, backups.c.id,
+      backups.c.expires_at, backups.c.locked, backups.c.locked_until, sqlite_where=HELD, postgresql_where=HELD)
 
 # --- who may do what (c0005): users and roles, backup tokens, sessions, plans, user-configured backups,
 # and the audit log --------------------------------------------------------------------------------------

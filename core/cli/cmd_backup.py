@@ -466,7 +466,7 @@ def cmd_retention(args, ctx) -> int:
         return 1 if run.failed else 0
     for d in run.decisions:
         print(f"{d.action:<6} {d.backup_id}  {'; '.join(d.reasons)}")
-    n = len([d for d in run.decisions if d.action == "remove"])
+    n = len(run.to_remove)
     if run.dry_run:
         print(f"Dry run: {n} backup{'s' if n != 1 else ''} would be removed; nothing was changed.")
     else:

@@ -222,6 +222,10 @@ def test_a_locked_backup_survives_retention_and_goes_once_unlocked(clocked_windo
     assert dialog.unlock_button.isEnabled()
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.model.rows) and not dialog.model.rows[1].locked, timeout=WAIT_MS)
+    qtbot.mouseClick(jobs_tab.retention_button, Qt.MouseButton.LeftButton)      # the overview first: a dry run
+    qtbot.waitUntil(lambda: "would remove 1 backup" in jobs_tab.message.text(), timeout=WAIT_MS)
+    assert first in jobs_tab.message.text() and second not in jobs_tab.message.text()
+    assert "beyond the newest 1" in jobs_tab.message.text()
     run = run_retention()
     assert run.removed == (first,)
     assert [b.id for b in backups.list_backups(ctx, backups.ListBackups("bob")).backups] == [second]

@@ -83,30 +83,55 @@ def test_backup_index_and_known_blobs(catalog):
 
 
 def test_retention_reads_what_it_decides_by_and_decides_the_same_as_from_entries(catalog):
-    """The lean rows retention reads (plain tuples, on every database) lead to the same decisions as
-    the full index entries."""
-    from core.jobs.retention import FIELDS, JobPolicy, OnDemandPolicy, decide
+    """The series retention reads (aggregated by the database, on every database) hold the same
+    backups in the same order, and lead to the same decisions, as the full index entries."""
+    from core.jobs.retention import JobPolicy, OnDemandPolicy, as_series, decide, decide_series
     from core.support.clock import from_iso
 
     made = [BackupEntry(f"{n:016x}", "acc", "d1" if n % 3 else "d2", f"2026-01-{n + 1:02d}T02:00:00Z",
                         job="nightly" if n % 4 else None, locked=n == 5, locked_until=None,
                         expires_at="2026-01-20T00:00:00Z" if n % 4 == 0 else None) for n in range(12)]
+    made.append(BackupEntry("ff" * 8, "acc", "d1", made[1].created_at, job="nightly"))    # same time: by id
     users = BackupEntry("u" * 16, "acc", "user.acc", "2026-01-02T02:00:00Z")     # a user's own destination
     for e in [*made, users]:
         catalog.backups.add(e)
-    rows = catalog.backups.retention_rows(users=False)
-    assert sorted(rows) == sorted(tuple(getattr(e, f) for f in FIELDS) for e in made)
-    assert users.id in {r[0] for r in catalog.backups.retention_rows()}
-    assert {r[0] for r in catalog.backups.retention_rows("d2")} == {e.id for e in made if e.destination == "d2"}
-    assert {r[0] for r in catalog.backups.retention_rows(job="nightly")} == {e.id for e in made if e.job}
+
+    def ids(got):
+        return {bid for s in got[0] for bid in s[3]}
+
+    def by_key(series):
+        return sorted(map(tuple, series), key=lambda s: (s[0] or "", *s[1:]))
+
+    series, marks = catalog.backups.retention_series(users=False)
+    assert (by_key(series), marks) == (by_key(as_series(made)[0]), as_series(made)[1])
+    assert users.id in ids(catalog.backups.retention_series())
+    assert ids(catalog.backups.retention_series("d2")) == {e.id for e in made if e.destination == "d2"}
+    assert ids(catalog.backups.retention_series(job="nightly")) == {e.id for e in made if e.job}
     policies = {"nightly": JobPolicy(keep_last=2, keep_daily=3, timezone="Europe/Berlin")}
     now = from_iso("2026-01-25T00:00:00Z")
-    by_rows = decide(rows, policies, OnDemandPolicy(keep=1), now)
+    by_series = decide_series(series, marks, policies, OnDemandPolicy(keep=1), now)
     by_entries = decide([e for e in catalog.backups.list("acc") if e.id != users.id], policies, OnDemandPolicy(keep=1),
                         now)
-    assert sorted(by_rows.decisions) == sorted(by_entries.decisions)
-    assert by_rows.by_id[made[5].id].reasons == ("locked",)
-    assert {d.backup_id for d in by_rows.remove} and {d.backup_id for d in by_rows.keep}
+    assert sorted(by_series.decisions) == sorted(by_entries.decisions)
+    assert by_series.by_id[made[5].id].reasons == ("locked",)
+    assert {d.backup_id for d in by_series.remove} and {d.backup_id for d in by_series.keep}
+
+
+def test_retention_reads_a_series_row_by_row_when_a_value_holds_the_separator(catalog):
+    """Ids are hex and times ISO, but the index does not enforce it: a value holding the character the
+    database joins a series with must not shift the ids against their times."""
+    from core.jobs.retention import as_series
+
+    made = [BackupEntry("a,b", "acc", "d1", "2026-01-02T02:00:00Z", job="nightly"),
+            BackupEntry("cc" * 8, "acc", "d1", "2026-01-03T02:00:00Z", job="nightly"),
+            BackupEntry("dd" * 8, "acc", "d1", "2026-01-01T02:00:00Z", job="nightly"),
+            BackupEntry("ee" * 8, "acc", "d2", "2026-01-01T02:00:00Z", job="nightly")]
+    for e in made:
+        catalog.backups.add(e)
+    series, _marks = catalog.backups.retention_series()
+    assert sorted(map(tuple, series)) == sorted(map(tuple, as_series(made)[0]))
+    assert ("nightly", "acc", "d1", ["cc" * 8, "a,b", "dd" * 8],
+            ["2026-01-03T02:00:00Z", "2026-01-02T02:00:00Z", "2026-01-01T02:00:00Z"]) in series
 
 
 def test_reopen_is_migrated_once(catalog_url):

@@ -120,3 +120,28 @@ def test_the_decisions_do_not_depend_on_the_order_backups_come_in():
         rnd.shuffle(backups)
         again = decide(backups, policies, OnDemandPolicy(keep=4), NOW)
         assert sorted(again.decisions) == sorted(first.decisions)
+
+
+def test_the_newest_of_each_bucket_also_when_a_local_date_steps_back():
+    """Newest first, a series' calendar buckets normally only fall, and each bucket's newest backup is
+    where its run starts; where a local date steps back (a zone leaving DST at midnight) a bucket can
+    come twice, and its newest backup is still the only one that counts for it."""
+    import random
+
+    from core.jobs.retention import _newest_of_buckets
+
+    def reference(found, count):
+        firsts = {}
+        for i, bucket in enumerate(found):
+            firsts.setdefault(bucket, i)
+        chosen = set(sorted(firsts.values())[:count])
+        return [i in chosen for i in range(len(found))]
+
+    rnd = random.Random(11)
+    for _ in range(300):
+        found = sorted((rnd.randrange(20) for _ in range(rnd.randrange(1, 30))), reverse=True)
+        if rnd.random() < 0.5 and len(found) > 2:                 # a step back: a later bucket comes again
+            i = rnd.randrange(1, len(found))
+            found.insert(i, found[rnd.randrange(i)])
+        count = rnd.randrange(1, 25)
+        assert list(map(bool, _newest_of_buckets(found, count))) == reference(found, count), (found, count)
