@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from core.app.scope import account_named, account_of_backup
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired, InvalidInputError
+
+if TYPE_CHECKING:
+    from core.jobs.retention import Decisions
 
 
 def _expire(ctx) -> None:
@@ -394,14 +398,14 @@ class RunRetention:
 
 @dataclass(frozen=True)
 class RetentionRun:
-    decisions: Sequence         # core.jobs.retention.Decisions: a Decision for every backup considered
+    decisions: Decisions        # a Decision for every backup considered
     removed: tuple[str, ...]    # ids actually forgotten (none in a dry run)
     failed: tuple[tuple[str, str], ...]
     dry_run: bool
     to_remove: Sequence = ()    # the decisions to remove (removed, or to be in a dry run), in order
 
     def to_json(self) -> dict:
-        return {"dry_run": self.dry_run, "decisions": [d.as_dict() for d in self.decisions],
+        return {"dry_run": self.dry_run, "decisions": self.decisions.as_dicts(),
                 "removed": list(self.removed), "failed": [{"id": i, "error": e} for i, e in self.failed]}
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.app.usecase import use_case
 from core.errors import ConfirmationRequired, InvalidInputError
+
+if TYPE_CHECKING:
+    from core.jobs.retention import Decisions
 
 
 def local_timezone() -> str:
@@ -210,11 +213,11 @@ def preview_schedule(ctx, req: PreviewSchedule, *, actor, reporter) -> ScheduleP
 @dataclass(frozen=True)
 class RetentionPreview:
     job: str
-    decisions: Sequence       # core.jobs.retention.Decisions: a Decision for each backup of the job
+    decisions: Decisions      # a Decision for each backup of the job
     remove: tuple[str, ...]   # ids the job's retention would remove today
 
     def to_json(self) -> dict:
-        return {"job": self.job, "decisions": [d.as_dict() for d in self.decisions], "remove": list(self.remove)}
+        return {"job": self.job, "decisions": self.decisions.as_dicts(), "remove": list(self.remove)}
 
 
 @use_case("job.retention-preview", target=lambda r: r.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from core.cli.output import print_json, print_table, progress
+from core.cli.output import print_json, print_table, progress, write_lines
 from core.support.sizes import format_size
 from core.support.text import printable
 
@@ -464,8 +464,9 @@ def cmd_retention(args, ctx) -> int:
     if args.json:
         print_json(run.to_json())
         return 1 if run.failed else 0
-    for d in run.decisions:
-        print(f"{d.action:<6} {d.backup_id}  {'; '.join(d.reasons)}")
+    decided = run.decisions                          # columns (core.jobs.retention.Decisions)
+    texts = {r: "; ".join(r) for r in set(decided.reasons)}
+    write_lines(map("{:<6} {}  {}".format, decided.actions, decided.ids, map(texts.__getitem__, decided.reasons)))
     n = len(run.to_remove)
     if run.dry_run:
         print(f"Dry run: {n} backup{'s' if n != 1 else ''} would be removed; nothing was changed.")

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from core.progress import ProgressState, Reporter
 from core.support.sizes import format_size
 
 
 def print_json(value) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    """``value`` as indented JSON. orjson writes a retention pass's 365,000 decisions in a fraction of
+    a second, where the standard library's indenting encoder (pure Python) takes seconds; a value
+    orjson does not take (an integer beyond 64 bits, say) goes through the standard library."""
+    import orjson
+
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+    sys.stdout.write(text + "\n")
+
+
+def write_lines(lines: Iterable[str], chunk: int = 10_000) -> None:
+    """Many lines (a retention pass prints one per backup), written a chunk at a time."""
+    it = iter(lines)
+    while block := list(itertools.islice(it, chunk)):
+        sys.stdout.write("\n".join(block) + "\n")
 
 
 def print_table(headers: list[str], rows: list[list]) -> None:

@@ -90,6 +90,12 @@ class Decisions(Sequence):
     def __repr__(self) -> str:
         return f"Decisions({len(self)} decisions, {self.actions.count(REMOVE)} to remove)"
 
+    def as_dicts(self) -> list[dict]:
+        """Every decision as ``Decision.as_dict`` makes it (decisions with the same reasons share one list)."""
+        lists = {r: list(r) for r in set(self.reasons)}
+        return [{"id": i, "action": a, "reasons": r}
+                for i, a, r in zip(self.ids, self.actions, map(lists.__getitem__, self.reasons), strict=True)]
+
     def where(self, action: str) -> Decisions:
         """The decisions with this action, in order."""
         chosen = list(map(action.__eq__, self.actions))

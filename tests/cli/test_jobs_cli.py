@@ -75,6 +75,9 @@ def test_on_demand_lock_forget_retention(cli, setup):
     assert decisions[ids[0]]["action"] == "keep" and decisions[ids[0]]["reasons"] == ["locked"]
     assert decisions[ids[1]]["action"] == "keep"
     assert cli("backup", "unlock", ids[0])[0] == 0
+    rc, out, _ = cli("retention", "run", "--dry-run")
+    assert rc == 0 and f"remove {ids[0]}  on demand, beyond the newest 1" in out and f"keep   {ids[1]}" in out
+    assert "Dry run: 1 backup would be removed; nothing was changed." in out
     rc, out, _ = cli("retention", "run")
     assert rc == 0 and f"remove {ids[0]}" in out and "Removed 1 backup" in out
     rc, _, err = cli("backup", "forget", ids[1])
