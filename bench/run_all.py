@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = [["bench.bench_store"], ["bench.bench_bundle"], ["bench.bench_scale"],
-           ["bench.bench_gui", "--browse-size", "huge"], ["bench.bench_accounts_page"], ["bench.bench_accounts"], ["bench.bench_queue"],
-           ["bench.bench_team"]]
+           ["bench.bench_gui", "--browse-size", "huge"], ["bench.bench_accounts_page"], ["bench.bench_accounts"],
+           ["bench.bench_queue"], ["bench.bench_queue", "--postgres"], ["bench.bench_team"]]
 
 
 def main() -> int:
