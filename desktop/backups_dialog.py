@@ -25,7 +25,7 @@ from desktop.dialogs import RowsModel, TaskDialog, say, selected_row, table
 from desktop.icons import icon
 from desktop.item_browser import ItemBrowser
 from desktop.ops import backups as backup_ops
-from desktop.widgets import PasswordField, ProgressPanel, leading_row
+from desktop.widgets import PasswordField, ProgressPanel, leading_row, push_button
 
 
 def kind_text(b) -> str:
@@ -37,12 +37,6 @@ def lock_text(b) -> str:
         return ""
     text = f"locked until {fmt.date_time(b.locked_until)}" if b.locked_until else "locked"
     return text + (f": {b.lock_reason}" if b.lock_reason else "")
-
-
-def _push(text: str, icon_name: str, accessible: str) -> QPushButton:
-    b = QPushButton(icon(icon_name), text)
-    b.setAccessibleName(accessible)
-    return b
 
 
 class BackupsDialog(TaskDialog):
@@ -71,12 +65,12 @@ class BackupsDialog(TaskDialog):
         for col, w in enumerate((150, 150, 110, 150, 80, 200, 140, 60)):
             self.table.setColumnWidth(col, w)
         layout.addWidget(self.table, 1)
-        self.restore_button = _push("&Restore…", "restore", "Restore from the chosen backup")
-        self.download_button = _push("Do&wnload…", "download", "Download items of the chosen backup")
-        self.lock_button = _push("&Lock…", "lock", "Lock the chosen backup")
-        self.unlock_button = _push("&Unlock", "unlock", "Unlock the chosen backup")
-        self.verify_button = _push("&Verify", "check", "Verify the chosen backup")
-        self.forget_button = _push("&Forget…", "error", "Forget the chosen backup")
+        self.restore_button = push_button("&Restore…", "restore", "Restore from the chosen backup")
+        self.download_button = push_button("Do&wnload…", "download", "Download items of the chosen backup")
+        self.lock_button = push_button("&Lock…", "lock", "Lock the chosen backup")
+        self.unlock_button = push_button("&Unlock", "unlock", "Unlock the chosen backup")
+        self.verify_button = push_button("&Verify", "check", "Verify the chosen backup")
+        self.forget_button = push_button("&Forget…", "error", "Forget the chosen backup")
         layout.addLayout(leading_row(self.restore_button, self.download_button, self.lock_button,
                                       self.unlock_button, self.verify_button, self.forget_button))
         self.progress = ProgressPanel()

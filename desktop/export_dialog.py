@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -36,7 +34,7 @@ from desktop import fmt, ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
 from desktop.passphrase import generate as generate_passphrase
-from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, fit_to_screen, no_auto_default
+from desktop.widgets import PasswordField, ProgressPanel, StrengthMeter, fit_to_screen, no_auto_default, scroll_area
 
 
 def default_file_name(unit: str) -> str:
@@ -92,14 +90,8 @@ class ExportDialog(QDialog):
         outer = QVBoxLayout(page)
         outer.setContentsMargins(0, 0, 0, 0)
         # The choices scroll when the screen is small; the status line and the buttons never do.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll, layout = scroll_area()
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        scroll.setWidget(content)
         outer.addWidget(scroll, 1)
         self.setup_scroll = scroll
         units_box = QGroupBox("&Units to export (one bundle per unit)")

@@ -13,13 +13,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -29,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop import fmt, ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
-from desktop.widgets import ProgressPanel
+from desktop.widgets import ProgressPanel, scroll_area
 
 
 def _label(text: str = "", *, rich: bool = False, selectable: bool = False, name: str = "") -> QLabel:
@@ -81,13 +79,7 @@ class SettingsPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings")
         outer.addWidget(self.tabs)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(16, 16, 16, 16)
-        scroll.setWidget(content)
+        scroll, layout = scroll_area(16)
         layout.addWidget(self._recovery_box())
         layout.addWidget(self._kdf_box())
         layout.addWidget(self._snapshots_box())

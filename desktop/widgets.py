@@ -244,15 +244,21 @@ def path_row(edit: QLineEdit, parent: QWidget, title: str, *, folder: bool, text
     return row
 
 
-def scroll_body(outer: QVBoxLayout) -> QVBoxLayout:
-    """A frameless scroll area that takes the room left in ``outer``; returns the layout of its body."""
+def scroll_area(margin: int = 0) -> tuple[QScrollArea, QVBoxLayout]:
+    """A frameless scroll area whose body follows its width; returns it and the body's layout."""
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     body = QWidget()
     layout = QVBoxLayout(body)
-    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setContentsMargins(margin, margin, margin, margin)
     scroll.setWidget(body)
+    return scroll, layout
+
+
+def scroll_body(outer: QVBoxLayout) -> QVBoxLayout:
+    """A frameless scroll area that takes the room left in ``outer``; returns the layout of its body."""
+    scroll, layout = scroll_area()
     outer.addWidget(scroll, 1)
     return layout
 
