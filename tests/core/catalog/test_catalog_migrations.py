@@ -53,3 +53,30 @@ def test_c0003_queue_items_keep_their_rows_and_gain_no_holder(tmp_path):
         assert cat.queue.claim("w", lease_seconds=60).id == item.id
     finally:
         cat.close()
+
+
+def test_an_upgrade_that_fails_part_way_leaves_the_catalog_as_it_was(tmp_path, monkeypatch):
+    """The whole upgrade is one transaction: a failure in its last migration leaves the catalog at the
+    revision it had (here none), never half-way, where a second process waiting to migrate would have
+    found it and replayed a migration already done ("duplicate column name")."""
+    import alembic.op
+    import pytest
+
+    from core.errors import StoreError
+
+    create_index = alembic.op.create_index
+
+    def broken(name, *args, **kwargs):
+        if name == "ix_backups_retention":                        # c0006, after five migrations
+            raise RuntimeError("power cut")
+        return create_index(name, *args, **kwargs)
+
+    monkeypatch.setattr(alembic.op, "create_index", broken)
+    url = "sqlite:///" + str(tmp_path / "new.sqlite3")
+    with pytest.raises(StoreError):
+        Catalog.open(url)
+    engine = make_engine(url)
+    with engine.connect() as c:
+        tables = c.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
+    engine.dispose()
+    assert tables == []
