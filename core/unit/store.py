@@ -207,6 +207,23 @@ class UnitStore:
         with self._conn(conn) as c:
             return {r[0] for r in c.execute(select(col).where(table.c.unit_id == unit_id))}
 
+    def existing(self, unit_id: str, kind: str, keys: list[str], conn: Connection | None = None) -> Iterator[str]:
+        """Which of ``keys`` the unit holds, as top-level records of section ``kind`` or as
+        ``"applications"`` ids. On SQLite the probes go straight to the driver (SQLAlchemy's
+        expanding IN costs about three times SQLite's own work for 50,000 keys)."""
+        table, col = _KEYCOL[kind]
+        with self._conn(conn) as c:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                if c.dialect.name == "sqlite":
+                    sql = (f"SELECT {col.name} FROM {table.name} WHERE unit_id = ? AND {col.name} "
+                           f"IN ({', '.join('?' * len(chunk))})")
+                    rows = c.connection.driver_connection.execute(sql, [unit_id, *chunk])
+                else:
+                    rows = c.execute(select(col).where(table.c.unit_id == unit_id, col.in_(chunk)))
+                for (key,) in rows:
+                    yield key
+
     # --- writing (on a connection from write()) ------------------------------------------------------
     def insert_wire(self, conn: Connection, unit_id: str, section: str, wires: Iterable[dict],
                     batch: int = BATCH, on_batch=None) -> int:
@@ -252,7 +269,8 @@ class UnitStore:
 
 
 _KEYCOL = {"plugins": (t.plugins, t.plugins.c.id), "workspaces": (t.workspaces, t.workspaces.c.id),
-           "profiles": (t.profiles, t.profiles.c.id), "config_keys": (t.config_keys, t.config_keys.c.key)}
+           "profiles": (t.profiles, t.profiles.c.id), "config_keys": (t.config_keys, t.config_keys.c.key),
+           "applications": (t.applications, t.applications.c.id)}
 
 
 # --- readers: rows -> wire dicts ---------------------------------------------------------------

@@ -448,11 +448,6 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
 def _missing(store, conn, unit_id: str, section: str, first: dict, rest, sha, seen, hashing: bool):
     """Merge without a complete key list: the records of the section that the live unit lacks,
     looked up by key in batches (the live unit is not changed in a merged section)."""
-    from sqlalchemy import select
-
-    from core.unit.store import _KEYCOL
-
-    table, col = _KEYCOL[section]
     key_name = "key" if section == "config_keys" else "id"
 
     def batches():
@@ -470,7 +465,7 @@ def _missing(store, conn, unit_id: str, section: str, first: dict, rest, sha, se
 
     for batch in batches():
         keys = [w[key_name] for w in batch]
-        live = {k for (k,) in conn.execute(select(col).where(table.c.unit_id == unit_id, col.in_(keys)))}
+        live = set(store.existing(unit_id, section, keys, conn))
         for w in batch:
             if w[key_name] not in live:
                 yield w

@@ -378,19 +378,12 @@ class _Context:
     def flush_lookups(self) -> None:
         if not self._lookup:
             return
-        from sqlalchemy import select
-
-        from core.unit import tables
-
-        a = tables.applications.c
         batch, self._lookup = self._lookup, []
         owner = {aid: wid for wid, aid in batch}
-        for i in range(0, len(batch), 500):
-            ids = [aid for _, aid in batch[i:i + 500]]
-            for (aid,) in self.conn.execute(select(a.id).where(a.unit_id == self.unit.id, a.id.in_(ids))):
-                self.clash_count += 1
-                if len(self.clashes) < REF_EXAMPLES:
-                    self.clashes.append((owner[aid], aid))
+        for aid in self.store.existing(self.unit.id, "applications", list(owner), self.conn):
+            self.clash_count += 1
+            if len(self.clashes) < REF_EXAMPLES:
+                self.clashes.append((owner[aid], aid))
 
     def ref_classes(self) -> tuple[RefClass, ...]:
         return tuple(RefClass(origin, in_src, in_live, new, s.refs, s.profiles, tuple(s.examples))

@@ -60,7 +60,8 @@ class Helper:
         # The URL (which may hold a password) goes through the pipe, never the command line.
         self.proc.stdin.write(json.dumps({"url": url, "unit_id": unit_id}).encode() + b"\n")
         self.proc.stdin.close()
-        self._items = iter(msgpack.Unpacker(self.proc.stdout, raw=False, use_list=True,
+        self._ahead = _ReadAhead(self.proc.stdout)
+        self._items = iter(msgpack.Unpacker(self._ahead, raw=False, use_list=True, read_size=_ReadAhead.CHUNK,
                                             max_buffer_size=64 << 20))
         self.unit_id = unit_id
         self._revision: int | None = None
@@ -105,8 +106,68 @@ class Helper:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        self._ahead.stop()
         with contextlib.suppress(Exception):
             self.proc.stdout.close()
+
+
+class _ReadAhead:
+    """The helper's stream, drained by a thread into at most ``limit`` bytes of chunks, so the helper
+    works ahead while the preview is busy with a slow part of the source (its workspaces, say)
+    instead of waiting on a full pipe, and the preview finds its next records ready. ``read`` is
+    what msgpack's Unpacker calls; b"" at the end of the stream."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, raw, limit: int = 32 << 20):
+        import queue
+        import threading
+
+        self._fd = raw.fileno()
+        with contextlib.suppress(Exception):  # Linux: a larger pipe, fewer wake-ups of this thread
+            import fcntl
+
+            fcntl.fcntl(self._fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), self.CHUNK)
+        self._chunks: queue.Queue = queue.Queue(maxsize=max(1, limit // self.CHUNK))
+        self._buf = b""
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="unitvault-live-read", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import queue
+
+        while not self._stopped.is_set():
+            try:
+                data = os.read(self._fd, self.CHUNK)
+            except OSError:
+                data = b""
+            while True:  # a full queue: wait, but give up when stopped
+                try:
+                    self._chunks.put(data, timeout=0.1)
+                    break
+                except queue.Full:
+                    if self._stopped.is_set():
+                        return
+            if not data:
+                return
+
+    def read(self, n: int = -1) -> bytes:
+        if self._buf is None:
+            return b""
+        if not self._buf:
+            self._buf = self._chunks.get()
+            if not self._buf:
+                self._buf = None
+                return b""
+        if n < 0 or n >= len(self._buf):
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def stop(self) -> None:
+        self._stopped.set()
 
 
 def separate_reader(store) -> bool:
@@ -178,6 +239,7 @@ def _snapshot_main() -> int:
 
     gc.disable()
     request = json.loads(sys.stdin.readline())
+    out = _protocol_out()
     token = CancelToken()
 
     def watch():  # "cancel", or the importer gone: stop at the next block
@@ -202,8 +264,8 @@ def _snapshot_main() -> int:
         answer = {"error": "StoreError", "message": f"The safety snapshot could not be written ({type(exc).__name__})."}
     finally:
         store.close()
-    sys.stdout.write(json.dumps(answer))
-    sys.stdout.flush()
+    out.write(json.dumps(answer).encode())
+    out.flush()
     return 0 if "size" in answer else 1
 
 
@@ -257,7 +319,7 @@ def _helper_main() -> int:
 
     gc.disable()  # millions of short-lived containers: the collector would only rescan them
     request = json.loads(sys.stdin.readline())
-    out = sys.stdout.buffer
+    out = _protocol_out()
     pack = msgpack.Packer(use_bin_type=True).pack
     store = UnitStore(_engine(request["url"]))
     try:
@@ -283,6 +345,15 @@ def _helper_main() -> int:
     finally:
         store.close()
     return 0
+
+
+def _protocol_out():
+    """The pipe to the importer, on a descriptor of its own: file descriptor 1 is pointed at
+    standard error, so a stray print (of a library, say) cannot break into the stream."""
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    return out
 
 
 def _engine(url: str):
