@@ -34,7 +34,11 @@ def export_unit(store, unit_name: str, out_path, *, password: str | None = None,
                 reporter: Reporter | None = None) -> WriteResult:
     """Export one unit. The records stream from one read transaction, so the bundle is a consistent
     picture of the unit even while others write to it."""
-    with store.read() as conn:
+    from core.support.bulk import gc_paused
+
+    # The records stream through (none stays alive), but their many short-lived containers would set
+    # the cyclic collector off again and again over the whole heap (~0.3 s of the large unit's 2.5 s).
+    with gc_paused(), store.read() as conn:
         unit = store.get_unit(unit_name, conn)
         c = store.counts(unit.id, conn)
         total = c.plugins + c.workspaces + c.profiles + c.config_keys
