@@ -146,36 +146,59 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     if not _UUIDISH.match(head.unit_id) or not UNIT_NAME_RE.match(head.unit_name):
         raise InvalidInputError("The unit id or name cannot go into a bundle.")
     path = check_out_path(out_path, overwrite)
-    file_key = keys.new_file_key()
-    slots = make_slots(file_key, password=password, raw_key=raw_key, recovery_public_key=recovery_public_key,
-                       kdf=kdf, reporter=reporter)
-    header = encode_header(slots)
-    assert _APP_VERSION.match(head.app_version)
-
-    from cryptography.cobblestone import Cobblestone256Encryptor
-
-    reporter.stage("exporting", total_records, "items")
+    checker = _checker(validate, total_records)  # started first: its start-up overlaps the key derivation
     try:
-        with atomic_writer(path, mode=0o600, overwrite=overwrite) as fh:
-            fh.write(header)
-            enc = Cobblestone256Encryptor(file_key, header[-L.HASH_SIZE:])
-            fh.write(enc.update(frame(L.FRAME_MANIFEST_HEAD, head.encode())))
-            counts, infos = _write_sections(fh, enc, sections, compress, validate, reporter)
-            fh.write(enc.update(frame(L.FRAME_TRAILER, encode_trailer(counts, infos))))
-            fh.write(enc.finalize())
-            fh.write(encode_footer(fh.tell() + L.FOOTER_SIZE))
-            size = fh.tell()
-    except FileExistsError:
-        raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists",
-                                 data={"path": str(path)}) from None
-    except OSError as exc:
-        raise InvalidInputError(f"The bundle could not be written to {path} ({exc.strerror or type(exc).__name__}).") from None
+        file_key = keys.new_file_key()
+        slots = make_slots(file_key, password=password, raw_key=raw_key, recovery_public_key=recovery_public_key,
+                           kdf=kdf, reporter=reporter)
+        header = encode_header(slots)
+        assert _APP_VERSION.match(head.app_version)
+
+        from cryptography.cobblestone import Cobblestone256Encryptor
+
+        reporter.stage("exporting", total_records, "items")
+        try:
+            with atomic_writer(path, mode=0o600, overwrite=overwrite) as fh:
+                fh.write(header)
+                enc = Cobblestone256Encryptor(file_key, header[-L.HASH_SIZE:])
+                fh.write(enc.update(frame(L.FRAME_MANIFEST_HEAD, head.encode())))
+                counts, infos = _write_sections(fh, enc, sections, compress, validate, reporter, checker)
+                if checker is not None:
+                    checker.verdict()  # before the file is put in place: a refused record leaves none
+                fh.write(enc.update(frame(L.FRAME_TRAILER, encode_trailer(counts, infos))))
+                fh.write(enc.finalize())
+                fh.write(encode_footer(fh.tell() + L.FOOTER_SIZE))
+                size = fh.tell()
+        except FileExistsError:
+            raise AlreadyExistsError(f"The file {path} already exists.", kind="file_exists",
+                                     data={"path": str(path)}) from None
+        except OSError as exc:
+            raise InvalidInputError(f"The bundle could not be written to {path} "
+                                    f"({exc.strerror or type(exc).__name__}).") from None
+    finally:
+        if checker is not None:
+            checker.close()
     reporter.finish()
     return WriteResult(path, size, counts, head.unit_name)
 
 
-def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter: Reporter):
+def _checker(validate: bool, records: int | None):
+    """The record checks of a big export, in a helper process (core/bundle/checker.py); None: here."""
+    from core.support.helper import process_pays
+
+    if not validate or not process_pays(records or 0):
+        return None
+    from core.bundle.checker import Checker
+
+    try:
+        return Checker()
+    except OSError:  # it cannot start here: check in-process
+        return None
+
+
+def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter: Reporter, checker=None):
     zc = compressor() if compress else None
+    check_here = validate and checker is None
     counts = {"plugins": 0, "workspaces": 0, "applications": 0, "profiles": 0, "config_keys": 0}
     infos: dict[str, SectionInfo] = {}
     for index, section in enumerate(SECTIONS):
@@ -200,6 +223,7 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
             counts["applications"] += records.applications
             infos[section] = SectionInfo(records.count, records.size, sha.hexdigest())
             continue
+        first = 0  # the index of the first record in ``parts``
         for record in records:
             try:
                 b = pack_record(record)
@@ -207,13 +231,13 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
                 if validate:            # the checks say why (a nesting too deep, say) where they can
                     _check(section, n, record, None)
                 raise
-            if validate:
+            if check_here:
                 _check(section, n, record, b)
             if len(b) > L.MAX_BLOCK_RAW:
                 raise InvalidRecordError(f"Record {n} of section {section} is larger than a block allows.")
             if pending + len(b) > L.MAX_BLOCK_RAW:
-                _flush(fh, enc, zc, index, parts, sha)
-                parts, pending = [], 0
+                _flush(fh, enc, zc, index, parts, sha, checker, first)
+                parts, pending, first = [], 0, n
             parts.append(b)
             pending += len(b)
             size += len(b)
@@ -221,13 +245,13 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
             if section == "workspaces":
                 counts["applications"] += len(record["applications"])
             if pending >= L.BLOCK_TARGET:
-                _flush(fh, enc, zc, index, parts, sha)
-                parts, pending = [], 0
+                _flush(fh, enc, zc, index, parts, sha, checker, first)
+                parts, pending, first = [], 0, n
             if n - reported >= 256:
                 reporter.advance(n - reported)
                 reported = n
         if parts:
-            _flush(fh, enc, zc, index, parts, sha)
+            _flush(fh, enc, zc, index, parts, sha, checker, first)
         reporter.advance(n - reported)
         if n > L.MAX_RECORDS_PER_SECTION:
             raise InvalidRecordError(f"Section {section} has more records than a bundle allows.")
@@ -237,15 +261,18 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
 
 
 def _check(section: str, n: int, record, packed: bytes | None) -> None:
+    from core.bundle.checker import as_record_error
+
     try:
         check_record(section, n, record, packed)
     except InvalidContentError as exc:
-        raise InvalidRecordError(exc.message.replace("Invalid content", "Invalid record"),
-                                 details=exc.details) from None
+        raise as_record_error(exc) from None
 
 
-def _flush(fh, enc, zc, index: int, parts: list[bytes], sha) -> None:
+def _flush(fh, enc, zc, index: int, parts: list[bytes], sha, checker=None, first: int = 0) -> None:
     raw = b"".join(parts)
+    if checker is not None:
+        checker.block(index, first, raw)
     sha.update(raw)
     if zc is not None:
         data, codec = zc.compress(raw), L.CODEC_ZSTD

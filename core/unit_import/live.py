@@ -27,11 +27,10 @@ import sys
 from collections.abc import Iterator
 
 from core.errors import StoreError
+from core.support.helper import HELPER_ENV, HELPER_MIN_RECORDS, ReadAhead, helper_env, process_pays, protocol_out
 from core.unit.records import SECTIONS
 
-HELPER_MIN_RECORDS = 50_000  # below this a unit is read in-process
 _BATCH = 2000
-_HELPER_ENV = "UNITVAULT_IMPORT_HELPER"  # "0": never start the helper process; "1": always
 
 
 class InProcess:
@@ -54,14 +53,14 @@ class Helper:
     def __init__(self, url: str, unit_id: str):
         import msgpack
 
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        env = helper_env()
         self.proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         # The URL (which may hold a password) goes through the pipe, never the command line.
         self.proc.stdin.write(json.dumps({"url": url, "unit_id": unit_id}).encode() + b"\n")
         self.proc.stdin.close()
-        self._ahead = _ReadAhead(self.proc.stdout)
-        self._items = iter(msgpack.Unpacker(self._ahead, raw=False, use_list=True, read_size=_ReadAhead.CHUNK,
+        self._ahead = ReadAhead(self.proc.stdout)
+        self._items = iter(msgpack.Unpacker(self._ahead, raw=False, use_list=True, read_size=ReadAhead.CHUNK,
                                             max_buffer_size=64 << 20))
         self.unit_id = unit_id
         self._revision: int | None = None
@@ -111,65 +110,6 @@ class Helper:
             self.proc.stdout.close()
 
 
-class _ReadAhead:
-    """The helper's stream, drained by a thread into at most ``limit`` bytes of chunks, so the helper
-    works ahead while the preview is busy with a slow part of the source (its workspaces, say)
-    instead of waiting on a full pipe, and the preview finds its next records ready. ``read`` is
-    what msgpack's Unpacker calls; b"" at the end of the stream."""
-
-    CHUNK = 1 << 20
-
-    def __init__(self, raw, limit: int = 32 << 20):
-        import queue
-        import threading
-
-        self._fd = raw.fileno()
-        with contextlib.suppress(Exception):  # Linux: a larger pipe, fewer wake-ups of this thread
-            import fcntl
-
-            fcntl.fcntl(self._fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), self.CHUNK)
-        self._chunks: queue.Queue = queue.Queue(maxsize=max(1, limit // self.CHUNK))
-        self._buf = b""
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="unitvault-live-read", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        import queue
-
-        while not self._stopped.is_set():
-            try:
-                data = os.read(self._fd, self.CHUNK)
-            except OSError:
-                data = b""
-            while True:  # a full queue: wait, but give up when stopped
-                try:
-                    self._chunks.put(data, timeout=0.1)
-                    break
-                except queue.Full:
-                    if self._stopped.is_set():
-                        return
-            if not data:
-                return
-
-    def read(self, n: int = -1) -> bytes:
-        if self._buf is None:
-            return b""
-        if not self._buf:
-            self._buf = self._chunks.get()
-            if not self._buf:
-                self._buf = None
-                return b""
-        if n < 0 or n >= len(self._buf):
-            out, self._buf = self._buf, b""
-        else:
-            out, self._buf = self._buf[:n], self._buf[n:]
-        return out
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-
 def separate_reader(store) -> bool:
     """Whether another connection (or process) sees this store's committed state (not an in-memory SQLite)."""
     url = store.engine.url
@@ -178,10 +118,7 @@ def separate_reader(store) -> bool:
 
 def helper_pays(store, records: int) -> bool:
     """Whether a helper process is worth starting for a unit of ``records`` top-level records."""
-    choice = os.environ.get(_HELPER_ENV)
-    if choice == "0" or getattr(sys, "frozen", False) or not separate_reader(store):
-        return False
-    return choice == "1" or records >= HELPER_MIN_RECORDS
+    return separate_reader(store) and process_pays(records)
 
 
 def write_snapshot(store, unit, sections: tuple[str, ...], revision: int, path, key: bytes, reporter) -> int:
@@ -193,7 +130,7 @@ def write_snapshot(store, unit, sections: tuple[str, ...], revision: int, path, 
 
     from core import errors
 
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = helper_env()
     proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live", "snapshot"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     try:
@@ -239,7 +176,7 @@ def _snapshot_main() -> int:
 
     gc.disable()
     request = json.loads(sys.stdin.readline())
-    out = _protocol_out()
+    out = protocol_out()
     token = CancelToken()
 
     def watch():  # "cancel", or the importer gone: stop at the next block
@@ -304,7 +241,7 @@ def open_live(store, unit, conn, started=None):
 def _use_helper(store, unit, conn) -> bool:
     if not helper_pays(store, HELPER_MIN_RECORDS):
         return False
-    if os.environ.get(_HELPER_ENV) == "1":
+    if os.environ.get(HELPER_ENV) == "1":
         return True
     c = store.counts(unit.id, conn)
     return helper_pays(store, c.plugins + c.workspaces + c.profiles + c.config_keys)
@@ -319,7 +256,7 @@ def _helper_main() -> int:
 
     gc.disable()  # millions of short-lived containers: the collector would only rescan them
     request = json.loads(sys.stdin.readline())
-    out = _protocol_out()
+    out = protocol_out()
     pack = msgpack.Packer(use_bin_type=True).pack
     store = UnitStore(_engine(request["url"]))
     try:
@@ -345,15 +282,6 @@ def _helper_main() -> int:
     finally:
         store.close()
     return 0
-
-
-def _protocol_out():
-    """The pipe to the importer, on a descriptor of its own: file descriptor 1 is pointed at
-    standard error, so a stray print (of a library, say) cannot break into the stream."""
-    sys.stdout.flush()
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    return out
 
 
 def _engine(url: str):

@@ -415,9 +415,9 @@ def test_helper_processes_give_the_same_preview_and_a_snapshot_that_restores(ctx
     wires = mutate(unit_wires(two_units, "a"))
     wires["config_keys"][3]["value"] = "changed"
     src = MemorySource(wires)
-    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     here = preview_import(two_units, src, "b")
-    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "1")
+    monkeypatch.setenv("UNITVAULT_HELPERS", "1")
     spawned = []
     real = live.Helper.__init__
     monkeypatch.setattr(live.Helper, "__init__", lambda self, *a: spawned.append(1) or real(self, *a))
@@ -446,9 +446,9 @@ def test_a_helper_started_before_the_key_is_derived_is_the_one_the_preview_reads
 
     wires = mutate(unit_wires(two_units, "a"))
     src = MemorySource(wires)
-    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     here = preview_import(two_units, src, "b")
-    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "1")
+    monkeypatch.setenv("UNITVAULT_HELPERS", "1")
     assert live.start_live(two_units, "no-such-unit") is None
     early, other = live.start_live(two_units, "b"), live.start_live(two_units, "a")
     spawned = []
@@ -461,6 +461,6 @@ def test_a_helper_started_before_the_key_is_derived_is_the_one_the_preview_reads
     assert spawned == [1] and again.plan == here.plan and other.proc.poll() is not None
     # a helper that cannot read (here: a store that is not there) is closed, and the preview reads in-process
     broken = live.Helper("sqlite:////nonexistent/folder/units.sqlite3", two_units.find_unit("b").id)
-    monkeypatch.setenv("UNITVAULT_IMPORT_HELPER", "0")
+    monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     third = preview_import(two_units, src, "b", live=broken)
     assert third.plan == here.plan and broken.proc.poll() is not None

@@ -1,4 +1,4 @@
-"""The pipe between an import and its live-side helper process (core/unit_import/live.py)."""
+"""The pipe between a helper process and its parent (core/support/helper.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from core.unit_import import live
+from core.support.helper import ReadAhead
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -16,8 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 def test_a_stray_print_in_the_helper_does_not_break_into_its_stream():
     """Whatever else in the helper prints to standard output (a library, a warning hook) goes to
     standard error; the importer reads only the helper's own records."""
-    code = ("import sys; from core.unit_import.live import _protocol_out\n"
-            "out = _protocol_out()\n"
+    code = ("import sys; from core.support.helper import protocol_out\n"
+            "out = protocol_out()\n"
             "print('stray text'); sys.stdout.flush()\n"
             "out.write(b'RECORDS'); out.flush()\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, check=True)
@@ -30,7 +30,7 @@ def test_the_read_ahead_holds_back_a_writer_beyond_its_limit_and_delivers_everyt
     r, w = os.pipe()
     payload = os.urandom(8 << 20)
     with os.fdopen(r, "rb") as reader:
-        ahead = live._ReadAhead(reader, limit=live._ReadAhead.CHUNK)
+        ahead = ReadAhead(reader, limit=ReadAhead.CHUNK)
         finished = threading.Event()
 
         def write():
@@ -51,7 +51,7 @@ def test_the_read_ahead_holds_back_a_writer_beyond_its_limit_and_delivers_everyt
 def test_stopping_the_read_ahead_ends_its_thread_even_when_nobody_reads():
     r, w = os.pipe()
     with os.fdopen(r, "rb") as reader, os.fdopen(w, "wb") as writer:
-        ahead = live._ReadAhead(reader, limit=live._ReadAhead.CHUNK)
+        ahead = ReadAhead(reader, limit=ReadAhead.CHUNK)
         writer.write(b"x" * (1 << 20))
         writer.flush()
         writer.write(b"y" * 100)

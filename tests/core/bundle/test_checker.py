@@ -1,0 +1,77 @@
+"""An export's record checks in a helper process (core/bundle/checker.py): the same refusals, with the
+same words, as the checks in-process, and no file left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.bundle import write_bundle
+from core.bundle.checker import Checker
+from core.errors import InvalidRecordError
+from core.unit.seed import seed_unit
+from tests.core.bundle.conftest import RAW_KEY, tiny_unit
+
+
+@pytest.fixture
+def spawned(monkeypatch):
+    """Checker processes started by the writer (the helpers are forced on)."""
+    monkeypatch.setenv("UNITVAULT_HELPERS", "1")
+    started = []
+    real = Checker.__init__
+    monkeypatch.setattr(Checker, "__init__", lambda self: started.append(self) or real(self))
+    return started
+
+
+def _refusal(path, sections) -> str:
+    with pytest.raises(InvalidRecordError) as err:
+        write_bundle(path, unit_id="u", unit_name="demo", sections=sections, raw_key=RAW_KEY)
+    assert not path.exists()
+    return err.value.message
+
+
+@pytest.mark.parametrize("bad", [
+    {"key": "bad key!", "value": 1, "secret": False, "description": ""},
+    {"key": "a.b", "value": float("nan"), "secret": False, "description": ""},
+    {"key": "a.b", "value": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "secret": False,
+     "description": ""},
+])
+def test_a_record_the_helper_refuses_is_refused_as_in_process_and_leaves_no_file(tmp_path, monkeypatch, spawned, bad):
+    unit = tiny_unit()
+    unit["config_keys"].append(bad)
+    there = _refusal(tmp_path / "there.uvault", unit)
+    assert len(spawned) == 1 and spawned[0].proc.poll() is not None     # it ran, and it is gone
+    monkeypatch.setenv("UNITVAULT_HELPERS", "0")
+    here = _refusal(tmp_path / "here.uvault", unit)
+    assert len(spawned) == 1 and there == here
+    assert "record 2" in there                                           # where: its place in the section
+
+
+def test_a_big_export_checked_by_the_helper_reads_back_whole(tmp_path, store, spawned):
+    from core.bundle import export_unit, open_bundle
+    from core.unit.digest import digest_sections
+
+    seed_unit(store, "demo", "medium", 3)
+    result = export_unit(store, "demo", tmp_path / "demo.uvault", raw_key=RAW_KEY)
+    assert len(spawned) == 1
+    with store.read() as conn:
+        unit = store.get_unit("demo", conn)
+        want = digest_sections({s: store.iter_wire(unit.id, s, conn) for s in result.counts if s != "applications"})
+    bundle = open_bundle(result.path, raw_key=RAW_KEY)
+    got: dict[str, list] = {}
+    for section, wire in bundle.records():
+        got.setdefault(section, []).append(wire)
+    assert digest_sections(got) == want
+
+
+def test_a_checker_that_stops_refuses_the_export(tmp_path, monkeypatch, spawned):
+    """Should the helper die, the export fails with a clear message and writes nothing."""
+    real = Checker.block
+
+    def dying(self, *a):
+        self.proc.kill()
+        self.proc.wait()
+        return real(self, *a)
+
+    monkeypatch.setattr(Checker, "block", dying)
+    message = _refusal(tmp_path / "x.uvault", tiny_unit())
+    assert "could not be checked" in message
