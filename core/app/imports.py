@@ -44,6 +44,7 @@ class PreviewImport:
 
 @use_case("import.preview", target=lambda r: f"{r.path} -> {r.into or '(its own unit)'}")
 def preview_import(ctx, req: PreviewImport, *, actor, reporter) -> ImportPlan:
+    from core.bundle.checker import records_in, start_checker
     from core.unit_import import preview_import as preview
     from core.unit_import.live import start_live
     from core.unit_import.source import BundleSource
@@ -51,17 +52,22 @@ def preview_import(ctx, req: PreviewImport, *, actor, reporter) -> ImportPlan:
     if req.into is not None:
         check_unit_name(req.into)
     sections = parse_sections(req.sections) if isinstance(req.sections, str) else req.sections
-    # a big target's live side starts reading in its helper while the bundle's key is derived
+    # a big target's live side starts reading in its helper, and a big bundle's record checker starts,
+    # while the bundle's key is derived
     live = start_live(ctx.units, req.into) if req.into is not None else None
+    checker = start_checker(records_in(req.path))
     try:
         source = BundleSource(open_bundle_with(req.path, req.key), path=req.path)
         reporter.check()
         target = req.into or source.source_unit_name
         return ImportPlan(Path(req.path), source, preview(ctx.units, source, target, mode=req.mode,
-                                                          sections=sections, reporter=reporter, live=live))
+                                                          sections=sections, reporter=reporter, live=live,
+                                                          checker=checker))
     finally:
         if live is not None:
             live.close()
+        if checker is not None:
+            checker.close()
 
 
 @dataclass(frozen=True)

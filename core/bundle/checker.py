@@ -1,13 +1,16 @@
-"""An export's record checks in a helper process (core/support/helper.py).
+"""A bundle's record checks in a helper process (core/support/helper.py).
 
-A writer runs the reader's own checks on every record, so a bundle it writes is one a reader
-accepts. For a big unit those checks (strict decoding, schemas, depth and finiteness) cost about
-as much as reading the unit itself, all of it Python-bound, so the writer hands each block of
-packed records to ``python -m core.bundle.checker`` while it reads, compresses and encrypts on its
-own core. The helper decodes every block as a reader does (``decode_block``: canonical msgpack,
-caps, schemas) and answers once the writer has closed its end: ``{"ok": true}`` or the first
-problem. The writer asks for the answer before its file is put in place, so a record the checks
-refuse leaves no file, as when they run in-process.
+Strict decoding (canonical msgpack, caps), schemas, depth and finiteness cost about as much as
+reading a big unit itself, all of it Python-bound. So for a big unit they run in ``python -m
+core.bundle.checker`` on the other core, fed every block of packed records in order, and it answers
+once its input is closed: ``{"ok": true}`` or the first problem, in the reader's words
+(``decode_block``).
+
+- A writer runs the reader's checks on every record, so a bundle it writes is one a reader accepts;
+  it asks for the answer before its file is put in place, so a refused record leaves no file.
+- An import's preview decodes the blocks without the checks (``decode_block_unchecked``, with every
+  cap) and asks for the answer at the end of its pass, or as soon as anything goes wrong in it, so
+  a hostile record is reported as the reader reports it.
 
 Frames on the helper's standard input: section index (1 byte), index of the block's first record
 in its section (4 bytes, big-endian), length (4 bytes), then the block's msgpack bytes.
@@ -21,15 +24,15 @@ import struct
 import subprocess
 import sys
 
-from core.errors import InvalidContentError, InvalidRecordError
+from core.errors import InvalidContentError
 
 _HEAD = struct.Struct(">BII")
-_STOPPED = "The records could not be checked (the checking process stopped); no file was written."
+_STOPPED = "The records could not be checked (the checking process stopped)."
 
 
 class Checker:
-    """The writer's side. ``block()`` for every block in order, then ``verdict()`` (raises the
-    first problem as InvalidRecordError), or ``close()`` to stop it early."""
+    """The parent's side. ``block()`` for every block in order, then ``verdict()`` (raises the first
+    problem as the reader's InvalidContentError), or ``close()`` to stop it early."""
 
     def __init__(self):
         from core.support.helper import helper_env
@@ -48,7 +51,7 @@ class Checker:
             self._write(raw)
         except OSError:  # it stopped early: a problem found (raised here), or it failed
             self.verdict()
-            raise InvalidRecordError(_STOPPED) from None
+            raise InvalidContentError(_STOPPED) from None
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -66,9 +69,9 @@ class Checker:
         except ValueError:
             said = None
         if not isinstance(said, dict) or ("ok" not in said and "message" not in said):
-            raise InvalidRecordError(_STOPPED)
+            raise InvalidContentError(_STOPPED)
         if not said.get("ok"):
-            raise InvalidRecordError(str(said.get("message")), details=[str(d) for d in said.get("details") or ()])
+            raise InvalidContentError(str(said.get("message")), details=[str(d) for d in said.get("details") or ()])
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -79,9 +82,27 @@ class Checker:
                 f.close()
 
 
-def as_record_error(exc: InvalidContentError) -> InvalidRecordError:
-    """A reader's refusal, said of a record being written."""
-    return InvalidRecordError(exc.message.replace("Invalid content", "Invalid record"), details=exc.details)
+def start_checker(records: int) -> Checker | None:
+    """A checker for about ``records`` records when one pays for its start-up, else None (check here)."""
+    from core.support.helper import process_pays
+
+    if not process_pays(records):
+        return None
+    try:
+        return Checker()
+    except OSError:  # it cannot start here
+        return None
+
+
+def records_in(path) -> int:
+    """About how many records the bundle at ``path`` holds, from its size (a demo unit's record takes
+    about 70 bytes of it); 0 when it cannot be read."""
+    import os
+
+    try:
+        return os.path.getsize(path) // 70
+    except OSError:
+        return 0
 
 
 def _main() -> int:
@@ -108,11 +129,9 @@ def _main() -> int:
                 raise ValueError("a cut frame")
             decode_block(SECTIONS[index], raw, first)
     except InvalidContentError as exc:
-        e = as_record_error(exc)
-        answer = {"ok": False, "message": e.message, "details": list(e.details or ())}
-    except Exception as exc:  # noqa: BLE001 - said to the writer, which refuses the export
-        answer = {"ok": False, "message": f"The records could not be checked ({type(exc).__name__}); "
-                                          "no file was written."}
+        answer = {"ok": False, "message": exc.message, "details": list(exc.details or ())}
+    except Exception as exc:  # noqa: BLE001 - said to the parent, which refuses the bundle
+        answer = {"ok": False, "message": f"The records could not be checked ({type(exc).__name__})."}
     out.write(json.dumps(answer).encode())
     out.flush()
     return 0

@@ -96,7 +96,7 @@ class OpenBundle:
         return self._head
 
     def records(self, reporter: Reporter | None = None, *, on_block=None,
-                checked: bool = True) -> Iterator[tuple[str, dict]]:
+                checked: bool = True, checker=None) -> Iterator[tuple[str, dict]]:
         """A fresh streaming pass: ``(section, wire)`` in section order, each decoded strictly and
         validated. The trailer (counts, sizes, hashes) is checked after the last record: trust
         nothing until this iterator is exhausted.
@@ -108,7 +108,11 @@ class OpenBundle:
 
         ``checked=False`` is for a second pass over bytes a first pass checked: records are decoded
         with every cap (the per-record container cap included) but not re-checked; the caller
-        compares the verified section SHA-256s (``manifest.sections``) with the first pass's."""
+        compares the verified section SHA-256s (``manifest.sections``) with the first pass's.
+
+        ``checker`` (core/bundle/checker.py): the record checks run there, on the other core; the
+        records come decoded with every cap but unchecked until ``checker.verdict()`` says so,
+        which the caller asks before it trusts them (and as soon as anything goes wrong)."""
         reporter = reporter or Reporter()
         reporter.stage("reading", self.header.file_size, "bytes")
         with _open_file(self.path) as fh:
@@ -152,7 +156,11 @@ class OpenBundle:
                 del body, data
                 sha[index].update(raw)
                 size[index] += raw_size
-                recs = (decode_block if checked else decode_block_unchecked)(section, raw, count[index])
+                if checker is not None:
+                    checker.block(index, count[index], raw)
+                    recs = decode_block_unchecked(section, raw, count[index])
+                else:
+                    recs = (decode_block if checked else decode_block_unchecked)(section, raw, count[index])
                 count[index] += len(recs)
                 if count[index] > L.MAX_RECORDS_PER_SECTION:
                     raise InvalidContentError(f"Section {section} holds more records than a bundle allows.")

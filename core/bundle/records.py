@@ -9,13 +9,14 @@ non-finite floats and integer fields are checked, and only then the JSON schemas
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 
 import msgpack
 
 from core.bundle import limits as L
-from core.errors import InvalidContentError
+from core.errors import InvalidContentError, InvalidRecordError
 from core.support.strict_msgpack import refuse_ext
 
 _packb = msgpack.Packer(use_bin_type=True, autoreset=True).pack
@@ -188,8 +189,6 @@ def pack_record(record: dict) -> bytes:
     try:
         return _packb(record)
     except (OverflowError, TypeError, ValueError) as exc:
-        from core.errors import InvalidRecordError
-
         raise InvalidRecordError(f"A record cannot be encoded ({type(exc).__name__}).") from None
 
 
@@ -239,6 +238,16 @@ def check_record(section: str, index: int, record, packed: bytes | None = None) 
                 raise _invalid(section, index, f"applications/{i}/position is not an integer")
     if containers > L.MAX_CONTAINERS:  # a reader counts them while decoding; a writer checks here
         raise _too_many(section, index)
+
+
+@contextlib.contextmanager
+def as_record_errors():
+    """A reader's refusal, said of a record being written ("Invalid record ..."), inside."""
+    try:
+        yield
+    except InvalidContentError as exc:
+        raise InvalidRecordError(exc.message.replace("Invalid content", "Invalid record"),
+                                 details=exc.details) from None
 
 
 def _invalid(section: str, index: int, why: str) -> InvalidContentError:

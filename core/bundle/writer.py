@@ -17,8 +17,8 @@ from core.bundle import limits as L
 from core.bundle.header import KdfParams, encode_footer, encode_header
 from core.bundle.manifest import ManifestHead, SectionInfo, encode_trailer
 from core.bundle.payload import block_frame, compressor, frame
-from core.bundle.records import check_record, pack_record
-from core.errors import AlreadyExistsError, InvalidContentError, InvalidInputError, InvalidRecordError
+from core.bundle.records import as_record_errors, check_record, pack_record
+from core.errors import AlreadyExistsError, InvalidInputError, InvalidRecordError
 from core.progress import Reporter
 from core.support.clock import now_iso
 from core.unit.records import SECTIONS
@@ -146,7 +146,11 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     if not _UUIDISH.match(head.unit_id) or not UNIT_NAME_RE.match(head.unit_name):
         raise InvalidInputError("The unit id or name cannot go into a bundle.")
     path = check_out_path(out_path, overwrite)
-    checker = _checker(validate, total_records)  # started first: its start-up overlaps the key derivation
+    # the record checks of a big export run in a helper process, started first (its start-up overlaps
+    # the key derivation); imported here, as ``python -m core.bundle.checker`` runs it as its main
+    from core.bundle.checker import start_checker
+
+    checker = start_checker(total_records or 0) if validate else None
     try:
         file_key = keys.new_file_key()
         slots = make_slots(file_key, password=password, raw_key=raw_key, recovery_public_key=recovery_public_key,
@@ -164,7 +168,8 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
                 fh.write(enc.update(frame(L.FRAME_MANIFEST_HEAD, head.encode())))
                 counts, infos = _write_sections(fh, enc, sections, compress, validate, reporter, checker)
                 if checker is not None:
-                    checker.verdict()  # before the file is put in place: a refused record leaves none
+                    with as_record_errors():  # before the file is put in place: a refused record leaves none
+                        checker.verdict()
                 fh.write(enc.update(frame(L.FRAME_TRAILER, encode_trailer(counts, infos))))
                 fh.write(enc.finalize())
                 fh.write(encode_footer(fh.tell() + L.FOOTER_SIZE))
@@ -180,20 +185,6 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
             checker.close()
     reporter.finish()
     return WriteResult(path, size, counts, head.unit_name)
-
-
-def _checker(validate: bool, records: int | None):
-    """The record checks of a big export, in a helper process (core/bundle/checker.py); None: here."""
-    from core.support.helper import process_pays
-
-    if not validate or not process_pays(records or 0):
-        return None
-    from core.bundle.checker import Checker
-
-    try:
-        return Checker()
-    except OSError:  # it cannot start here: check in-process
-        return None
 
 
 def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter: Reporter, checker=None):
@@ -261,18 +252,15 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
 
 
 def _check(section: str, n: int, record, packed: bytes | None) -> None:
-    from core.bundle.checker import as_record_error
-
-    try:
+    with as_record_errors():
         check_record(section, n, record, packed)
-    except InvalidContentError as exc:
-        raise as_record_error(exc) from None
 
 
 def _flush(fh, enc, zc, index: int, parts: list[bytes], sha, checker=None, first: int = 0) -> None:
     raw = b"".join(parts)
     if checker is not None:
-        checker.block(index, first, raw)
+        with as_record_errors():
+            checker.block(index, first, raw)
     sha.update(raw)
     if zc is not None:
         data, codec = zc.compress(raw), L.CODEC_ZSTD

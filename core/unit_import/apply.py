@@ -135,13 +135,16 @@ class ImportResult:
 
 
 def preview_import(store, source, target_name: str, *, mode: str = "replace", sections=None,
-                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT, live=None) -> ImportPreview:
+                   reporter: Reporter | None = None, diff_limit: int = DIFF_LIMIT, live=None,
+                   checker=None) -> ImportPreview:
     """Validate ``source``, compare it with the target unit and compute the plan. Writes nothing.
-    ``live``: the target's live side, started early (``core.unit_import.live.start_live``)."""
+    ``live``: the target's live side, started early (``core.unit_import.live.start_live``);
+    ``checker``: a bundle's record checks in a helper process (``core.bundle.checker.start_checker``)."""
     reporter = reporter or Reporter()
     check_unit_name(target_name)
     unit = store.find_unit(target_name)
-    validation, comparison = compare(store, unit, source, reporter, diff_limit=diff_limit, live=live)
+    validation, comparison = compare(store, unit, source, reporter, diff_limit=diff_limit, live=live,
+                                     checker=checker)
     plan = compute_plan(validation, comparison, mode, sections)
     return ImportPreview(target_name, validation, unit, comparison,
                          unit is not None and validation.source_unit_id != unit.id, plan)

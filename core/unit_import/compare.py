@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from core.errors import InvalidContentError, InvalidRecordError, NewerVersionError
+from core.errors import Cancelled, InvalidContentError, InvalidRecordError, NewerVersionError
 from core.progress import Reporter
 from core.schemas import section_errors
 from core.support.bulk import gc_paused
@@ -410,13 +410,14 @@ def _key_of(section: str, wire) -> str | None:
 
 
 def compare(store, unit: Unit | None, source, reporter: Reporter | None = None, *,
-            diff_limit: int = DIFF_LIMIT, live=None) -> tuple[ValidationResult, Comparison]:
+            diff_limit: int = DIFF_LIMIT, live=None, checker=None) -> tuple[ValidationResult, Comparison]:
     """Validate ``source`` and compare it with ``unit`` (None: a unit that does not exist yet) in one
     streaming pass; raise the first failing validation stage's error. Writes nothing. ``live``: the
-    live side's helper, already started (``live.start_live``)."""
+    live side's helper, already started (``live.start_live``). ``checker``: for a bundle, its record
+    checks in a helper process (core/bundle/checker.py), used up by this pass."""
     reporter = reporter or Reporter()
     try:
-        return _compare(store, unit, source, reporter, diff_limit, in_memory=False, started=live)
+        return _compare(store, unit, source, reporter, diff_limit, in_memory=False, started=live, checker=checker)
     except _Unsorted:
         return _compare(store, unit, source, reporter, diff_limit, in_memory=True)
 
@@ -429,7 +430,8 @@ def _reading(store, unit):
     return store.read()
 
 
-def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_memory: bool, started=None):
+def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_memory: bool, started=None,
+             checker=None):
     present = tuple(s for s in SECTIONS if s in (getattr(source, "sections", None) or SECTIONS))
     check_schema = not getattr(source, "schema_validated", False)
     digests = _Digests(present)
@@ -438,7 +440,7 @@ def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_mem
             live = open_live(store, unit, conn, started)
             try:
                 ctx = _Context(store, conn, unit, diff_limit)
-                return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory)
+                return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory, checker)
             finally:
                 if live is not None:
                     live.close()
@@ -446,7 +448,7 @@ def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_mem
         digests.abandon()
 
 
-def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory):
+def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory, checker=None):
     app_fps: set[int] = set()
     app_suspects: set[int] = set()
     n_apps = 0
@@ -510,62 +512,74 @@ def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_m
     since_check = 0
     current = None
     expected_here = misplaced = False
-    for section, wire in source.records(reporter):
-        since_check += 1
-        if since_check >= 2000:
-            since_check = 0
-            reporter.check()
-        if section != current:  # per-section set-up, once per section run (records come in order)
-            current = section
-            rank = SECTIONS.index(section) if section in SECTIONS else -1
-            expected_here = rank >= 0 and section in present
-            misplaced = expected_here and rank < state["rank"]
-            if expected_here and not misplaced:
-                advance_to(rank)
-            key_name = "key" if section == "config_keys" else "id"
-        if not expected_here:
-            if len(order_problems) < MAX_DETAILS:
-                order_problems.append(f"section {section!r}: not expected in this source")
-            continue
-        i = index[section]
-        index[section] = i + 1
-        if misplaced:
-            if len(order_problems) < MAX_DETAILS:
-                order_problems.append(f"{_loc(section, i, None)}: sections out of order")
-            continue
-        if check_schema:
-            errors = section_errors(section, wire)
-            if errors:
-                schema_failures += 1
-                key = _key_of(section, wire)
-                for e in errors:
-                    if len(schema_problems) < MAX_DETAILS:
-                        schema_problems.append(f"{_loc(section, i, key)}: {e}")
+    # With a checker the records come unchecked until it says so: whatever goes wrong in the pass,
+    # its answer comes first (a hostile record is reported as the reader reports it).
+    records = source.records(reporter) if checker is None else source.records(reporter, checker=checker)
+    try:
+        for section, wire in records:
+            since_check += 1
+            if since_check >= 2000:
+                since_check = 0
+                reporter.check()
+            if section != current:  # per-section set-up, once per section run (records come in order)
+                current = section
+                rank = SECTIONS.index(section) if section in SECTIONS else -1
+                expected_here = rank >= 0 and section in present
+                misplaced = expected_here and rank < state["rank"]
+                if expected_here and not misplaced:
+                    advance_to(rank)
+                key_name = "key" if section == "config_keys" else "id"
+            if not expected_here:
+                if len(order_problems) < MAX_DETAILS:
+                    order_problems.append(f"section {section!r}: not expected in this source")
                 continue
-        key = wire[key_name]
-        h = record_hash(section, wire)
-        stream_sha[section].update(h)
-        if section == "workspaces":
-            ids = [a["id"] for a in wire["applications"]]
-            n_apps += len(ids)
-            for aid in ids:
-                f = hash(aid)
-                if f in app_fps:
-                    app_suspects.add(f)
-                else:
-                    app_fps.add(f)
-        if in_memory:
-            held.append((key, i, h, wire))
-            continue
-        prev = state["prev"]
-        if prev is not None and key <= prev:
-            if key < prev:
-                raise _Unsorted
-            if len(semantic) < MAX_DETAILS:
-                semantic.append(f"{_loc(section, i, key)}: duplicate {'key' if section == 'config_keys' else 'id'}")
-            continue
-        state["prev"] = key
-        feed(state["join"], key, h, wire)
+            i = index[section]
+            index[section] = i + 1
+            if misplaced:
+                if len(order_problems) < MAX_DETAILS:
+                    order_problems.append(f"{_loc(section, i, None)}: sections out of order")
+                continue
+            if check_schema:
+                errors = section_errors(section, wire)
+                if errors:
+                    schema_failures += 1
+                    key = _key_of(section, wire)
+                    for e in errors:
+                        if len(schema_problems) < MAX_DETAILS:
+                            schema_problems.append(f"{_loc(section, i, key)}: {e}")
+                    continue
+            key = wire[key_name]
+            h = record_hash(section, wire)
+            stream_sha[section].update(h)
+            if section == "workspaces":
+                ids = [a["id"] for a in wire["applications"]]
+                n_apps += len(ids)
+                for aid in ids:
+                    f = hash(aid)
+                    if f in app_fps:
+                        app_suspects.add(f)
+                    else:
+                        app_fps.add(f)
+            if in_memory:
+                held.append((key, i, h, wire))
+                continue
+            prev = state["prev"]
+            if prev is not None and key <= prev:
+                if key < prev:
+                    raise _Unsorted
+                if len(semantic) < MAX_DETAILS:
+                    semantic.append(f"{_loc(section, i, key)}: duplicate {'key' if section == 'config_keys' else 'id'}")
+                continue
+            state["prev"] = key
+            feed(state["join"], key, h, wire)
+    except (_Unsorted, Cancelled):
+        raise
+    except Exception:
+        if checker is not None:
+            checker.verdict()
+        raise
+    if checker is not None:
+        checker.verdict()
     reporter.check()
     advance_to(len(SECTIONS) - 1)
     close_section()

@@ -84,8 +84,11 @@ class BundleSource:
             return tuple(s for s in SECTIONS if s in present)
         return SECTIONS
 
-    def records(self, reporter=None, *, checked: bool = True) -> Iterator[tuple[str, dict]]:
-        """``checked=False``: see ``OpenBundle.records`` (an import's second pass)."""
+    def records(self, reporter=None, *, checked: bool = True, checker=None) -> Iterator[tuple[str, dict]]:
+        """``checked=False`` (an import's second pass), ``checker`` (the checks in a helper
+        process): see ``OpenBundle.records``."""
+        if checker is not None:
+            return self.bundle.records(reporter, checker=checker)
         if checked:
             return self.bundle.records(reporter)
         return self.bundle.records(reporter, checked=False)
