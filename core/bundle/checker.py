@@ -132,8 +132,8 @@ def _main() -> int:
         answer = {"ok": False, "message": exc.message, "details": list(exc.details or ())}
     except Exception as exc:  # noqa: BLE001 - said to the parent, which refuses the bundle
         answer = {"ok": False, "message": f"The records could not be checked ({type(exc).__name__})."}
-    out.write(json.dumps(answer).encode())
-    out.flush()
+    with contextlib.suppress(OSError), out:
+        out.write(json.dumps(answer).encode())
     return 0
 
 

@@ -201,8 +201,8 @@ def _snapshot_main() -> int:
         answer = {"error": "StoreError", "message": f"The safety snapshot could not be written ({type(exc).__name__})."}
     finally:
         store.close()
-    out.write(json.dumps(answer).encode())
-    out.flush()
+    with contextlib.suppress(OSError), out:
+        out.write(json.dumps(answer).encode())
     return 0 if "size" in answer else 1
 
 
@@ -281,6 +281,8 @@ def _helper_main() -> int:
         return 1
     finally:
         store.close()
+        with contextlib.suppress(OSError):
+            out.close()
     return 0
 
 
