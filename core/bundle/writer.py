@@ -104,15 +104,23 @@ class PackedRecords:
         return self
 
 
-def make_slots(file_key: bytes, *, password, raw_key, recovery_public_key, kdf, reporter) -> list:
+def _slot_kdf(password, raw_key, kdf) -> KdfParams | None:
+    """The arguments of ``make_slots`` checked (before any work); the KDF a password slot uses."""
     if (password is None) == (raw_key is None):
         raise InvalidInputError("Give exactly one of a password or a raw key.")
+    if password is None:
+        return None
+    if not isinstance(password, str) or len(password) < L.MIN_PASSWORD:
+        raise InvalidInputError(f"The password must have at least {L.MIN_PASSWORD} characters.")
+    kdf = kdf or keys.spec_default_kdf()
+    keys.check_writer_kdf(kdf)
+    return kdf
+
+
+def make_slots(file_key: bytes, *, password, raw_key, recovery_public_key, kdf, reporter) -> list:
+    kdf = _slot_kdf(password, raw_key, kdf)
     slots = []
     if password is not None:
-        if not isinstance(password, str) or len(password) < L.MIN_PASSWORD:
-            raise InvalidInputError(f"The password must have at least {L.MIN_PASSWORD} characters.")
-        kdf = kdf or keys.spec_default_kdf()
-        keys.check_writer_kdf(kdf)
         reporter.stage("deriving key")
         slots.append(keys.password_slot(password, file_key, kdf))
     else:
@@ -120,6 +128,78 @@ def make_slots(file_key: bytes, *, password, raw_key, recovery_public_key, kdf, 
     if recovery_public_key is not None:
         slots.append(keys.recovery_slot(recovery_public_key, file_key))
     return slots
+
+
+# Frames a writer holds in memory while the password's key is still being derived (then it waits).
+WAIT_LIMIT = 16 * 1024 * 1024
+
+
+class _Frames:
+    """The payload's frames, encrypted into the file. A password's key is derived on a thread
+    (Argon2id runs without the GIL, its lanes on both cores) while the records are read, packed,
+    checked and compressed; their frames wait in memory (at most ``WAIT_LIMIT`` bytes) until the
+    header can be written, and go straight through once it is."""
+
+    def __init__(self, fh, file_key: bytes, header, first: bytes):
+        self.fh, self.file_key = fh, file_key
+        self._header = header  # the header's bytes, or a _Background giving them
+        self._waiting = [first]
+        self._held = len(first)
+        self.enc = None
+
+    def __call__(self, data: bytes) -> None:
+        if self.enc is None:
+            if (isinstance(self._header, _Background) and not self._header.done()
+                    and self._held + len(data) <= WAIT_LIMIT):
+                self._waiting.append(data)
+                self._held += len(data)
+                return
+            self.start()
+        self.fh.write(self.enc.update(data))
+
+    def ready(self) -> bool:
+        """Whether the header can be written without waiting."""
+        return self.enc is not None or not isinstance(self._header, _Background) or self._header.done()
+
+    def start(self):
+        """Write the header and every frame held so far (waits for the key); returns the encryptor."""
+        if self.enc is None:
+            from cryptography.cobblestone import Cobblestone256Encryptor
+
+            header = self._header.result() if isinstance(self._header, _Background) else self._header
+            self.fh.write(header)
+            self.enc = Cobblestone256Encryptor(self.file_key, header[-L.HASH_SIZE:])
+            for data in self._waiting:
+                self.fh.write(self.enc.update(data))
+            self._waiting, self._held = [], 0
+        return self.enc
+
+
+class _Background:
+    """``fn()`` on a daemon thread; ``result()`` waits and returns it, or raises what it raised."""
+
+    def __init__(self, fn):
+        import threading
+
+        self._fn = fn
+        self._value = self._error = None
+        self._thread = threading.Thread(target=self._run, name="unitvault-derive-key", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # re-raised by result()
+            self._error = exc
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, Iterable[dict]],
@@ -153,23 +233,27 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     checker = start_checker(total_records or 0) if validate else None
     try:
         file_key = keys.new_file_key()
-        slots = make_slots(file_key, password=password, raw_key=raw_key, recovery_public_key=recovery_public_key,
-                           kdf=kdf, reporter=reporter)
-        header = encode_header(slots)
-        assert _APP_VERSION.match(head.app_version)
+        _slot_kdf(password, raw_key, kdf)  # a bad argument stops here, before any work
 
-        from cryptography.cobblestone import Cobblestone256Encryptor
+        def header_bytes() -> bytes:
+            return encode_header(make_slots(file_key, password=password, raw_key=raw_key,
+                                            recovery_public_key=recovery_public_key, kdf=kdf, reporter=Reporter()))
+
+        # A password's key is derived while the records stream (see _Frames); a raw key needs no time.
+        header = _Background(header_bytes) if password is not None else header_bytes()
+        assert _APP_VERSION.match(head.app_version)
 
         reporter.stage("exporting", total_records, "items")
         try:
             with atomic_writer(path, mode=0o600, overwrite=overwrite) as fh:
-                fh.write(header)
-                enc = Cobblestone256Encryptor(file_key, header[-L.HASH_SIZE:])
-                fh.write(enc.update(frame(L.FRAME_MANIFEST_HEAD, head.encode())))
-                counts, infos = _write_sections(fh, enc, sections, compress, validate, reporter, checker)
+                out = _Frames(fh, file_key, header, frame(L.FRAME_MANIFEST_HEAD, head.encode()))
+                counts, infos = _write_sections(out, sections, compress, validate, reporter, checker)
                 if checker is not None:
                     with as_record_errors():  # before the file is put in place: a refused record leaves none
                         checker.verdict()
+                if not out.ready():
+                    reporter.stage("deriving key")  # all records are in; the key is not yet
+                enc = out.start()
                 fh.write(enc.update(frame(L.FRAME_TRAILER, encode_trailer(counts, infos))))
                 fh.write(enc.finalize())
                 fh.write(encode_footer(fh.tell() + L.FOOTER_SIZE))
@@ -187,7 +271,7 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     return WriteResult(path, size, counts, head.unit_name)
 
 
-def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter: Reporter, checker=None):
+def _write_sections(out, sections, compress: bool, validate: bool, reporter: Reporter, checker=None):
     zc = compressor() if compress else None
     check_here = validate and checker is None
     counts = {"plugins": 0, "workspaces": 0, "applications": 0, "profiles": 0, "config_keys": 0}
@@ -208,7 +292,7 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
                 raise InvalidRecordError(f"Section {section} has more records than a bundle allows.")
             for block in records.finish().blocks:
                 reporter.check()
-                _flush(fh, enc, zc, index, [block], sha)
+                _flush(out, zc, index, [block], sha)
             reporter.advance(records.count)
             counts[section] = records.count
             counts["applications"] += records.applications
@@ -227,7 +311,7 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
             if len(b) > L.MAX_BLOCK_RAW:
                 raise InvalidRecordError(f"Record {n} of section {section} is larger than a block allows.")
             if pending + len(b) > L.MAX_BLOCK_RAW:
-                _flush(fh, enc, zc, index, parts, sha, checker, first)
+                _flush(out, zc, index, parts, sha, checker, first)
                 parts, pending, first = [], 0, n
             parts.append(b)
             pending += len(b)
@@ -236,13 +320,13 @@ def _write_sections(fh, enc, sections, compress: bool, validate: bool, reporter:
             if section == "workspaces":
                 counts["applications"] += len(record["applications"])
             if pending >= L.BLOCK_TARGET:
-                _flush(fh, enc, zc, index, parts, sha, checker, first)
+                _flush(out, zc, index, parts, sha, checker, first)
                 parts, pending, first = [], 0, n
             if n - reported >= 256:
                 reporter.advance(n - reported)
                 reported = n
         if parts:
-            _flush(fh, enc, zc, index, parts, sha, checker, first)
+            _flush(out, zc, index, parts, sha, checker, first)
         reporter.advance(n - reported)
         if n > L.MAX_RECORDS_PER_SECTION:
             raise InvalidRecordError(f"Section {section} has more records than a bundle allows.")
@@ -256,7 +340,7 @@ def _check(section: str, n: int, record, packed: bytes | None) -> None:
         check_record(section, n, record, packed)
 
 
-def _flush(fh, enc, zc, index: int, parts: list[bytes], sha, checker=None, first: int = 0) -> None:
+def _flush(out, zc, index: int, parts: list[bytes], sha, checker=None, first: int = 0) -> None:
     raw = b"".join(parts)
     if checker is not None:
         with as_record_errors():
@@ -266,5 +350,5 @@ def _flush(fh, enc, zc, index: int, parts: list[bytes], sha, checker=None, first
         data, codec = zc.compress(raw), L.CODEC_ZSTD
     else:
         data, codec = raw, L.CODEC_NONE
-    fh.write(enc.update(block_frame(index, codec, len(raw), data)))
+    out(block_frame(index, codec, len(raw), data))
 
