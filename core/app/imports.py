@@ -45,6 +45,7 @@ class PreviewImport:
 @use_case("import.preview", target=lambda r: f"{r.path} -> {r.into or '(its own unit)'}")
 def preview_import(ctx, req: PreviewImport, *, actor, reporter) -> ImportPlan:
     from core.bundle.checker import records_in, start_checker
+    from core.support.thread import Background
     from core.unit_import import preview_import as preview
     from core.unit_import.live import start_live
     from core.unit_import.source import BundleSource
@@ -52,12 +53,14 @@ def preview_import(ctx, req: PreviewImport, *, actor, reporter) -> ImportPlan:
     if req.into is not None:
         check_unit_name(req.into)
     sections = parse_sections(req.sections) if isinstance(req.sections, str) else req.sections
-    # a big target's live side starts reading in its helper, and a big bundle's record checker starts,
-    # while the bundle's key is derived
-    live = start_live(ctx.units, req.into) if req.into is not None else None
-    checker = start_checker(records_in(req.path))
+    # The bundle's key is derived on a thread (Argon2id runs without the GIL) while the store opens, a
+    # big target's live side starts reading in its helper and a big bundle's record checker starts.
+    opening = Background(lambda: open_bundle_with(req.path, req.key), "unitvault-open-bundle")
+    live = checker = None
     try:
-        source = BundleSource(open_bundle_with(req.path, req.key), path=req.path)
+        live = start_live(ctx.units, req.into) if req.into is not None else None
+        checker = start_checker(records_in(req.path))
+        source = BundleSource(opening.result(), path=req.path)
         reporter.check()
         target = req.into or source.source_unit_name
         return ImportPlan(Path(req.path), source, preview(ctx.units, source, target, mode=req.mode,

@@ -21,6 +21,7 @@ from core.bundle.records import as_record_errors, check_record, pack_record
 from core.errors import AlreadyExistsError, InvalidInputError, InvalidRecordError
 from core.progress import Reporter
 from core.support.clock import now_iso
+from core.support.thread import Background
 from core.unit.records import SECTIONS
 
 
@@ -142,14 +143,14 @@ class _Frames:
 
     def __init__(self, fh, file_key: bytes, header, first: bytes):
         self.fh, self.file_key = fh, file_key
-        self._header = header  # the header's bytes, or a _Background giving them
+        self._header = header  # the header's bytes, or a Background giving them
         self._waiting = [first]
         self._held = len(first)
         self.enc = None
 
     def __call__(self, data: bytes) -> None:
         if self.enc is None:
-            if (isinstance(self._header, _Background) and not self._header.done()
+            if (isinstance(self._header, Background) and not self._header.done()
                     and self._held + len(data) <= WAIT_LIMIT):
                 self._waiting.append(data)
                 self._held += len(data)
@@ -159,47 +160,20 @@ class _Frames:
 
     def ready(self) -> bool:
         """Whether the header can be written without waiting."""
-        return self.enc is not None or not isinstance(self._header, _Background) or self._header.done()
+        return self.enc is not None or not isinstance(self._header, Background) or self._header.done()
 
     def start(self):
         """Write the header and every frame held so far (waits for the key); returns the encryptor."""
         if self.enc is None:
             from cryptography.cobblestone import Cobblestone256Encryptor
 
-            header = self._header.result() if isinstance(self._header, _Background) else self._header
+            header = self._header.result() if isinstance(self._header, Background) else self._header
             self.fh.write(header)
             self.enc = Cobblestone256Encryptor(self.file_key, header[-L.HASH_SIZE:])
             for data in self._waiting:
                 self.fh.write(self.enc.update(data))
             self._waiting, self._held = [], 0
         return self.enc
-
-
-class _Background:
-    """``fn()`` on a daemon thread; ``result()`` waits and returns it, or raises what it raised."""
-
-    def __init__(self, fn):
-        import threading
-
-        self._fn = fn
-        self._value = self._error = None
-        self._thread = threading.Thread(target=self._run, name="unitvault-derive-key", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._fn()
-        except BaseException as exc:  # re-raised by result()
-            self._error = exc
-
-    def done(self) -> bool:
-        return not self._thread.is_alive()
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, Iterable[dict]],
@@ -240,7 +214,7 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
                                             recovery_public_key=recovery_public_key, kdf=kdf, reporter=Reporter()))
 
         # A password's key is derived while the records stream (see _Frames); a raw key needs no time.
-        header = _Background(header_bytes) if password is not None else header_bytes()
+        header = Background(header_bytes, "unitvault-derive-key") if password is not None else header_bytes()
         assert _APP_VERSION.match(head.app_version)
 
         reporter.stage("exporting", total_records, "items")
