@@ -200,6 +200,7 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     if not _UUIDISH.match(head.unit_id) or not UNIT_NAME_RE.match(head.unit_name):
         raise InvalidInputError("The unit id or name cannot go into a bundle.")
     path = check_out_path(out_path, overwrite)
+    _slot_kdf(password, raw_key, kdf)  # a bad argument stops here, before any work
     # the record checks of a big export run in a helper process, started first (its start-up overlaps
     # the key derivation); imported here, as ``python -m core.bundle.checker`` runs it as its main
     from core.bundle.checker import start_checker
@@ -207,7 +208,6 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     checker = start_checker(total_records or 0) if validate else None
     try:
         file_key = keys.new_file_key()
-        _slot_kdf(password, raw_key, kdf)  # a bad argument stops here, before any work
 
         def header_bytes() -> bytes:
             return encode_header(make_slots(file_key, password=password, raw_key=raw_key,
