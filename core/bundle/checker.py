@@ -24,7 +24,7 @@ import struct
 import subprocess
 import sys
 
-from core.errors import InvalidContentError
+from core.errors import InvalidContentError, UnitvaultError
 
 _HEAD = struct.Struct(">BII")
 _STOPPED = "The records could not be checked (the checking process stopped)."
@@ -32,7 +32,8 @@ _STOPPED = "The records could not be checked (the checking process stopped)."
 
 class Checker:
     """The parent's side. ``block()`` for every block in order, then ``verdict()`` (raises the first
-    problem as the reader's InvalidContentError), or ``close()`` to stop it early."""
+    problem as the reader's InvalidContentError, or UnitvaultError when the helper itself stopped),
+    or ``close()`` to stop it early."""
 
     def __init__(self):
         from core.support.helper import helper_env
@@ -40,6 +41,7 @@ class Checker:
         self.proc = subprocess.Popen([sys.executable, "-m", "core.bundle.checker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=helper_env(),
                                      bufsize=0)
+        self._said = None  # the helper's answer, once read
         with contextlib.suppress(Exception):  # Linux: room for one block in the pipe
             import fcntl
 
@@ -51,7 +53,7 @@ class Checker:
             self._write(raw)
         except OSError:  # it stopped early: a problem found (raised here), or it failed
             self.verdict()
-            raise InvalidContentError(_STOPPED) from None
+            raise UnitvaultError(_STOPPED) from None
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -59,17 +61,22 @@ class Checker:
             view = view[self.proc.stdin.write(view):]
 
     def verdict(self) -> None:
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
-        answer = self.proc.stdout.read()
-        self.proc.wait()
-        self.proc.stdout.close()
-        try:
-            said = json.loads(answer)
-        except ValueError:
-            said = None
-        if not isinstance(said, dict) or ("ok" not in said and "message" not in said):
-            raise InvalidContentError(_STOPPED)
+        """Closes the helper's input and waits for its answer (asked again, the same answer)."""
+        if self._said is None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            answer = self.proc.stdout.read()
+            self.proc.wait()
+            self.proc.stdout.close()
+            try:
+                self._said = json.loads(answer)
+            except ValueError:
+                self._said = False
+        said = self._said
+        if not isinstance(said, dict) or "ok" not in said or said.get("failed"):
+            # not a verdict on the records: the helper itself stopped (killed, out of memory)
+            raise UnitvaultError(str(said.get("message")) if isinstance(said, dict) and said.get("message")
+                                 else _STOPPED)
         if not said.get("ok"):
             raise InvalidContentError(str(said.get("message")), details=[str(d) for d in said.get("details") or ()])
 
@@ -130,8 +137,8 @@ def _main() -> int:
             decode_block(SECTIONS[index], raw, first)
     except InvalidContentError as exc:
         answer = {"ok": False, "message": exc.message, "details": list(exc.details or ())}
-    except Exception as exc:  # noqa: BLE001 - said to the parent, which refuses the bundle
-        answer = {"ok": False, "message": f"The records could not be checked ({type(exc).__name__})."}
+    except Exception as exc:  # noqa: BLE001 - said to the parent, which stops
+        answer = {"ok": False, "failed": True, "message": f"The records could not be checked ({type(exc).__name__})."}
     with contextlib.suppress(OSError), out:
         out.write(json.dumps(answer).encode())
     return 0

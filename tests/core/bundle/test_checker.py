@@ -7,7 +7,7 @@ import pytest
 
 from core.bundle import write_bundle
 from core.bundle.checker import Checker
-from core.errors import InvalidRecordError
+from core.errors import InvalidRecordError, UnitvaultError
 from core.unit.seed import seed_unit
 from tests.core.bundle.conftest import RAW_KEY, tiny_unit
 
@@ -73,5 +73,7 @@ def test_a_checker_that_stops_refuses_the_export(tmp_path, monkeypatch, spawned)
         return real(self, *a)
 
     monkeypatch.setattr(Checker, "block", dying)
-    message = _refusal(tmp_path / "x.uvault", tiny_unit())
-    assert "could not be checked" in message
+    with pytest.raises(UnitvaultError, match="could not be checked") as err:
+        write_bundle(tmp_path / "x.uvault", unit_id="u", unit_name="demo", sections=tiny_unit(), raw_key=RAW_KEY)
+    assert not isinstance(err.value, InvalidRecordError)      # not said of the records: the helper stopped
+    assert not (tmp_path / "x.uvault").exists()

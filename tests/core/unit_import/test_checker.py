@@ -64,3 +64,18 @@ def test_a_checked_preview_plans_the_same_as_one_checked_in_process(two_units, b
     monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     here = preview_import(two_units, open_source(bundle_a, raw_key=RAW_KEY), "b")
     assert there.plan == here.plan and there.validation.digest == here.validation.digest
+
+
+def test_a_checker_that_stops_stops_the_preview_without_blaming_the_bundle(two_units, bundle_a, monkeypatch):
+    from core.errors import UnitvaultError
+
+    monkeypatch.setenv("UNITVAULT_HELPERS", "1")
+    checker = start_checker(0)
+    checker.proc.kill()
+    checker.proc.wait()
+    try:
+        with pytest.raises(UnitvaultError, match="could not be checked") as err:
+            preview_import(two_units, open_source(bundle_a, raw_key=RAW_KEY), "b", checker=checker)
+    finally:
+        checker.close()
+    assert not isinstance(err.value, InvalidContentError)
