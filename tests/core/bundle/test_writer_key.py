@@ -28,7 +28,16 @@ def test_a_password_export_reads_back_whatever_waited_for_the_key(tmp_path, floo
     assert got == records
 
 
-def test_the_user_sees_the_key_being_derived_once_every_record_is_in(tmp_path, floor_kdf):
+def test_the_user_sees_the_key_being_derived_once_every_record_is_in(tmp_path, floor_kdf, monkeypatch):
+    import time
+
+    real = keys.password_slot
+
+    def slow(*a, **k):  # a key that takes longer than the records (a small unit's export)
+        time.sleep(0.5)
+        return real(*a, **k)
+
+    monkeypatch.setattr(keys, "password_slot", slow)
     stages = []
     write_bundle(tmp_path / "a.uvault", unit_id="u", unit_name="demo", sections=tiny_unit(), password=PASSWORD,
                  kdf=floor_kdf, reporter=Reporter(lambda s: stages.append(s.stage)))
