@@ -36,16 +36,13 @@ class Checker:
     or ``close()`` to stop it early."""
 
     def __init__(self):
-        from core.support.helper import helper_env
+        from core.support.helper import enlarge_pipe, helper_env
 
         self.proc = subprocess.Popen([sys.executable, "-m", "core.bundle.checker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=helper_env(),
                                      bufsize=0)
         self._said = None  # the helper's answer, once read
-        with contextlib.suppress(Exception):  # Linux: room for one block in the pipe
-            import fcntl
-
-            fcntl.fcntl(self.proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        enlarge_pipe(self.proc.stdin.fileno())  # room for one block
 
     def block(self, section_index: int, first: int, raw: bytes) -> None:
         try:

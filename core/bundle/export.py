@@ -37,7 +37,7 @@ def export_unit(store, unit_name: str, out_path, *, password: str | None = None,
     from core.support.bulk import gc_paused
 
     # The records stream through (none stays alive), but their many short-lived containers would set
-    # the cyclic collector off again and again over the whole heap (~0.3 s of the large unit's 2.5 s).
+    # the cyclic collector off again and again over the whole heap (~0.1 s of the large unit's export).
     with gc_paused(), store.read() as conn:
         unit = store.get_unit(unit_name, conn)
         c = store.counts(unit.id, conn)

@@ -158,9 +158,8 @@ class OpenBundle:
                 size[index] += raw_size
                 if checker is not None:
                     checker.block(index, count[index], raw)
-                    recs = decode_block_unchecked(section, raw, count[index])
-                else:
-                    recs = (decode_block if checked else decode_block_unchecked)(section, raw, count[index])
+                strict = checked and checker is None
+                recs = (decode_block if strict else decode_block_unchecked)(section, raw, count[index])
                 count[index] += len(recs)
                 if count[index] > L.MAX_RECORDS_PER_SECTION:
                     raise InvalidContentError(f"Section {section} holds more records than a bundle allows.")

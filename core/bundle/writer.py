@@ -148,10 +148,12 @@ class _Frames:
         self._held = len(first)
         self.enc = None
 
+    def _key_pending(self) -> bool:
+        return isinstance(self._header, Background) and not self._header.done()
+
     def __call__(self, data: bytes) -> None:
         if self.enc is None:
-            if (isinstance(self._header, Background) and not self._header.done()
-                    and self._held + len(data) <= WAIT_LIMIT):
+            if self._key_pending() and self._held + len(data) <= WAIT_LIMIT:
                 self._waiting.append(data)
                 self._held += len(data)
                 return
@@ -160,7 +162,7 @@ class _Frames:
 
     def ready(self) -> bool:
         """Whether the header can be written without waiting."""
-        return self.enc is not None or not isinstance(self._header, Background) or self._header.done()
+        return self.enc is not None or not self._key_pending()
 
     def start(self):
         """Write the header and every frame held so far (waits for the key); returns the encryptor."""

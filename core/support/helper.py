@@ -29,6 +29,14 @@ def helper_env() -> dict:
     return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+def enlarge_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Give a pipe ``size`` bytes of buffer where the system allows it (Linux), else leave it."""
+    with contextlib.suppress(Exception):
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+
+
 def protocol_out():
     """In a helper: the pipe to its parent, on a descriptor of its own: file descriptor 1 is pointed at
     standard error, so a stray print (of a library, say) cannot break into the stream."""
@@ -51,10 +59,7 @@ class ReadAhead:
         import threading
 
         self._fd = raw.fileno()
-        with contextlib.suppress(Exception):  # Linux: a larger pipe, fewer wake-ups of this thread
-            import fcntl
-
-            fcntl.fcntl(self._fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), self.CHUNK)
+        enlarge_pipe(self._fd, self.CHUNK)  # fewer wake-ups of this thread
         self._chunks: queue.Queue = queue.Queue(maxsize=max(1, limit // self.CHUNK))
         self._buf = b""
         self._stopped = threading.Event()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from operator import itemgetter
@@ -313,31 +312,22 @@ class _SnapshotJob:
     """
 
     def __init__(self, write, cancel: CancelToken):
-        self._abort = CancelToken()
-        self._write = write
-        self._reporter = _EitherCancel(cancel, self._abort)
-        self.pending = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="unitvault-safety-snapshot", daemon=True)
-        self._thread.start()
+        from core.support.thread import Background
 
-    def _run(self) -> None:
-        try:
-            self.pending = self._write(reporter=self._reporter)
-        except BaseException as exc:  # re-raised on the importing thread
-            self._error = exc
+        self._abort = CancelToken()
+        reporter = _EitherCancel(cancel, self._abort)
+        self._job = Background(lambda: write(reporter=reporter), "unitvault-safety-snapshot")
 
     def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self.pending
+        return self._job.result()
 
     def stop(self):
         """Abort and wait; returns the snapshot if it was already complete (the caller discards it)."""
         self._abort.cancel()
-        self._thread.join()
-        return self.pending
+        try:
+            return self._job.result()
+        except BaseException:  # it stopped without one
+            return None
 
 
 def _recheck_unit(store, conn, preview: ImportPreview) -> Unit:

@@ -440,7 +440,20 @@ def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_mem
             live = open_live(store, unit, conn, started)
             try:
                 ctx = _Context(store, conn, unit, diff_limit)
-                return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory, checker)
+                if checker is None:
+                    return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory)
+                # The records come unchecked until the checker says so: whatever goes wrong in the
+                # pass, its answer comes first (a hostile record is reported as the reader reports it).
+                try:
+                    result = _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory,
+                                  checker)
+                except (_Unsorted, Cancelled):
+                    raise
+                except Exception:
+                    checker.verdict()
+                    raise
+                checker.verdict()
+                return result
             finally:
                 if live is not None:
                     live.close()
@@ -512,74 +525,63 @@ def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_m
     since_check = 0
     current = None
     expected_here = misplaced = False
-    # With a checker the records come unchecked until it says so: whatever goes wrong in the pass,
-    # its answer comes first (a hostile record is reported as the reader reports it).
     records = source.records(reporter) if checker is None else source.records(reporter, checker=checker)
-    try:
-        for section, wire in records:
-            since_check += 1
-            if since_check >= 2000:
-                since_check = 0
-                reporter.check()
-            if section != current:  # per-section set-up, once per section run (records come in order)
-                current = section
-                rank = SECTIONS.index(section) if section in SECTIONS else -1
-                expected_here = rank >= 0 and section in present
-                misplaced = expected_here and rank < state["rank"]
-                if expected_here and not misplaced:
-                    advance_to(rank)
-                key_name = "key" if section == "config_keys" else "id"
-            if not expected_here:
-                if len(order_problems) < MAX_DETAILS:
-                    order_problems.append(f"section {section!r}: not expected in this source")
+    for section, wire in records:
+        since_check += 1
+        if since_check >= 2000:
+            since_check = 0
+            reporter.check()
+        if section != current:  # per-section set-up, once per section run (records come in order)
+            current = section
+            rank = SECTIONS.index(section) if section in SECTIONS else -1
+            expected_here = rank >= 0 and section in present
+            misplaced = expected_here and rank < state["rank"]
+            if expected_here and not misplaced:
+                advance_to(rank)
+            key_name = "key" if section == "config_keys" else "id"
+        if not expected_here:
+            if len(order_problems) < MAX_DETAILS:
+                order_problems.append(f"section {section!r}: not expected in this source")
+            continue
+        i = index[section]
+        index[section] = i + 1
+        if misplaced:
+            if len(order_problems) < MAX_DETAILS:
+                order_problems.append(f"{_loc(section, i, None)}: sections out of order")
+            continue
+        if check_schema:
+            errors = section_errors(section, wire)
+            if errors:
+                schema_failures += 1
+                key = _key_of(section, wire)
+                for e in errors:
+                    if len(schema_problems) < MAX_DETAILS:
+                        schema_problems.append(f"{_loc(section, i, key)}: {e}")
                 continue
-            i = index[section]
-            index[section] = i + 1
-            if misplaced:
-                if len(order_problems) < MAX_DETAILS:
-                    order_problems.append(f"{_loc(section, i, None)}: sections out of order")
-                continue
-            if check_schema:
-                errors = section_errors(section, wire)
-                if errors:
-                    schema_failures += 1
-                    key = _key_of(section, wire)
-                    for e in errors:
-                        if len(schema_problems) < MAX_DETAILS:
-                            schema_problems.append(f"{_loc(section, i, key)}: {e}")
-                    continue
-            key = wire[key_name]
-            h = record_hash(section, wire)
-            stream_sha[section].update(h)
-            if section == "workspaces":
-                ids = [a["id"] for a in wire["applications"]]
-                n_apps += len(ids)
-                for aid in ids:
-                    f = hash(aid)
-                    if f in app_fps:
-                        app_suspects.add(f)
-                    else:
-                        app_fps.add(f)
-            if in_memory:
-                held.append((key, i, h, wire))
-                continue
-            prev = state["prev"]
-            if prev is not None and key <= prev:
-                if key < prev:
-                    raise _Unsorted
-                if len(semantic) < MAX_DETAILS:
-                    semantic.append(f"{_loc(section, i, key)}: duplicate {'key' if section == 'config_keys' else 'id'}")
-                continue
-            state["prev"] = key
-            feed(state["join"], key, h, wire)
-    except (_Unsorted, Cancelled):
-        raise
-    except Exception:
-        if checker is not None:
-            checker.verdict()
-        raise
-    if checker is not None:
-        checker.verdict()
+        key = wire[key_name]
+        h = record_hash(section, wire)
+        stream_sha[section].update(h)
+        if section == "workspaces":
+            ids = [a["id"] for a in wire["applications"]]
+            n_apps += len(ids)
+            for aid in ids:
+                f = hash(aid)
+                if f in app_fps:
+                    app_suspects.add(f)
+                else:
+                    app_fps.add(f)
+        if in_memory:
+            held.append((key, i, h, wire))
+            continue
+        prev = state["prev"]
+        if prev is not None and key <= prev:
+            if key < prev:
+                raise _Unsorted
+            if len(semantic) < MAX_DETAILS:
+                semantic.append(f"{_loc(section, i, key)}: duplicate {'key' if section == 'config_keys' else 'id'}")
+            continue
+        state["prev"] = key
+        feed(state["join"], key, h, wire)
     reporter.check()
     advance_to(len(SECTIONS) - 1)
     close_section()
