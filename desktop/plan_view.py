@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
@@ -15,6 +16,8 @@ from desktop.style import semantic
 SECTION_TITLES = {"plugins": "Plugins", "workspaces": "Workspaces", "profiles": "Profiles",
                   "config_keys": "Config keys"}
 MAX_ITEMS = 300  # listed per kind and section; the rest is summarised
+MORE_STEP = 1000  # keys added by each "show more"
+MORE_ROLE = Qt.ItemDataRole.UserRole + 1  # on a "… more" row: (section, kind, shown, count)
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,22 @@ def _diff_text(f) -> str:
     return f"{short_json(f.old, 80)}  →  {short_json(f.new, 80)}"
 
 
-def fill_tree(tree: QTreeWidget, plan) -> None:
-    """Section -> Added / Removed / Changed (record -> field diffs) / Kept / Unchanged."""
+def _colors() -> dict:
+    return {"added": semantic("added"), "removed": semantic("removed"), "changed": semantic("changed"),
+            "kept": semantic("changed")}
+
+
+def more_text(count: int, shown: int, loadable: bool) -> str:
+    rest = f"… and {fmt.number(count - shown)} more"
+    return f"{rest} (Show more: the next {fmt.number(min(MORE_STEP, count - shown))})" if loadable else rest
+
+
+def fill_tree(tree: QTreeWidget, plan, *, loadable: bool = False) -> None:
+    """Section -> Added / Removed / Changed (record -> field diffs) / Kept / Unchanged. ``loadable``:
+    each kind's "… more" row carries ``more_of(row)``, for the view to load further keys on demand
+    (``add_keys``)."""
     tree.clear()
-    colors = {"added": semantic("added"), "removed": semantic("removed"), "changed": semantic("changed"),
-              "kept": semantic("changed")}
+    colors = _colors()
     titles = {"added": "Added", "removed": "Removed", "changed": "Changed (the bundle's version wins)",
               "kept": "Differ, live version kept"}
     for p in plan.per_section:
@@ -92,9 +106,36 @@ def fill_tree(tree: QTreeWidget, plan) -> None:
                         item.addChild(child)
             shown = min(len(keys), MAX_ITEMS)
             if count > shown:
-                group.addChild(QTreeWidgetItem([f"… and {fmt.number(count - shown)} more", ""]))
+                row = QTreeWidgetItem([more_text(count, shown, loadable), ""])
+                if loadable:
+                    row.setData(0, MORE_ROLE, (p.section, kind, shown, count))
+                group.addChild(row)
             if kind in ("changed", "kept") and count <= 3:
                 group.setExpanded(True)
         if p.unchanged:
             top.addChild(QTreeWidgetItem([f"Unchanged ({fmt.number(p.unchanged)})", ""]))
         top.setExpanded(True)
+
+
+def more_of(row: QTreeWidgetItem) -> tuple[str, str, int, int] | None:
+    """(section, kind, keys shown, count) of a "… more" row that can load more; None for other rows."""
+    return row.data(0, MORE_ROLE)
+
+
+def add_keys(row: QTreeWidgetItem, keys: list[str]) -> None:
+    """Insert keys loaded on demand above a kind's "… more" row; the row goes once all are shown."""
+    section, kind, shown, count = more_of(row)
+    group = row.parent()
+    color = QBrush(_colors()[kind])
+    items = []
+    for key in keys:
+        item = QTreeWidgetItem([key, ""])
+        item.setForeground(0, color)
+        items.append(item)
+    group.insertChildren(group.indexOfChild(row), items)
+    shown += len(keys)
+    if shown >= count or not keys:
+        group.removeChild(row)
+        return
+    row.setData(0, MORE_ROLE, (section, kind, shown, count))
+    row.setText(0, more_text(count, shown, True))

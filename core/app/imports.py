@@ -8,6 +8,7 @@ first so ``undo`` gives the unit back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,36 @@ def retarget_import(ctx, req: Retarget, *, actor, reporter) -> ImportPlan:
     return ImportPlan(req.plan.path, req.plan.source,
                       preview(ctx.units, req.plan.source, req.into, mode=req.mode, sections=req.sections,
                               reporter=reporter))
+
+
+@dataclass(frozen=True)
+class ListChanges:
+    plan: ImportPlan
+    section: str
+    kind: str                 # added | removed | changed | kept (merge: differs, the live record is kept)
+
+
+def check_change_kind(section: str, kind: str) -> None:
+    """Refuse a section or kind of change that does not exist (before any work)."""
+    from core.errors import InvalidInputError
+    from core.unit.records import SECTIONS
+    from core.unit_import.apply import CHANGE_KINDS
+
+    if section not in SECTIONS:
+        raise InvalidInputError(f"There is no section {section!r}.", hint=f"Sections are: {', '.join(SECTIONS)}.")
+    if kind not in CHANGE_KINDS:
+        raise InvalidInputError(f"There is no kind of change {kind!r}.",
+                                hint=f"Kinds are: {', '.join(CHANGE_KINDS)}.")
+
+
+@use_case("import.changes", target=lambda r: f"{r.plan.preview.target_name}: {r.section} {r.kind}")
+def list_import_changes(ctx, req: ListChanges, *, actor, reporter) -> Iterator[str]:
+    """Every key of one kind of change in one section of a previewed import, in key order. A preview
+    lists the first keys of each kind; the rest come on demand: this streams the source and the unit
+    again (memory stays flat at any size). The iterator reads as it is consumed (``reporter``: its
+    progress and cancel), so a caller takes as many keys as it shows."""
+    check_change_kind(req.section, req.kind)
+    return req.plan.preview.iter_changes(ctx.units, req.plan.source, req.section, req.kind, reporter)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ RULES: dict[str, str] = {
     "unit.show": OWN_UNIT, "unit.browse": OWN_UNIT, "unit.digest": OWN_UNIT,
     "unit.seed": ADMIN_ONLY, "unit.seed-demo": ADMIN_ONLY, "unit.delete": ADMIN_ONLY,
     "bundle.export": BACKUP, "bundle.export-check": BACKUP, "bundle.inspect": BACKUP, "bundle.verify": BACKUP,
-    "import.preview": BACKUP, "import.retarget": BACKUP, "import.apply": BACKUP, "import.snapshots": BACKUP,
+    "import.preview": BACKUP, "import.retarget": BACKUP, "import.changes": BACKUP, "import.apply": BACKUP, "import.snapshots": BACKUP,
     "import.undo-preview": BACKUP, "import.undo": BACKUP,
     # accounts
     "account.list": SIGNED_IN, "account.overview": SIGNED_IN, "account.show": OWN,

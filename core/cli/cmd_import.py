@@ -28,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--sections", metavar="LIST",
                    help="comma-separated: plugins,workspaces,profiles,config_keys (default: all)")
     _common(p)
+    p.add_argument("--list-changes", metavar="SECTION:KIND",
+                   help="print every key of one kind of change in one section, one per line (with --json: a JSON "
+                        "array), and change nothing; KIND: added, removed, changed, kept (e.g. config_keys:removed)")
     p.add_argument("--no-safety-snapshot", action="store_true",
                    help="do not save what is overwritten first (the import cannot be undone)")
     p.add_argument("--reason", metavar="TEXT", help="why (kept in the audit log; a replace import needs one once the "
@@ -68,6 +71,15 @@ def cmd_import(args, ctx) -> int:
     from core.app.bundles import BundleKey
     from core.cli.passwords import get_password
 
+    listing = None
+    if args.list_changes is not None:
+        if ":" not in args.list_changes:
+            from core.errors import InvalidInputError
+
+            raise InvalidInputError("--list-changes takes a section and a kind of change, as SECTION:KIND "
+                                    "(e.g. config_keys:removed).")
+        listing = args.list_changes.partition(":")[::2]
+        imports.check_change_kind(*listing)  # before the password and the preview
     if getattr(args, "recovery_key", None):
         key = BundleKey(recovery_key_file=args.recovery_key)
     else:
@@ -75,6 +87,8 @@ def cmd_import(args, ctx) -> int:
     request = imports.PreviewImport(args.file, key, into=args.into, mode=args.mode, sections=args.sections)
     with progress() as reporter:
         plan = imports.preview_import(ctx, request, reporter=reporter)
+    if listing is not None:
+        return _list_changes(args, ctx, plan, *listing)
 
     def apply(reporter, typed: bool):
         from core.cli.reasons import with_reason
@@ -85,6 +99,23 @@ def cmd_import(args, ctx) -> int:
             reporter=reporter), args.reason)
 
     return _confirm_and_apply(args, plan.preview, apply, verb="import")
+
+
+def _list_changes(args, ctx, plan, section: str, kind: str) -> int:
+    """The keys stream out as they are found (a million of them in flat memory)."""
+    from core.app import imports
+
+    keys = imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind))
+    out = sys.stdout
+    if not args.json:
+        for key in keys:
+            out.write(key + "\n")
+        return 0
+    out.write("[")
+    for i, key in enumerate(keys):
+        out.write(("\n" if i == 0 else ",\n") + json.dumps(key, ensure_ascii=False))
+    out.write("\n]\n")
+    return 0
 
 
 def cmd_snapshots_list(args, ctx) -> int:

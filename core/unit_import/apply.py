@@ -64,7 +64,7 @@ class ImportPreview:
         section, in key order: from the plan when it lists them all, else by streaming the source
         and the unit again (no revision check: for showing, not for applying)."""
         sp = self.plan.section(section)
-        if kind not in ("added", "removed", "changed", "kept"):
+        if kind not in CHANGE_KINDS:
             raise ValueError(kind)
         if sp.complete:
             yield from sp.keys(kind)
@@ -72,24 +72,40 @@ class ImportPreview:
         want = {"added": "added", "removed": "removed", "changed": "differ", "kept": "differ"}[kind]
         if getattr(sp, kind) == 0:
             return
-        yield from _stream_changes(store, self.target, source, section, want, reporter)
+        try:
+            yield from _stream_changes(store, self.target, source, section, want, reporter,
+                                       self.validation.in_key_order)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # records unlike the validated ones
+            raise _shown_source_changed() from None
 
 
-def _stream_changes(store, unit, source, section: str, want: str, reporter) -> Iterator[str]:
+CHANGE_KINDS = ("added", "removed", "changed", "kept")
+
+
+def _shown_source_changed() -> PlanRefusedError:
+    return PlanRefusedError("The source changed since the preview.", hint="Preview the import again.")
+
+
+def _stream_changes(store, unit, source, section: str, want: str, reporter, in_key_order: bool) -> Iterator[str]:
+    # The preview validated the source: a bundle's records are decoded again with every cap but not
+    # re-checked (as apply's second pass).
+    records = source.records(reporter, checked=False) if getattr(source, "bundle", None) is not None \
+        else source.records(reporter)
+
     def src():
-        for s, w in source.records(reporter):
+        for s, w in records:
             if s == section:
                 yield wire_key(section, w), record_hash(section, w)
 
     # Not in key order (not written by Unitvault's exporter): keys and hashes held, ~100 bytes a record.
-    ordered = src() if _in_order(section, source) else iter(sorted(src()))
+    ordered = src() if in_key_order else iter(sorted(src()))
     with store.read() as conn:
-        tgt = ((wire_key(section, w), record_hash(section, w)) for w in store.iter_wire(unit.id, section, conn))
+        tgt = store.iter_hashes(unit.id, section, conn) if unit is not None else iter(())
         t = next(tgt, None)
         prev = None
         for key, h in ordered:
             if prev is not None and key <= prev:
-                raise PlanRefusedError("The source changed since the preview.", hint="Preview the import again.")
+                raise _shown_source_changed()
             prev = key
             while t is not None and t[0] < key:
                 if want == "removed":
@@ -104,19 +120,6 @@ def _stream_changes(store, unit, source, section: str, want: str, reporter) -> I
         while t is not None and want == "removed":
             yield t[0]
             t = next(tgt, None)
-
-
-def _in_order(section: str, source) -> bool:
-    """One cheap pass over the section's keys: are they in strictly increasing order?"""
-    prev = None
-    for s, w in source.records(None):
-        if s != section:
-            continue
-        key = wire_key(section, w)
-        if prev is not None and key <= prev:
-            return False
-        prev = key
-    return True
 
 
 @dataclass(frozen=True)

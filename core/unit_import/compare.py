@@ -66,6 +66,7 @@ class ValidationResult:
     # (any source), and the bundle's verified section SHA-256s (bundles only).
     stream_hashes: dict[str, bytes] = field(default_factory=dict, repr=False)
     bundle_sha256: dict[str, str] | None = field(default=None, repr=False)
+    in_key_order: bool = True  # every section's records came in key order (else they were sorted in memory)
 
     def to_json(self) -> dict:
         return {"source_unit_id": self.source_unit_id, "source_unit_name": self.source_unit_name,
@@ -633,7 +634,7 @@ def _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_m
         source_unit_id=source.source_unit_id, source_unit_name=source.source_unit_name,
         created=source.created, app_version=source.app_version, format_version=fmt, sections=present,
         counts=counts, digest=source_digest, stream_hashes={s: h.digest() for s, h in stream_sha.items()},
-        bundle_sha256=bundle_sha)
+        bundle_sha256=bundle_sha, in_key_order=not in_memory)
     comparison = Comparison(unit, live.revision if live is not None else None, facts, all_digests, before if unit is not None else None,
                             ctx.ref_classes(), tuple(ctx.clashes), ctx.clash_count)
     return validation, comparison

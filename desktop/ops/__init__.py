@@ -147,6 +147,18 @@ def rechoose(preview_obj, mode: str, sections) -> Task:
     return fn
 
 
+def more_changes(ctx, validated: Validated, preview_obj, section: str, kind: str, start: int, n: int) -> Task:
+    """The next ``n`` keys of one kind of change in a section, after the first ``start`` (the plan lists
+    the first ones; the rest stream from the bundle and the unit on demand)."""
+    def fn(reporter: Reporter) -> list[str]:
+        import itertools
+
+        plan = imports.ImportPlan(validated.path, validated.source, preview_obj)
+        keys = imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind), reporter=reporter)
+        return list(itertools.islice(keys, start, start + n))
+    return fn
+
+
 def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool,
           reason: str | None = None) -> Task:
     """``reason``: why (a replace import asks for one once the installation has users)."""

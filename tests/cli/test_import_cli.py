@@ -267,3 +267,42 @@ def test_undo_walks_back_after_a_crash_before_the_undo_was_recorded(setup, tmp_p
     rc, out, err = setup("undo", "b", "--yes")
     assert rc == 0, err
     assert digest(setup, "b") == original
+
+
+def keys_of(cli, unit: str, section: str) -> set[str]:
+    from core.app.context import AppContext
+
+    ctx = AppContext.from_options(str(cli.home))
+    try:
+        unit_id = ctx.units.get_unit(unit).id
+        return {w["key" if section == "config_keys" else "id"] for w in ctx.units.iter_wire(unit_id, section)}
+    finally:
+        ctx.close()
+
+
+def test_list_changes_prints_every_key_and_changes_nothing(setup, monkeypatch):
+    """Past what a plan lists (here 20 keys of each kind), the rest stream out one per line."""
+    import importlib
+
+    compare = importlib.import_module("core.unit_import.compare")
+    monkeypatch.setattr(compare, "KEY_CAP", 50)
+    monkeypatch.setattr(compare, "SAMPLE", 20)
+    before = digest(setup, "b")
+    src, live = keys_of(setup, "a", "config_keys"), keys_of(setup, "b", "config_keys")
+    rc, out, err = imp(setup, "--into", "b", "--list-changes", "config_keys:added", "--yes", "--allow-other-unit")
+    assert rc == 0, err
+    assert out.splitlines() == sorted(src - live) and len(src - live) > 20
+    rc, out, err = imp(setup, "--into", "b", "--list-changes", "config_keys:removed", "--json")
+    assert rc == 0, err
+    assert json.loads(out) == sorted(live - src)
+    rc, out, err = imp(setup, "--into", "b", "--mode", "merge", "--list-changes", "config_keys:removed", "--json")
+    assert rc == 0 and json.loads(out) == []  # a merge removes nothing
+    assert digest(setup, "b") == before
+
+
+@pytest.mark.parametrize("arg, words", [("config_keys", "SECTION:KIND"), ("keys:added", "Sections are"),
+                                        ("config_keys:new", "Kinds are: added, removed, changed, kept")])
+def test_list_changes_refuses_what_it_cannot_list_before_the_preview(setup, arg, words):
+    """Said at once: not after a password prompt and a long preview (here the file does not even exist)."""
+    rc, out, err = setup("import", "missing.uvault", "--into", "b", "--list-changes", arg)
+    assert rc == 1 and words in err and "missing.uvault" not in err and out == ""

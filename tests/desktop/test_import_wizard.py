@@ -494,3 +494,45 @@ def test_a_wrong_password_offers_the_recovery_key_only_when_the_bundle_has_a_slo
     to_validation(wizard, qtbot, "not-the-password")
     text = wizard.validate_page.error.text()
     assert "case-sensitive" in text and "recovery key" not in text and "no recovery slot" in text
+
+
+# --- every change on demand -----------------------------------------------------------------------------------
+def test_more_changes_are_read_on_demand_from_the_keyboard(window, qtbot, fast_kdf, bundle, monkeypatch):
+    """Beyond the keys a plan lists (here 20 of each kind), a kind's "… more" row reads the next ones
+    (here 400 at a time) on a worker: select it, Alt+H; Enter stays the wizard's Next."""
+    import importlib
+
+    from PySide6.QtCore import Qt
+
+    from desktop import import_pages, plan_view
+
+    monkeypatch.setattr(importlib.import_module("core.unit_import.compare"), "KEY_CAP", 50)
+    monkeypatch.setattr(importlib.import_module("core.unit_import.compare"), "SAMPLE", 20)
+    monkeypatch.setattr(plan_view, "MORE_STEP", 400)
+    monkeypatch.setattr(import_pages, "MORE_STEP", 400)
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    page = wizard.preview_page
+    page.target.setEditText("copy-of-demo")  # a new unit: all 1,000 config keys are added
+    qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "copy-of-demo",
+                    timeout=WAIT_MS)
+    section = next(page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())
+                   if page.tree.topLevelItem(i).text(0) == "Config keys")
+    added = section.child(0)
+    assert added.text(0).startswith("Added (1,000)") and added.childCount() == 21
+    assert not page.more_button.isEnabled()  # nothing chosen yet
+    expected = sorted(fast_kdf.units.section_keys(fast_kdf.units.get_unit("demo").id, "config_keys"))
+    for before, after in ((20, 420), (420, 820), (820, 1000)):
+        row = added.child(added.childCount() - 1)
+        assert row.text(0).startswith(f"… and {1000 - before} more")
+        page.tree.setCurrentItem(row)
+        page.tree.setFocus()
+        assert page.more_button.isEnabled()
+        qtbot.keyClick(page.tree, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        # the keys read, above the row while more remain; the row gone with the last of them
+        qtbot.waitUntil(lambda n=after: added.childCount() == n + (n < 1000), timeout=WAIT_MS)
+        assert wizard.currentId() == P_PREVIEW
+    assert [added.child(i).text(0) for i in range(added.childCount())] == expected
+    assert not page.more_button.isEnabled()
+    qtbot.keyClick(page.tree, Qt.Key.Key_Return)
+    assert wizard.currentId() == P_CONFIRM

@@ -21,8 +21,8 @@ EXPECTED: dict[str, set[str]] = {
     "unit.list": ALL, "unit.revisions": ALL, "unit.show": ALL, "unit.browse": ALL, "unit.digest": ALL,
     "unit.seed": {A}, "unit.seed-demo": {A}, "unit.delete": {A},
     "bundle.export": {A, H}, "bundle.export-check": {A, H}, "bundle.inspect": {A, H}, "bundle.verify": {A, H},
-    "import.preview": {A, H}, "import.retarget": {A, H}, "import.apply": {A, H}, "import.snapshots": {A, H},
-    "import.undo-preview": {A, H}, "import.undo": {A, H},
+    "import.preview": {A, H}, "import.retarget": {A, H}, "import.changes": {A, H}, "import.apply": {A, H},
+    "import.snapshots": {A, H}, "import.undo-preview": {A, H}, "import.undo": {A, H},
     # accounts
     "account.list": ALL, "account.overview": ALL, "account.show": ALL, "account.assignable": {A, H},
     "account.excludes-preview": {A},
