@@ -307,7 +307,11 @@ class PreviewPage(QWizardPage):
         if serial != self._serial:  # the tree was filled again since: the row is gone
             return
         self._loading.discard(more_of(row)[:2])
-        add_keys(row, keys)
+        reading = self.tree.currentItem() is row
+        added = add_keys(row, keys)
+        if reading and added:  # the keyboard goes on where the new keys start
+            self.tree.setCurrentItem(added[0])
+            self.tree.scrollToItem(added[0])
         self._more_state()
 
     def _more_failed(self, serial: int, row, exc: BaseException) -> None:

@@ -122,8 +122,9 @@ def more_of(row: QTreeWidgetItem) -> tuple[str, str, int, int] | None:
     return row.data(0, MORE_ROLE)
 
 
-def add_keys(row: QTreeWidgetItem, keys: list[str]) -> None:
-    """Insert keys loaded on demand above a kind's "… more" row; the row goes once all are shown."""
+def add_keys(row: QTreeWidgetItem, keys: list[str]) -> list[QTreeWidgetItem]:
+    """Insert keys loaded on demand above a kind's "… more" row (returns their rows); the "… more"
+    row goes once all are shown."""
     section, kind, shown, count = more_of(row)
     group = row.parent()
     color = QBrush(_colors()[kind])
@@ -136,6 +137,7 @@ def add_keys(row: QTreeWidgetItem, keys: list[str]) -> None:
     shown += len(keys)
     if shown >= count or not keys:
         group.removeChild(row)
-        return
-    row.setData(0, MORE_ROLE, (section, kind, shown, count))
-    row.setText(0, more_text(count, shown, True))
+    else:
+        row.setData(0, MORE_ROLE, (section, kind, shown, count))
+        row.setText(0, more_text(count, shown, True))
+    return items

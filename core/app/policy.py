@@ -119,8 +119,8 @@ RULES: dict[str, str] = {
     "unit.show": OWN_UNIT, "unit.browse": OWN_UNIT, "unit.digest": OWN_UNIT,
     "unit.seed": ADMIN_ONLY, "unit.seed-demo": ADMIN_ONLY, "unit.delete": ADMIN_ONLY,
     "bundle.export": BACKUP, "bundle.export-check": BACKUP, "bundle.inspect": BACKUP, "bundle.verify": BACKUP,
-    "import.preview": BACKUP, "import.retarget": BACKUP, "import.changes": BACKUP, "import.apply": BACKUP, "import.snapshots": BACKUP,
-    "import.undo-preview": BACKUP, "import.undo": BACKUP,
+    "import.preview": BACKUP, "import.retarget": BACKUP, "import.changes": BACKUP, "import.apply": BACKUP,
+    "import.snapshots": BACKUP, "import.undo-preview": BACKUP, "import.undo": BACKUP,
     # accounts
     "account.list": SIGNED_IN, "account.overview": SIGNED_IN, "account.show": OWN,
     "account.excludes-preview": ADMIN_ONLY, "account.assignable": BACKUP,

@@ -532,6 +532,7 @@ def test_more_changes_are_read_on_demand_from_the_keyboard(window, qtbot, fast_k
         # the keys read, above the row while more remain; the row gone with the last of them
         qtbot.waitUntil(lambda n=after: added.childCount() == n + (n < 1000), timeout=WAIT_MS)
         assert wizard.currentId() == P_PREVIEW
+        assert page.tree.currentItem() is added.child(before)  # reading goes on at the first new key
     assert [added.child(i).text(0) for i in range(added.childCount())] == expected
     assert not page.more_button.isEnabled()
     qtbot.keyClick(page.tree, Qt.Key.Key_Return)
