@@ -28,9 +28,6 @@ def register(sub) -> None:
     p.add_argument("--sections", metavar="LIST",
                    help="comma-separated: plugins,workspaces,profiles,config_keys (default: all)")
     _common(p)
-    p.add_argument("--list-changes", metavar="SECTION:KIND",
-                   help="print every key of one kind of change in one section, one per line (with --json: a JSON "
-                        "array), and change nothing; KIND: added, removed, changed, kept (e.g. config_keys:removed)")
     p.add_argument("--no-safety-snapshot", action="store_true",
                    help="do not save what is overwritten first (the import cannot be undone)")
     p.add_argument("--reason", metavar="TEXT", help="why (kept in the audit log; a replace import needs one once the "
@@ -63,6 +60,25 @@ def _common(p) -> None:
     p.add_argument("--allow-other-unit", action="store_true",
                    help="accept a bundle taken from another unit than the target (needed with --yes)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--list-changes", metavar="SECTION:KIND",
+                   help="print every key of one kind of change in one section, one per line (with --json: a JSON "
+                        "array), and change nothing; KIND: added, removed, changed, kept (e.g. config_keys:removed)")
+
+
+def _listing(args) -> tuple[str, str] | None:
+    """``--list-changes SECTION:KIND``, checked before any password or preview."""
+    from core.app import imports
+
+    if args.list_changes is None:
+        return None
+    if ":" not in args.list_changes:
+        from core.errors import InvalidInputError
+
+        raise InvalidInputError("--list-changes takes a section and a kind of change, as SECTION:KIND "
+                                "(e.g. config_keys:removed).")
+    section, _, kind = args.list_changes.partition(":")
+    imports.check_change_kind(section, kind)
+    return section, kind
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -71,15 +87,7 @@ def cmd_import(args, ctx) -> int:
     from core.app.bundles import BundleKey
     from core.cli.passwords import get_password
 
-    listing = None
-    if args.list_changes is not None:
-        if ":" not in args.list_changes:
-            from core.errors import InvalidInputError
-
-            raise InvalidInputError("--list-changes takes a section and a kind of change, as SECTION:KIND "
-                                    "(e.g. config_keys:removed).")
-        listing = args.list_changes.partition(":")[::2]
-        imports.check_change_kind(*listing)  # before the password and the preview
+    listing = _listing(args)
     if getattr(args, "recovery_key", None):
         key = BundleKey(recovery_key_file=args.recovery_key)
     else:
@@ -102,7 +110,8 @@ def cmd_import(args, ctx) -> int:
 
 
 def _list_changes(args, ctx, plan, section: str, kind: str) -> int:
-    """The keys stream out as they are found (a million of them in flat memory)."""
+    """The keys stream out as they are found (a million of them in flat memory). ``plan``: an
+    import's (core.app.imports.ImportPlan)."""
     from core.app import imports
 
     keys = imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind))
@@ -136,6 +145,7 @@ def cmd_snapshots_list(args, ctx) -> int:
 def cmd_snapshots_restore(args, ctx) -> int:
     from core.app import imports
 
+    _listing(args)
     with progress() as reporter:
         plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(snapshot_id=args.id, undo=False),
                                                reporter=reporter)
@@ -145,6 +155,7 @@ def cmd_snapshots_restore(args, ctx) -> int:
 def cmd_undo(args, ctx) -> int:
     from core.app import imports
 
+    _listing(args)
     with progress() as reporter:
         plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(unit=args.unit), reporter=reporter)
     return _apply_snapshot(args, ctx, plan, verb="undo", label=f"safety snapshot {plan.info.id} ({plan.info.reason})")
@@ -153,6 +164,9 @@ def cmd_undo(args, ctx) -> int:
 def _apply_snapshot(args, ctx, plan, *, verb: str, label: str) -> int:
     from core.app import imports
 
+    listing = _listing(args)
+    if listing is not None:  # what restoring the snapshot would change, and nothing else
+        return _list_changes(args, ctx, imports.ImportPlan(None, plan.source, plan.preview), *listing)
     if not plan.preview.plan.has_changes and not args.dry_run:
         # The unit already holds it (an undo cut short before it was recorded): the use case records
         # it, so the next undo walks further back instead of stopping here.

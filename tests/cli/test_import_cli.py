@@ -306,3 +306,18 @@ def test_list_changes_refuses_what_it_cannot_list_before_the_preview(setup, arg,
     """Said at once: not after a password prompt and a long preview (here the file does not even exist)."""
     rc, out, err = setup("import", "missing.uvault", "--into", "b", "--list-changes", arg)
     assert rc == 1 and words in err and "missing.uvault" not in err and out == ""
+
+
+def test_undo_lists_what_it_would_change_and_changes_nothing(setup):
+    """The same listing for an undo (and a snapshot restore): the keys the import took away come back."""
+    original = digest(setup, "b")
+    before = keys_of(setup, "b", "config_keys")
+    assert imp(setup, "--into", "b", "--yes", "--allow-other-unit")[0] == 0
+    after = keys_of(setup, "b", "config_keys")
+    rc, out, err = setup("undo", "b", "--list-changes", "config_keys:added")
+    assert rc == 0, err
+    assert out.splitlines() == sorted(before - after) and out
+    rc, out, err = setup("undo", "b", "--list-changes", "config_keys:removed", "--json")
+    assert rc == 0 and json.loads(out) == sorted(after - before)
+    assert setup("undo", "b", "--yes")[0] == 0  # the listing did not use the snapshot up
+    assert digest(setup, "b") == original
