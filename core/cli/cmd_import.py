@@ -145,26 +145,26 @@ def cmd_snapshots_list(args, ctx) -> int:
 def cmd_snapshots_restore(args, ctx) -> int:
     from core.app import imports
 
-    _listing(args)
+    listing = _listing(args)
     with progress() as reporter:
         plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(snapshot_id=args.id, undo=False),
                                                reporter=reporter)
-    return _apply_snapshot(args, ctx, plan, verb="restore", label=f"safety snapshot {plan.info.id}")
+    return _apply_snapshot(args, ctx, plan, verb="restore", label=f"safety snapshot {plan.info.id}", listing=listing)
 
 
 def cmd_undo(args, ctx) -> int:
     from core.app import imports
 
-    _listing(args)
+    listing = _listing(args)
     with progress() as reporter:
         plan = imports.preview_safety_snapshot(ctx, imports.PreviewSafetySnapshot(unit=args.unit), reporter=reporter)
-    return _apply_snapshot(args, ctx, plan, verb="undo", label=f"safety snapshot {plan.info.id} ({plan.info.reason})")
+    return _apply_snapshot(args, ctx, plan, verb="undo", label=f"safety snapshot {plan.info.id} ({plan.info.reason})",
+                           listing=listing)
 
 
-def _apply_snapshot(args, ctx, plan, *, verb: str, label: str) -> int:
+def _apply_snapshot(args, ctx, plan, *, verb: str, label: str, listing: tuple[str, str] | None) -> int:
     from core.app import imports
 
-    listing = _listing(args)
     if listing is not None:  # what restoring the snapshot would change, and nothing else
         return _list_changes(args, ctx, imports.ImportPlan(None, plan.source, plan.preview), *listing)
     if not plan.preview.plan.has_changes and not args.dry_run:
