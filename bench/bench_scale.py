@@ -13,7 +13,9 @@ of the home) and every figure is the best of its rounds (3 for large, 1 for huge
                  + ideal export without its Argon2id (the safety snapshot's share)      (+ 0.5 s start-up)
 
 Targets: CLI wall <= ideal (+ 0.5 s) at both sizes; huge/large wall <= 11x; peak RSS beyond the
-KDF's memory <= 200 MiB at both sizes. Prints figures; asserts nothing.
+KDF's memory <= 200 MiB at both sizes. Also prints the CPU seconds of both (user + system, helpers
+included), the work done, which a shared machine's drift moves less than wall time. Prints figures;
+asserts nothing.
 
     .venv/bin/python -m bench.bench_scale [--sizes large,huge]
 """
@@ -36,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "bench correct horse battery"
 
 
-def timed(cmd: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+def timed(cmd: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system, its helper processes included:
+    Linux adds the children it waited for) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -45,7 +48,7 @@ def timed(cmd: list[str], env: dict) -> tuple[float, float]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(cmd[3:6])} failed: {err.strip()}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def ideal_insert(db_path: str, src_unit: str, target_unit: str) -> float:
@@ -102,17 +105,24 @@ def ideal_insert(db_path: str, src_unit: str, target_unit: str) -> float:
 
 
 def ideal_on(db: str, out: str, m_kib: int, t: int, p: int) -> list:
-    """One round of the ideal pipeline on ``db``: [export, read+validate, insert, Argon2id, records]."""
+    """One round of the ideal pipeline on ``db``: [export, read+validate, insert, Argon2id, records],
+    then the CPU seconds of the four steps (this process's, Argon2id's threads included)."""
     from bench.ideal_pipeline import _argon2, ideal_export, ideal_read
 
+    cpu = [time.process_time()]
     start = time.perf_counter()
     _argon2(PASSWORD, m_kib, t, p)
     argon2_s = time.perf_counter() - start
+    cpu.append(time.process_time())
     ie = ideal_export(db, "big", out, password=PASSWORD, m_kib=m_kib, t=t, p=p)
+    cpu.append(time.process_time())
     ir, n = ideal_read(out, password=PASSWORD, m_kib=m_kib, t=t, p=p)
+    cpu.append(time.process_time())
     ii = ideal_insert(db, "big", "target")
+    cpu.append(time.process_time())
     os.unlink(out)
-    return [ie, ir, ii, argon2_s, n]
+    a2_cpu, e_cpu, r_cpu, i_cpu = (b - a for a, b in zip(cpu, cpu[1:], strict=False))
+    return [ie, ir, ii, argon2_s, n, e_cpu, r_cpu, i_cpu, a2_cpu]
 
 
 def measure(size: str, work: Path, rounds: int = 1) -> dict:
@@ -153,12 +163,14 @@ def measure(size: str, work: Path, rounds: int = 1) -> dict:
         os.sync()       # the copy's dirty pages would otherwise be written during the first fsync we time
         uv = [sys.executable, "-m", "core", "--home", str(home)]
         exp = timed(uv + ["export", "big", "--out", str(bundle), "--password-file", str(pw)], env)
-        print(f"[{size}] export {exp[0]:.2f} s, peak RSS {exp[1]:.0f} MiB", flush=True)
+        print(f"[{size}] export {exp[0]:.2f} s, CPU {exp[2]:.2f} s, peak RSS {exp[1]:.0f} MiB", flush=True)
         imp = timed(uv + ["import", str(bundle), "--into", "target", "--password-file", str(pw), "--yes",
                           "--allow-other-unit"], env)
-        print(f"[{size}] import {imp[0]:.2f} s, peak RSS {imp[1]:.0f} MiB", flush=True)
+        print(f"[{size}] import {imp[0]:.2f} s, CPU {imp[2]:.2f} s, peak RSS {imp[1]:.0f} MiB", flush=True)
         keep("export", exp[0])
         keep("import", imp[0])
+        keep("export_cpu", exp[2])
+        keep("import_cpu", imp[2])
         rss["export"], rss["import"] = max(rss["export"], exp[1]), max(rss["import"], imp[1])
 
         # the ideal in a child process too: a child's peak RSS counts its parent's at the fork, so the
@@ -167,8 +179,10 @@ def measure(size: str, work: Path, rounds: int = 1) -> dict:
         ideal = subprocess.run([sys.executable, "-m", "bench.bench_scale", "--ideal-on", db, str(work / "ideal.bin"),
                                 str(kdf.m_kib), str(kdf.t), str(kdf.p)], cwd=ROOT, env=env, check=True,
                                capture_output=True, text=True)
-        ie, ir, ii, a2, n = json.loads(ideal.stdout)
+        ie, ir, ii, a2, n, *cpu = json.loads(ideal.stdout)
         keep("argon2", a2)
+        keep("ideal_export_cpu", cpu[0])
+        keep("ideal_import_cpu", cpu[1] + cpu[2] + cpu[0] - cpu[3])
         print(f"[{size}] ideal: export {ie:.2f} s, read+validate {ir:.2f} s, insert {ii:.2f} s ({n:,} records)",
               flush=True)
         keep("ideal_export", ie)
@@ -181,22 +195,27 @@ def measure(size: str, work: Path, rounds: int = 1) -> dict:
     shutil.rmtree(template, ignore_errors=True)
     bundle.unlink()
     return {"size": size, "records": n, "kdf_mib": kdf.m_kib / 1024, "export": exp, "import": imp,
-            "ideal_export": ideal_exp, "ideal_import": ideal_imp}
+            "ideal_export": ideal_exp, "ideal_import": ideal_imp,
+            "cpu": {op: (best[f"{op}_cpu"], best[f"ideal_{op}_cpu"]) for op in ("export", "import")}}
 
 
 def report(results: list[dict]) -> None:
     load = os.getloadavg()
     print(f"\nUnits at scale (load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}); "
           "targets: wall <= ideal (+0.5 s start-up), huge/large <= 11x, RSS beyond the KDF <= 200 MiB")
-    print(f"{'size':<7}{'op':<8}{'wall':>8}{'ideal':>8}{'ratio':>7}{'RSS-KDF':>10}")
+    print(f"{'size':<7}{'op':<8}{'wall':>8}{'ideal':>8}{'ratio':>7}{'RSS-KDF':>10}"
+          f"{'':6}{'CPU':>8}{'ideal':>8}")
     for r in results:
         for op in ("export", "import"):
             wall, rss = r[op]
             ideal = r[f"ideal_{op}"]
             beyond = rss - r["kdf_mib"]
             ok = wall <= ideal and beyond <= 200
+            cpu, ideal_cpu = r["cpu"][op]
             print(f"{r['size']:<7}{op:<8}{wall:7.2f}s{ideal:7.2f}s{wall / ideal:7.2f}{beyond:7.0f} MiB  "
-                  f"{'OK' if ok else 'OVER'}")
+                  f"{'OK  ' if ok else 'OVER'}{cpu:7.2f}s{ideal_cpu:7.2f}s")
+    print("CPU: user + system seconds, helper processes and threads included (no target: the work done, "
+          "which drifts less than wall time on a shared machine; the ideal's without its 0.5 s)")
     by = {r["size"]: r for r in results}
     if "large" in by and "huge" in by:
         for op in ("export", "import"):
