@@ -119,7 +119,8 @@ def fill_tree(tree: QTreeWidget, plan, *, loadable: bool = False) -> None:
 
 def more_of(row: QTreeWidgetItem) -> tuple[str, str, int, int] | None:
     """(section, kind, keys shown, count) of a "… more" row that can load more; None for other rows."""
-    return row.data(0, MORE_ROLE)
+    data = row.data(0, MORE_ROLE)
+    return tuple(data) if data is not None else None
 
 
 def add_keys(row: QTreeWidgetItem, keys: list[str]) -> list[QTreeWidgetItem]:
