@@ -75,11 +75,21 @@ class ImportPreview:
         try:
             yield from _stream_changes(store, self.target, source, section, want, reporter,
                                        self.validation.in_key_order)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # records unlike the validated ones
+        except UNLIKE_VALIDATED:
             raise _shown_source_changed() from None
 
 
 CHANGE_KINDS = ("added", "removed", "changed", "kept")
+# What reading records unlike the ones a preview validated raises (the source changed since).
+UNLIKE_VALIDATED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _records_again(source, reporter):
+    """Another pass over a source a preview validated: a bundle's records decoded with every cap but
+    not re-checked (the caller compares what it read with what the preview validated)."""
+    if getattr(source, "bundle", None) is not None:
+        return source.records(reporter, checked=False)
+    return source.records(reporter)
 
 
 def _shown_source_changed() -> PlanRefusedError:
@@ -87,10 +97,7 @@ def _shown_source_changed() -> PlanRefusedError:
 
 
 def _stream_changes(store, unit, source, section: str, want: str, reporter, in_key_order: bool) -> Iterator[str]:
-    # The preview validated the source: a bundle's records are decoded again with every cap but not
-    # re-checked (as apply's second pass).
-    records = source.records(reporter, checked=False) if getattr(source, "bundle", None) is not None \
-        else source.records(reporter)
+    records = _records_again(source, reporter)
 
     def src():
         for s, w in records:
@@ -397,7 +404,7 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
     reporter.stage("importing", total)
     quiet = Reporter(None, reporter.cancel_token)  # the source's own progress would mix units
     bundle = getattr(source, "bundle", None) if v.bundle_sha256 is not None else None
-    stream = source.records(quiet, checked=False) if bundle is not None else source.records(quiet)
+    stream = _records_again(source, quiet)
     seen = dict.fromkeys(SECTIONS, 0)
     order = {s: hashlib.sha256() for s in SECTIONS}
 
@@ -427,7 +434,7 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
                         pass
     except UnitvaultError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # records unlike the validated ones
+    except UNLIKE_VALIDATED:
         raise _source_changed() from None
     if any(seen[s] != counts[s] for s in SECTIONS):
         raise _source_changed()

@@ -441,19 +441,19 @@ def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_mem
             live = open_live(store, unit, conn, started)
             try:
                 ctx = _Context(store, conn, unit, diff_limit)
-                if checker is None:
-                    return _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory)
-                # The records come unchecked until the checker says so: whatever goes wrong in the
-                # pass, its answer comes first (a hostile record is reported as the reader reports it).
+                # With a checker the records come unchecked until it says so: whatever goes wrong in
+                # the pass, its answer comes first (a hostile record is reported as the reader does).
                 try:
                     result = _run(live, unit, source, reporter, ctx, digests, present, check_schema, in_memory,
                                   checker)
                 except (_Unsorted, Cancelled):
                     raise
                 except Exception:
-                    checker.verdict()
+                    if checker is not None:
+                        checker.verdict()
                     raise
-                checker.verdict()
+                if checker is not None:
+                    checker.verdict()
                 return result
             finally:
                 if live is not None:

@@ -87,11 +87,7 @@ class BundleSource:
     def records(self, reporter=None, *, checked: bool = True, checker=None) -> Iterator[tuple[str, dict]]:
         """``checked=False`` (an import's second pass), ``checker`` (the checks in a helper
         process): see ``OpenBundle.records``."""
-        if checker is not None:
-            return self.bundle.records(reporter, checker=checker)
-        if checked:
-            return self.bundle.records(reporter)
-        return self.bundle.records(reporter, checked=False)
+        return self.bundle.records(reporter, checked=checked, checker=checker)
 
     def expected_counts(self) -> dict[str, int] | None:
         manifest = getattr(self.bundle, "manifest", None)
