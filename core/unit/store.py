@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.db import bulk_copy, open_database, read_transaction, write_transaction
 from core.errors import AlreadyExistsError, NotFoundError
 from core.support import clock
+from core.support.bulk import batched
 from core.unit import tables as t
 from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
@@ -168,6 +169,13 @@ class UnitStore:
             key_name = "key" if section == "config_keys" else "id"
             for wire in _READERS[section](c, unit_id, None, None):
                 yield wire[key_name], record_hash(section, wire), (wire["workspaces"] if profiles else None)
+
+    def iter_application_ids(self, unit_id: str, conn: Connection | None = None) -> Iterator[str]:
+        """Every application id of the unit, in no particular order (read from an index alone)."""
+        a = t.applications.c
+        with self._conn(conn) as c:
+            for (aid,) in _run(c, select(a.id).where(a.unit_id == unit_id)):
+                yield aid
 
     def key_marks(self, unit_id: str, section: str, every: int,
                   conn: Connection | None = None) -> tuple[int, list[str]]:
@@ -392,17 +400,6 @@ _READERS = {"plugins": _read_plugins, "workspaces": _read_workspaces, "profiles"
 
 
 # --- writers: wire dicts -> rows ---------------------------------------------------------------
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    buf: list = []
-    for item in items:
-        buf.append(item)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
 class _Inserter:
     """Bulk inserts of plain tuples. On SQLite the rows go straight to the driver's executemany (about
     a third faster than SQLAlchemy's per-row parameter processing for the large unit); on PostgreSQL
@@ -437,7 +434,7 @@ def _write_plugins(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
     put = _Inserter(conn, t.plugins, ("unit_id", "id", "name", "version", "enabled", "config", "permissions",
                                       "mappings"))
-    for chunk in _batched(wires, batch):
+    for chunk in batched(wires, batch):
         put([(unit_id, w["id"], w["name"], w["version"], bool(w["enabled"]), dumps(w["config"]),
               dumps(w["permissions"]), dumps(w["mappings"])) for w in chunk])
         n += len(chunk)
@@ -450,7 +447,7 @@ def _write_workspaces(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
     put_ws = _Inserter(conn, t.workspaces, ("unit_id", "id", "name", "description", "owner"))
     put_app = _Inserter(conn, t.applications, ("unit_id", "id", "workspace_id", "name", "kind", "position", "config"))
-    for chunk in _batched(wires, max(1, batch // 10)):
+    for chunk in batched(wires, max(1, batch // 10)):
         put_ws([(unit_id, w["id"], w["name"], w["description"], w["owner"]) for w in chunk])
         put_app([(unit_id, a["id"], w["id"], a["name"], a["kind"], a["position"], dumps(a["config"]))
                  for w in chunk for a in w["applications"]])
@@ -464,7 +461,7 @@ def _write_profiles(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
     put_p = _Inserter(conn, t.profiles, ("unit_id", "id", "name", "description"))
     put_link = _Inserter(conn, t.profile_workspaces, ("unit_id", "profile_id", "position", "workspace_id"))
-    for chunk in _batched(wires, batch):
+    for chunk in batched(wires, batch):
         put_p([(unit_id, w["id"], w["name"], w["description"]) for w in chunk])
         put_link([(unit_id, w["id"], i, ws) for w in chunk for i, ws in enumerate(w["workspaces"])])
         n += len(chunk)
@@ -476,7 +473,7 @@ def _write_profiles(conn, unit_id, wires, batch, on_batch) -> int:
 def _write_config_keys(conn, unit_id, wires, batch, on_batch) -> int:
     n = 0
     put = _Inserter(conn, t.config_keys, ("unit_id", "key", "value", "secret", "description"))
-    for chunk in _batched(wires, batch):
+    for chunk in batched(wires, batch):
         put([(unit_id, w["key"], dumps(w["value"]), bool(w["secret"]), w["description"]) for w in chunk])
         n += len(chunk)
         if on_batch:

@@ -341,6 +341,14 @@ class _Context:
         self.clashes: list[tuple[str, str]] = []
         self.clash_count = 0
         self._lookup: list[tuple[str, str]] = []  # (new workspace, application id) to look up
+        # Fingerprints of the live unit's application ids (None: not read, every id is looked up).
+        # An id whose fingerprint is absent is not in the unit; the rest (the real clashes, and the
+        # one-in-a-billion fingerprint twin) are looked up exactly, so a million new applications
+        # cost set probes instead of store queries.
+        self.live_apps: set[int] | None = None
+
+    def read_live_apps(self, live) -> None:
+        self.live_apps = {hash(aid) for aid in live.application_ids()}
 
     def live_refs(self, pid: str, refs: list[str]) -> None:
         for wid in refs:
@@ -372,7 +380,8 @@ class _Context:
         """A source workspace the live unit lacks: merging it must not reuse a live application id."""
         if self.unit is None:
             return
-        self._lookup.extend((wid, a) for a in app_ids)
+        live = self.live_apps
+        self._lookup.extend((wid, a) for a in app_ids if live is None or hash(a) in live)
         if len(self._lookup) >= 500:
             self.flush_lookups()
 
@@ -441,6 +450,8 @@ def _compare(store, unit, source, reporter: Reporter, diff_limit: int, *, in_mem
             live = open_live(store, unit, conn, started)
             try:
                 ctx = _Context(store, conn, unit, diff_limit)
+                if live is not None:
+                    ctx.read_live_apps(live)
                 # With a checker the records come unchecked until it says so: whatever goes wrong in
                 # the pass, its answer comes first (a hostile record is reported as the reader does).
                 try:

@@ -1,6 +1,7 @@
 """The live unit read by a helper process: a preview's live side, and an import's safety snapshot.
 
-The preview's live side: each record's key and hash, in key order, section by section.
+The preview's live side: each record's key and hash, in key order, section by section, after the
+unit's application ids (a source workspace the unit lacks must not bring an id the unit uses).
 
 Reading a unit and hashing its records costs about as much as validating the bundle, and both are
 Python-bound, so for a big unit the live side runs in a helper process (``python -m
@@ -27,6 +28,7 @@ import sys
 from collections.abc import Iterator
 
 from core.errors import StoreError
+from core.support.bulk import batched
 from core.support.helper import HELPER_ENV, HELPER_MIN_RECORDS, ReadAhead, helper_env, process_pays, protocol_out
 from core.unit.records import SECTIONS
 
@@ -40,6 +42,9 @@ class InProcess:
         self.store, self.unit_id, self.conn = store, unit_id, conn
         self.revision = store.revision(unit_id, conn)  # first, in the same read transaction
 
+    def application_ids(self) -> Iterator[str]:
+        return self.store.iter_application_ids(self.unit_id, self.conn)
+
     def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
         return self.store.iter_hashes(self.unit_id, section, self.conn)
 
@@ -48,7 +53,8 @@ class InProcess:
 
 
 class Helper:
-    """The live side read by a helper process; ``section()`` must be called in section order."""
+    """The live side read by a helper process: ``application_ids()`` first (or never), then
+    ``section()`` in section order."""
 
     def __init__(self, url: str, unit_id: str):
         import msgpack
@@ -88,12 +94,24 @@ class Helper:
         return StoreError("The unit could not be read for the preview.",
                           details=[err[-1]] if err else [])
 
+    def application_ids(self) -> Iterator[str]:
+        self.revision  # noqa: B018 - the stream starts with it
+        while True:
+            item = self._current or self._next()
+            self._current = None
+            if item[0] != "apps":
+                self._current = item
+                return
+            yield from item[1]
+
     def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
         index = SECTIONS.index(section)
         self.revision  # noqa: B018 - the stream starts with it
         while True:
             item = self._current or self._next()
             self._current = None
+            if item[0] == "apps":
+                continue
             if item[0] == "end" or item[1] > index:
                 self._current = item
                 return
@@ -263,14 +281,10 @@ def _helper_main() -> int:
         with store.read() as conn:
             live = InProcess(store, request["unit_id"], conn)
             out.write(pack(["revision", live.revision]))
+            for ids in batched(live.application_ids(), 10 * _BATCH):
+                out.write(pack(["apps", ids]))
             for index, section in enumerate(SECTIONS):
-                batch = []
-                for item in live.section(section):
-                    batch.append(item)
-                    if len(batch) >= _BATCH:
-                        out.write(pack(["section", index, batch]))
-                        batch = []
-                if batch:
+                for batch in batched(live.section(section), _BATCH):
                     out.write(pack(["section", index, batch]))
         out.write(pack(["end"]))
         out.flush()

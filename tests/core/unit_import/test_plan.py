@@ -193,3 +193,32 @@ def test_with_choice_needs_no_store(base):
         store.engine = engine
     assert merged.plan.mode == "merge" and merged.plan.sections == ("plugins", "profiles")
     assert merged.validation is preview.validation
+
+
+@pytest.mark.parametrize("helpers", ["0", "1"])
+def test_application_clashes_are_counted_exactly_among_many_new_applications(two_units, monkeypatch, helpers):
+    """New workspaces bring many new application ids and a few that the unit already uses (in other
+    workspaces): the preview counts exactly those few and names the first, whether the unit is read
+    in-process or by a helper process (which streams the unit's application ids)."""
+    monkeypatch.setenv("UNITVAULT_HELPERS", helpers)
+    wires = unit_wires(two_units, "a")
+    live_apps = [(w["id"], a) for w in wires["workspaces"] for a in w["applications"]]
+    src = mutate(wires)
+    reused = []
+    for n in range(3):
+        ws = mutate(src["workspaces"][n])
+        ws["id"] = f"zz-new-ws-{n}"
+        fresh = [dict(mutate(ws["applications"][0]), id=f"zz-fresh-{n}-{i}", position=i) for i in range(40)]
+        old = dict(live_apps[n * 2][1], position=len(fresh))  # an id the unit uses in another workspace
+        ws["applications"] = fresh + [old]
+        reused.append((ws["id"], old["id"]))
+        src["workspaces"].append(ws)
+    for w in src["workspaces"][:3]:  # the reused ids leave their old workspaces in the source
+        w["applications"] = [a for a in w["applications"] if a["id"] not in {aid for _, aid in reused}]
+    unit = two_units.get_unit("a")
+    v, cmp = compare(two_units, unit, MemorySource(src))
+    assert cmp.clash_count == 3 and sorted(cmp.clashes) == sorted(reused)
+    with pytest.raises(PlanRefusedError) as e:
+        compute_plan(v, cmp, "merge", ("workspaces",))
+    assert "application" in e.value.message
+    assert compute_plan(v, cmp, "replace").section("workspaces").added == 3
