@@ -28,7 +28,7 @@ from desktop import fmt, ops
 from desktop.errors import describe, error_html, show_error
 from desktop.icons import icon
 from desktop.import_wizard import error_label
-from desktop.plan_view import MORE_STEP, SECTION_TITLES, add_keys, fill_tree, more_of, summaries
+from desktop.plan_view import MORE_STEP, SECTION_TITLES, MoreLoader, fill_tree, summaries
 from desktop.widgets import ElidedLabel, ProgressPanel, leading_row, push_button
 
 
@@ -143,18 +143,14 @@ class PreviewPage(QWizardPage):
         self.tree.setColumnWidth(0, 360)
         self.tree.setAccessibleName("Planned changes")
         self.tree.setUniformRowHeights(True)
-        self._loading: set[tuple[str, str]] = set()  # (section, kind) whose next keys are being read
         layout.addWidget(self.tree, 1)
         # Keys beyond those the plan lists, on demand: a kind's "… more" row, double-clicked or selected
         # and Show more (Enter stays the wizard's Next).
         self.more_button = push_button("S&how more", "plus", "Show more changes of the selected kind")
         self.more_button.setToolTip(f"Select a “… more” row: reads its next {fmt.number(MORE_STEP)} keys "
                                     "from the bundle and the unit.")
-        self.more_button.setEnabled(False)
-        self.more_button.clicked.connect(lambda: self._more(self.tree.currentItem()))
         layout.addLayout(leading_row(self.more_button))
-        self.tree.itemDoubleClicked.connect(self._more)
-        self.tree.currentItemChanged.connect(lambda *_: self._more_state())
+        self.more = MoreLoader(self.tree, self.more_button, self.w.runner, self._more_task, lambda: self._serial)
 
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -277,50 +273,14 @@ class PreviewPage(QWizardPage):
         self._base = preview
         self.status.setText("")
         self._show_target_state(preview)
-        self._loading.clear()
         fill_tree(self.tree, preview.plan, loadable=True)
-        self._more_state()
+        self.more.filled()
         self.completeChanged.emit()
 
-    def _more_state(self) -> None:
-        row = self.tree.currentItem()
-        info = more_of(row) if row is not None else None
-        self.more_button.setEnabled(info is not None and info[:2] not in self._loading)
-
-    def _more(self, row, _column: int = 0) -> None:
-        """A kind's "… more" row (double-clicked, or selected and Show more): its next keys, read on a worker."""
-        info = more_of(row) if row is not None else None
+    def _more_task(self, section: str, kind: str, start: int, n: int):
         preview = self.w.preview
-        if info is None or preview is None or info[:2] in self._loading:
-            return
-        section, kind, shown, _count = info
-        self._loading.add((section, kind))
-        self._more_state()
-        row.setText(0, f"Reading the next {fmt.number(MORE_STEP)}…")
-        serial = self._serial
-        self.w.runner.run(ops.more_changes(self.w.ctx, self.w.validated, preview, section, kind, shown, MORE_STEP),
-                          name="changes", lane="pool",
-                          on_success=lambda keys, s=serial, r=row: self._more_read(s, r, keys),
-                          on_failure=lambda e, s=serial, r=row: self._more_failed(s, r, e))
-
-    def _more_read(self, serial: int, row, keys: list[str]) -> None:
-        if serial != self._serial:  # the tree was filled again since: the row is gone
-            return
-        self._loading.discard(more_of(row)[:2])
-        reading = self.tree.currentItem() is row
-        added = add_keys(row, keys)
-        if reading and added:  # the keyboard goes on where the new keys start
-            self.tree.setCurrentItem(added[0])
-            self.tree.scrollToItem(added[0])
-        self._more_state()
-
-    def _more_failed(self, serial: int, row, exc: BaseException) -> None:
-        if serial != self._serial:
-            return
-        self._loading.discard(more_of(row)[:2])
-        info = describe(exc)
-        row.setText(0, f"Could not read the keys ({info.message if info else 'cancelled'}); Show more tries again")
-        self._more_state()
+        return None if preview is None else ops.more_changes(self.w.ctx, self.w.validated, preview, section, kind,
+                                                             start, n)
 
     def _failed(self, serial: int, name: str, exc: BaseException) -> None:
         if serial != self._serial:

@@ -142,3 +142,66 @@ def add_keys(row: QTreeWidgetItem, keys: list[str]) -> list[QTreeWidgetItem]:
         row.setData(0, MORE_ROLE, (section, kind, shown, count))
         row.setText(0, more_text(count, shown, True))
     return items
+
+
+class MoreLoader:
+    """The "… more" rows of a plan tree filled with ``fill_tree(..., loadable=True)``, loaded on demand:
+    a row double-clicked, or selected and ``button`` pressed, reads its kind's next ``MORE_STEP`` keys
+    on a worker of ``runner`` (``task(section, kind, start, n)`` gives the work, or None when there is
+    nothing to read from), and the keyboard goes on at the first new key. ``serial()``: the view's
+    generation; a read that finishes after it changed (the rows are gone) is dropped. Call
+    ``filled()`` after each fill."""
+
+    def __init__(self, tree: QTreeWidget, button, runner, task, serial):
+        self.tree, self.button, self.runner, self.task, self.serial = tree, button, runner, task, serial
+        self.loading: set[tuple[str, str]] = set()  # (section, kind) whose next keys are being read
+        button.setEnabled(False)
+        button.clicked.connect(lambda: self.more(tree.currentItem()))
+        tree.itemDoubleClicked.connect(self.more)
+        tree.currentItemChanged.connect(lambda *_: self.update())
+
+    def filled(self) -> None:
+        self.loading.clear()
+        self.update()
+
+    def update(self) -> None:
+        row = self.tree.currentItem()
+        info = more_of(row) if row is not None else None
+        self.button.setEnabled(info is not None and info[:2] not in self.loading)
+
+    def more(self, row, _column: int = 0) -> None:
+        info = more_of(row) if row is not None else None
+        if info is None or info[:2] in self.loading:
+            return
+        section, kind, shown, _count = info
+        fn = self.task(section, kind, shown, MORE_STEP)
+        if fn is None:
+            return
+        self.loading.add((section, kind))
+        self.update()
+        row.setText(0, f"Reading the next {fmt.number(MORE_STEP)}…")
+        serial = self.serial()
+        self.runner.run(fn, name="changes", lane="pool",
+                        on_success=lambda keys, s=serial, r=row: self._read(s, r, keys),
+                        on_failure=lambda e, s=serial, r=row: self._failed(s, r, e))
+
+    def _read(self, serial, row, keys: list[str]) -> None:
+        if serial != self.serial():
+            return
+        self.loading.discard(more_of(row)[:2])
+        reading = self.tree.currentItem() is row
+        added = add_keys(row, keys)
+        if reading and added:
+            self.tree.setCurrentItem(added[0])
+            self.tree.scrollToItem(added[0])
+        self.update()
+
+    def _failed(self, serial, row, exc: BaseException) -> None:
+        if serial != self.serial():
+            return
+        from desktop.errors import describe
+
+        self.loading.discard(more_of(row)[:2])
+        info = describe(exc)
+        row.setText(0, f"Could not read the keys ({info.message if info else 'cancelled'}); Show more tries again")
+        self.update()

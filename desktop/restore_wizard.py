@@ -38,8 +38,8 @@ from desktop.import_wizard import error_label
 from desktop.item_browser import ItemBrowser, backup_label
 from desktop.ops import backups as backup_ops
 from desktop.ops import queue as queue_ops
-from desktop.plan_view import fill_tree
-from desktop.widgets import PasswordField, no_auto_default, stage_label
+from desktop.plan_view import MORE_STEP, MoreLoader, fill_tree
+from desktop.widgets import PasswordField, leading_row, no_auto_default, push_button, stage_label
 
 P_ITEMS, P_OPTIONS, P_CONDITIONS, P_KEY, P_PLAN, P_RESTORE = range(6)
 POLL_MS = 500
@@ -251,6 +251,14 @@ class PlanPage(QWizardPage):
         self.unit_tree.setAccessibleName("What the restore changes in the unit")
         self.unit_tree.setColumnWidth(0, 300)
         uv.addWidget(self.unit_tree, 1)
+        # The plan lists a unit's first changes of each kind; a "… more" row reads the next ones from
+        # the backup (opened again) and the unit, double-clicked or selected and Show more.
+        self.more_button = push_button("S&how more", "plus", "Show more changes of the selected kind")
+        self.more_button.setToolTip(f"Select a “… more” row: reads its next {fmt.number(MORE_STEP)} keys "
+                                    "from the backup and the unit.")
+        uv.addLayout(leading_row(self.more_button))
+        self._shown = 0  # which unit plan the tree shows (a read for an earlier one is dropped)
+        self.more = MoreLoader(self.unit_tree, self.more_button, self.w.runner, self._more_task, lambda: self._shown)
         self.units_widget = units
         split.addWidget(units)
         layout.addWidget(split, 1)
@@ -267,7 +275,9 @@ class PlanPage(QWizardPage):
 
     def initializePage(self) -> None:  # noqa: N802
         self.outcomes = []
+        self.requests = []
         self.tree.clear()
+        self._shown += 1
         self.unit_tree.clear()
         self.unit.clear()
         self.error.hide()
@@ -277,7 +287,7 @@ class PlanPage(QWizardPage):
         self.typed.setVisible(terminate)
         self.units_widget.hide()
         self.state.setText("Planning: reading the backups and what is there now…")
-        requests = self.w.requests()
+        requests = self.requests = self.w.requests()
         self.handle = self.w.runner.run(backup_ops.plan_restores(self.w.ctx, requests), name="restore plan",
                                         lane="pool", on_success=self._planned, on_failure=self._failed)
         self.completeChanged.emit()
@@ -285,7 +295,8 @@ class PlanPage(QWizardPage):
     def _planned(self, outcomes) -> None:
         self.outcomes = list(outcomes)
         totals = {"restore": 0, "skip": 0, "remove": 0, "refused": 0, "units": 0}
-        for outcome, (backup_id, items, paths) in zip(self.outcomes, self.w.chosen, strict=True):
+        for outcome, request, (backup_id, items, paths) in zip(self.outcomes, self.requests, self.w.chosen,
+                                                               strict=True):
             plan = outcome.plan
             entry = self.w.entry(backup_id)
             top = QTreeWidgetItem([f"Backup of {fmt.date_time(entry.created_at) if entry else backup_id}",
@@ -306,7 +317,7 @@ class PlanPage(QWizardPage):
                                               f"{fmt.number(t['added'])} added, {fmt.number(t['removed'])} removed, "
                                               f"{fmt.number(t['changed'])} changed"]))
                 self.unit.addItem(f"{u.name} (backup of {fmt.date_time(entry.created_at) if entry else backup_id})",
-                                  (len(self.outcomes), u))
+                                  (request, u))
                 totals["units"] += 1
             f = plan.files
             if f is not None:
@@ -356,9 +367,18 @@ class PlanPage(QWizardPage):
 
     def _show_unit(self, i: int) -> None:
         data = self.unit.itemData(i) if i >= 0 else None
+        self._shown += 1
         self.unit_tree.clear()
         if data is not None:
-            fill_tree(self.unit_tree, data[1].preview.plan)
+            fill_tree(self.unit_tree, data[1].preview.plan, loadable=True)
+        self.more.filled()
+
+    def _more_task(self, section: str, kind: str, start: int, n: int):
+        data = self.unit.currentData()
+        if data is None:
+            return None
+        request, unit = data
+        return backup_ops.restore_changes(self.w.ctx, request, unit, section, kind, start, n)
 
     def _failed(self, exc: BaseException) -> None:
         info = describe(exc)

@@ -9,7 +9,7 @@ backups with the organisation's recovery key file or the account's exported key 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -284,6 +284,49 @@ def restore_backup(ctx, req: RestoreBackup, *, actor, reporter) -> RestoreOutcom
         if req.dry_run:
             return RestoreOutcome(plan, None, conditions)
         return RestoreOutcome(plan, apply_restore(rctx, snap, plan, reporter), conditions)
+
+
+@dataclass(frozen=True)
+class RestoreUnitChanges:
+    restore: RestoreBackup     # the request whose dry run planned the unit
+    unit: object               # core.accounts.restore.UnitRestorePlan, from that dry run
+    section: str
+    kind: str                  # added | removed | changed | kept
+    start: int = 0             # keys passed over first (those already shown)
+    count: int | None = None   # at most this many (None: all the rest)
+
+    @property
+    def backup_id(self) -> str:
+        return self.restore.backup_id
+
+
+@use_case("backup.restore_changes", target=lambda r: f"{r.backup_id} unit {r.unit.name}: {r.section} {r.kind}",
+          account=lambda ctx, r: account_of_backup(ctx, r.backup_id))
+def list_restore_changes(ctx, req: RestoreUnitChanges, *, actor, reporter) -> Iterator[str]:
+    """Keys of one kind of change in one section of a unit that a restore's dry run planned, beyond
+    the first ones its plan lists, in key order: the backup is opened again (with the request's
+    credentials) and the unit streams from it and from the store, as the dry run read them. The
+    iterator reads as it is consumed and holds the backup open until it is exhausted or closed
+    (``reporter``: its progress and cancel); memory stays flat at any size. Writes nothing."""
+    import itertools
+
+    from core.app.imports import check_change_kind
+
+    check_change_kind(req.section, req.kind)
+    if req.start < 0 or (req.count is not None and req.count < 0):
+        raise InvalidInputError("A start and a count of keys are never negative.")
+
+    def keys() -> Iterator[str]:
+        from core.accounts.opened import open_backup
+        from core.accounts.restore.units import unit_changes
+        from core.app.mybackups import context_for
+
+        r = req.restore
+        with context_for(ctx, actor, ctx.catalog.backups.get(r.backup_id).destination) as rctx, \
+                open_backup(rctx, r.backup_id, credentials=credentials(r.passphrase, r.keys), reporter=reporter) as snap:
+            found = unit_changes(rctx.units, snap, req.unit, req.section, req.kind, reporter)
+            yield from itertools.islice(found, req.start, None if req.count is None else req.start + req.count)
+    return keys()
 
 
 class ConditionsNotAccepted(ConfirmationRequired):

@@ -132,7 +132,7 @@ RULES: dict[str, str] = {
     "backup.now": BACKUP, "backup.owner_key_needed": BACKUP,
     "backup.list": OWN, "backup.show": OWN, "backup.browse": OWN, "backup.ls": OWN, "backup.verify": OWN,
     "backup.downloads": BACKUP,
-    "backup.restore": RESTORE, "backup.download": RESTORE,
+    "backup.restore": RESTORE, "backup.restore_changes": RESTORE, "backup.download": RESTORE,
     "backup.forget": ADMIN_ONLY, "backup.lock": ADMIN_ONLY, "backup.retention": ADMIN_ONLY,
     "backup.prune": ADMIN_ONLY,
     "condition.list": SIGNED_IN, "condition.add": ADMIN_ONLY, "condition.remove": ADMIN_ONLY,

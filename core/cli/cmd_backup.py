@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from core.cli.output import print_json, print_table, progress, write_lines
+from core.cli.output import print_json, print_table, progress, write_keys, write_lines
 from core.support.sizes import format_size
 from core.support.text import printable
 
@@ -70,6 +70,10 @@ def register(sub) -> None:
     q.add_argument("--to", metavar="DIR", help="restore files into DIR instead of the home directory")
     q.add_argument("--dry-run", action="store_true", help="show the plan (what is restored, kept, skipped and "
                                                          "removed) and change nothing")
+    q.add_argument("--list-changes", metavar="UNIT:SECTION:KIND",
+                   help="print every key of one kind of change the restore would make in one section of a unit, "
+                        "one per line (with --json: a JSON array), and change nothing; KIND: added, removed, "
+                        "changed, kept (e.g. demo:config_keys:added)")
     q.add_argument("--yes", action="store_true", help="confirm a terminate restore")
     q.add_argument("--accept-conditions", action="store_true",
                    help="accept the restore conditions the admin defined (listed by 'unitvault condition list')")
@@ -301,15 +305,26 @@ def cmd_restore(args, ctx) -> int:
     from core.app import backups
     from core.cli.passwords import owner_passphrase
 
+    listing = _restore_listing(args)
     request = backups.RestoreBackup(args.id, args.items, args.mode, paths=tuple(args.path), to=args.to,
-                                    suspend=args.suspend, dry_run=args.dry_run, confirmed=args.yes,
-                                    accept_conditions=args.accept_conditions)
+                                    suspend=args.suspend, dry_run=args.dry_run or listing is not None,
+                                    confirmed=args.yes, accept_conditions=args.accept_conditions)
     backups.check_restore(request)        # refuse a bad request before asking for a passphrase
     passphrase = owner_passphrase(args, _needs_owner_key(ctx, args.id, args))
+    request = replace(request.with_passphrase(passphrase), keys=_key_files(args))
     with progress() as reporter:
-        outcome = backups.restore_backup(ctx, replace(request.with_passphrase(passphrase), keys=_key_files(args)),
-                                         reporter=reporter)
+        outcome = backups.restore_backup(ctx, request, reporter=reporter)
     plan, r = outcome.plan, outcome.result
+    if listing is not None:
+        name, section, kind = listing
+        unit = next((u for u in plan.units if u.name == name), None)
+        if unit is None:
+            from core.errors import NotFoundError
+
+            raise NotFoundError(f"The restore plans no unit named {name!r}.",
+                                hint="Choose units with the items (units or units:NAME).")
+        return write_keys(args, backups.list_restore_changes(ctx, backups.RestoreUnitChanges(request, unit, section,
+                                                                                             kind)))
     if args.json:
         data = {"plan": plan.to_json(), "applied": r is not None,
                 "conditions": [c.text for c in outcome.conditions]}
@@ -343,6 +358,21 @@ def cmd_restore(args, ctx) -> int:
     if r.suspended:
         print(f"Account {r.account} is suspended.")
     return 0 if r.ok else 1
+
+
+def _restore_listing(args) -> tuple[str, str, str] | None:
+    """``--list-changes UNIT:SECTION:KIND``, checked before any passphrase or plan."""
+    from core.app import imports
+    from core.errors import InvalidInputError
+
+    if args.list_changes is None:
+        return None
+    parts = args.list_changes.split(":")
+    if len(parts) != 3 or not parts[0]:
+        raise InvalidInputError("--list-changes takes a unit, a section and a kind of change, as UNIT:SECTION:KIND "
+                                "(e.g. demo:config_keys:added).")
+    imports.check_change_kind(parts[1], parts[2])
+    return parts[0], parts[1], parts[2]
 
 
 def print_restore_plan(plan, limit: int = 20) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from core.cli.output import print_json, print_table, progress
+from core.cli.output import print_json, print_table, progress, write_keys
 from core.cli.passwords import add_password_options
 
 
@@ -114,17 +114,7 @@ def _list_changes(args, ctx, plan, section: str, kind: str) -> int:
     import's (core.app.imports.ImportPlan)."""
     from core.app import imports
 
-    keys = imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind))
-    out = sys.stdout
-    if not args.json:
-        for key in keys:
-            out.write(key + "\n")
-        return 0
-    out.write("[")
-    for i, key in enumerate(keys):
-        out.write(("\n" if i == 0 else ",\n") + json.dumps(key, ensure_ascii=False))
-    out.write("\n]\n")
-    return 0
+    return write_keys(args, imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind)))
 
 
 def cmd_snapshots_list(args, ctx) -> int:

@@ -33,6 +33,20 @@ def write_lines(lines: Iterable[str], chunk: int = 10_000) -> None:
         sys.stdout.write("\n".join(block) + "\n")
 
 
+def write_keys(args, keys: Iterable[str]) -> int:
+    """Keys as they stream in (a million of them in flat memory): one per line, or with ``--json`` a
+    JSON array written element by element."""
+    if not args.json:
+        write_lines(keys, chunk=1000)
+        return 0
+    out = sys.stdout
+    out.write("[")
+    for i, key in enumerate(keys):
+        out.write(("\n" if i == 0 else ",\n") + json.dumps(key, ensure_ascii=False))
+    out.write("\n]\n")
+    return 0
+
+
 def print_table(headers: list[str], rows: list[list]) -> None:
     cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]

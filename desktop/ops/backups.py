@@ -108,6 +108,17 @@ def plan_restores(ctx, requests: list[backups.RestoreBackup]) -> Task:
     return fn
 
 
+def restore_changes(ctx, request: backups.RestoreBackup, unit, section: str, kind: str, start: int, n: int) -> Task:
+    """The next ``n`` keys of one kind of change in a section of a unit a restore's dry run planned,
+    after the first ``start`` (the backup is opened again; the rest stream on demand)."""
+    from dataclasses import replace
+
+    def fn(reporter):
+        return list(backups.list_restore_changes(ctx, backups.RestoreUnitChanges(
+            replace(request, dry_run=True), unit, section, kind, start, n), reporter=reporter))
+    return fn
+
+
 def queue_restores(ctx, requests: list[backups.RestoreBackup]) -> Task:
     """Queue each restore (one item per backup); returns the queue items."""
     def fn(reporter):

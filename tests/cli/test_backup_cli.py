@@ -289,3 +289,47 @@ def test_file_names_from_a_backup_reach_the_terminal_escaped(cli, setup, tmp_pat
     assert rc == 0, err
     assert "skipped: evil\\x1b]0;owned\\x07\\x1b[2J.txt" in out
     assert "\x1b" not in out and "\x07" not in out
+
+
+def test_restore_lists_every_change_of_a_unit_and_changes_nothing(cli, setup, tmp_path, monkeypatch):
+    """Past the first keys a plan lists (here 20 of each kind), ``--list-changes UNIT:SECTION:KIND``
+    streams every key the restore would add, remove or change in one section of a unit, and restores
+    nothing; a listing it cannot make is refused before the backup is read."""
+    import importlib
+
+    from core.app.context import AppContext
+    from core.home import AppHome
+
+    compare = importlib.import_module("core.unit_import.compare")
+    monkeypatch.setattr(compare, "KEY_CAP", 50)
+    monkeypatch.setattr(compare, "SAMPLE", 20)
+    rc, out, err = cli("backup", "now", "alice", "--destination", "repo", "--json")
+    assert rc == 0, err
+    bid = json.loads(out)["id"]
+    ctx = AppContext(AppHome.resolve(tmp_path / "home"))
+    try:
+        unit = ctx.units.get_unit("shop")
+        gone = sorted(ctx.units.section_keys(unit.id, "config_keys"))[10:75]
+        with ctx.units.write() as conn:
+            ctx.units.delete_keys(conn, unit.id, "config_keys", gone)
+        revision = ctx.units.revision(unit.id)
+    finally:
+        ctx.close()
+    args = ("backup", "restore", bid, "--items", "units", "--mode", "merge")
+    rc, out, err = cli(*args, "--list-changes", "shop:config_keys:added")
+    assert rc == 0, err
+    assert out.splitlines() == gone
+    rc, out, err = cli(*args, "--list-changes", "shop:config_keys:removed", "--json")
+    assert rc == 0 and json.loads(out) == []                                    # a merge removes nothing
+    rc, _, err = cli(*args, "--list-changes", "other:config_keys:added")
+    assert rc == 1 and "no unit named 'other'" in err
+    for bad, words in (("shop:config_keys", "UNIT:SECTION:KIND"), ("shop:keys:added", "Sections are"),
+                       ("shop:config_keys:new", "Kinds are")):
+        rc, out, err = cli("backup", "restore", "no-such-backup", "--items", "units", "--mode", "merge",
+                           "--list-changes", bad)
+        assert rc == 1 and words in err and "no-such-backup" not in err and out == ""
+    ctx = AppContext(AppHome.resolve(tmp_path / "home"))
+    try:
+        assert ctx.units.revision(ctx.units.get_unit("shop").id) == revision      # nothing was restored
+    finally:
+        ctx.close()

@@ -160,3 +160,46 @@ def test_an_sftp_host_key_is_never_trusted_by_enter(window, qtbot, demo_ctx, sft
     qtbot.keyClick(d.key_box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not d.key_box.isVisible(), timeout=WAIT_MS)
     assert d.host_key is None and demo_ctx.catalog.destinations.find("offsite") is None
+
+
+def test_a_restore_plan_reads_more_of_a_units_changes_from_the_keyboard(window, qtbot, backed_up, monkeypatch):
+    """The plan lists a unit's first changes of each kind; its "… more" row reads the next ones from
+    the backup (opened again) and the unit, with Alt+H, and the keyboard goes on at the first new key."""
+    import importlib
+
+    from desktop import plan_view
+
+    ctx, backup_id = backed_up
+    monkeypatch.setattr(importlib.import_module("core.unit_import.compare"), "KEY_CAP", 50)
+    monkeypatch.setattr(importlib.import_module("core.unit_import.compare"), "SAMPLE", 20)
+    monkeypatch.setattr(plan_view, "MORE_STEP", 25)
+    unit = ctx.units.get_unit("demo")
+    gone = sorted(ctx.units.section_keys(unit.id, "config_keys"))[100:160]
+    with ctx.units.write() as conn:            # after the backup: a merge restore adds them back
+        ctx.units.delete_keys(conn, unit.id, "config_keys", gone)
+    listing = open_backups(window, qtbot, "alice")
+    listing.table.selectRow(0)
+    qtbot.mouseClick(listing.restore_button, Qt.MouseButton.LeftButton)
+    wizard = dialog_named(window, "restoreWizard")
+    wizard.next()
+    wizard.next()
+    page = wizard.plan_page
+    qtbot.waitUntil(lambda: bool(page.outcomes), timeout=WAIT_MS)
+    tree = page.unit_tree
+    section = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                   if tree.topLevelItem(i).text(0) == "Config keys")
+    added = section.child(0)
+    assert added.text(0).startswith("Added (60)") and added.childCount() == 21
+    assert not page.more_button.isEnabled()
+    for before, after in ((20, 45), (45, 60)):
+        row = added.child(added.childCount() - 1)
+        assert row.text(0).startswith(f"… and {60 - before} more")
+        tree.setCurrentItem(row)
+        tree.setFocus()
+        assert page.more_button.isEnabled()
+        qtbot.keyClick(tree, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda n=after: added.childCount() == n + (n < 60), timeout=WAIT_MS)
+        assert tree.currentItem() is added.child(before)
+    assert [added.child(i).text(0) for i in range(added.childCount())] == gone
+    assert wizard.currentId() == 4 and queue.list_queue(ctx).items == []   # still the plan; nothing queued
+    wizard.reject()

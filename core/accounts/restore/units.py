@@ -73,6 +73,16 @@ def plan_units(store, snap, selection: ItemSelection, mode: str, reporter: Repor
     return tuple(plans)
 
 
+def unit_changes(store, snap, unit: UnitRestorePlan, section: str, kind: str, reporter: Reporter):
+    """Every key of one kind of change in one section of a unit that a dry run of this backup planned,
+    in key order: read again from the opened backup ``snap`` and the store (``ImportPreview.iter_changes``)."""
+    item = next((u for u in snap.manifest.get("units") or ()
+                 if u.get("name") == unit.name and u.get("unit_id") == unit.source.source_unit_id), None)
+    if item is None:
+        raise NotFoundError(f"The backup holds no unit named {unit.name!r}.")
+    return unit.preview.iter_changes(store, BackupUnitSource(snap, item, unit.sections), section, kind, reporter)
+
+
 def apply_units(ctx, plans: tuple[UnitRestorePlan, ...], reporter: Reporter) -> list[tuple[str, str]]:
     """Apply each unit's preview exactly (refused if the unit changed since), with a safety snapshot."""
     from core.unit_import import apply_import

@@ -118,3 +118,40 @@ def test_a_source_out_of_key_order_still_lists_in_key_order(ctx, units, short_pl
     src = records(ctx, "a", "config_keys")
     assert list(p.iter_changes(ctx.units, source, "config_keys", "added")) == sorted(src.keys() - live.keys())
     assert list(p.iter_changes(ctx.units, source, "config_keys", "removed")) == sorted(live.keys() - src.keys())
+
+
+def test_a_restore_dry_run_lists_every_change_of_a_unit_on_demand(ctx, tmp_path, short_plans):
+    """An account restore's dry run plans each unit as an import does (first keys of each kind);
+    the rest come on demand (``backup.restore_changes``): the backup is opened again and the
+    unit's keys stream in key order, a page at a time, exactly as the two sides hold them."""
+    from core.app import accounts, backups, destinations
+
+    seed_unit(ctx.units, "a", "small", 1)
+    destinations.add_destination(ctx, destinations.AddDestination("repo", "local", path=str(tmp_path / "repo")))
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "notes.txt").write_text("notes")
+    accounts.add_account(ctx, accounts.AddAccount("alice", str(tmp_path / "alice"), units=("a",)))
+    made = backups.backup_now(ctx, backups.BackupNow("alice", "repo"))
+    saved = records(ctx, "a", "config_keys")
+    unit_id = ctx.units.get_unit("a").id
+    rng = random.Random(5)
+    gone = rng.sample(sorted(saved), 70)
+    with ctx.units.write() as conn:                   # the live unit moves on after the backup
+        ctx.units.delete_keys(conn, unit_id, "config_keys", gone)
+        ctx.units.insert_wire(conn, unit_id, "config_keys", [dict(saved[k], value="edited") for k in gone[60:]]
+                              + [dict(saved[gone[0]], key=f"zz.new.{i:03}") for i in range(55)])
+    live = records(ctx, "a", "config_keys")
+    request = backups.RestoreBackup(made.backup_id, "units:a", "terminate", dry_run=True)
+    (unit,) = backups.restore_backup(ctx, request).plan.units
+    sp = unit.preview.plan.section("config_keys")
+    assert not sp.complete and len(sp.keys("added")) < sp.added == 60      # the plan lists only the first
+    want = {"added": sorted(saved.keys() - live.keys()), "removed": sorted(live.keys() - saved.keys()),
+            "changed": sorted(gone[60:])}
+    for kind, keys in want.items():
+        ask = backups.RestoreUnitChanges(request, unit, "config_keys", kind)
+        assert list(backups.list_restore_changes(ctx, ask)) == keys, kind
+    pages = [list(backups.list_restore_changes(ctx, backups.RestoreUnitChanges(request, unit, "config_keys", "added",
+                                                                               start, 25))) for start in (0, 25, 50)]
+    assert [len(p) for p in pages] == [25, 25, 10] and sum(pages, []) == want["added"]
+    with pytest.raises(InvalidInputError):
+        backups.list_restore_changes(ctx, backups.RestoreUnitChanges(request, unit, "config_keys", "moved"))

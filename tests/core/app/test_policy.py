@@ -33,7 +33,7 @@ EXPECTED: dict[str, set[str]] = {
     "backup.now": {A, H}, "backup.owner_key_needed": {A, H},
     "backup.list": ALL, "backup.show": ALL, "backup.browse": ALL, "backup.ls": ALL, "backup.verify": ALL,
     "backup.downloads": {A, H},
-    "backup.restore": {A, U}, "backup.download": {A, U},
+    "backup.restore": {A, U}, "backup.restore_changes": {A, U}, "backup.download": {A, U},
     "backup.forget": {A}, "backup.lock": {A}, "backup.retention": {A}, "backup.prune": {A},
     "condition.list": ALL, "condition.add": {A}, "condition.remove": {A},
     # destinations, jobs, tags, queue, scheduler
