@@ -391,6 +391,12 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
         deletes["profiles"] = "all"
         inserts.setdefault("profiles", set())
 
+    counts = {s: plan.section(s).source_count for s in SECTIONS}
+    quiet = Reporter(None, reporter.cancel_token)  # the source's own progress would mix units
+    bundle = getattr(source, "bundle", None) if v.bundle_sha256 is not None else None
+    stream = _records_again(source, quiet)
+    if any(deletes.get(s) == "all" and plan.section(s).target_count >= READ_AHEAD_MIN for s in SECTIONS):
+        stream = _ReadAhead(stream, READ_AHEAD)  # decoded while the database deletes
     for s in ("profiles", "workspaces", "plugins", "config_keys"):
         d = deletes.get(s)
         if d == "all":
@@ -399,12 +405,8 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
             store.delete_keys(conn, unit_id, s, sorted(d))
     reporter.check()
 
-    counts = {s: plan.section(s).source_count for s in SECTIONS}
     total = sum(counts[s] if keys in ("all", "missing") else len(keys) for s, keys in inserts.items()) + len(stash)
     reporter.stage("importing", total)
-    quiet = Reporter(None, reporter.cancel_token)  # the source's own progress would mix units
-    bundle = getattr(source, "bundle", None) if v.bundle_sha256 is not None else None
-    stream = _records_again(source, quiet)
     seen = dict.fromkeys(SECTIONS, 0)
     order = {s: hashlib.sha256() for s in SECTIONS}
 
@@ -446,6 +448,53 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
         raise _source_changed()
     if stash:
         store.insert_wire(conn, unit_id, "profiles", stash, on_batch=reporter.advance)
+
+
+# A wipe runs inside the database without the GIL (SQLite deletes a section in one step): meanwhile a
+# worker thread decodes the source's first records, at most READ_AHEAD of them (a few tens of MB),
+# for wipes of READ_AHEAD_MIN records or more (below that the thread costs more than it saves).
+READ_AHEAD = 60_000
+READ_AHEAD_MIN = 20_000
+
+
+class _ReadAhead:
+    """Iterates ``records`` on a worker thread into a buffer of at most ``limit`` items until it is
+    first iterated here; then yields the buffer and reads the rest itself (never both at once). An
+    error of the worker is raised where it happened in the sequence."""
+
+    def __init__(self, records: Iterator, limit: int):
+        import threading
+
+        self._records, self._limit = records, limit
+        self._buffer: list = []
+        self._error: BaseException | None = None
+        self._done = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="unitvault-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        buffer, limit, stop = self._buffer, self._limit, self._stop
+        try:
+            with gc_paused():
+                for item in self._records:
+                    buffer.append(item)
+                    if len(buffer) >= limit or stop.is_set():
+                        return
+            self._done = True
+        except BaseException as exc:  # raised to the reader after what was read before it
+            self._error = exc
+
+    def __iter__(self) -> Iterator:
+        self._stop.set()
+        self._thread.join()
+        buffer, self._buffer = self._buffer, []
+        yield from buffer
+        del buffer
+        if self._error is not None:
+            raise self._error
+        if not self._done:
+            yield from self._records
 
 
 def _missing(store, conn, unit_id: str, section: str, first: dict, rest, sha, seen, hashing: bool):

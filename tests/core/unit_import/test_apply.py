@@ -464,3 +464,34 @@ def test_a_helper_started_before_the_key_is_derived_is_the_one_the_preview_reads
     monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     third = preview_import(two_units, src, "b", live=broken)
     assert third.plan == here.plan and broken.proc.poll() is not None
+
+
+@pytest.mark.parametrize("limit", [7, 1_000_000])
+def test_records_read_ahead_while_the_unit_is_wiped_import_exactly_the_plan(ctx, bundle_a, tmp_path, monkeypatch,
+                                                                             limit):
+    """While the database wipes a big section, a worker thread decodes the bundle's first records (at
+    most ``READ_AHEAD``, then the import reads on itself): the unit becomes what the plan said, and a
+    bundle cut short after the preview is refused with nothing changed, whichever side read the cut."""
+    import shutil
+
+    from core.unit_import import apply as apply_module
+
+    monkeypatch.setattr(apply_module, "READ_AHEAD_MIN", 0)
+    monkeypatch.setattr(apply_module, "READ_AHEAD", limit)
+    workers = []
+    real = apply_module._ReadAhead.__init__
+    monkeypatch.setattr(apply_module._ReadAhead, "__init__", lambda self, *a: workers.append(1) or real(self, *a))
+    copy = tmp_path / "copy.uvault"
+    shutil.copyfile(bundle_a, copy)
+    src = open_source(copy, raw_key=RAW_KEY)
+    preview = preview_import(ctx.units, src, "b")
+    before = digest(ctx.units, "b")
+    size = copy.stat().st_size
+    with open(copy, "r+b") as fh:           # cut off: the second pass fails part-way
+        fh.truncate(size * 2 // 3)
+    with pytest.raises((DamagedBundleError, TruncatedBundleError)):
+        apply_import(ctx.units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert workers == [1] and digest(ctx.units, "b") == before and snapshot_files(ctx.home) == []
+    shutil.copyfile(bundle_a, copy)
+    result = apply_import(ctx.units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
+    assert workers == [1, 1] and digest(ctx.units, "b") == preview.plan.digest_after == result.digest_after
