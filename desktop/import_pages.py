@@ -522,6 +522,13 @@ class DonePage(QWizardPage):
         self.undo_tree.setUniformRowHeights(True)
         self.undo_tree.hide()
         layout.addWidget(self.undo_tree, 1)
+        self.undo_more = push_button("S&how more", "plus", "Show more changes of the selected kind")
+        self.undo_more.setToolTip(f"Select a “… more” row: reads its next {fmt.number(MORE_STEP)} keys "
+                                  "from the safety snapshot and the unit.")
+        self.undo_more.hide()
+        layout.addLayout(leading_row(self.undo_more))
+        self._filled = 0  # which undo plan the tree shows (a read for an earlier one is dropped)
+        self.more = MoreLoader(self.undo_tree, self.undo_more, self.w.runner, self._more_task, lambda: self._filled)
         self.stretch = QLabel("")
         layout.addWidget(self.stretch, 1)
 
@@ -541,8 +548,10 @@ class DonePage(QWizardPage):
         self.undo_button.setEnabled(bool(snap))
         self.undo_message.setText("")
         self.undo_tree.hide()
+        self.undo_more.hide()
         self.stretch.show()
         self.undo_plan = None
+        self._filled += 1
 
     def focus_input(self) -> None:
         self.w.button(QWizard.WizardButton.FinishButton).setFocus()
@@ -564,8 +573,11 @@ class DonePage(QWizardPage):
         self.undo_progress.hide()
         self.undo_plan = undo_plan
         plan = undo_plan.preview.plan
-        fill_tree(self.undo_tree, plan)
+        self._filled += 1
+        fill_tree(self.undo_tree, plan, loadable=True)
+        self.more.filled()
         self.undo_tree.show()
+        self.undo_more.show()
         self.stretch.hide()
         unit = fmt.html_name(undo_plan.info.unit_name)
         if not plan.has_changes:
@@ -592,6 +604,10 @@ class DonePage(QWizardPage):
         box.finished.connect(lambda _r, b=box: self._answered(b.clickedButton() is self.undo_yes))
         self.confirm_box = box
         box.open()
+
+    def _more_task(self, section: str, kind: str, start: int, n: int):
+        plan = self.undo_plan
+        return None if plan is None else ops.more_undo_changes(self.w.ctx, plan, section, kind, start, n)
 
     # --- 2. restore it, if confirmed ----------------------------------------------------------------------
     def _answered(self, yes: bool) -> None:

@@ -159,6 +159,18 @@ def more_changes(ctx, validated: Validated, preview_obj, section: str, kind: str
     return fn
 
 
+def more_undo_changes(ctx, plan: imports.SnapshotPlan, section: str, kind: str, start: int, n: int) -> Task:
+    """The next ``n`` keys of one kind of change an undo would make in a section, after the first
+    ``start`` (from the safety snapshot and the unit, on demand)."""
+    def fn(reporter: Reporter) -> list[str]:
+        import itertools
+
+        keys = imports.list_import_changes(ctx, imports.ListChanges(imports.ImportPlan(None, plan.source, plan.preview),
+                                                                    section, kind), reporter=reporter)
+        return list(itertools.islice(keys, start, start + n))
+    return fn
+
+
 def apply(ctx, validated: Validated, preview_obj, *, safety_snapshot: bool, allow_other_unit: bool,
           reason: str | None = None) -> Task:
     """``reason``: why (a replace import asks for one once the installation has users)."""

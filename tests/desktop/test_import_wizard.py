@@ -537,3 +537,54 @@ def test_more_changes_are_read_on_demand_from_the_keyboard(window, qtbot, fast_k
     assert not page.more_button.isEnabled()
     qtbot.keyClick(page.tree, Qt.Key.Key_Return)
     assert wizard.currentId() == P_CONFIRM
+
+
+def test_the_undo_plan_reads_more_of_its_changes_from_the_keyboard(window, qtbot, fast_kdf, bundle, monkeypatch):
+    """Undo's plan lists the first changes of each kind; its "… more" rows read the next ones from
+    the safety snapshot and the unit (Alt+H), and the import stays until Undo is confirmed."""
+    import importlib
+
+    from PySide6.QtCore import Qt
+
+    from desktop import plan_view
+    from tests.desktop.test_keyboard import activate
+
+    compare = importlib.import_module("core.unit_import.compare")
+    monkeypatch.setattr(compare, "KEY_CAP", 10)
+    monkeypatch.setattr(compare, "SAMPLE", 5)
+    monkeypatch.setattr(plan_view, "MORE_STEP", 8)
+    ctx = fast_kdf
+    unit = ctx.units.get_unit("demo")
+    change_demo(ctx)
+    before = set(ctx.units.section_keys(unit.id, "config_keys"))
+    wizard = open_wizard(window, qtbot, bundle)
+    to_preview(wizard, qtbot)
+    confirm_and_import(wizard, qtbot)
+    imported = digest(ctx, "demo")
+    gone_again = sorted(set(ctx.units.section_keys(unit.id, "config_keys")) - before)   # what Undo removes
+    done = wizard.done_page
+    done.undo_button.click()
+    qtbot.waitUntil(lambda: done.confirm_box is not None, timeout=WAIT_MS)
+    done.undo_no.click()                                                   # keep the import, read the plan
+    qtbot.waitUntil(lambda: done.confirm_box is None, timeout=WAIT_MS)
+    activate(qtbot, wizard)                                                # the question's box is gone
+    tree = done.undo_tree
+    section = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                   if tree.topLevelItem(i).text(0) == "Config keys")
+    removed = next(section.child(i) for i in range(section.childCount())
+                   if section.child(i).text(0).startswith("Removed"))
+    assert removed.text(0).startswith(f"Removed ({len(gone_again)})") and removed.childCount() == 6
+    shown = 5
+    while shown < len(gone_again):
+        row = removed.child(removed.childCount() - 1)
+        assert row.text(0).startswith(f"… and {len(gone_again) - shown} more")
+        tree.setCurrentItem(row)
+        tree.setFocus()
+        assert done.undo_more.isEnabled()
+        qtbot.keyClick(tree, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        after = min(shown + 8, len(gone_again))
+        qtbot.waitUntil(lambda n=after: removed.childCount() == n + (n < len(gone_again)), timeout=WAIT_MS)
+        assert tree.currentItem() is removed.child(shown)
+        shown = after
+    assert [removed.child(i).text(0) for i in range(removed.childCount())] == gone_again
+    assert digest(ctx, "demo") == imported                                 # listing undid nothing
