@@ -451,16 +451,18 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
 
 
 # A wipe runs inside the database without the GIL (SQLite deletes a section in one step): meanwhile a
-# worker thread decodes the source's first records, at most READ_AHEAD of them (a few tens of MB),
-# for wipes of READ_AHEAD_MIN records or more (below that the thread costs more than it saves).
-READ_AHEAD = 60_000
+# worker thread decodes the source's first records, up to READ_AHEAD of weight (a record weighs 1, a
+# workspace 1 more per application: about a kilobyte of objects each, so the buffer stays within a
+# few tens of MB at any size), for wipes of READ_AHEAD_MIN records or more (below that the thread
+# costs more than it saves).
+READ_AHEAD = 30_000
 READ_AHEAD_MIN = 20_000
 
 
 class _ReadAhead:
-    """Iterates ``records`` on a worker thread into a buffer of at most ``limit`` items until it is
-    first iterated here; then yields the buffer and reads the rest itself (never both at once). An
-    error of the worker is raised where it happened in the sequence."""
+    """Iterates ``records`` (``(section, wire)``) on a worker thread into a buffer of at most
+    ``limit`` of weight until it is first iterated here; then yields the buffer and reads the rest
+    itself (never both at once). An error of the worker is raised where it happened in the sequence."""
 
     def __init__(self, records: Iterator, limit: int):
         import threading
@@ -474,12 +476,15 @@ class _ReadAhead:
         self._thread.start()
 
     def _run(self) -> None:
-        buffer, limit, stop = self._buffer, self._limit, self._stop
+        buffer, stop = self._buffer, self._stop
+        room = self._limit
         try:
             with gc_paused():
                 for item in self._records:
                     buffer.append(item)
-                    if len(buffer) >= limit or stop.is_set():
+                    apps = item[1].get("applications") if type(item[1]) is dict else None
+                    room -= 1 + (len(apps) if type(apps) is list else 0)
+                    if room <= 0 or stop.is_set():
                         return
             self._done = True
         except BaseException as exc:  # raised to the reader after what was read before it

@@ -495,3 +495,22 @@ def test_records_read_ahead_while_the_unit_is_wiped_import_exactly_the_plan(ctx,
     shutil.copyfile(bundle_a, copy)
     result = apply_import(ctx.units, ctx.home, ctx.secrets, src, preview, allow_other_unit=True)
     assert workers == [1, 1] and digest(ctx.units, "b") == preview.plan.digest_after == result.digest_after
+
+
+def test_the_read_ahead_holds_a_bounded_weight_of_records_and_yields_them_all_in_order():
+    """Memory stays flat at any size: the worker stops once its buffer holds ``limit`` of weight (a
+    workspace weighs one more per application), and the rest is read on demand, in order."""
+    from core.unit_import.apply import _ReadAhead
+
+    records = [("workspaces", {"id": f"w{i:03}", "applications": [{"id": f"a{i}-{j}"} for j in range(10)]})
+               for i in range(100)] + [("config_keys", {"key": f"k{i}"}) for i in range(50)]
+    ahead = _ReadAhead(iter(records), 35)
+    ahead._thread.join()
+    assert len(ahead._buffer) == 4               # 11 of weight each: the fourth goes past 35
+    assert list(ahead) == records
+    failing = _ReadAhead((r if i < 3 else 1 / 0 for i, r in enumerate(records)), 1000)
+    got = []
+    with pytest.raises(ZeroDivisionError):
+        for r in failing:
+            got.append(r)
+    assert got == records[:3]                     # what came before the error, then the error
