@@ -117,6 +117,17 @@ def open_backups(window, qtbot, username: str):
     return d
 
 
+def open_restore(window, qtbot, username: str, pages: int = 0):
+    """View backups of ``username`` -> its newest backup -> Restore; ``pages``: Next this many times."""
+    listing = open_backups(window, qtbot, username)
+    listing.table.selectRow(0)
+    qtbot.mouseClick(listing.restore_button, Qt.MouseButton.LeftButton)
+    wizard = dialog_named(window, "restoreWizard")
+    for _ in range(pages):
+        wizard.next()
+    return wizard
+
+
 def find_node(model, *labels):
     """The index of the item reached by following ``labels`` from the top (each loaded on the way)."""
     from PySide6.QtCore import QModelIndex

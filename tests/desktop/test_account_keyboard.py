@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 
 from core.app import accounts, backups, destinations, queue
-from tests.desktop.account_helpers import dialog_named, expand, open_backups, settings_tab, tick
+from tests.desktop.account_helpers import dialog_named, expand, open_backups, open_restore, settings_tab, tick
 from tests.desktop.conftest import WAIT_MS
+from tests.desktop.plan_helpers import read_every_more, section_row
 from tests.desktop.test_keyboard import activate, clashes
 
 
@@ -177,29 +178,12 @@ def test_a_restore_plan_reads_more_of_a_units_changes_from_the_keyboard(window, 
     gone = sorted(ctx.units.section_keys(unit.id, "config_keys"))[100:160]
     with ctx.units.write() as conn:            # after the backup: a merge restore adds them back
         ctx.units.delete_keys(conn, unit.id, "config_keys", gone)
-    listing = open_backups(window, qtbot, "alice")
-    listing.table.selectRow(0)
-    qtbot.mouseClick(listing.restore_button, Qt.MouseButton.LeftButton)
-    wizard = dialog_named(window, "restoreWizard")
-    wizard.next()
-    wizard.next()
+    wizard = open_restore(window, qtbot, "alice", pages=2)
     page = wizard.plan_page
     qtbot.waitUntil(lambda: bool(page.outcomes), timeout=WAIT_MS)
-    tree = page.unit_tree
-    section = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-                   if tree.topLevelItem(i).text(0) == "Config keys")
-    added = section.child(0)
+    added = section_row(page.unit_tree, "Config keys").child(0)
     assert added.text(0).startswith("Added (60)") and added.childCount() == 21
     assert not page.more_button.isEnabled()
-    for before, after in ((20, 45), (45, 60)):
-        row = added.child(added.childCount() - 1)
-        assert row.text(0).startswith(f"… and {60 - before} more")
-        tree.setCurrentItem(row)
-        tree.setFocus()
-        assert page.more_button.isEnabled()
-        qtbot.keyClick(tree, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(lambda n=after: added.childCount() == n + (n < 60), timeout=WAIT_MS)
-        assert tree.currentItem() is added.child(before)
-    assert [added.child(i).text(0) for i in range(added.childCount())] == gone
+    assert read_every_more(qtbot, page.unit_tree, added, page.more_button, 60, 20, 25) == gone
     assert wizard.currentId() == 4 and queue.list_queue(ctx).items == []   # still the plan; nothing queued
     wizard.reject()

@@ -21,6 +21,7 @@ from tests.desktop.account_helpers import (
     dialog_named,
     expand,
     open_backups,
+    open_restore,
     settings_tab,
     tick,
     wait_item,
@@ -460,12 +461,7 @@ def test_restore_conditions_must_be_accepted_in_the_wizard(window, qtbot, demo_c
     add_local_destination(window, qtbot, "vault", tmp_path / "vault")
     accounts.add_account(ctx, accounts.AddAccount("alice", str(home_dir(tmp_path))))
     back_up_on_demand(window, qtbot, "alice", "vault")
-    dialog = open_backups(window, qtbot, "alice")
-    dialog.table.selectRow(0)
-    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
-    wizard = dialog_named(window, "restoreWizard")
-    wizard.next()
-    wizard.next()
+    wizard = open_restore(window, qtbot, "alice", pages=2)
     from desktop.restore_wizard import P_CONDITIONS
 
     assert wizard.currentId() == P_CONDITIONS and not wizard.conditions_page.isComplete()

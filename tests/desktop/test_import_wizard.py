@@ -16,6 +16,7 @@ from core.unit.seed import seed_unit
 from core.unit_import import apply_import, open_source, preview_import
 from desktop.import_wizard import P_CONFIRM, P_DONE, P_IMPORT, P_PASSWORD, P_PREVIEW, P_VALIDATE
 from tests.desktop.conftest import WAIT_MS
+from tests.desktop.plan_helpers import kind_row, read_every_more, section_row
 
 PASSWORD = "tulip-anchor-42"
 
@@ -516,24 +517,12 @@ def test_more_changes_are_read_on_demand_from_the_keyboard(window, qtbot, fast_k
     page.target.setEditText("copy-of-demo")  # a new unit: all 1,000 config keys are added
     qtbot.waitUntil(lambda: wizard.preview is not None and wizard.preview.target_name == "copy-of-demo",
                     timeout=WAIT_MS)
-    section = next(page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())
-                   if page.tree.topLevelItem(i).text(0) == "Config keys")
-    added = section.child(0)
+    added = section_row(page.tree, "Config keys").child(0)
     assert added.text(0).startswith("Added (1,000)") and added.childCount() == 21
     assert not page.more_button.isEnabled()  # nothing chosen yet
     expected = sorted(fast_kdf.units.section_keys(fast_kdf.units.get_unit("demo").id, "config_keys"))
-    for before, after in ((20, 420), (420, 820), (820, 1000)):
-        row = added.child(added.childCount() - 1)
-        assert row.text(0).startswith(f"… and {1000 - before} more")
-        page.tree.setCurrentItem(row)
-        page.tree.setFocus()
-        assert page.more_button.isEnabled()
-        qtbot.keyClick(page.tree, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
-        # the keys read, above the row while more remain; the row gone with the last of them
-        qtbot.waitUntil(lambda n=after: added.childCount() == n + (n < 1000), timeout=WAIT_MS)
-        assert wizard.currentId() == P_PREVIEW
-        assert page.tree.currentItem() is added.child(before)  # reading goes on at the first new key
-    assert [added.child(i).text(0) for i in range(added.childCount())] == expected
+    assert read_every_more(qtbot, page.tree, added, page.more_button, 1000, 20, 400) == expected
+    assert wizard.currentId() == P_PREVIEW
     assert not page.more_button.isEnabled()
     qtbot.keyClick(page.tree, Qt.Key.Key_Return)
     assert wizard.currentId() == P_CONFIRM
@@ -543,8 +532,6 @@ def test_the_undo_plan_reads_more_of_its_changes_from_the_keyboard(window, qtbot
     """Undo's plan lists the first changes of each kind; its "… more" rows read the next ones from
     the safety snapshot and the unit (Alt+H), and the import stays until Undo is confirmed."""
     import importlib
-
-    from PySide6.QtCore import Qt
 
     from desktop import plan_view
     from tests.desktop.test_keyboard import activate
@@ -568,23 +555,7 @@ def test_the_undo_plan_reads_more_of_its_changes_from_the_keyboard(window, qtbot
     done.undo_no.click()                                                   # keep the import, read the plan
     qtbot.waitUntil(lambda: done.confirm_box is None, timeout=WAIT_MS)
     activate(qtbot, wizard)                                                # the question's box is gone
-    tree = done.undo_tree
-    section = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-                   if tree.topLevelItem(i).text(0) == "Config keys")
-    removed = next(section.child(i) for i in range(section.childCount())
-                   if section.child(i).text(0).startswith("Removed"))
+    removed = kind_row(section_row(done.undo_tree, "Config keys"), "Removed")
     assert removed.text(0).startswith(f"Removed ({len(gone_again)})") and removed.childCount() == 6
-    shown = 5
-    while shown < len(gone_again):
-        row = removed.child(removed.childCount() - 1)
-        assert row.text(0).startswith(f"… and {len(gone_again) - shown} more")
-        tree.setCurrentItem(row)
-        tree.setFocus()
-        assert done.undo_more.isEnabled()
-        qtbot.keyClick(tree, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
-        after = min(shown + 8, len(gone_again))
-        qtbot.waitUntil(lambda n=after: removed.childCount() == n + (n < len(gone_again)), timeout=WAIT_MS)
-        assert tree.currentItem() is removed.child(shown)
-        shown = after
-    assert [removed.child(i).text(0) for i in range(removed.childCount())] == gone_again
+    assert read_every_more(qtbot, done.undo_tree, removed, done.undo_more, len(gone_again), 5, 8) == gone_again
     assert digest(ctx, "demo") == imported                                 # listing undid nothing
