@@ -40,10 +40,12 @@ def write_keys(args, keys: Iterable[str]) -> int:
         write_lines(keys, chunk=1000)
         return 0
     out = sys.stdout
-    out.write("[")
-    for i, key in enumerate(keys):
-        out.write(("\n" if i == 0 else ",\n") + json.dumps(key, ensure_ascii=False))
-    out.write("\n]\n")
+    it = iter(keys)
+    first = next(it, None)  # a failure to read says so before anything is printed
+    out.write("[" if first is None else "[\n" + json.dumps(first, ensure_ascii=False))
+    for key in it:
+        out.write(",\n" + json.dumps(key, ensure_ascii=False))
+    out.write("\n]\n" if first is not None else "]\n")
     return 0
 
 

@@ -397,13 +397,18 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
     stream = _records_again(source, quiet)
     if any(deletes.get(s) == "all" and plan.section(s).target_count >= READ_AHEAD_MIN for s in SECTIONS):
         stream = _ReadAhead(stream, READ_AHEAD)  # decoded while the database deletes
-    for s in ("profiles", "workspaces", "plugins", "config_keys"):
-        d = deletes.get(s)
-        if d == "all":
-            store.wipe_section(conn, unit_id, s)
-        elif d:
-            store.delete_keys(conn, unit_id, s, sorted(d))
-    reporter.check()
+    try:
+        for s in ("profiles", "workspaces", "plugins", "config_keys"):
+            d = deletes.get(s)
+            if d == "all":
+                store.wipe_section(conn, unit_id, s)
+            elif d:
+                store.delete_keys(conn, unit_id, s, sorted(d))
+        reporter.check()
+    except BaseException:
+        if isinstance(stream, _ReadAhead):
+            stream.stop()
+        raise
 
     total = sum(counts[s] if keys in ("all", "missing") else len(keys) for s, keys in inserts.items()) + len(stash)
     reporter.stage("importing", total)
@@ -490,9 +495,13 @@ class _ReadAhead:
         except BaseException as exc:  # raised to the reader after what was read before it
             self._error = exc
 
-    def __iter__(self) -> Iterator:
+    def stop(self) -> None:
+        """Stop the worker (at its next record) and wait for it."""
         self._stop.set()
         self._thread.join()
+
+    def __iter__(self) -> Iterator:
+        self.stop()
         buffer, self._buffer = self._buffer, []
         yield from buffer
         del buffer
