@@ -35,10 +35,11 @@ class Checker:
     problem as the reader's InvalidContentError, or UnitvaultError when the helper itself stopped),
     or ``close()`` to stop it early."""
 
-    def __init__(self):
+    def __init__(self, written: bool = False):
         from core.support.helper import enlarge_pipe, helper_env
 
-        self.proc = subprocess.Popen([sys.executable, "-m", "core.bundle.checker"], stdin=subprocess.PIPE,
+        mode = ["written"] if written else []
+        self.proc = subprocess.Popen([sys.executable, "-m", "core.bundle.checker", *mode], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=helper_env(),
                                      bufsize=0)
         self._said = None  # the helper's answer, once read
@@ -86,14 +87,15 @@ class Checker:
                 f.close()
 
 
-def start_checker(records: int) -> Checker | None:
-    """A checker for about ``records`` records when one pays for its start-up, else None (check here)."""
+def start_checker(records: int, *, written: bool = False) -> Checker | None:
+    """A checker for about ``records`` records when one pays for its start-up, else None (check here).
+    ``written``: for blocks a writer packed itself (see ``_check_written``)."""
     from core.support.helper import process_pays
 
     if not process_pays(records):
         return None
     try:
-        return Checker()
+        return Checker(written)
     except OSError:  # it cannot start here
         return None
 
@@ -109,12 +111,26 @@ def records_in(path) -> int:
         return 0
 
 
+def _check_written(section: str, raw: bytes, first: int) -> None:
+    """The reader's checks on a block a writer packed itself (``pack_record`` of each record): every
+    record is decoded and checked as the reader does, but the block is not packed again to prove it
+    canonical, since packing what those bytes decode to gives those bytes back (maps keep their
+    order, each value its one encoding). Bytes that do not decode (never from the writer) take the
+    reader's whole path, which says why."""
+    from core.bundle.records import _decode_checked, decode_block
+
+    if _decode_checked(section, raw, first) is None:
+        decode_block(section, raw, first)
+
+
 def _main() -> int:
     import gc
 
     from core.bundle.records import decode_block
     from core.support.helper import protocol_out
     from core.unit.records import SECTIONS
+
+    check = _check_written if sys.argv[1:] == ["written"] else decode_block
 
     gc.disable()
     out = protocol_out()
@@ -131,7 +147,7 @@ def _main() -> int:
             raw = src.read(length)
             if len(raw) != length or index >= len(SECTIONS):
                 raise ValueError("a cut frame")
-            decode_block(SECTIONS[index], raw, first)
+            check(SECTIONS[index], raw, first)
     except InvalidContentError as exc:
         answer = {"ok": False, "message": exc.message, "details": list(exc.details or ())}
     except Exception as exc:  # noqa: BLE001 - said to the parent, which stops

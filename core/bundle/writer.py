@@ -207,7 +207,7 @@ def write_bundle(out_path, *, unit_id: str, unit_name: str, sections: dict[str, 
     # the key derivation); imported here, as ``python -m core.bundle.checker`` runs it as its main
     from core.bundle.checker import start_checker
 
-    checker = start_checker(total_records or 0) if validate else None
+    checker = start_checker(total_records or 0, written=True) if validate else None
     try:
         file_key = keys.new_file_key()
 

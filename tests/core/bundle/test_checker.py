@@ -18,7 +18,7 @@ def spawned(monkeypatch):
     monkeypatch.setenv("UNITVAULT_HELPERS", "1")
     started = []
     real = Checker.__init__
-    monkeypatch.setattr(Checker, "__init__", lambda self: started.append(self) or real(self))
+    monkeypatch.setattr(Checker, "__init__", lambda self, *a: started.append(self) or real(self, *a))
     return started
 
 
@@ -40,6 +40,7 @@ def test_a_record_the_helper_refuses_is_refused_as_in_process_and_leaves_no_file
     unit["config_keys"].append(bad)
     there = _refusal(tmp_path / "there.uvault", unit)
     assert len(spawned) == 1 and spawned[0].proc.poll() is not None     # it ran, and it is gone
+    assert spawned[0].proc.args[-1] == "written"                          # the checks of a writer's own blocks
     monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     here = _refusal(tmp_path / "here.uvault", unit)
     assert len(spawned) == 1 and there == here
@@ -77,3 +78,24 @@ def test_a_checker_that_stops_refuses_the_export(tmp_path, monkeypatch, spawned)
         write_bundle(tmp_path / "x.uvault", unit_id="u", unit_name="demo", sections=tiny_unit(), raw_key=RAW_KEY)
     assert not isinstance(err.value, InvalidRecordError)      # not said of the records: the helper stopped
     assert not (tmp_path / "x.uvault").exists()
+
+
+def test_a_writers_blocks_pack_back_to_themselves_so_its_checker_skips_that_proof(store):
+    """The reader proves a block canonical by packing its records again; for a block the writer
+    packed itself that proof always holds (the checker of an export skips it), on every kind of
+    record and value a unit holds: this holds the writer's packer to it."""
+    from core.bundle.checker import _check_written
+    from core.bundle.records import new_unpacker, pack_record
+    from core.unit.records import SECTIONS
+
+    seed_unit(store, "demo", "small", 4)
+    unit = store.get_unit("demo")
+    odd = {"key": "a.b", "value": {"z": [1.5, -0.0, 2**63 - 1, -2**63, None, True, "é\u0000"], "a": {}},
+           "secret": True, "description": ""}
+    for section in SECTIONS:
+        records = list(store.iter_wire(unit.id, section)) + ([odd] if section == "config_keys" else [])
+        raw = b"".join(pack_record(r) for r in records)
+        up = new_unpacker()
+        up.feed(raw)
+        assert b"".join(pack_record(r) for r in up) == raw, section
+        _check_written(section, raw, 0)                                   # and the checks pass
