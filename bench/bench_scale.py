@@ -5,7 +5,7 @@ seed 1) in a home already in use (its catalog made, as the app's first start mak
 into "target" (replace, safety snapshot on), each with its peak RSS (from wait4), and the lean
 pipeline of bench/ideal_pipeline.py on the same data in the same run. A shared machine's speed drifts
 by tens of percent within minutes, so each size runs in rounds (ours, then the ideal, on a fresh copy
-of the home) and every figure is the best of its rounds (3 for large, 1 for huge: ``--rounds``):
+of the home) and every figure is the best of its rounds (3 for large, 2 for huge: ``--rounds``):
 
     ideal export = Argon2id + rows -> msgpack -> zstd -> Cobblestone -> file            (+ 0.5 s start-up)
     ideal import = ideal read (Argon2id, decrypt, decompress, unpack, validate)
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--sizes", default="large,huge")
     ap.add_argument("--ideal-on", nargs=5, metavar=("DB", "OUT", "M_KIB", "T", "P"), help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=None,
-                    help="rounds per size, each figure the best of them (default: 3 for large, 1 for huge)")
+                    help="rounds per size, each figure the best of them (default: 3 for large, 2 for huge)")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     if args.ideal_on:
         db, out, m_kib, t, p = args.ideal_on
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         return []
     work = Path(tempfile.mkdtemp(prefix="uv-bench-scale-"))
     try:
-        results = [measure(size, work, args.rounds or (1 if size == "huge" else 3)) for size in args.sizes.split(",")]
+        results = [measure(size, work, args.rounds or (2 if size == "huge" else 3)) for size in args.sizes.split(",")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(results)
