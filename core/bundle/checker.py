@@ -6,7 +6,8 @@ core.bundle.checker`` on the other core, fed every block of packed records in or
 once its input is closed: ``{"ok": true}`` or the first problem, in the reader's words
 (``decode_block``).
 
-- A writer runs the reader's checks on every record, so a bundle it writes is one a reader accepts;
+- A writer runs the reader's checks on every record, so a bundle it writes is one a reader accepts
+  (all but the proof that a block is canonical, which its own packing makes hold: ``written``);
   it asks for the answer before its file is put in place, so a refused record leaves no file.
 - An import's preview decodes the blocks without the checks (``decode_block_unchecked``, with every
   cap) and asks for the answer at the end of its pass, or as soon as anything goes wrong in it, so
