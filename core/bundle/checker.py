@@ -90,7 +90,7 @@ class Checker:
 
 def start_checker(records: int, *, written: bool = False) -> Checker | None:
     """A checker for about ``records`` records when one pays for its start-up, else None (check here).
-    ``written``: for blocks a writer packed itself (see ``_check_written``)."""
+    ``written``: for blocks a writer packed itself (``decode_block(written=True)``)."""
     from core.support.helper import process_pays
 
     if not process_pays(records):
@@ -112,18 +112,6 @@ def records_in(path) -> int:
         return 0
 
 
-def _check_written(section: str, raw: bytes, first: int) -> None:
-    """The reader's checks on a block a writer packed itself (``pack_record`` of each record): every
-    record is decoded and checked as the reader does, but the block is not packed again to prove it
-    canonical, since packing what those bytes decode to gives those bytes back (maps keep their
-    order, each value its one encoding). Bytes that do not decode (never from the writer) take the
-    reader's whole path, which says why."""
-    from core.bundle.records import _decode_checked, decode_block
-
-    if _decode_checked(section, raw, first) is None:
-        decode_block(section, raw, first)
-
-
 def _main() -> int:
     import gc
 
@@ -131,7 +119,7 @@ def _main() -> int:
     from core.support.helper import protocol_out
     from core.unit.records import SECTIONS
 
-    check = _check_written if sys.argv[1:] == ["written"] else decode_block
+    written = sys.argv[1:] == ["written"]
 
     gc.disable()
     out = protocol_out()
@@ -148,7 +136,7 @@ def _main() -> int:
             raw = src.read(length)
             if len(raw) != length or index >= len(SECTIONS):
                 raise ValueError("a cut frame")
-            check(SECTIONS[index], raw, first)
+            decode_block(SECTIONS[index], raw, first, written=written)
     except InvalidContentError as exc:
         answer = {"ok": False, "message": exc.message, "details": list(exc.details or ())}
     except Exception as exc:  # noqa: BLE001 - said to the parent, which stops

@@ -323,8 +323,8 @@ def cmd_restore(args, ctx) -> int:
 
             raise NotFoundError(f"The restore plans no unit named {name!r}.",
                                 hint="Choose units with the items (units or units:NAME).")
-        return write_keys(args, backups.list_restore_changes(ctx, backups.RestoreUnitChanges(request, unit, section,
-                                                                                             kind)))
+        return write_keys(backups.list_restore_changes(ctx, backups.RestoreUnitChanges(request, unit, section, kind)),
+                          args.json)
     if args.json:
         data = {"plan": plan.to_json(), "applied": r is not None,
                 "conditions": [c.text for c in outcome.conditions]}

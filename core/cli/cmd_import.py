@@ -114,7 +114,7 @@ def _list_changes(args, ctx, plan, section: str, kind: str) -> int:
     import's (core.app.imports.ImportPlan)."""
     from core.app import imports
 
-    return write_keys(args, imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind)))
+    return write_keys(imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind)), args.json)
 
 
 def cmd_snapshots_list(args, ctx) -> int:

@@ -33,10 +33,10 @@ def write_lines(lines: Iterable[str], chunk: int = 10_000) -> None:
         sys.stdout.write("\n".join(block) + "\n")
 
 
-def write_keys(args, keys: Iterable[str]) -> int:
-    """Keys as they stream in (a million of them in flat memory): one per line, or with ``--json`` a
-    JSON array written element by element."""
-    if not args.json:
+def write_keys(keys: Iterable[str], as_json: bool) -> int:
+    """Keys as they stream in (a million of them in flat memory): one per line, or a JSON array
+    written element by element."""
+    if not as_json:
         write_lines(keys, chunk=1000)
         return 0
     out = sys.stdout

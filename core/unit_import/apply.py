@@ -396,7 +396,7 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
     bundle = getattr(source, "bundle", None) if v.bundle_sha256 is not None else None
     stream = _records_again(source, quiet)
     if any(deletes.get(s) == "all" and plan.section(s).target_count >= READ_AHEAD_MIN for s in SECTIONS):
-        stream = _ReadAhead(stream, READ_AHEAD)  # decoded while the database deletes
+        stream = _DecodeAhead(stream, READ_AHEAD)  # decoded while the database deletes
     try:
         for s in ("profiles", "workspaces", "plugins", "config_keys"):
             d = deletes.get(s)
@@ -406,7 +406,7 @@ def _execute(store, conn, unit_id: str, source, preview: ImportPreview, reporter
                 store.delete_keys(conn, unit_id, s, sorted(d))
         reporter.check()
     except BaseException:
-        if isinstance(stream, _ReadAhead):
+        if isinstance(stream, _DecodeAhead):
             stream.stop()
         raise
 
@@ -464,7 +464,7 @@ READ_AHEAD = 30_000
 READ_AHEAD_MIN = 20_000
 
 
-class _ReadAhead:
+class _DecodeAhead:
     """Iterates ``records`` (``(section, wire)``) on a worker thread into a buffer of at most
     ``limit`` of weight until it is first iterated here; then yields the buffer and reads the rest
     itself (never both at once). An error of the worker is raised where it happened in the sequence."""

@@ -150,23 +150,20 @@ def rechoose(preview_obj, mode: str, sections) -> Task:
 def more_changes(ctx, validated: Validated, preview_obj, section: str, kind: str, start: int, n: int) -> Task:
     """The next ``n`` keys of one kind of change in a section, after the first ``start`` (the plan lists
     the first ones; the rest stream from the bundle and the unit on demand)."""
-    def fn(reporter: Reporter) -> list[str]:
-        import itertools
-
-        plan = imports.ImportPlan(validated.path, validated.source, preview_obj)
-        keys = imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind), reporter=reporter)
-        return list(itertools.islice(keys, start, start + n))
-    return fn
+    return _changes_page(ctx, imports.ImportPlan(validated.path, validated.source, preview_obj), section, kind,
+                         start, n)
 
 
 def more_undo_changes(ctx, plan: imports.SnapshotPlan, section: str, kind: str, start: int, n: int) -> Task:
-    """The next ``n`` keys of one kind of change an undo would make in a section, after the first
-    ``start`` (from the safety snapshot and the unit, on demand)."""
+    """The same for what an undo would change (from the safety snapshot and the unit)."""
+    return _changes_page(ctx, imports.ImportPlan(None, plan.source, plan.preview), section, kind, start, n)
+
+
+def _changes_page(ctx, plan: imports.ImportPlan, section: str, kind: str, start: int, n: int) -> Task:
     def fn(reporter: Reporter) -> list[str]:
         import itertools
 
-        keys = imports.list_import_changes(ctx, imports.ListChanges(imports.ImportPlan(None, plan.source, plan.preview),
-                                                                    section, kind), reporter=reporter)
+        keys = imports.list_import_changes(ctx, imports.ListChanges(plan, section, kind), reporter=reporter)
         return list(itertools.islice(keys, start, start + n))
     return fn
 

@@ -479,8 +479,8 @@ def test_records_read_ahead_while_the_unit_is_wiped_import_exactly_the_plan(ctx,
     monkeypatch.setattr(apply_module, "READ_AHEAD_MIN", 0)
     monkeypatch.setattr(apply_module, "READ_AHEAD", limit)
     workers = []
-    real = apply_module._ReadAhead.__init__
-    monkeypatch.setattr(apply_module._ReadAhead, "__init__", lambda self, *a: workers.append(1) or real(self, *a))
+    real = apply_module._DecodeAhead.__init__
+    monkeypatch.setattr(apply_module._DecodeAhead, "__init__", lambda self, *a: workers.append(1) or real(self, *a))
     copy = tmp_path / "copy.uvault"
     shutil.copyfile(bundle_a, copy)
     src = open_source(copy, raw_key=RAW_KEY)
@@ -500,15 +500,15 @@ def test_records_read_ahead_while_the_unit_is_wiped_import_exactly_the_plan(ctx,
 def test_the_read_ahead_holds_a_bounded_weight_of_records_and_yields_them_all_in_order():
     """Memory stays flat at any size: the worker stops once its buffer holds ``limit`` of weight (a
     workspace weighs one more per application), and the rest is read on demand, in order."""
-    from core.unit_import.apply import _ReadAhead
+    from core.unit_import.apply import _DecodeAhead
 
     records = [("workspaces", {"id": f"w{i:03}", "applications": [{"id": f"a{i}-{j}"} for j in range(10)]})
                for i in range(100)] + [("config_keys", {"key": f"k{i}"}) for i in range(50)]
-    ahead = _ReadAhead(iter(records), 35)
+    ahead = _DecodeAhead(iter(records), 35)
     ahead._thread.join()
     assert len(ahead._buffer) == 4               # 11 of weight each: the fourth goes past 35
     assert list(ahead) == records
-    failing = _ReadAhead((r if i < 3 else 1 / 0 for i, r in enumerate(records)), 1000)
+    failing = _DecodeAhead((r if i < 3 else 1 / 0 for i, r in enumerate(records)), 1000)
     got = []
     with pytest.raises(ZeroDivisionError):
         for r in failing:
