@@ -13,15 +13,12 @@ calls (or bump the revision in the same transaction).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import secrets as _secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from orjson import OPT_SORT_KEYS
 from orjson import dumps as _orjson_dumps
-from orjson import loads as _loads  # ~3x faster than json.loads; the store reads only JSON it wrote
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -29,8 +26,8 @@ from core.db import bulk_copy, open_database, read_transaction, write_transactio
 from core.errors import AlreadyExistsError, NotFoundError
 from core.support import clock
 from core.support.bulk import batched
+from core.unit import rows
 from core.unit import tables as t
-from core.unit.digest import record_hash
 from core.unit.records import SECTIONS, Record, SectionCounts, Unit, check_unit_name, from_wire, to_wire
 
 HEAD_REVISION = "u0006"
@@ -162,20 +159,27 @@ class UnitStore:
         (``core.unit.digest.record_hash``); config keys, nearly all of a big unit, are hashed from
         their stored JSON without decoding it unless it holds an object (keys to sort)."""
         with self._conn(conn) as c:
-            if section == "config_keys":
-                yield from _hash_config_keys(c, unit_id)
-                return
-            profiles = section == "profiles"
-            key_name = "key" if section == "config_keys" else "id"
-            for wire in _READERS[section](c, unit_id, None, None):
-                yield wire[key_name], record_hash(section, wire), (wire["workspaces"] if profiles else None)
+            yield from rows.hashes(section, _read(c, section, unit_id))
 
     def iter_application_ids(self, unit_id: str, conn: Connection | None = None) -> Iterator[str]:
         """Every application id of the unit, in no particular order (read from an index alone)."""
-        a = t.applications.c
         with self._conn(conn) as c:
-            for (aid,) in _run(c, select(a.id).where(a.unit_id == unit_id)):
+            for (aid,) in _run(c, _application_ids(unit_id)):
                 yield aid
+
+    def sqlite_reads(self, unit_id: str) -> dict | None:
+        """The SQL (text and parameters) that reads unit ``unit_id`` whole, for a helper process that
+        reads with SQLite's own driver instead of importing the database layer (core/unit/rows.py
+        turns the rows into records): the database file, the unit's revision, its application ids
+        and each section's queries in key order. None when the store is not a SQLite file."""
+        url, dialect = self.engine.url, self.engine.dialect
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return {"path": url.database,
+                "revision": _sqlite_sql(dialect, select(t.units.c.revision).where(t.units.c.id == unit_id)),
+                "application_ids": _sqlite_sql(dialect, _application_ids(unit_id)),
+                "sections": {s: [_sqlite_sql(dialect, q) for q in _queries(self.engine, s, unit_id)]
+                             for s in SECTIONS}}
 
     def key_marks(self, unit_id: str, section: str, every: int,
                   conn: Connection | None = None) -> tuple[int, list[str]]:
@@ -300,12 +304,16 @@ def _run(c: Connection, q):
     driver's cursor (inside the same transaction): reading a million records, SQLAlchemy's per-row
     processing would cost about as much as SQLite itself."""
     if c.dialect.name == "sqlite":
-        compiled = q.compile(dialect=c.dialect)
-        params = [compiled.params[k] for k in compiled.positiontup] if compiled.positiontup else ()
         cur = c.connection.driver_connection.cursor()
         cur.arraysize = 2000
-        return cur.execute(str(compiled), params)
+        return cur.execute(*_sqlite_sql(c.dialect, q))
     return c.execute(_stream(q))
+
+
+def _sqlite_sql(dialect, q) -> tuple[str, list]:
+    """A select as SQLite's own SQL text and its parameters in order."""
+    compiled = q.compile(dialect=dialect)
+    return str(compiled), [compiled.params[k] for k in compiled.positiontup] if compiled.positiontup else []
 
 
 def _page(c: Connection, q, col, start: str | None, limit: int | None):
@@ -315,88 +323,71 @@ def _page(c: Connection, q, col, start: str | None, limit: int | None):
     return q.limit(limit) if limit is not None else _stream(q)
 
 
-def _read_plugins(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
-    p = t.plugins.c
-    q = select(p.id, p.name, p.version, p.enabled, p.config, p.permissions, p.mappings).where(p.unit_id == unit_id)
-    for r in _run(c, _page(c, q, p.id, start, limit)):
-        yield {"id": r[0], "name": r[1], "version": r[2], "enabled": bool(r[3]), "config": _loads(r[4]),
-               "permissions": _loads(r[5]), "mappings": _loads(r[6])}
+def _application_ids(unit_id: str):
+    return select(t.applications.c.id).where(t.applications.c.unit_id == unit_id)
 
 
-def _read_workspaces(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
-    w, a = t.workspaces.c, t.applications.c
-    # Two streams sorted the same way by the database, merge-joined (the foreign key guarantees every
-    # application has its workspace). A page reads its workspaces first, then their applications.
-    workspaces = _run(c, _page(c, select(w.id, w.name, w.description, w.owner).where(w.unit_id == unit_id),
-                               w.id, start, limit))
-    q = select(a.workspace_id, a.id, a.name, a.kind, a.position, a.config).where(a.unit_id == unit_id)
-    if limit is not None:
-        workspaces = workspaces.fetchall()
-        if not workspaces:
-            return
-        q = q.where(a.workspace_id >= workspaces[0][0], a.workspace_id <= workspaces[-1][0])
-    apps = _run(c, q.order_by(_by_key(c, a.workspace_id), a.position, _by_key(c, a.id)))
-    pending = next(apps, None)
-    for r in workspaces:
-        wid = r[0]
-        while pending is not None and pending[0] < wid:  # (a page: before its first workspace)
-            pending = next(apps, None)
-        items = []
-        while pending is not None and pending[0] == wid:
-            items.append({"id": pending[1], "name": pending[2], "kind": pending[3], "position": pending[4],
-                          "config": _loads(pending[5])})
-            pending = next(apps, None)
-        yield {"id": wid, "name": r[1], "description": r[2], "owner": r[3], "applications": items}
+def _cols(table, section: str, stream: int = 0) -> list:
+    return [table.c[name] for name in rows.COLUMNS[section][stream]]
 
 
-def _read_profiles(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
-    p, pw = t.profiles.c, t.profile_workspaces.c
-    profiles = _run(c, _page(c, select(p.id, p.name, p.description).where(p.unit_id == unit_id), p.id,
-                             start, limit))
-    q = select(pw.profile_id, pw.workspace_id).where(pw.unit_id == unit_id)
-    if limit is not None:
-        profiles = profiles.fetchall()
-        if not profiles:
-            return
-        q = q.where(pw.profile_id >= profiles[0][0], pw.profile_id <= profiles[-1][0])
-    links = _run(c, q.order_by(_by_key(c, pw.profile_id), pw.position))
-    pending = next(links, None)
-    for r in profiles:
-        pid = r[0]
-        while pending is not None and pending[0] < pid:
-            pending = next(links, None)
-        assigned = []
-        while pending is not None and pending[0] == pid:
-            assigned.append(pending[1])
-            pending = next(links, None)
-        yield {"id": pid, "name": r[1], "description": r[2], "workspaces": assigned}
+def _selects(section: str, unit_id: str) -> tuple:
+    """The unordered selects a section is read with: its records', then (workspaces, profiles) their
+    children's (columns: ``rows.COLUMNS``)."""
+    if section == "plugins":
+        return (select(*_cols(t.plugins, section)).where(t.plugins.c.unit_id == unit_id),)
+    if section == "workspaces":
+        return (select(*_cols(t.workspaces, section)).where(t.workspaces.c.unit_id == unit_id),
+                select(*_cols(t.applications, section, 1)).where(t.applications.c.unit_id == unit_id))
+    if section == "profiles":
+        return (select(*_cols(t.profiles, section)).where(t.profiles.c.unit_id == unit_id),
+                select(*_cols(t.profile_workspaces, section, 1)).where(t.profile_workspaces.c.unit_id == unit_id))
+    return (select(*_cols(t.config_keys, section)).where(t.config_keys.c.unit_id == unit_id),)
 
 
-def _hash_config_keys(c: Connection, unit_id: str) -> Iterator[tuple]:
-    # A config key's canonical form (core/unit/digest.py: sorted keys, compact) is
-    # {"description":…,"key":…,"secret":…,"value":…}; the stored value is orjson's compact text of
-    # the value, which is already canonical unless it holds an object (whose keys must be sorted).
-    k = t.config_keys.c
-    q = select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id).order_by(_by_key(c, k.key))
-    sha = hashlib.sha256
-    for key, value, secret, description in _run(c, q):
-        v = value.encode()
-        if b"{" in v:
-            v = _orjson_dumps(_loads(v), option=OPT_SORT_KEYS)
-        yield key, sha(b'{"description":' + _orjson_dumps(description) + b',"key":' + _orjson_dumps(key)
-                       + (b',"secret":true,"value":' if secret else b',"secret":false,"value":') + v
-                       + b"}").digest(), None
+def _children_order(c: Connection, section: str) -> tuple:
+    if section == "workspaces":
+        a = t.applications.c
+        return a.workspace_id, (_by_key(c, a.workspace_id), a.position, _by_key(c, a.id))
+    pw = t.profile_workspaces.c
+    return pw.profile_id, (_by_key(c, pw.profile_id), pw.position)
 
 
-def _read_config_keys(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
-    k = t.config_keys.c
-    q = select(k.key, k.value, k.secret, k.description).where(k.unit_id == unit_id)
-    for r in _run(c, _page(c, q, k.key, start, limit)):
-        yield {"key": r[0], "value": _loads(r[1]), "secret": bool(r[2]), "description": r[3]}
+def _queries(c, section: str, unit_id: str, start=None, limit=None) -> list:
+    """A section's queries in key order: its records' (from ``start``, at most ``limit``), then
+    (workspaces, profiles) all of their children's. ``c``: a connection or the engine."""
+    selects = _selects(section, unit_id)
+    queries = [_page(c, selects[0], _KEYCOL[section][1], start, limit)]
+    if len(selects) > 1:
+        queries.append(selects[1].order_by(*_children_order(c, section)[1]))
+    return queries
 
 
-_READERS = {"plugins": _read_plugins, "workspaces": _read_workspaces, "profiles": _read_profiles,
-            "config_keys": _read_config_keys}
+def _read(c: Connection, section: str, unit_id: str, start=None, limit=None) -> tuple:
+    """The row streams of a section in key order (``start``/``limit``: one page of it)."""
+    queries = _queries(c, section, unit_id, start, limit)
+    records = _run(c, queries[0])
+    if len(queries) == 1:
+        return (records,)
+    q = queries[1]
+    if limit is not None:  # a page reads its records first, then their children
+        records = records.fetchall()
+        if not records:
+            return ((), iter(()))
+        parent = _children_order(c, section)[0]
+        q = q.where(parent >= records[0][0], parent <= records[-1][0])
+    # Two streams sorted the same way by the database, merge-joined (core/unit/rows.py; the foreign
+    # key guarantees every child has its parent).
+    return records, iter(_run(c, q))
+
+
+def _reader(section: str):
+    def read(c: Connection, unit_id: str, start=None, limit=None) -> Iterator[dict]:
+        yield from rows.WIRES[section](*_read(c, section, unit_id, start, limit))
+    return read
+
+
+_READERS = {s: _reader(s) for s in SECTIONS}
 
 
 # --- writers: wire dicts -> rows ---------------------------------------------------------------

@@ -14,6 +14,11 @@ The safety snapshot of a big unit is written by a helper process too (``write_sn
 reads the committed unit on its own read transaction (checking the revision the import holds the
 write lock on) and encrypts it into the snapshot file while the import deletes and inserts.
 
+A helper reads a SQLite file with SQLite's own driver, running the SQL the parent's store compiled
+(``UnitStore.sqlite_reads``) and turning rows into records with core/unit/rows.py, the store's own
+code: it never imports the database layer, a third of a second of start-up on the cores the preview
+needs. Other databases are read through the store.
+
 Small units (the helper's start-up would cost more than it saves), in-memory stores (another
 process cannot see them) and frozen builds do this in-process.
 """
@@ -48,27 +53,98 @@ class InProcess:
     def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
         return self.store.iter_hashes(self.unit_id, section, self.conn)
 
+    def wires(self, section: str) -> Iterator[dict]:
+        return self.store.iter_wire(self.unit_id, section, self.conn)
+
     def close(self) -> None:
         pass
 
 
-class Helper:
-    """The live side read by a helper process: ``application_ids()`` first (or never), then
-    ``section()`` in section order."""
+class SqliteSide:
+    """The same reads in a helper process, with SQLite's own driver and the SQL the store compiled
+    (``UnitStore.sqlite_reads``), in one read transaction: the helper does not import the database
+    layer (a third of a second of start-up, on the cores the preview needs)."""
+
+    def __init__(self, reads: dict):
+        import sqlite3
+
+        self._reads = reads
+        self._con = sqlite3.connect(reads["path"], timeout=30, isolation_level=None)
+        try:
+            self._con.execute("BEGIN")
+            row = self._con.execute(*reads["revision"]).fetchone()  # first: the transaction's snapshot
+        except BaseException:
+            self._con.close()
+            raise
+        self.revision = row[0] if row else None
+
+    def _streams(self, section: str) -> tuple:
+        first, *children = (self._con.execute(sql, params) for sql, params in self._reads["sections"][section])
+        return (first, *map(iter, children))
+
+    def application_ids(self) -> Iterator[str]:
+        for (aid,) in self._con.execute(*self._reads["application_ids"]):
+            yield aid
+
+    def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
+        from core.unit import rows
+
+        return rows.hashes(section, self._streams(section))
+
+    def wires(self, section: str) -> Iterator[dict]:
+        from core.unit import rows
+
+        return rows.WIRES[section](*self._streams(section))
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class _StoreSide(InProcess):
+    """The reads through the unit store (a database other than a SQLite file), in a helper."""
 
     def __init__(self, url: str, unit_id: str):
+        from core.unit.store import UnitStore
+
+        self._store = UnitStore(_engine(url))
+        self._reading = self._store.read()
+        try:
+            super().__init__(self._store, unit_id, self._reading.__enter__())
+        except BaseException:
+            self._store.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            self._reading.__exit__(None, None, None)
+        finally:
+            self._store.close()
+
+
+def _open_side(request: dict):
+    """A helper's reads of the unit its request names, in one read transaction."""
+    if request.get("sqlite"):
+        return SqliteSide(request["sqlite"])
+    return _StoreSide(request["url"], request["unit_id"])
+
+
+class Helper:
+    """The live side read by a helper process: ``application_ids()`` first (or never), then
+    ``section()`` in section order. ``request``: what the helper reads (``_request``)."""
+
+    def __init__(self, request: dict):
         import msgpack
 
         env = helper_env()
         self.proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         # The URL (which may hold a password) goes through the pipe, never the command line.
-        self.proc.stdin.write(json.dumps({"url": url, "unit_id": unit_id}).encode() + b"\n")
+        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
         self.proc.stdin.close()
         self._ahead = ReadAhead(self.proc.stdout)
         self._items = iter(msgpack.Unpacker(self._ahead, raw=False, use_list=True, read_size=ReadAhead.CHUNK,
                                             max_buffer_size=64 << 20))
-        self.unit_id = unit_id
+        self.unit_id = request["unit_id"]
         self._revision: int | None = None
         self._current: list | None = None
 
@@ -128,6 +204,11 @@ class Helper:
             self.proc.stdout.close()
 
 
+def _request(store, unit_id: str, **more) -> dict:
+    return {"url": store.engine.url.render_as_string(hide_password=False), "unit_id": unit_id,
+            "sqlite": store.sqlite_reads(unit_id), **more}
+
+
 def separate_reader(store) -> bool:
     """Whether another connection (or process) sees this store's committed state (not an in-memory SQLite)."""
     url = store.engine.url
@@ -152,9 +233,8 @@ def write_snapshot(store, unit, sections: tuple[str, ...], revision: int, path, 
     proc = subprocess.Popen([sys.executable, "-m", "core.unit_import.live", "snapshot"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     try:
-        proc.stdin.write(json.dumps({"url": store.engine.url.render_as_string(hide_password=False),
-                                     "unit_id": unit.id, "unit_name": unit.name, "sections": list(sections),
-                                     "revision": revision, "path": str(path), "key": key.hex()}).encode() + b"\n")
+        proc.stdin.write(json.dumps(_request(store, unit.id, unit_name=unit.name, sections=list(sections),
+                                             revision=revision, path=str(path), key=key.hex())).encode() + b"\n")
         proc.stdin.flush()
         while proc.poll() is None:
             try:
@@ -190,7 +270,6 @@ def _snapshot_main() -> int:
     from core.errors import PlanRefusedError, UnitvaultError
     from core.progress import CancelToken, Reporter
     from core.unit.records import Unit
-    from core.unit.store import UnitStore
 
     gc.disable()
     request = json.loads(sys.stdin.readline())
@@ -202,23 +281,24 @@ def _snapshot_main() -> int:
         token.cancel()
 
     threading.Thread(target=watch, daemon=True).start()
-    store = UnitStore(_engine(request["url"]))
+    side = None
     try:
-        with store.read() as conn:
-            if store.revision(request["unit_id"], conn) != request["revision"]:
-                raise PlanRefusedError("The unit changed since the preview; nothing was imported.")
-            unit = Unit(request["unit_id"], request["unit_name"], request["unit_name"], "", "")
-            result = write_bundle(request["path"], unit_id=unit.id, unit_name=unit.name,
-                                  sections={s: store.iter_wire(unit.id, s, conn) for s in request["sections"]},
-                                  raw_key=bytes.fromhex(request["key"]), overwrite=False, validate=False,
-                                  reporter=Reporter(None, token))
+        side = _open_side(request)
+        if side.revision != request["revision"]:
+            raise PlanRefusedError("The unit changed since the preview; nothing was imported.")
+        unit = Unit(request["unit_id"], request["unit_name"], request["unit_name"], "", "")
+        result = write_bundle(request["path"], unit_id=unit.id, unit_name=unit.name,
+                              sections={s: side.wires(s) for s in request["sections"]},
+                              raw_key=bytes.fromhex(request["key"]), overwrite=False, validate=False,
+                              reporter=Reporter(None, token))
         answer = {"size": result.size}
     except UnitvaultError as exc:
         answer = {"error": type(exc).__name__, "message": exc.message}
     except Exception as exc:
         answer = {"error": "StoreError", "message": f"The safety snapshot could not be written ({type(exc).__name__})."}
     finally:
-        store.close()
+        if side is not None:
+            side.close()
     with contextlib.suppress(OSError), out:
         out.write(json.dumps(answer).encode())
     return 0 if "size" in answer else 1
@@ -233,7 +313,7 @@ def start_live(store, unit_name: str):
             unit = store.find_unit(unit_name, conn)
             if unit is None or not _use_helper(store, unit, conn):
                 return None
-        return Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+        return Helper(_request(store, unit.id))
     except StoreError:
         return None
 
@@ -248,7 +328,7 @@ def open_live(store, unit, conn, started=None):
         return None
     if started is not None or _use_helper(store, unit, conn):
         try:
-            helper = started or Helper(store.engine.url.render_as_string(hide_password=False), unit.id)
+            helper = started or Helper(_request(store, unit.id))
             helper.revision  # noqa: B018 - its first answer: it started and reads
             return helper
         except StoreError:
@@ -270,22 +350,19 @@ def _helper_main() -> int:
 
     import msgpack
 
-    from core.unit.store import UnitStore
-
     gc.disable()  # millions of short-lived containers: the collector would only rescan them
     request = json.loads(sys.stdin.readline())
     out = protocol_out()
     pack = msgpack.Packer(use_bin_type=True).pack
-    store = UnitStore(_engine(request["url"]))
+    live = None
     try:
-        with store.read() as conn:
-            live = InProcess(store, request["unit_id"], conn)
-            out.write(pack(["revision", live.revision]))
-            for ids in batched(live.application_ids(), 10 * _BATCH):
-                out.write(pack(["apps", ids]))
-            for index, section in enumerate(SECTIONS):
-                for batch in batched(live.section(section), _BATCH):
-                    out.write(pack(["section", index, batch]))
+        live = _open_side(request)
+        out.write(pack(["revision", live.revision]))
+        for ids in batched(live.application_ids(), 10 * _BATCH):
+            out.write(pack(["apps", ids]))
+        for index, section in enumerate(SECTIONS):
+            for batch in batched(live.section(section), _BATCH):
+                out.write(pack(["section", index, batch]))
         out.write(pack(["end"]))
         out.flush()
     except BrokenPipeError:  # the preview stopped reading (cancelled, or failed)
@@ -294,7 +371,8 @@ def _helper_main() -> int:
         print(f"{type(exc).__name__}", file=sys.stderr)
         return 1
     finally:
-        store.close()
+        if live is not None:
+            live.close()
         with contextlib.suppress(OSError):
             out.close()
     return 0

@@ -406,11 +406,17 @@ def test_a_source_out_of_key_order_gives_the_same_plan(ctx, two_units):
     assert digest(two_units, "b") == one.plan.digest_after
 
 
-def test_helper_processes_give_the_same_preview_and_a_snapshot_that_restores(ctx, two_units, monkeypatch):
+@pytest.mark.parametrize("reads", ["sqlite", "store"])
+def test_helper_processes_give_the_same_preview_and_a_snapshot_that_restores(ctx, two_units, monkeypatch, reads):
     """Big units are read and hashed by a helper process on its own read transaction (its revision
     is the one apply checks), and their safety snapshot is written by one; the preview is the same
-    as when read in-process."""
+    as when read in-process. A SQLite file is read with SQLite's own driver and the SQL the store
+    compiled; any other database through the store (here forced)."""
+    from core.unit.store import UnitStore
     from core.unit_import import live
+
+    if reads == "store":
+        monkeypatch.setattr(UnitStore, "sqlite_reads", lambda self, unit_id: None)
 
     wires = mutate(unit_wires(two_units, "a"))
     wires["config_keys"][3]["value"] = "changed"
@@ -460,7 +466,9 @@ def test_a_helper_started_before_the_key_is_derived_is_the_one_the_preview_reads
     again = preview_import(two_units, src, "b", live=other)
     assert spawned == [1] and again.plan == here.plan and other.proc.poll() is not None
     # a helper that cannot read (here: a store that is not there) is closed, and the preview reads in-process
-    broken = live.Helper("sqlite:////nonexistent/folder/units.sqlite3", two_units.find_unit("b").id)
+    request = live._request(two_units, two_units.find_unit("b").id)
+    request["sqlite"]["path"] = "/nonexistent/folder/units.sqlite3"
+    broken = live.Helper(request)
     monkeypatch.setenv("UNITVAULT_HELPERS", "0")
     third = preview_import(two_units, src, "b", live=broken)
     assert third.plan == here.plan and broken.proc.poll() is not None
