@@ -358,11 +358,20 @@ def decode_block_unchecked(section: str, raw: bytes, first_index: int) -> list:
     gc.disable()
     try:
         up.feed(raw)
+        if reset is _no_reset:  # the common case in one call; any doubt: again, record by record
+            with contextlib.suppress(Exception):
+                out = list(up)
+                if up.tell() == len(raw) and all(type(obj) is dict for obj in out):
+                    return out
+            up, out = new_unpacker(), []
+            up.feed(raw)
         for obj in up:
             if type(obj) is not dict:
                 raise _invalid(section, first_index + len(out), "the record is not a map")
             out.append(obj)
             reset()
+        if up.tell() != len(raw):
+            raise _invalid(section, first_index + len(out), "the record is cut off at the end of its block")
     except InvalidContentError:
         raise
     except _TooManyContainers:

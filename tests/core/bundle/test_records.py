@@ -185,3 +185,21 @@ def test_a_workspace_nested_one_level_too_deep_is_never_proven_within_the_limit(
     assert _plainly_bounded("workspaces", over, pack_record(over)) == -1
     with pytest.raises(_Bad):
         _check_values("workspaces", over)
+
+
+@pytest.mark.parametrize("bad", [None, 2, -1])
+def test_a_second_pass_decodes_a_block_whole_and_names_a_record_that_is_not_a_map(bad):
+    """An import's second pass decodes blocks the first one checked, without the checks, but still
+    refuses a record that is not a map or is cut off (the file changed since), naming that record."""
+    from core.bundle.records import decode_block_unchecked, pack_record
+
+    records = [{"key": f"k{i}", "value": i, "secret": False, "description": ""} for i in range(5)]
+    raw = b"".join(map(pack_record, records))
+    assert decode_block_unchecked("config_keys", raw, 10) == records
+    if bad is None:       # cut off inside the last record
+        raw, why = raw[:-3], "record 14: the record is cut off"
+    else:
+        raw, why = b"".join(pack_record(r if i != bad % 5 else [r]) for i, r in enumerate(records)), \
+            f"record {10 + bad % 5}: the record is not a map"
+    with pytest.raises(InvalidContentError, match=why):
+        decode_block_unchecked("config_keys", raw, 10)
