@@ -112,7 +112,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    leave(main())
+
+
+def leave(code: int) -> None:
+    """End the process once the command is done: the handlers registered to run at exit run (logs
+    flushed, finalizers), the output is flushed, and the interpreter is not torn down object by
+    object (0.05 s after any command, 0.15 s after importing a large unit: nothing is left to
+    write, every store was closed). While another thread that is not a daemon still works, the
+    ordinary exit waits for it instead."""
+    import atexit
+    import os
+    import threading
+
+    if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # the reader went away, say
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,29 @@ def test_sigterm_during_an_export_leaves_no_part_file(tmp_path):
             proc.wait()
     assert proc.returncode == 1 and "cancelled" in err
     assert list(out_dir.iterdir()) == []
+
+
+def test_the_command_line_leaves_with_its_output_and_log_complete(tmp_path):
+    """The process ends without tearing the interpreter down, after the exit handlers: its buffered
+    output arrives, the exit code is the command's, the log is flushed; a command that fails says so
+    and exits 1; a thread that still works is waited for."""
+    home = tmp_path / "home"
+    for name in ("demo", "other"):
+        assert main(["--home", str(home), "unit", "seed", name, "--size", "small"]) == 0
+    cmd = [sys.executable, "-m", "core", "--home", str(home)]
+    done = subprocess.run(cmd + ["unit", "list", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    import json
+
+    assert done.returncode == 0 and sorted(u["name"] for u in json.loads(done.stdout)) == ["demo", "other"]
+    assert "unit.list" in (home / "logs" / "unitvault.log").read_text().splitlines()[-1]   # its log, flushed
+    failed = subprocess.run(cmd + ["unit", "show", "nosuch"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1 and "No unit named 'nosuch'" in failed.stderr
+    script = textwrap.dedent(f"""
+        import sys, threading, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from core.cli.main import leave
+        threading.Thread(target=lambda: (time.sleep(0.5), print("late", flush=True))).start()
+        leave(3)
+    """)
+    waited = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert waited.returncode == 3 and waited.stdout == "late\n"
