@@ -106,19 +106,17 @@ class _StoreSide(InProcess):
     def __init__(self, url: str, unit_id: str):
         from core.unit.store import UnitStore
 
-        self._store = UnitStore(_engine(url))
-        self._reading = self._store.read()
+        self._open = contextlib.ExitStack()
         try:
-            super().__init__(self._store, unit_id, self._reading.__enter__())
+            store = UnitStore(_engine(url))
+            self._open.callback(store.close)
+            super().__init__(store, unit_id, self._open.enter_context(store.read()))
         except BaseException:
-            self._store.close()
+            self._open.close()
             raise
 
     def close(self) -> None:
-        try:
-            self._reading.__exit__(None, None, None)
-        finally:
-            self._store.close()
+        self._open.close()  # the read transaction, then the store
 
 
 def _open_side(request: dict):
