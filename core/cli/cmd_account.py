@@ -6,6 +6,8 @@ import sys
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("account", "accounts")
+
 
 def register(sub) -> None:
     p = sub.add_parser("account", aliases=["accounts"], help="manage the accounts whose backups Unitvault makes",

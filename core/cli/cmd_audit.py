@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("audit",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("audit", help="the audit log: who did what and when (admins)",

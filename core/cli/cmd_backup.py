@@ -8,6 +8,8 @@ from core.cli.output import print_json, print_table, progress, write_keys, write
 from core.support.sizes import format_size
 from core.support.text import printable
 
+COMMANDS = ("backup", "retention", "prune", "condition", "downloads")
+
 
 def register(sub) -> None:
     from core.cli.passwords import add_password_options, add_token_options

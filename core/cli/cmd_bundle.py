@@ -7,6 +7,8 @@ import sys
 from core.cli.output import print_json, progress
 from core.cli.passwords import add_password_options, add_token_options
 
+COMMANDS = ("export", "inspect", "kdf", "recovery-key")
+
 
 def register(sub) -> None:
     p = sub.add_parser(

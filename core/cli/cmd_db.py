@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from core.cli.output import print_json, print_table, progress
 
+COMMANDS = ("db",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("db", help="the unit store and the catalog: check, migrate, move to PostgreSQL",

@@ -12,6 +12,8 @@ import sys
 from core.cli.output import print_json, print_table, progress
 from core.errors import InvalidInputError
 
+COMMANDS = ("destination",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("destination", help="add, list, test and remove backup destinations",

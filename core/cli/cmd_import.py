@@ -13,6 +13,8 @@ import sys
 from core.cli.output import print_json, print_table, progress, write_keys
 from core.cli.passwords import add_password_options
 
+COMMANDS = ("import", "snapshots", "undo")
+
 
 def register(sub) -> None:
     p = sub.add_parser(

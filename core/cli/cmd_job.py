@@ -25,6 +25,9 @@ def _job_options(q, *, adding: bool) -> None:
     q.add_argument("--json", action="store_true", help="print JSON")
 
 
+COMMANDS = ("job",)
+
+
 def register(sub) -> None:
     p = sub.add_parser("job", help="backup jobs: what to back up, where, when, and how many to keep",
                        description="A job backs up accounts (all, chosen ones, or those with a tag) to a destination "

@@ -6,6 +6,8 @@ import sys
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("mode", "plan")
+
 
 def register(sub) -> None:
     p = sub.add_parser("mode", help="who configures backups: the admin (backups.env) or each user",

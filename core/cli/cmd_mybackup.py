@@ -6,6 +6,8 @@ from __future__ import annotations
 from core.cli.output import print_json, progress
 from core.cli.passwords import add_token_options
 
+COMMANDS = ("my-backups",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("my-backups", help="your own backups (user-configured mode)",

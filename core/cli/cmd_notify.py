@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.cli.output import print_json
 
+COMMANDS = ("notify",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("notify", help="email notifications: the SMTP server, a test, each account's choice",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("orphans",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("orphans", help="backups whose account no longer exists",

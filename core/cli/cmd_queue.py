@@ -10,6 +10,8 @@ import sys
 from core.cli.output import print_json, print_table, progress
 from core.support.sizes import format_size
 
+COMMANDS = ("queue",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("queue", help="the queue of backups, restores and downloads",

@@ -6,6 +6,8 @@ import sys
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("schedule",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("schedule", help="queue due job runs; show the next ones",

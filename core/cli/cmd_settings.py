@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.cli.output import print_json
 
+COMMANDS = ("settings",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("settings", help="on-demand backup limits and other catalog-wide settings")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("tag", "priority")
+
 
 def register(sub) -> None:
     p = sub.add_parser("tag", help="tags on accounts (name, colour, priority group)",

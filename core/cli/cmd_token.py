@@ -6,6 +6,8 @@ import sys
 
 from core.cli.output import print_json
 
+COMMANDS = ("token",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("token", help="your backup token (exports, backups and downloads need it)",

@@ -6,6 +6,8 @@ import sys
 
 from core.cli.output import print_json, print_table, progress
 
+COMMANDS = ("unit",)
+
 
 def register(sub) -> None:
     p = sub.add_parser("unit", help="list, inspect, seed and delete units",

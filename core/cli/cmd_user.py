@@ -6,6 +6,8 @@ import sys
 
 from core.cli.output import print_json, print_table
 
+COMMANDS = ("user", "session")
+
 
 def register(sub) -> None:
     p = sub.add_parser("user", help="users and their roles (admin, helpdesk, user)",
