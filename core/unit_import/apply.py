@@ -483,14 +483,13 @@ class _DecodeAhead:
     def _run(self) -> None:
         buffer, stop = self._buffer, self._stop
         room = self._limit
-        try:
-            with gc_paused():
-                for item in self._records:
-                    buffer.append(item)
-                    apps = item[1].get("applications") if type(item[1]) is dict else None
-                    room -= 1 + (len(apps) if type(apps) is list else 0)
-                    if room <= 0 or stop.is_set():
-                        return
+        try:  # (the collector is the process's: apply keeps it paused, not this thread)
+            for item in self._records:
+                buffer.append(item)
+                apps = item[1].get("applications") if type(item[1]) is dict else None
+                room -= 1 + (len(apps) if type(apps) is list else 0)
+                if room <= 0 or stop.is_set():
+                    return
             self._done = True
         except BaseException as exc:  # raised to the reader after what was read before it
             self._error = exc

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from core.errors import StoreError
 from core.support.bulk import batched
 from core.support.helper import HELPER_ENV, HELPER_MIN_RECORDS, ReadAhead, helper_env, process_pays, protocol_out
+from core.unit import rows
 from core.unit.records import SECTIONS
 
 _BATCH = 2000
@@ -87,13 +88,9 @@ class SqliteSide:
             yield aid
 
     def section(self, section: str) -> Iterator[tuple[str, bytes, list | None]]:
-        from core.unit import rows
-
         return rows.hashes(section, self._streams(section))
 
     def wires(self, section: str) -> Iterator[dict]:
-        from core.unit import rows
-
         return rows.WIRES[section](*self._streams(section))
 
     def close(self) -> None:
