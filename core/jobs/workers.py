@@ -154,6 +154,8 @@ class WorkerPool:
         # Open what the use cases share before the threads race for it (AppContext opens lazily); the
         # unit store only when there may be work (an empty run from a timer stays light).
         _ = self.ctx.catalog, self.ctx.secrets, self.ctx.settings
+        if until_empty:     # what a stopped worker left running counts as work to do, not as none
+            self._take_back()
         if not until_empty or self.catalog.queue.pending(self.hold.holder):
             _ = self.ctx.units
         self._until_empty = until_empty
@@ -223,10 +225,8 @@ class WorkerPool:
         """Take back items whose lease ran out (any process's) and keep this process's held items alive."""
         last_hold = 0.0
         while not self._stop.is_set():
+            self._take_back()
             try:
-                if self.catalog.queue.expired():
-                    for item in self.catalog.queue.reclaim():
-                        log.info("queue item %d taken back (%s): %s", item.id, item.state, item.error)
                 now = time.monotonic()
                 if len(self.hold) and now - last_hold >= self.lease / 3:
                     self.catalog.queue.hold(self.hold.holder, self.lease)
@@ -234,6 +234,15 @@ class WorkerPool:
             except UnitvaultError as exc:
                 log.warning("queue upkeep failed: %s", exc.message)
             self._stop.wait(self.poll)
+
+    def _take_back(self) -> None:
+        """Items whose lease ran out (any process's): back to the queue, or failed (``reclaim``)."""
+        try:
+            if self.catalog.queue.expired():
+                for item in self.catalog.queue.reclaim():
+                    log.info("queue item %d taken back (%s): %s", item.id, item.state, item.error)
+        except UnitvaultError as exc:
+            log.warning("queue upkeep failed: %s", exc.message)
 
     def _worker(self, n: int) -> None:
         worker = f"{self.hold.holder}/{n}"
@@ -244,7 +253,8 @@ class WorkerPool:
                 waiting = queue.pending(self.hold.holder)
                 item = queue.claim(worker, lease_seconds=self.lease, holder=self.hold.holder) if waiting else None
                 if item is None:
-                    if self._until_empty and not waiting and not self._busy():
+                    # (a lease that ran out meanwhile: the keeper queues its item again, to be run here)
+                    if self._until_empty and not waiting and not self._busy() and not queue.expired():
                         return
                     self._stop.wait(self.poll)
                     continue

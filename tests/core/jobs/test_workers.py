@@ -215,6 +215,24 @@ def test_a_held_item_is_retried_only_with_its_secret(qctx, tmp_path):
     assert got.state == "failed" and got.error == HOLDER_GONE
 
 
+def test_a_run_until_empty_takes_back_what_a_stopped_worker_left_running(qctx):
+    """A workstation that stopped in the middle of an item leaves it running with a lease that runs
+    out: a later run until empty takes it back and runs it, rather than finding nothing queued."""
+    item = qctx.catalog.queue.enqueue("backup", {}, destination="d1")
+    earlier = Catalog(qctx.catalog.engine, ManualClock("2026-03-01T11:00:00Z"))
+    assert earlier.queue.claim("gone/1", lease_seconds=60).id == item.id     # its lease ran out at 11:01
+    ran = []
+
+    def runner(ctx, item, reporter, secrets):
+        ran.append(item.attempts)
+        return {"ok": True}, None
+
+    summary = _fast_pool(qctx, 1, {"backup": runner}).run(until_empty=True)
+    got = qctx.catalog.queue.get(item.id)
+    assert ran == [2] and summary.outcomes == [(item.id, "done")]
+    assert (got.state, got.result, got.attempts) == ("done", {"ok": True}, 2)
+
+
 def test_a_cancel_of_the_run_gives_running_items_back(qctx):
     item = qctx.catalog.queue.enqueue("backup", {}, destination="d1")
     started = threading.Event()
