@@ -141,8 +141,10 @@ def run(size: str = "large") -> list[dict]:
           lambda: wizard.currentId() == 6)
     phase("import: views reload", lambda: None,
           lambda: not runner.busy and window.units_page.view.keys.rowCount() == len(keys))
-    phase("undo (restore the snapshot)", wizard.done_page.undo,
-          lambda: "Undone" in wizard.done_page.undo_message.text())
+    done_page = wizard.done_page
+    phase("undo: read the snapshot and plan", done_page.undo, lambda: done_page.confirm_box is not None)
+    phase("undo (restore the snapshot)", done_page.undo_yes.click,
+          lambda: "Undone" in done_page.undo_message.text())
     phase("undo: views reload", lambda: None, lambda: not runner.busy)
     wizard.close()
     window.close()

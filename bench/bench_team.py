@@ -2,8 +2,8 @@
 
 1. **The queue, shared.** Four worker processes (each a WorkerPool of one thread, as ``unitvault
    queue run`` on four workstations) work one PostgreSQL catalog's queue of 2,000 small jobs. One
-   worker is killed (SIGKILL) in the middle of a job; its item is taken back when its lease (2 s)
-   runs out and run by another. Checked, not timed: every job completed exactly once, every item
+   worker is killed (SIGKILL) in the middle of a job; its item is taken back when its lease (5 s, the
+   shortest allowed) runs out and run by another. Checked, not timed: every job completed exactly once, every item
    ``done``. Printed: jobs per second (first claim to last finish) and each claim's latency
    (median, 95th percentile, max).
 2. **The large demo unit** exported and imported (``unitvault export`` / ``import`` into an existing
@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench password"
 SPAWN = multiprocessing.get_context("spawn")
+LEASE = 5   # seconds: the shortest lease the queue accepts (core/jobs/workers.py: MIN_LEASE)
 
 
 # --- 1. the queue ---------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def bench_queue(server, jobs: int, workers: int, work: Path) -> dict:
     root = work / "queue-home"
     ctx = AppContext(AppHome.resolve(root, url, url))
     try:
-        ctx.catalog.settings.set("queue.lease_seconds", 2)
+        ctx.catalog.settings.set("queue.lease_seconds", LEASE)
         with ctx.catalog.write() as c:
             for n in range(jobs):
                 ctx.catalog.queue.enqueue("backup", {"n": n}, conn=c)
@@ -128,8 +129,11 @@ def bench_queue(server, jobs: int, workers: int, work: Path) -> dict:
     try:
         left = ctx.catalog.queue.counts()
         if left["queued"] or left["running"]:
-            time.sleep(2.5)
-            sweeper = SPAWN.Process(target=worker, args=(url, str(root), log, SPAWN.Barrier(1), 0), daemon=True)
+            time.sleep(LEASE + 0.5)
+            # (the barrier is held here: a started Process drops its args, and a spawned child that
+            # unpickles a semaphore its parent already freed fails to start)
+            alone = SPAWN.Barrier(1)
+            sweeper = SPAWN.Process(target=worker, args=(url, str(root), log, alone, 0), daemon=True)
             sweeper.start()
             sweeper.join(600)
         counts = ctx.catalog.queue.counts()
