@@ -3,9 +3,9 @@
 1. **The queue, shared.** Four worker processes (each a WorkerPool of one thread, as ``unitvault
    queue run`` on four workstations) work one PostgreSQL catalog's queue of 2,000 small jobs. One
    worker is killed (SIGKILL) in the middle of a job; its item is taken back when its lease (5 s, the
-   shortest allowed) runs out and run by another. Checked, not timed: every job completed exactly once, every item
-   ``done``. Printed: jobs per second (first claim to last finish) and each claim's latency
-   (median, 95th percentile, max).
+   shortest allowed) runs out and run by another. Checked, not timed: every job completed exactly
+   once, every item ``done``. Printed: jobs per second (first claim to last finish) and each claim's
+   latency (median, 95th percentile, max).
 2. **The large demo unit** exported and imported (``unitvault export`` / ``import`` into an existing
    unit of the same size, safety snapshot included, interpreter start included) on SQLite and on
    PostgreSQL, same run, same machine.
