@@ -114,12 +114,6 @@ class QueueListing:
     counts: dict                   # state -> number of items in the whole queue
 
 
-def _take_back_expired(ctx) -> None:
-    queue = ctx.catalog.queue
-    if queue.expired():
-        queue.reclaim()
-
-
 @use_case("queue.list", target=lambda r: r.state or "")
 def list_queue(ctx, req: ListQueue | None = None, *, actor, reporter) -> QueueListing:
     from core.catalog.queue import STATES
@@ -127,7 +121,7 @@ def list_queue(ctx, req: ListQueue | None = None, *, actor, reporter) -> QueueLi
     req = req or ListQueue()
     if req.state is not None and req.state not in STATES:
         raise InvalidInputError(f"Unknown state {req.state!r}.", hint=f"Use {', '.join(STATES)}.")
-    _take_back_expired(ctx)
+    ctx.catalog.queue.reclaim()      # what a stopped worker left: taken back first
     queue = ctx.catalog.queue
     if req.limit < 1:
         raise InvalidInputError("Show at least one finished item.")
@@ -151,7 +145,7 @@ class QueueRef:
 
 @use_case("queue.show", target=lambda r: str(r.item_id))
 def show_item(ctx, req: QueueRef, *, actor, reporter):
-    _take_back_expired(ctx)
+    ctx.catalog.queue.reclaim()      # what a stopped worker left: taken back first
     return ctx.catalog.queue.get(req.item_id)
 
 

@@ -452,7 +452,10 @@ class Queue(Aggregate):
     def reclaim(self) -> list[QueueItem]:
         """Take back items whose lease ran out: a running item is marked failed with the reason and,
         while attempts remain (and it needs no held secret), queued again; a cancel asked for is
-        honoured; a held item still queued whose holder is gone fails."""
+        honoured; a held item still queued whose holder is gone fails. A read first: with nothing
+        expired (the usual case) no write lock is taken."""
+        if not self.expired():
+            return []
         q = self.q
         now = self.catalog.now()
         out = []

@@ -238,9 +238,8 @@ class WorkerPool:
     def _take_back(self) -> None:
         """Items whose lease ran out (any process's): back to the queue, or failed (``reclaim``)."""
         try:
-            if self.catalog.queue.expired():
-                for item in self.catalog.queue.reclaim():
-                    log.info("queue item %d taken back (%s): %s", item.id, item.state, item.error)
+            for item in self.catalog.queue.reclaim():
+                log.info("queue item %d taken back (%s): %s", item.id, item.state, item.error)
         except UnitvaultError as exc:
             log.warning("queue upkeep failed: %s", exc.message)
 
